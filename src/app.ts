@@ -1,0 +1,52 @@
+// Composition root: builds the services from config and store, and the Elysia app from the services.
+import { Elysia } from 'elysia'
+import type { Config } from './config/schema.ts'
+import type { ClaudeCli } from './core/claude-bin.ts'
+import { httpCore } from './core/http.ts'
+import type { Logger } from './core/logger.ts'
+import { Signals } from './core/signals.ts'
+import { authModule } from './modules/auth/index.ts'
+import { AuthService } from './modules/auth/service.ts'
+import { createTokenSigner } from './modules/auth/tokens.ts'
+import { docsModule } from './modules/docs/index.ts'
+import { healthModule } from './modules/health/index.ts'
+import { usersModule } from './modules/users/index.ts'
+import { UserService } from './modules/users/service.ts'
+import { workspacesModule } from './modules/workspaces/index.ts'
+import { WorkspaceService } from './modules/workspaces/service.ts'
+import type { Store } from './store/store.ts'
+import pkg from '../package.json' with { type: 'json' }
+
+export const VERSION: string = pkg.version
+
+export interface AppDeps {
+  config: Config
+  store: Store
+  logger: Logger
+  jwtSecret: string
+  /** Resolves to the Claude CLI found at start-up (or null); probed once, not per request. */
+  claude: () => Promise<ClaudeCli | null>
+}
+
+export type Services = Awaited<ReturnType<typeof createServices>>
+
+export async function createServices(deps: AppDeps) {
+  const signals = new Signals()
+  const auth = new AuthService(deps.store, createTokenSigner(deps.jwtSecret), deps.config, signals)
+  await auth.init()
+  const users = new UserService(deps.store, signals)
+  const workspaces = new WorkspaceService(deps.store, deps.config, signals)
+  return { ...deps, signals, auth, users, workspaces, startedAt: Date.now() }
+}
+
+export function createApp(s: Services) {
+  return new Elysia({ name: 'cchub' })
+    .use(httpCore(s.logger))
+    .use(docsModule(VERSION))
+    .use(healthModule({ store: s.store, version: VERSION, startedAt: s.startedAt, claude: s.claude }))
+    .use(authModule(s.auth))
+    .use(usersModule(s.auth, s.users))
+    .use(workspacesModule(s.auth, s.workspaces))
+}
+
+export type App = ReturnType<typeof createApp>

@@ -1,0 +1,39 @@
+// First-start duties: the data directory, the kept JWT secret and the first admin user.
+import { chmodSync, existsSync, mkdirSync, readFileSync, realpathSync, writeFileSync } from 'node:fs'
+import { join, resolve } from 'node:path'
+import { randomBytes } from 'node:crypto'
+import type { Store } from './store/store.ts'
+import { hashPassword } from './modules/users/service.ts'
+
+export function prepareDataDir(dataDir: string): string {
+  const dir = resolve(dataDir)
+  mkdirSync(dir, { recursive: true, mode: 0o700 })
+  mkdirSync(join(dir, 'workspaces'), { recursive: true, mode: 0o750 })
+  return realpathSync(dir)
+}
+
+/** The configured secret, else the one kept in the data directory, else a new one written there (mode 0600). */
+export function loadOrCreateSecret(dataDir: string, configured?: string): string {
+  if (configured) return configured
+  const file = join(dataDir, 'jwt-secret')
+  if (existsSync(file)) {
+    const kept = readFileSync(file, 'utf8').trim()
+    if (kept.length >= 32) return kept
+  }
+  const secret = randomBytes(48).toString('base64url')
+  writeFileSync(file, secret + '\n', { mode: 0o600 })
+  chmodSync(file, 0o600)
+  return secret
+}
+
+/** Creates the admin when the database has no users; returns the password only when it was generated here. */
+export async function ensureAdmin(store: Store, username: string, password?: string): Promise<{ created: boolean; generatedPassword?: string }> {
+  if ((await store.users.count()) > 0) return { created: false }
+  const pw = password ?? randomBytes(18).toString('base64url')
+  const now = Date.now()
+  await store.users.create({
+    id: Bun.randomUUIDv7(), username, password_hash: await hashPassword(pw), role: 'admin',
+    display_name: 'Administrator', email: null, disabled: false, created_at: now, updated_at: now,
+  })
+  return { created: true, generatedPassword: password ? undefined : pw }
+}

@@ -1,0 +1,83 @@
+// Request ids, the access log and the single error mapper shared by every route.
+import { Elysia, ValidationError } from 'elysia'
+import { AppError, errorBody } from './errors.ts'
+import type { Logger } from './logger.ts'
+
+interface RequestInfo {
+  id: string
+  start: number
+  userId?: string
+}
+const infos = new WeakMap<Request, RequestInfo>()
+const SAFE_ID = /^[A-Za-z0-9._:-]{1,64}$/
+
+/** Per-request facts (id, start, authenticated user) kept beside the Request without touching Elysia's context. */
+export function requestInfo(request: Request): RequestInfo {
+  let info = infos.get(request)
+  if (!info) {
+    const given = request.headers.get('x-request-id')
+    info = { id: given && SAFE_ID.test(given) ? given : crypto.randomUUID(), start: performance.now() }
+    infos.set(request, info)
+  }
+  return info
+}
+
+export function toAppError(code: string | number, error: unknown): AppError {
+  if (error instanceof AppError) return error
+  if (error instanceof ValidationError || code === 'VALIDATION') return validationError(error)
+  if (code === 'PARSE') return new AppError('INVALID_JSON', 400, 'The request body could not be parsed; send valid JSON matching the documented schema')
+  if (code === 'NOT_FOUND') return new AppError('NOT_FOUND', 404, 'No such route')
+  const status = (error as { status?: unknown })?.status
+  if (typeof status === 'number' && status === 413) return new AppError('PAYLOAD_TOO_LARGE', 413, 'The request body is too large')
+  if (typeof status === 'number' && status === 405) return new AppError('METHOD_NOT_ALLOWED', 405, 'Method not allowed')
+  return new AppError('INTERNAL_ERROR', 500, 'An internal error occurred')
+}
+
+function validationError(error: unknown): AppError {
+  const v = error as ValidationError
+  const where = typeof v?.type === 'string' ? v.type : 'request'
+  const errors: { path: string; message: string }[] = []
+  try {
+    for (const e of v.all ?? []) {
+      if (errors.length >= 10) break
+      const item = e as { path?: string; message?: string; summary?: string }
+      errors.push({ path: item.path || '/', message: item.summary ?? item.message ?? 'invalid value' })
+    }
+  } catch {
+    // the detail list is best effort; the code and status are what clients rely on
+  }
+  const first = errors[0]
+  const message = first ? `Invalid ${where}: ${first.path} ${first.message}` : `Invalid ${where}`
+  return new AppError('VALIDATION_FAILED', 422, message, { details: { in: where, errors } })
+}
+
+/** Global plugin: X-Request-Id on every response, one log line per request, every error in the one JSON shape. */
+export function httpCore(logger: Logger) {
+  return new Elysia({ name: 'http-core' })
+    .onRequest(({ request, set }) => {
+      set.headers['x-request-id'] = requestInfo(request).id
+    })
+    .onError({ as: 'global' }, ({ code, error, request, set }) => {
+      const info = requestInfo(request)
+      const appError = toAppError(code, error)
+      if (appError.status >= 500) {
+        logger.error('request failed', { request_id: info.id, path: new URL(request.url).pathname, error: String((error as Error)?.stack ?? error) })
+      }
+      set.status = appError.status
+      set.headers['x-request-id'] = info.id
+      set.headers['content-type'] = 'application/json'
+      Object.assign(set.headers, appError.headers ?? {})
+      return errorBody(appError, info.id)
+    })
+    .onAfterResponse({ as: 'global' }, ({ request, set }) => {
+      const info = requestInfo(request)
+      logger.info('request', {
+        method: request.method,
+        path: new URL(request.url).pathname,
+        status: typeof set.status === 'number' ? set.status : 200,
+        ms: Math.round((performance.now() - info.start) * 100) / 100,
+        request_id: info.id,
+        user_id: info.userId ?? null,
+      })
+    })
+}

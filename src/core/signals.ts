@@ -1,0 +1,31 @@
+// In-process notifications between modules (token revoked, user disabled, access changed); not client events.
+export interface SignalMap {
+  'token-revoked': { jti: string }
+  'api-key-revoked': { keyId: string }
+  'user-disabled': { userId: string }
+  'access-changed': { userId?: string; workspaceId?: string; sessionId?: string }
+}
+
+type Handler<K extends keyof SignalMap> = (payload: SignalMap[K]) => void
+
+export class Signals {
+  private readonly handlers = new Map<keyof SignalMap, Set<Handler<never>>>()
+
+  on<K extends keyof SignalMap>(name: K, handler: Handler<K>): () => void {
+    let set = this.handlers.get(name)
+    if (!set) this.handlers.set(name, (set = new Set()))
+    set.add(handler as Handler<never>)
+    return () => set.delete(handler as Handler<never>)
+  }
+
+  /** Handlers run synchronously; one that throws does not stop the others. */
+  emit<K extends keyof SignalMap>(name: K, payload: SignalMap[K]): void {
+    for (const h of this.handlers.get(name) ?? []) {
+      try {
+        ;(h as Handler<K>)(payload)
+      } catch {
+        // a broken listener must not break the emitter's caller
+      }
+    }
+  }
+}

@@ -1,0 +1,170 @@
+// Authentication: passwords, JWT access/refresh tokens with revocation, API keys, login throttling.
+import type { Config } from '../../config/schema.ts'
+import { AppError } from '../../core/errors.ts'
+import { FailureWindow } from '../../core/rate-limit.ts'
+import type { Signals } from '../../core/signals.ts'
+import type { UserRecord } from '../../store/records.ts'
+import type { Store } from '../../store/store.ts'
+import { hashApiKey, newApiKey, toApiKeyInfo } from './api-keys.ts'
+import type { TokenClaims, TokenSigner } from './tokens.ts'
+
+export interface Principal {
+  user: UserRecord
+  via: 'jwt' | 'api_key'
+  /** JWT id and expiry (ms) when authenticated by token, for logout and socket expiry. */
+  jti?: string
+  expiresAt?: number
+  apiKeyId?: string
+}
+
+export const API_KEY_PREFIX = 'cchub_'
+// A real argon2id hash of a random string, so unknown usernames cost as much time as wrong passwords.
+let dummyHash: string | undefined
+const timingDummy = () => (dummyHash ??= Bun.password.hashSync(crypto.randomUUID(), { algorithm: 'argon2id' }))
+
+export class AuthService {
+  private readonly revoked = new Set<string>()
+  private readonly byUser: FailureWindow
+  private readonly byAddress: FailureWindow
+
+  constructor(
+    private readonly store: Store,
+    private readonly tokens: TokenSigner,
+    private readonly config: Pick<Config, 'accessTokenTtl' | 'refreshTokenTtl' | 'loginMaxFailures' | 'loginWindow'>,
+    private readonly signals: Signals,
+  ) {
+    this.byUser = new FailureWindow(config.loginMaxFailures, config.loginWindow * 1000)
+    this.byAddress = new FailureWindow(config.loginMaxFailures * 4, config.loginWindow * 1000)
+  }
+
+  /** Loads unexpired revocations so a restart keeps revoked tokens dead. */
+  async init(): Promise<void> {
+    const now = Date.now()
+    await this.store.revokedTokens.prune(now)
+    for (const jti of await this.store.revokedTokens.active(now)) this.revoked.add(jti)
+  }
+
+  async login(username: string, password: string, address: string) {
+    const userKey = username.toLowerCase()
+    const wait = Math.max(this.byUser.retryAfter(userKey), this.byAddress.retryAfter(address))
+    if (wait > 0) {
+      throw new AppError('RATE_LIMITED', 429, `Too many failed logins; try again in ${wait} s`, {
+        details: { retry_after_s: wait },
+        headers: { 'retry-after': String(wait) },
+      })
+    }
+    const user = await this.store.users.byUsername(username)
+    const ok = await Bun.password.verify(password, user?.password_hash ?? timingDummy())
+    if (!user || !ok) {
+      this.byUser.fail(userKey)
+      this.byAddress.fail(address)
+      throw new AppError('INVALID_CREDENTIALS', 401, 'Wrong username or password')
+    }
+    if (user.disabled) throw new AppError('USER_DISABLED', 403, 'This account is disabled')
+    this.byUser.reset(userKey)
+    return this.issuePair(user)
+  }
+
+  async refresh(refreshToken: string) {
+    const claims = await this.verifyJwt(refreshToken, 'refresh')
+    const user = await this.activeUser(claims.sub)
+    await this.revoke(claims.jti, claims.exp * 1000)
+    return this.issuePair(user)
+  }
+
+  async logout(principal: Principal, refreshToken?: string) {
+    if (principal.jti && principal.expiresAt) await this.revoke(principal.jti, principal.expiresAt)
+    if (refreshToken) {
+      const claims = await this.tokens.verify(refreshToken)
+      if (claims && claims.typ === 'refresh' && claims.sub === principal.user.id) await this.revoke(claims.jti, claims.exp * 1000)
+    }
+  }
+
+  /** Accepts `Authorization: Bearer <jwt|api key>` or `X-API-Key`. */
+  async authenticateHeaders(headers: Headers): Promise<Principal> {
+    const apiKey = headers.get('x-api-key')
+    if (apiKey) return this.authenticateToken(apiKey)
+    const auth = headers.get('authorization')
+    const m = auth ? /^Bearer\s+(\S+)\s*$/i.exec(auth) : null
+    if (!m) throw new AppError('UNAUTHORIZED', 401, 'Authentication required: send Authorization: Bearer <token> or X-API-Key')
+    return this.authenticateToken(m[1]!)
+  }
+
+  /** Access JWT or API key, as given to REST, the WebSocket `?token=` and its auth message. */
+  async authenticateToken(token: string): Promise<Principal> {
+    if (token.startsWith(API_KEY_PREFIX)) return this.authenticateApiKey(token)
+    const claims = await this.verifyJwt(token, 'access')
+    const user = await this.activeUser(claims.sub)
+    return { user, via: 'jwt', jti: claims.jti, expiresAt: claims.exp * 1000 }
+  }
+
+  isRevoked(jti: string): boolean {
+    return this.revoked.has(jti)
+  }
+
+  async createApiKey(user: UserRecord, name: string, expiresInDays?: number) {
+    const { key, prefix } = newApiKey(API_KEY_PREFIX)
+    const now = Date.now()
+    const record = {
+      id: Bun.randomUUIDv7(), user_id: user.id, name, prefix, key_hash: hashApiKey(key), created_at: now,
+      last_used_at: null, expires_at: expiresInDays ? now + expiresInDays * 86_400_000 : null, revoked_at: null,
+    }
+    await this.store.apiKeys.create(record)
+    return { ...toApiKeyInfo(record), key }
+  }
+
+  async listApiKeys(user: UserRecord) {
+    return (await this.store.apiKeys.listForUser(user.id)).map(toApiKeyInfo)
+  }
+
+  async revokeApiKey(user: UserRecord, id: string) {
+    if (!(await this.store.apiKeys.revoke(id, user.id, Date.now()))) throw new AppError('NOT_FOUND', 404, 'API key not found')
+    this.signals.emit('api-key-revoked', { keyId: id })
+  }
+
+  private async authenticateApiKey(key: string): Promise<Principal> {
+    const record = await this.store.apiKeys.byHash(hashApiKey(key))
+    const now = Date.now()
+    if (!record || record.revoked_at !== null) throw new AppError('UNAUTHORIZED', 401, 'Invalid or revoked API key')
+    if (record.expires_at !== null && record.expires_at <= now) throw new AppError('TOKEN_EXPIRED', 401, 'API key expired')
+    const user = await this.activeUser(record.user_id)
+    if (record.last_used_at === null || now - record.last_used_at > 60_000) await this.store.apiKeys.touch(record.id, now)
+    return { user, via: 'api_key', apiKeyId: record.id }
+  }
+
+  private async verifyJwt(token: string, kind: TokenClaims['typ']): Promise<TokenClaims> {
+    const claims = await this.tokens.verify(token)
+    if (!claims) {
+      if (this.tokens.isExpired(token)) throw new AppError('TOKEN_EXPIRED', 401, 'Token expired; refresh it or log in again')
+      throw new AppError('UNAUTHORIZED', 401, 'Invalid token')
+    }
+    if (claims.typ !== kind) throw new AppError('UNAUTHORIZED', 401, `Expected an ${kind} token`)
+    if (this.revoked.has(claims.jti)) throw new AppError('TOKEN_REVOKED', 401, 'Token has been revoked')
+    return claims
+  }
+
+  private async activeUser(id: string): Promise<UserRecord> {
+    const user = await this.store.users.byId(id)
+    if (!user) throw new AppError('UNAUTHORIZED', 401, 'User no longer exists')
+    if (user.disabled) throw new AppError('USER_DISABLED', 403, 'This account is disabled')
+    return user
+  }
+
+  private async revoke(jti: string, expiresAt: number) {
+    this.revoked.add(jti)
+    await this.store.revokedTokens.add(jti, expiresAt)
+    this.signals.emit('token-revoked', { jti })
+  }
+
+  private async issuePair(user: UserRecord) {
+    const now = Math.floor(Date.now() / 1000)
+    const access = { sub: user.id, role: user.role, jti: crypto.randomUUID(), exp: now + Math.round(this.config.accessTokenTtl), typ: 'access' as const }
+    const refresh = { sub: user.id, role: user.role, jti: crypto.randomUUID(), exp: now + Math.round(this.config.refreshTokenTtl), typ: 'refresh' as const }
+    return {
+      access_token: await this.tokens.sign(access),
+      refresh_token: await this.tokens.sign(refresh),
+      token_type: 'Bearer' as const,
+      expires_in: Math.round(this.config.accessTokenTtl),
+    }
+  }
+}

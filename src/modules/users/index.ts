@@ -1,0 +1,70 @@
+// Routes for user administration (/api/v1/users) and the caller's own profile (/api/v1/users/me).
+import { Elysia } from 'elysia'
+import { errors } from '../../core/openapi-errors.ts'
+import { Ok } from '../auth/model.ts'
+import { authGuard } from '../auth/guard.ts'
+import type { AuthService } from '../auth/service.ts'
+import { ChangePasswordBody, CreateUserBody, Paging, UpdateMeBody, UpdateUserBody, User, UserIdParam, UserList } from './model.ts'
+import { toPublicUser, type UserService } from './service.ts'
+
+export function usersModule(auth: AuthService, users: UserService) {
+  return new Elysia({ name: 'users', prefix: '/api/v1/users', detail: { tags: ['users'] } })
+    .use(authGuard(auth))
+    .get('/me', ({ principal }) => toPublicUser(principal.user), {
+      auth: true,
+      response: { 200: User, ...errors(401) },
+      detail: { summary: 'Your own profile' },
+    })
+    .patch('/me', ({ principal, body }) => users.updateMe(principal.user, body), {
+      auth: true,
+      body: UpdateMeBody,
+      response: { 200: User, ...errors(401) },
+      detail: { summary: 'Change your display name or email' },
+    })
+    .put('/me/password', async ({ principal, body }) => {
+      await users.changePassword(principal.user, body.current_password, body.new_password)
+      return { ok: true }
+    }, {
+      auth: true,
+      body: ChangePasswordBody,
+      response: { 200: Ok, ...errors(401) },
+      detail: { summary: 'Change your password (needs the current one)' },
+    })
+    .get('', ({ query }) => users.list(query.limit, query.offset), {
+      auth: 'admin',
+      query: Paging,
+      response: { 200: UserList, ...errors(401, 403) },
+      detail: { summary: 'List users (admin)' },
+    })
+    .post('', ({ body, set }) => {
+      set.status = 201
+      return users.create(body)
+    }, {
+      auth: 'admin',
+      body: CreateUserBody,
+      response: { 201: User, ...errors(401, 403, 409) },
+      detail: { summary: 'Create a user (admin)' },
+    })
+    .get('/:id', ({ params }) => users.get(params.id), {
+      auth: 'admin',
+      params: UserIdParam,
+      response: { 200: User, ...errors(401, 403, 404) },
+      detail: { summary: 'Get a user (admin)' },
+    })
+    .patch('/:id', ({ principal, params, body }) => users.update(principal.user, params.id, body), {
+      auth: 'admin',
+      params: UserIdParam,
+      body: UpdateUserBody,
+      response: { 200: User, ...errors(401, 403, 404, 409) },
+      detail: { summary: 'Change role, disable/enable, reset password (admin); disabling closes the user\'s sockets' },
+    })
+    .delete('/:id', async ({ principal, params }) => {
+      await users.delete(principal.user, params.id)
+      return { ok: true }
+    }, {
+      auth: 'admin',
+      params: UserIdParam,
+      response: { 200: Ok, ...errors(401, 403, 404, 409) },
+      detail: { summary: 'Delete a user (admin)' },
+    })
+}

@@ -1,0 +1,45 @@
+// TypeBox schemas for users and profiles.
+import { t } from 'elysia'
+
+export const RoleSchema = t.Union([t.Literal('admin'), t.Literal('user')])
+const Password = t.String({ minLength: 8, maxLength: 1024 })
+const Username = t.String({ minLength: 1, maxLength: 64, pattern: '^[A-Za-z0-9][A-Za-z0-9._-]*$' })
+
+export const User = t.Object(
+  {
+    id: t.String(),
+    username: t.String(),
+    role: RoleSchema,
+    display_name: t.Nullable(t.String()),
+    email: t.Nullable(t.String()),
+    disabled: t.Boolean(),
+    created_at: t.String({ format: 'date-time' }),
+    updated_at: t.String({ format: 'date-time' }),
+  },
+  { title: 'User' },
+)
+export const UserList = t.Object({ users: t.Array(User), total: t.Integer() })
+export const CreateUserBody = t.Object({
+  username: Username,
+  password: Password,
+  role: t.Optional(RoleSchema),
+  display_name: t.Optional(t.String({ maxLength: 128 })),
+  email: t.Optional(t.String({ maxLength: 254, format: 'email' })),
+})
+export const UpdateUserBody = t.Object({
+  role: t.Optional(RoleSchema),
+  disabled: t.Optional(t.Boolean()),
+  display_name: t.Optional(t.Nullable(t.String({ maxLength: 128 }))),
+  email: t.Optional(t.Nullable(t.String({ maxLength: 254, format: 'email' }))),
+  password: t.Optional(Password),
+})
+export const UpdateMeBody = t.Object({
+  display_name: t.Optional(t.Nullable(t.String({ maxLength: 128 }))),
+  email: t.Optional(t.Nullable(t.String({ maxLength: 254, format: 'email' }))),
+})
+export const ChangePasswordBody = t.Object({ current_password: t.String({ minLength: 1, maxLength: 1024 }), new_password: Password })
+export const Paging = t.Object({
+  limit: t.Optional(t.Integer({ minimum: 1, maximum: 500, default: 100 })),
+  offset: t.Optional(t.Integer({ minimum: 0, default: 0 })),
+})
+export const UserIdParam = t.Object({ id: t.String({ minLength: 1, maxLength: 64 }) })

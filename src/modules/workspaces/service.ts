@@ -1,0 +1,116 @@
+// Workspaces: directories where Claude runs, created under the data directory or registered inside a root.
+import { mkdirSync, rmSync } from 'node:fs'
+import { join } from 'node:path'
+import { AppError, conflict, forbidden, notFound } from '../../core/errors.ts'
+import { confineToRoots, isInside, realDir } from '../../core/paths.ts'
+import type { Signals } from '../../core/signals.ts'
+import type { UserRecord, WorkspaceMemberRecord, WorkspaceRecord } from '../../store/records.ts'
+import { StoreConflict, type Store } from '../../store/store.ts'
+
+const iso = (ms: number) => new Date(ms).toISOString()
+export const toPublicWorkspace = (w: WorkspaceRecord) => ({ ...w, created_at: iso(w.created_at), updated_at: iso(w.updated_at) })
+const toPublicMember = (m: WorkspaceMemberRecord) => ({ user_id: m.user_id, session_role: m.session_role, created_at: iso(m.created_at) })
+
+export class WorkspaceService {
+  constructor(
+    private readonly store: Store,
+    private readonly opts: { dataDir: string; workspaceRoots: string[] },
+    private readonly signals: Signals,
+  ) {}
+
+  /** The workspace if `user` may use it (owner, member or admin); otherwise NOT_FOUND so ids do not leak. */
+  async visible(user: UserRecord, id: string): Promise<WorkspaceRecord> {
+    const ws = await this.store.workspaces.byId(id)
+    if (!ws || !(await this.canSee(user, ws))) throw notFound('Workspace')
+    return ws
+  }
+
+  async canSee(user: UserRecord, ws: WorkspaceRecord): Promise<boolean> {
+    return user.role === 'admin' || ws.owner_id === user.id || (await this.store.workspaces.member(ws.id, user.id)) !== null
+  }
+
+  async create(owner: UserRecord, input: { name: string; path?: string; description?: string }) {
+    const id = Bun.randomUUIDv7()
+    const path = input.path === undefined ? this.createManagedDir(id) : this.checkRegistered(input.path)
+    const now = Date.now()
+    const ws: WorkspaceRecord = { id, name: input.name, path, owner_id: owner.id, managed: input.path === undefined, description: input.description ?? null, created_at: now, updated_at: now }
+    try {
+      await this.store.workspaces.create(ws)
+    } catch (err) {
+      if (err instanceof StoreConflict) throw conflict(`A workspace is already registered at ${path}`)
+      throw err
+    }
+    return toPublicWorkspace(ws)
+  }
+
+  async list(user: UserRecord, limit = 100, offset = 0) {
+    const { items, total } = await this.store.workspaces.listVisible(user.role === 'admin' ? null : user.id, { limit, offset })
+    return { workspaces: items.map(toPublicWorkspace), total }
+  }
+
+  async get(user: UserRecord, id: string) {
+    return toPublicWorkspace(await this.visible(user, id))
+  }
+
+  async update(user: UserRecord, id: string, patch: { name?: string; description?: string | null; owner_id?: string }) {
+    const ws = await this.manageable(user, id)
+    if (patch.owner_id && !(await this.store.users.byId(patch.owner_id))) throw notFound('New owner')
+    const updated = await this.store.workspaces.update(id, { ...patch, updated_at: Date.now() })
+    if (patch.owner_id && patch.owner_id !== ws.owner_id) this.signals.emit('access-changed', { workspaceId: id })
+    return toPublicWorkspace(updated!)
+  }
+
+  async delete(user: UserRecord, id: string, deleteFiles: boolean) {
+    const ws = await this.manageable(user, id)
+    if (deleteFiles && !ws.managed) throw new AppError('CONFLICT', 409, 'Only directories cchub created can be deleted with the workspace')
+    await this.store.workspaces.delete(id)
+    if (deleteFiles) rmSync(ws.path, { recursive: true, force: true })
+    this.signals.emit('access-changed', { workspaceId: id })
+  }
+
+  async members(user: UserRecord, id: string) {
+    await this.visible(user, id)
+    return { members: (await this.store.workspaces.members(id)).map(toPublicMember) }
+  }
+
+  async putMember(user: UserRecord, id: string, memberId: string, sessionRole: WorkspaceMemberRecord['session_role'] = 'collaborator') {
+    const ws = await this.manageable(user, id)
+    if (memberId === ws.owner_id) throw conflict('The owner is not a member; they own the workspace')
+    if (!(await this.store.users.byId(memberId))) throw notFound('User')
+    const existing = await this.store.workspaces.member(id, memberId)
+    const record = { workspace_id: id, user_id: memberId, session_role: sessionRole, created_at: existing?.created_at ?? Date.now() }
+    await this.store.workspaces.putMember(record)
+    this.signals.emit('access-changed', { workspaceId: id, userId: memberId })
+    return toPublicMember(record)
+  }
+
+  async removeMember(user: UserRecord, id: string, memberId: string) {
+    await this.manageable(user, id)
+    if (!(await this.store.workspaces.removeMember(id, memberId))) throw notFound('Member')
+    this.signals.emit('access-changed', { workspaceId: id, userId: memberId })
+  }
+
+  private async manageable(user: UserRecord, id: string) {
+    const ws = await this.visible(user, id)
+    if (user.role !== 'admin' && ws.owner_id !== user.id) throw forbidden('Only the workspace owner or an admin may do this')
+    return ws
+  }
+
+  private createManagedDir(id: string): string {
+    const dir = join(realDir(this.opts.dataDir), 'workspaces', id)
+    mkdirSync(dir, { recursive: true, mode: 0o750 })
+    return dir
+  }
+
+  private checkRegistered(path: string): string {
+    if (this.opts.workspaceRoots.length === 0) {
+      throw new AppError('INVALID_PATH', 422, 'Registering existing directories is disabled: set CCHUB_WORKSPACE_ROOTS (or --workspace-roots) to allow it')
+    }
+    const real = confineToRoots(path, this.opts.workspaceRoots)
+    const data = realDir(this.opts.dataDir)
+    if (isInside(real, data) || isInside(data, real)) {
+      throw new AppError('INVALID_PATH', 422, 'A workspace cannot contain or lie inside the server\'s data directory')
+    }
+    return real
+  }
+}

@@ -1,0 +1,48 @@
+// Starts and stops a whole cchub server: store, services, HTTP/WebSocket listener, graceful shutdown.
+import { join } from 'node:path'
+import { createApp, createServices, VERSION, type Services } from './app.ts'
+import { ensureAdmin, loadOrCreateSecret, prepareDataDir } from './bootstrap.ts'
+import type { Config } from './config/schema.ts'
+import { CLAUDE_INSTALL_HINT, findClaudeBin, probeClaude } from './core/claude-bin.ts'
+import type { Logger } from './core/logger.ts'
+import { openSqliteStore } from './store/sqlite/sqlite-store.ts'
+
+export interface RunningServer {
+  url: string
+  port: number
+  services: Services
+  app: ReturnType<typeof createApp>
+  /** Admin password generated on this start (first start without CCHUB_ADMIN_PASSWORD), else undefined. */
+  generatedAdminPassword?: string
+  stop(): Promise<void>
+}
+
+export async function startServer(config: Config, logger: Logger, env: Record<string, string | undefined> = process.env): Promise<RunningServer> {
+  const dataDir = prepareDataDir(config.dataDir)
+  const store = openSqliteStore(join(dataDir, 'cchub.db'))
+  const jwtSecret = loadOrCreateSecret(dataDir, config.jwtSecret)
+  const admin = await ensureAdmin(store, config.adminUsername, config.adminPassword)
+  const claudePath = findClaudeBin(config.claudeBin, env)
+  const claudeProbe = probeClaude(claudePath)
+  claudeProbe.then((cli) => {
+    if (cli) logger.info('claude cli found', { path: cli.path, version: cli.version })
+    else logger.warn('claude cli not available', { path: claudePath, hint: CLAUDE_INSTALL_HINT })
+  })
+  const services = await createServices({ config: { ...config, dataDir }, store, logger, jwtSecret, claude: () => claudeProbe })
+  const app = createApp(services).listen({ port: config.port, hostname: config.host })
+  const server = app.server!
+  const url = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${server.port}`
+  logger.info('listening', { url, version: VERSION, data_dir: dataDir, schema: store.schema })
+
+  let stopping: Promise<void> | undefined
+  const stop = () =>
+    (stopping ??= (async () => {
+      const graceful = server.stop(false)
+      const timedOut = await Promise.race([graceful.then(() => false), Bun.sleep(config.shutdownTimeout * 1000).then(() => true)])
+      if (timedOut) await server.stop(true)
+      await store.close()
+      logger.info('stopped', { cut_in_flight: timedOut })
+    })())
+
+  return { url, port: server.port!, services, app, generatedAdminPassword: admin.generatedPassword, stop }
+}

@@ -1,0 +1,84 @@
+// The Store seam: what the server needs from persistence, independent of the database behind it.
+import type { ApiKeyRecord, EventRecord, UserRecord, WorkspaceMemberRecord, WorkspaceRecord } from './records.ts'
+
+/**
+ * Contract every Store implementation keeps (bun:sqlite now; a server database may follow):
+ * - Every method that resolves has made its write durable: a process crash after it resolves loses nothing.
+ * - Reads see every write that has resolved before them (read-your-writes, single writer process).
+ * - Methods never throw for "not found": they resolve `null` / empty arrays. Uniqueness violations reject with
+ *   `StoreConflict`; anything else rejects with the underlying error (the caller maps it to INTERNAL_ERROR).
+ * - Records are returned as fresh objects: callers may mutate them.
+ * - Event log: `appendEvents` writes a whole batch atomically or not at all; within a channel seqs must be the
+ *   channel's head + 1, + 2, … (the caller assigns them; a gap or duplicate rejects the batch with StoreConflict),
+ *   and `channelHead` survives pruning, so sequence numbers never repeat.
+ */
+export interface Store {
+  readonly users: UserRepo
+  readonly apiKeys: ApiKeyRepo
+  readonly revokedTokens: RevokedTokenRepo
+  readonly workspaces: WorkspaceRepo
+  readonly events: EventRepo
+  /** Cheap liveness probe used by /health. */
+  ping(): Promise<boolean>
+  /** Flushes and closes; later calls reject. */
+  close(): Promise<void>
+}
+
+export class StoreConflict extends Error {
+  override name = 'StoreConflict'
+}
+
+export interface UserRepo {
+  create(user: UserRecord): Promise<void>
+  byId(id: string): Promise<UserRecord | null>
+  /** Case-insensitive. */
+  byUsername(username: string): Promise<UserRecord | null>
+  list(opts: { limit: number; offset: number }): Promise<{ items: UserRecord[]; total: number }>
+  update(id: string, patch: Partial<Omit<UserRecord, 'id' | 'created_at'>>): Promise<UserRecord | null>
+  delete(id: string): Promise<boolean>
+  count(): Promise<number>
+}
+
+export interface ApiKeyRepo {
+  create(key: ApiKeyRecord): Promise<void>
+  byHash(keyHash: string): Promise<ApiKeyRecord | null>
+  listForUser(userId: string): Promise<ApiKeyRecord[]>
+  /** Marks revoked; resolves false when the key does not exist, is not the user's, or is already revoked. */
+  revoke(id: string, userId: string, at: number): Promise<boolean>
+  touch(id: string, at: number): Promise<void>
+}
+
+export interface RevokedTokenRepo {
+  add(jti: string, expiresAt: number): Promise<void>
+  /** Every revocation that has not expired yet, so a node can hold them in memory. */
+  active(now: number): Promise<string[]>
+  prune(now: number): Promise<number>
+}
+
+export interface WorkspaceRepo {
+  create(ws: WorkspaceRecord): Promise<void>
+  byId(id: string): Promise<WorkspaceRecord | null>
+  byPath(path: string): Promise<WorkspaceRecord | null>
+  /** All workspaces when `userId` is null (admins), else those the user owns or is a member of. */
+  listVisible(userId: string | null, opts: { limit: number; offset: number }): Promise<{ items: WorkspaceRecord[]; total: number }>
+  update(id: string, patch: Partial<Pick<WorkspaceRecord, 'name' | 'description' | 'owner_id'>> & { updated_at: number }): Promise<WorkspaceRecord | null>
+  delete(id: string): Promise<boolean>
+  members(workspaceId: string): Promise<WorkspaceMemberRecord[]>
+  member(workspaceId: string, userId: string): Promise<WorkspaceMemberRecord | null>
+  putMember(member: WorkspaceMemberRecord): Promise<void>
+  removeMember(workspaceId: string, userId: string): Promise<boolean>
+}
+
+export interface EventRepo {
+  appendEvents(events: EventRecord[]): Promise<void>
+  /** Highest seq ever assigned in the channel (0 if none), pruned events included. */
+  channelHead(channel: string): Promise<number>
+  /** Lowest seq still stored (null when the channel holds none). */
+  oldestSeq(channel: string): Promise<number | null>
+  /** Events with seq > afterSeq, ascending, at most `limit`. */
+  readAfter(channel: string, afterSeq: number, limit: number): Promise<EventRecord[]>
+  /** Events with seq < beforeSeq, newest first, at most `limit`. */
+  readBefore(channel: string, beforeSeq: number, limit: number): Promise<EventRecord[]>
+  /** Deletes events older than `olderThan` (ms epoch); channel heads stay. */
+  prune(olderThan: number): Promise<number>
+}
