@@ -15,6 +15,13 @@ import { UserService } from './modules/users/service.ts'
 import { workspacesModule } from './modules/workspaces/index.ts'
 import { WorkspaceService } from './modules/workspaces/service.ts'
 import type { Store } from './store/store.ts'
+import { MemoryBus } from './bus/memory-bus.ts'
+import { ChannelLog } from './modules/realtime/channel-log.ts'
+import { ChannelAccess } from './modules/realtime/channels.ts'
+import { registerCoreHandlers } from './modules/realtime/core-handlers.ts'
+import { Dispatcher } from './modules/realtime/dispatcher.ts'
+import { Gateway } from './modules/realtime/gateway.ts'
+import { realtimeModule } from './modules/realtime/index.ts'
 import pkg from '../package.json' with { type: 'json' }
 
 export const VERSION: string = pkg.version
@@ -36,17 +43,38 @@ export async function createServices(deps: AppDeps) {
   await auth.init()
   const users = new UserService(deps.store, signals)
   const workspaces = new WorkspaceService(deps.store, deps.config, signals)
-  return { ...deps, signals, auth, users, workspaces, startedAt: Date.now() }
+  const bus = new MemoryBus()
+  const log = new ChannelLog(deps.store, bus, deps.logger)
+  const access = new ChannelAccess()
+  access.register('workspace', async (user, id) => {
+    const ws = await deps.store.workspaces.byId(id)
+    return ws !== null && (await workspaces.canSee(user, ws))
+  })
+  const gateway = new Gateway(deps.config, auth, log, access, bus, signals, deps.logger)
+  const dispatcher = registerCoreHandlers(new Dispatcher(gateway))
+  return { ...deps, signals, auth, users, workspaces, bus, log, access, gateway, dispatcher, startedAt: Date.now() }
 }
 
 export function createApp(s: Services) {
-  return new Elysia({ name: 'cchub' })
+  const c = s.config
+  return new Elysia({
+    name: 'cchub',
+    websocket: {
+      maxPayloadLength: c.wsMaxMessageBytes,
+      idleTimeout: Math.min(960, Math.max(1, Math.ceil(c.wsIdleTimeout))),
+      backpressureLimit: c.wsBackpressureLimit,
+      closeOnBackpressureLimit: true,
+      sendPings: false,
+      perMessageDeflate: false,
+    },
+  })
     .use(httpCore(s.logger))
     .use(docsModule(VERSION))
     .use(healthModule({ store: s.store, version: VERSION, startedAt: s.startedAt, claude: s.claude }))
     .use(authModule(s.auth))
     .use(usersModule(s.auth, s.users))
     .use(workspacesModule(s.auth, s.workspaces))
+    .use(realtimeModule(s.auth, s.gateway, s.dispatcher))
 }
 
 export type App = ReturnType<typeof createApp>

@@ -31,15 +31,19 @@ export async function startServer(config: Config, logger: Logger, env: Record<st
   const services = await createServices({ config: { ...config, dataDir }, store, logger, jwtSecret, claude: () => claudeProbe })
   const app = createApp(services).listen({ port: config.port, hostname: config.host })
   const server = app.server!
+  services.gateway.attach(server)
   const url = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${server.port}`
   logger.info('listening', { url, version: VERSION, data_dir: dataDir, schema: store.schema })
 
   let stopping: Promise<void> | undefined
   const stop = () =>
     (stopping ??= (async () => {
+      services.gateway.shutdown()
       const graceful = server.stop(false)
       const timedOut = await Promise.race([graceful.then(() => false), Bun.sleep(config.shutdownTimeout * 1000).then(() => true)])
       if (timedOut) await server.stop(true)
+      await services.log.drain()
+      await services.bus.close()
       await store.close()
       logger.info('stopped', { cut_in_flight: timedOut })
     })())

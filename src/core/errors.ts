@@ -3,6 +3,7 @@ import { Type, type Static } from '@sinclair/typebox'
 
 export const ErrorCode = {
   BAD_REQUEST: 400,
+  UNKNOWN_MESSAGE_TYPE: 400,
   INVALID_JSON: 400,
   UNAUTHORIZED: 401,
   INVALID_CREDENTIALS: 401,

@@ -98,6 +98,11 @@ export class AuthService {
     return { user, via: 'jwt', jti: claims.jti, expiresAt: claims.exp * 1000 }
   }
 
+  /** Fresh copy of a user (role or status may have changed since their socket authenticated). */
+  async reloadUser(id: string): Promise<UserRecord | null> {
+    return this.store.users.byId(id)
+  }
+
   isRevoked(jti: string): boolean {
     return this.revoked.has(jti)
   }
@@ -135,7 +140,7 @@ export class AuthService {
   private async verifyJwt(token: string, kind: TokenClaims['typ']): Promise<TokenClaims> {
     const claims = await this.tokens.verify(token)
     if (!claims) {
-      if (this.tokens.isExpired(token)) throw new AppError('TOKEN_EXPIRED', 401, 'Token expired; refresh it or log in again')
+      if (await this.tokens.isExpired(token)) throw new AppError('TOKEN_EXPIRED', 401, 'Token expired; refresh it or log in again')
       throw new AppError('UNAUTHORIZED', 401, 'Invalid token')
     }
     if (claims.typ !== kind) throw new AppError('UNAUTHORIZED', 401, `Expected an ${kind} token`)

@@ -1,0 +1,78 @@
+// One WebSocket connection: its socket, principal, subscriptions, rate limiter and ordered message queue.
+import type { ServerWebSocket } from 'bun'
+import { TokenBucket } from '../../core/rate-limit.ts'
+import type { Principal } from '../auth/service.ts'
+
+export class Connection {
+  principal: Principal | null = null
+  readonly channels = new Set<string>()
+  /** Channels to join as soon as the connection is authenticated (e.g. /ws/executions/:id). */
+  readonly autoJoin: string[] = []
+  lastSeen = Date.now()
+  closed = false
+  authTimer: ReturnType<typeof setTimeout> | undefined
+  expiryTimer: ReturnType<typeof setTimeout> | undefined
+  /** Messages are handled one after another, so a subscribe and the following unsubscribe never race. */
+  queue: Promise<void> = Promise.resolve()
+  private strikes: number[] = []
+  private drainWaiters: (() => void)[] = []
+  readonly bucket: TokenBucket
+
+  constructor(
+    readonly id: string,
+    readonly ws: ServerWebSocket<unknown>,
+    readonly remote: string,
+    rate: { perSecond: number; burst: number },
+  ) {
+    this.bucket = new TokenBucket(rate.perSecond, rate.burst)
+  }
+
+  get userId(): string | null {
+    return this.principal?.user.id ?? null
+  }
+
+  /** Sends a frame; false when the socket is gone or Bun dropped it. */
+  send(frame: string): boolean {
+    if (this.closed) return false
+    return this.ws.send(frame) !== 0
+  }
+
+  close(code: number, reason: string): void {
+    if (this.closed) return
+    this.closed = true
+    try {
+      this.ws.close(code, reason)
+    } catch {
+      // already closing on the other side
+    }
+  }
+
+  /** Counts a protocol violation; true when there were more than `max` within `windowMs` (time to close). */
+  strike(max: number, windowMs: number): boolean {
+    const now = Date.now()
+    this.strikes = this.strikes.filter((t) => now - t < windowMs)
+    this.strikes.push(now)
+    return this.strikes.length > max
+  }
+
+  /** Resolves once the socket's send buffer is below `limit` bytes (or it closed). */
+  async writable(limit: number): Promise<void> {
+    while (!this.closed && this.ws.getBufferedAmount() > limit) {
+      await new Promise<void>((r) => {
+        this.drainWaiters.push(r)
+        setTimeout(r, 250)
+      })
+    }
+  }
+
+  drained(): void {
+    const waiters = this.drainWaiters
+    this.drainWaiters = []
+    for (const w of waiters) w()
+  }
+
+  clearTimers(): void {
+    clearTimeout(this.authTimer)
+    clearTimeout(this.expiryTimer)
+  }
+}

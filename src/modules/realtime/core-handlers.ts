@@ -1,0 +1,42 @@
+// The built-in message types: auth, ping, subscribe and unsubscribe.
+import { AppError } from '../../core/errors.ts'
+import type { Dispatcher } from './dispatcher.ts'
+import { publicUser } from './gateway.ts'
+import { AuthMessage, PingMessage, SubscribeMessage, UnsubscribeMessage } from './model.ts'
+
+/** subscribe/unsubscribe name the channel in `channel`, `data.channel`, or seed 003's `data.taskId`. */
+function channelOf(msg: { channel?: string; data?: { channel?: string; taskId?: string } }): string {
+  const ch = msg.channel ?? msg.data?.channel ?? (msg.data?.taskId ? `task:${msg.data.taskId}` : undefined)
+  if (!ch) throw new AppError('VALIDATION_FAILED', 422, 'channel is required, e.g. {"type":"subscribe","channel":"session:<id>"}')
+  return ch
+}
+
+export function registerCoreHandlers(d: Dispatcher): Dispatcher {
+  return d
+    .on('auth', AuthMessage, async (msg, { conn, gateway }) => {
+      const token = msg.data.token ?? msg.data.apiKey
+      if (!token) throw new AppError('VALIDATION_FAILED', 422, 'auth needs data.token (a JWT or API key)')
+      let principal
+      try {
+        principal = await gateway.auth.authenticateToken(token)
+      } catch (err) {
+        if (!conn.principal) setTimeout(() => conn.close(4001, 'authentication failed'), 50)
+        throw err
+      }
+      gateway.authenticate(conn, principal)
+      await gateway.afterAuth(conn)
+      return { action: 'auth', authenticated: true, user: publicUser(principal) }
+    }, { public: true })
+    .on('ping', PingMessage, (msg, { conn }) => {
+      const ts = msg.data?.timestamp
+      conn.send(JSON.stringify({ type: 'pong', ...(msg.id === undefined ? {} : { id: msg.id }), data: { timestamp: ts ?? null, server_time: Date.now() }, timestamp: new Date().toISOString() }))
+      return undefined
+    }, { public: true })
+    .on('subscribe', SubscribeMessage, async (msg, { conn, gateway }) => {
+      return { action: 'subscribe', ...(await gateway.subscribe(conn, channelOf(msg), msg.data?.since)) }
+    })
+    .on('unsubscribe', UnsubscribeMessage, (msg, { conn, gateway }) => {
+      const channel = channelOf(msg)
+      return { action: 'unsubscribe', channel, was_subscribed: gateway.unsubscribe(conn, channel) }
+    })
+}

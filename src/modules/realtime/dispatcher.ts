@@ -1,0 +1,96 @@
+// Turns each incoming frame into exactly one reply: validation, rate limits, auth gate and the handler registry.
+import type { TSchema } from '@sinclair/typebox'
+import { TypeCompiler, type TypeCheck } from '@sinclair/typebox/compiler'
+import { AppError } from '../../core/errors.ts'
+import { toAppError } from '../../core/http.ts'
+import type { Connection } from './connection.ts'
+import { reply, type Gateway } from './gateway.ts'
+import { ClientEnvelope, CloseCode } from './model.ts'
+
+export interface MessageContext {
+  conn: Connection
+  gateway: Gateway
+}
+export type MessageHandler = (msg: Record<string, any>, ctx: MessageContext) => Promise<unknown> | unknown
+interface Entry {
+  check: TypeCheck<TSchema>
+  handle: MessageHandler
+  public: boolean
+}
+
+const envelopeCheck = TypeCompiler.Compile(ClientEnvelope)
+const INVALID_MAX = 20
+const INVALID_WINDOW_MS = 60_000
+
+export class Dispatcher {
+  private readonly handlers = new Map<string, Entry>()
+
+  constructor(private readonly gateway: Gateway) {}
+
+  /** Registers the handler for one message type; `public` handlers run before authentication (auth, ping). */
+  on(type: string, schema: TSchema, handle: MessageHandler, opts: { public?: boolean } = {}): this {
+    this.handlers.set(type, { check: TypeCompiler.Compile(schema), handle, public: opts.public ?? false })
+    return this
+  }
+
+  /** Entry point for every frame; never throws, never leaves a request with an id unanswered. */
+  receive(conn: Connection, message: unknown): void {
+    conn.lastSeen = Date.now()
+    this.gateway.stats.received++
+    if (!conn.bucket.take()) {
+      this.gateway.stats.rateLimited++
+      conn.send(reply('error', idOf(message), { code: 'RATE_LIMITED', message: 'Too many messages; slow down' }))
+      if (conn.strike(this.gateway.config.wsRateBurst * 2, 10_000)) conn.close(CloseCode.POLICY, 'rate limit exceeded')
+      return
+    }
+    conn.queue = conn.queue.then(() => this.handle(conn, message))
+  }
+
+  private async handle(conn: Connection, raw: unknown): Promise<void> {
+    if (conn.closed) return
+    const id = idOf(raw)
+    try {
+      const msg = normalise(raw)
+      const entry = this.handlers.get(msg.type)
+      if (!entry) throw new AppError('UNKNOWN_MESSAGE_TYPE', 400, `Unknown message type ${JSON.stringify(msg.type).slice(0, 80)}`)
+      if (!entry.public && !conn.principal) throw new AppError('UNAUTHORIZED', 401, 'Authenticate first: send {"type":"auth","data":{"token":"…"}}')
+      const type = msg.type
+      if (!entry.check.Check(msg)) {
+        const first = entry.check.Errors(msg).First()
+        throw new AppError('VALIDATION_FAILED', 422, `Invalid ${type} message: ${first ? `${first.path || '/'} ${first.message}` : 'bad shape'}`)
+      }
+      const data = await entry.handle(msg, { conn, gateway: this.gateway })
+      if (data !== undefined && !conn.closed) conn.send(reply('success', msg.id, data))
+    } catch (err) {
+      const e = toAppError('UNKNOWN', err)
+      if (e.status >= 500) this.gateway.logger.error('ws handler failed', { connection_id: conn.id, error: String((err as Error)?.stack ?? err) })
+      if (e.status === 400 || e.status === 422) {
+        this.gateway.stats.invalid++
+        if (conn.strike(INVALID_MAX, INVALID_WINDOW_MS)) {
+          conn.send(reply('error', id, { code: e.code, message: e.message }))
+          conn.close(CloseCode.POLICY, 'too many invalid messages')
+          return
+        }
+      }
+      conn.send(reply('error', id, { code: e.code, message: e.message, ...(e.details ? { details: e.details } : {}) }))
+    }
+  }
+}
+
+function idOf(raw: unknown): string | number | undefined {
+  const id = raw && typeof raw === 'object' ? (raw as { id?: unknown }).id : undefined
+  return (typeof id === 'string' && id.length <= 128) || typeof id === 'number' ? id : undefined
+}
+
+/** Accepts seed 003's `payload` as `data`; anything not a JSON object envelope is a clear error. */
+function normalise(raw: unknown): ClientEnvelope & Record<string, unknown> {
+  if (typeof raw === 'string' || raw instanceof Uint8Array || raw instanceof ArrayBuffer) {
+    throw new AppError('INVALID_JSON', 400, 'Frames must be JSON objects like {"type":"ping"}')
+  }
+  if (!raw || typeof raw !== 'object' || Array.isArray(raw)) throw new AppError('INVALID_JSON', 400, 'Frames must be JSON objects like {"type":"ping"}')
+  const msg = { ...(raw as Record<string, unknown>) }
+  if (msg.data === undefined && msg.payload !== undefined) msg.data = msg.payload
+  delete msg.payload
+  if (!envelopeCheck.Check(msg)) throw new AppError('VALIDATION_FAILED', 422, 'Every message needs a string "type" (and optional id, channel, data)')
+  return msg as ClientEnvelope & Record<string, unknown>
+}

@@ -1,0 +1,215 @@
+// The realtime gateway: the only code that touches sockets and calls server.publish.
+import type { Server } from 'bun'
+import type { EventBus, BusMessage } from '../../bus/event-bus.ts'
+import type { Config } from '../../config/schema.ts'
+import { AppError } from '../../core/errors.ts'
+import type { Logger } from '../../core/logger.ts'
+import type { Signals } from '../../core/signals.ts'
+import type { AuthService, Principal } from '../auth/service.ts'
+import type { ChannelLog } from './channel-log.ts'
+import { parseChannel, type ChannelAccess } from './channels.ts'
+import { Connection } from './connection.ts'
+import { CloseCode } from './model.ts'
+import { GatewayStats } from './stats.ts'
+import { replayThenJoin } from './replay.ts'
+
+export type GatewayConfig = Pick<Config,
+  'wsAllowedOrigins' | 'wsAuthTimeout' | 'wsPingInterval' | 'wsIdleTimeout' | 'wsMaxConnections' | 'wsMaxConnectionsPerUser' |
+  'wsRateLimit' | 'wsRateBurst' | 'wsBackpressureLimit' | 'wsMaxMessageBytes'>
+
+export const reply = (type: string, id: unknown, data: unknown) =>
+  JSON.stringify({ type, ...(id === undefined ? {} : { id }), data, timestamp: new Date().toISOString() })
+
+export class Gateway {
+  readonly connections = new Map<string, Connection>()
+  private readonly byUser = new Map<string, Set<Connection>>()
+  readonly stats = new GatewayStats()
+  private server: Server<unknown> | null = null
+  private timers: ReturnType<typeof setInterval>[] = []
+  private unsubscribers: (() => void)[] = []
+  /** Non-socket listeners (SSE streams) that receive every bus message. */
+  private readonly taps = new Set<(m: BusMessage) => void>()
+
+  constructor(
+    readonly config: GatewayConfig,
+    readonly auth: AuthService,
+    readonly log: ChannelLog,
+    readonly access: ChannelAccess,
+    private readonly bus: EventBus,
+    private readonly signals: Signals,
+    readonly logger: Logger,
+  ) {}
+
+  /** Starts delivering: called once the HTTP server is listening. */
+  attach(server: Server<unknown>): void {
+    this.server = server
+    this.unsubscribers.push(
+      this.bus.subscribe((m) => this.deliver(m)),
+      this.signals.on('token-revoked', ({ jti }) => this.closeWhere((c) => c.principal?.jti === jti, CloseCode.TOKEN_REVOKED, 'token revoked')),
+      this.signals.on('api-key-revoked', ({ keyId }) => this.closeWhere((c) => c.principal?.apiKeyId === keyId, CloseCode.TOKEN_REVOKED, 'api key revoked')),
+      this.signals.on('user-disabled', ({ userId }) => this.closeWhere((c) => c.userId === userId, CloseCode.USER_DISABLED, 'user disabled or deleted')),
+      this.signals.on('access-changed', () => void this.recheckAll()),
+    )
+    this.timers.push(setInterval(() => this.heartbeat(), this.config.wsPingInterval * 1000))
+  }
+
+  /** Upgrade-time checks: Origin, credentials (if given) and connection limits. Throws AppError → HTTP error, no upgrade. */
+  async admit(request: Request, token: string | undefined): Promise<Principal | null> {
+    this.checkOrigin(request)
+    if (this.connections.size >= this.config.wsMaxConnections) {
+      throw new AppError('TOO_MANY_CONNECTIONS', 503, `Server connection limit (${this.config.wsMaxConnections}) reached`)
+    }
+    if (!token) return null
+    const principal = await this.auth.authenticateToken(token)
+    this.checkUserLimit(principal.user.id)
+    return principal
+  }
+
+  open(conn: Connection, principal: Principal | null): void {
+    this.connections.set(conn.id, conn)
+    this.stats.connectionsOpened++
+    if (principal) this.authenticate(conn, principal)
+    else conn.authTimer = setTimeout(() => conn.close(CloseCode.AUTH_FAILED, 'authentication timeout'), this.config.wsAuthTimeout * 1000)
+    conn.send(reply('connected', undefined, {
+      connection_id: conn.id,
+      authenticated: principal !== null,
+      user: principal ? publicUser(principal) : null,
+      heartbeat_interval_s: this.config.wsPingInterval,
+      auth_timeout_s: principal ? null : this.config.wsAuthTimeout,
+    }))
+  }
+
+  /** Binds a principal to the connection (first time or re-auth with a fresh token of the same user). */
+  authenticate(conn: Connection, principal: Principal): void {
+    if (conn.principal && conn.principal.user.id !== principal.user.id) throw new AppError('FORBIDDEN', 403, 'A connection cannot switch users')
+    if (!conn.principal) {
+      this.checkUserLimit(principal.user.id)
+      let set = this.byUser.get(principal.user.id)
+      if (!set) this.byUser.set(principal.user.id, (set = new Set()))
+      set.add(conn)
+    }
+    conn.principal = principal
+    conn.clearTimers()
+    if (principal.expiresAt) {
+      const ms = Math.max(0, principal.expiresAt - Date.now())
+      conn.expiryTimer = setTimeout(() => conn.close(CloseCode.TOKEN_EXPIRED, 'token expired'), Math.min(ms, 2_147_000_000))
+    }
+  }
+
+  /** Joins the channels the endpoint promised (e.g. task:<id> for /ws/executions/:id), reporting each as a success. */
+  async afterAuth(conn: Connection): Promise<void> {
+    for (const channel of conn.autoJoin.splice(0)) {
+      try {
+        const result = await this.subscribe(conn, channel)
+        conn.send(reply('success', undefined, { action: 'subscribe', ...result }))
+      } catch (err) {
+        const e = err instanceof AppError ? err : new AppError('INTERNAL_ERROR', 500, 'subscribe failed')
+        conn.send(reply('error', undefined, { code: e.code, message: e.message }))
+      }
+    }
+  }
+
+  closed(conn: Connection): void {
+    conn.closed = true
+    conn.clearTimers()
+    conn.drained()
+    if (!this.connections.delete(conn.id)) return
+    for (const ch of conn.channels) this.stats.unsubscribed(ch)
+    conn.channels.clear()
+    const set = conn.userId ? this.byUser.get(conn.userId) : undefined
+    if (set) {
+      set.delete(conn)
+      if (!set.size) this.byUser.delete(conn.userId!)
+    }
+  }
+
+  async subscribe(conn: Connection, channelName: string, since?: number) {
+    const channel = parseChannel(channelName)
+    await this.access.assertRead(conn.principal!.user, channel)
+    if (conn.channels.has(channel.name)) return { channel: channel.name, already_subscribed: true, seq: this.log.publishedHead(channel.name) }
+    const result = await replayThenJoin(this, conn, channel.name, since)
+    if (!conn.closed) {
+      conn.channels.add(channel.name)
+      this.stats.subscribed(channel.name)
+    }
+    return result
+  }
+
+  unsubscribe(conn: Connection, channel: string): boolean {
+    if (!conn.channels.delete(channel)) return false
+    conn.ws.unsubscribe(channel)
+    this.stats.unsubscribed(channel)
+    return true
+  }
+
+  /** Subscribes the raw socket to the topic; only called in the same tick as the replay's last frame. */
+  joinTopic(conn: Connection, channel: string): void {
+    conn.ws.subscribe(channel)
+  }
+
+  tap(listener: (m: BusMessage) => void): () => void {
+    this.taps.add(listener)
+    return () => this.taps.delete(listener)
+  }
+
+  shutdown(): void {
+    for (const t of this.timers) clearInterval(t)
+    for (const u of this.unsubscribers) u()
+    for (const c of [...this.connections.values()]) c.close(1001, 'server shutting down')
+  }
+
+  private deliver(m: BusMessage): void {
+    this.stats.published++
+    if (this.server) {
+      const n = this.server.subscriberCount(m.channel)
+      if (n > 0) {
+        this.server.publish(m.channel, m.frame)
+        this.stats.delivered += n
+      }
+    }
+    for (const t of this.taps) t(m)
+  }
+
+  private checkOrigin(request: Request): void {
+    const origin = request.headers.get('origin')
+    if (!origin) return
+    const allowed = this.config.wsAllowedOrigins
+    const host = request.headers.get('host')
+    const own = host ? [`http://${host}`, `https://${host}`] : []
+    if (allowed.includes('*') || allowed.includes(origin) || own.includes(origin)) return
+    throw new AppError('ORIGIN_NOT_ALLOWED', 403, `Origin ${origin} may not open WebSockets here; add it to CCHUB_WS_ALLOWED_ORIGINS`)
+  }
+
+  private checkUserLimit(userId: string): void {
+    if ((this.byUser.get(userId)?.size ?? 0) >= this.config.wsMaxConnectionsPerUser) {
+      throw new AppError('TOO_MANY_CONNECTIONS', 429, `Per-user connection limit (${this.config.wsMaxConnectionsPerUser}) reached`)
+    }
+  }
+
+  private closeWhere(pred: (c: Connection) => boolean, code: number, reason: string): void {
+    for (const c of [...this.connections.values()]) if (pred(c)) c.close(code, reason)
+  }
+
+  /** After a membership change, drops every subscription its user may no longer read. */
+  private async recheckAll(): Promise<void> {
+    for (const conn of [...this.connections.values()]) {
+      if (!conn.principal) continue
+      const user = (await this.auth.reloadUser(conn.principal.user.id)) ?? conn.principal.user
+      for (const ch of [...conn.channels]) {
+        if (await this.access.canRead(user, parseChannel(ch))) continue
+        if (this.unsubscribe(conn, ch)) conn.send(JSON.stringify({ type: 'unsubscribed', channel: ch, data: { reason: 'access revoked' }, timestamp: new Date().toISOString() }))
+      }
+    }
+  }
+
+  private heartbeat(): void {
+    const idleMs = this.config.wsIdleTimeout * 1000
+    const now = Date.now()
+    for (const c of this.connections.values()) {
+      if (now - c.lastSeen > idleMs) c.close(CloseCode.IDLE, 'idle timeout')
+      else c.ws.ping()
+    }
+  }
+}
+
+export const publicUser = (p: Principal) => ({ id: p.user.id, username: p.user.username, role: p.user.role })

@@ -1,0 +1,86 @@
+// Routes of the realtime hub: /ws, /ws/executions/:id, SSE, broadcast, stats and metrics.
+import { Elysia, t } from 'elysia'
+import { errors } from '../../core/openapi-errors.ts'
+import { authGuard } from '../auth/guard.ts'
+import type { AuthService, Principal } from '../auth/service.ts'
+import { Connection } from './connection.ts'
+import type { Dispatcher } from './dispatcher.ts'
+import type { Gateway } from './gateway.ts'
+import { WsStats } from './model.ts'
+import { metricsText, statsOf } from './metrics.ts'
+import { sseStream } from './sse.ts'
+
+const WsQuery = t.Object({ token: t.Optional(t.String({ maxLength: 8192 })), since: t.Optional(t.Numeric({ minimum: 0 })) })
+
+export function realtimeModule(auth: AuthService, gateway: Gateway, dispatcher: Dispatcher) {
+  const admitted = new WeakMap<Request, Principal | null>()
+  const socket = (autoJoin: (params: Record<string, string>) => string | null) => ({
+    query: WsQuery,
+    async beforeHandle({ request, query }: { request: Request; query: { token?: string } }) {
+      admitted.set(request, await gateway.admit(request, query.token))
+    },
+    open(ws: { id: string; raw: any; data: { request: Request; params: Record<string, string>; query: { since?: number } } }) {
+      const conn = new Connection(ws.id, ws.raw, ws.raw.remoteAddress ?? '', { perSecond: gateway.config.wsRateLimit, burst: gateway.config.wsRateBurst })
+      const channel = autoJoin(ws.data.params ?? {})
+      if (channel) conn.autoJoin.push(channel)
+      const principal = admitted.get(ws.data.request) ?? null
+      gateway.open(conn, principal)
+      if (principal && channel) void gateway.afterAuth(conn)
+    },
+    message(ws: { id: string }, message: unknown) {
+      const conn = gateway.connections.get(ws.id)
+      if (conn) dispatcher.receive(conn, message)
+    },
+    close(ws: { id: string }) {
+      const conn = gateway.connections.get(ws.id)
+      if (conn) gateway.closed(conn)
+    },
+    drain(ws: { id: string }) {
+      gateway.connections.get(ws.id)?.drained()
+    },
+    pong(ws: { id: string }) {
+      const conn = gateway.connections.get(ws.id)
+      if (conn) conn.lastSeen = Date.now()
+    },
+    detail: { hide: true },
+  })
+
+  return new Elysia({ name: 'realtime' })
+    .use(authGuard(auth))
+    .ws('/ws', socket(() => null))
+    .ws('/ws/executions/:id', socket((p) => `task:${p.id}`))
+    .get('/api/v1/events', ({ principal, query, request }) => sseStream(gateway, principal, query.channel, request), {
+      auth: true,
+      query: t.Object({ channel: t.Union([t.String(), t.Array(t.String())], { description: 'One or more channels' }) }),
+      detail: {
+        tags: ['realtime'],
+        summary: 'Server-Sent Events for clients without WebSocket: same channels and access rules; id = seq (or channel=seq;… for several channels); resumes from Last-Event-ID',
+        responses: { 200: { description: 'text/event-stream', content: { 'text/event-stream': { schema: { type: 'string' } } } } },
+      },
+    })
+    .post('/api/v1/broadcast', async ({ body }) => {
+      await gateway.log.emit(body.channel ?? 'broadcast', body.type ?? 'broadcast', body.data)
+      return { ok: true }
+    }, {
+      auth: 'admin',
+      body: t.Object({
+        channel: t.Optional(t.Union([t.Literal('broadcast'), t.Literal('system')])),
+        type: t.Optional(t.String({ minLength: 1, maxLength: 64, pattern: '^[a-z][a-z0-9_:.-]*$' })),
+        data: t.Unknown(),
+      }),
+      response: { 200: t.Object({ ok: t.Boolean() }), ...errors(401, 403) },
+      detail: { tags: ['realtime'], summary: 'Publish a message to every connected client on broadcast or system (admin)' },
+    })
+    .get('/api/v1/ws/stats', () => statsOf(gateway), {
+      auth: 'admin',
+      response: { 200: WsStats, ...errors(401, 403) },
+      detail: { tags: ['realtime'], summary: 'Connections, subscriptions, message counters, drops and replays (admin)' },
+    })
+    .get('/metrics', ({ set }) => {
+      set.headers['content-type'] = 'text/plain; version=0.0.4'
+      return metricsText(gateway)
+    }, {
+      auth: 'admin',
+      detail: { tags: ['realtime'], summary: 'Prometheus metrics (admin; scrape with an API key)' },
+    })
+}

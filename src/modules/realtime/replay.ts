@@ -1,0 +1,76 @@
+// Subscribe with `since`: replay from the store, then join the live topic in the same tick, so no gap and no duplicate.
+import type { Connection } from './connection.ts'
+import type { Gateway } from './gateway.ts'
+import { isDurable } from './channels.ts'
+
+const PAGE = 500
+
+export interface SubscribeResult {
+  channel: string
+  /** Highest seq published when live delivery began; the next live message has seq + 1. */
+  seq?: number
+  replayed?: number
+  /** Present when `since` was older than the oldest kept event: replay started at oldest_seq instead. */
+  truncated?: { requested_since: number; oldest_seq: number }
+  /** Present when `since` was ahead of the channel (e.g. the server's data was reset): the client should drop its state. */
+  reset?: { requested_since: number; head: number }
+}
+
+/**
+ * Sends every published frame after `since`, then subscribes to the topic. The final page comes from the in-memory
+ * ring and is sent in the same synchronous block as `ws.subscribe`: nothing can be published in between, so the
+ * client sees each seq exactly once, in order, even while publishers keep going during the replay.
+ */
+export async function replayThenJoin(gw: Gateway, conn: Connection, channel: string, since?: number): Promise<SubscribeResult> {
+  if (!isDurable(channel)) {
+    gw.joinTopic(conn, channel)
+    return { channel }
+  }
+  const head = await gw.log.head(channel)
+  if (since === undefined) {
+    gw.joinTopic(conn, channel)
+    return { channel, seq: gw.log.publishedHead(channel), replayed: 0 }
+  }
+  const result: SubscribeResult = { channel, replayed: 0 }
+  let cursor = since
+  if (since > head) {
+    result.reset = { requested_since: since, head }
+    cursor = head
+  }
+  const oldest = await gw.log.oldestSeq(channel)
+  if (cursor < head && (oldest === null || oldest > cursor + 1)) {
+    const first = oldest ?? head + 1
+    result.truncated = { requested_since: since, oldest_seq: first }
+    cursor = first - 1
+  }
+  gw.stats.replayRequests++
+  for (let empty = 0; ; ) {
+    if (conn.closed) return result
+    const tail = gw.log.recentSync(channel, cursor)
+    if (tail) {
+      for (const f of tail) conn.send(f.frame)
+      gw.joinTopic(conn, channel)
+      result.replayed! += tail.length
+      gw.stats.replayedEvents += tail.length
+      result.seq = tail.at(-1)?.seq ?? cursor
+      return result
+    }
+    const page = await gw.log.readPublished(channel, cursor, PAGE)
+    if (!page.length) {
+      // only when retention pruned the rows we were about to read: skip to what is still kept
+      if (++empty > 3) throw new Error(`replay of ${channel} made no progress after seq ${cursor}`)
+      const kept = await gw.log.oldestSeq(channel)
+      const next = (kept ?? gw.log.publishedHead(channel) + 1) - 1
+      if (next > cursor) {
+        result.truncated = { requested_since: since, oldest_seq: next + 1 }
+        cursor = next
+      }
+      continue
+    }
+    for (const f of page) conn.send(f.frame)
+    cursor = page.at(-1)!.seq
+    result.replayed! += page.length
+    gw.stats.replayedEvents += page.length
+    await conn.writable(gw.config.wsBackpressureLimit / 4)
+  }
+}

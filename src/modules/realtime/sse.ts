@@ -1,0 +1,105 @@
+// Server-Sent Events: the same channels and replay guarantees as /ws, for clients that cannot use WebSocket.
+import type { BusMessage } from '../../bus/event-bus.ts'
+import { AppError } from '../../core/errors.ts'
+import type { Principal } from '../auth/service.ts'
+import { isDurable, parseChannel } from './channels.ts'
+import type { Gateway } from './gateway.ts'
+
+const encoder = new TextEncoder()
+const HEARTBEAT_MS = 15_000
+const MAX_QUEUED = 10_000
+
+/** `12` for one channel, `session:a=12;task:b=3` for several: whatever the client echoes as Last-Event-ID. */
+function parseLastEventId(header: string | null, channels: string[]): Map<string, number> {
+  const out = new Map<string, number>()
+  if (!header) return out
+  if (channels.length === 1 && /^\d+$/.test(header)) out.set(channels[0]!, Number(header))
+  for (const part of header.split(';')) {
+    const i = part.lastIndexOf('=')
+    const seq = Number(part.slice(i + 1))
+    if (i > 0 && Number.isSafeInteger(seq) && seq >= 0 && channels.includes(part.slice(0, i))) out.set(part.slice(0, i), seq)
+  }
+  return out
+}
+
+export async function sseStream(gw: Gateway, principal: Principal, channelParam: string | string[], request: Request): Promise<Response> {
+  const channels = [...new Set(Array.isArray(channelParam) ? channelParam : [channelParam])]
+  if (channels.length > 20) throw new AppError('VALIDATION_FAILED', 422, 'At most 20 channels per stream')
+  for (const name of channels) await gw.access.assertRead(principal.user, parseChannel(name))
+  const cursors = parseLastEventId(request.headers.get('last-event-id'), channels)
+  const live = new Set<string>()
+  const single = channels.length === 1
+  let stop = () => {}
+
+  const stream = new ReadableStream<Uint8Array>({
+    async start(controller) {
+      const eventId = () => (single ? String(cursors.get(channels[0]!) ?? 0) : [...cursors].map(([c, s]) => `${c}=${s}`).join(';'))
+      const write = (channel: string, seq: number | undefined, type: string, frame: string) => {
+        if (seq !== undefined) cursors.set(channel, seq)
+        const id = seq === undefined ? '' : `id: ${eventId()}\n`
+        try {
+          controller.enqueue(encoder.encode(`${id}event: ${type}\ndata: ${frame}\n\n`))
+          if ((controller.desiredSize ?? 0) < -MAX_QUEUED) stop()
+        } catch {
+          stop()
+        }
+      }
+      const untap = gw.tap((m: BusMessage) => {
+        if (live.has(m.channel)) write(m.channel, m.seq, m.type, m.frame)
+      })
+      const beat = setInterval(() => {
+        try {
+          controller.enqueue(encoder.encode(': keep-alive\n\n'))
+        } catch {
+          stop()
+        }
+      }, HEARTBEAT_MS)
+      stop = () => {
+        untap()
+        clearInterval(beat)
+        try {
+          controller.close()
+        } catch {
+          // already closed by the client
+        }
+      }
+      request.signal.addEventListener('abort', () => stop())
+      controller.enqueue(encoder.encode(`retry: 2000\n: channels ${channels.join(',')}\n\n`))
+      for (const channel of channels) {
+        const since = cursors.get(channel)
+        if (!isDurable(channel) || since === undefined) {
+          if (isDurable(channel)) cursors.set(channel, await gw.log.head(channel))
+          live.add(channel)
+          continue
+        }
+        let cursor = Math.min(since, await gw.log.head(channel))
+        for (;;) {
+          const tail = gw.log.recentSync(channel, cursor)
+          if (tail) {
+            for (const f of tail) write(channel, f.seq, typeOf(f.frame), f.frame)
+            live.add(channel)
+            break
+          }
+          const page = await gw.log.readPublished(channel, cursor, 500)
+          if (!page.length) {
+            cursor = Math.max(cursor, ((await gw.log.oldestSeq(channel)) ?? gw.log.publishedHead(channel) + 1) - 1)
+            continue
+          }
+          for (const f of page) write(channel, f.seq, typeOf(f.frame), f.frame)
+          cursor = page.at(-1)!.seq
+        }
+      }
+    },
+    cancel() {
+      stop()
+    },
+  })
+  return new Response(stream, {
+    headers: { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache, no-transform', 'x-accel-buffering': 'no' },
+  })
+}
+
+function typeOf(frame: string): string {
+  const m = /^\{"type":"((?:[^"\\]|\\.)*)"/.exec(frame)
+  return m ? m[1]! : 'message'
+}
