@@ -22,6 +22,16 @@ import { registerCoreHandlers } from './modules/realtime/core-handlers.ts'
 import { Dispatcher } from './modules/realtime/dispatcher.ts'
 import { Gateway } from './modules/realtime/gateway.ts'
 import { realtimeModule } from './modules/realtime/index.ts'
+import { SessionAccess } from './modules/claude/access.ts'
+import { CliRunner } from './modules/claude/cli-runner.ts'
+import { ExecutionEngine } from './modules/claude/engine.ts'
+import { claudeModule } from './modules/claude/index.ts'
+import { ExecuteBody } from './modules/claude/model.ts'
+import type { Runner } from './modules/claude/runner.ts'
+import { ClaudeService } from './modules/claude/service.ts'
+import { registerClaudeCommands } from './modules/claude/ws-commands.ts'
+import { TypeCompiler } from '@sinclair/typebox/compiler'
+import { AppError } from './core/errors.ts'
 import pkg from '../package.json' with { type: 'json' }
 
 export const VERSION: string = pkg.version
@@ -33,6 +43,11 @@ export interface AppDeps {
   jwtSecret: string
   /** Resolves to the Claude CLI found at start-up (or null); probed once, not per request. */
   claude: () => Promise<ClaudeCli | null>
+  /** Path of the CLI to run (found at start-up), or null when none was found. */
+  claudeBin: () => string | null
+  /** Environment the CLI processes inherit from (filtered); the server's own by default. */
+  env: Record<string, string | undefined>
+  runner?: Runner
 }
 
 export type Services = Awaited<ReturnType<typeof createServices>>
@@ -52,7 +67,22 @@ export async function createServices(deps: AppDeps) {
   })
   const gateway = new Gateway(deps.config, auth, log, access, bus, signals, deps.logger)
   const dispatcher = registerCoreHandlers(new Dispatcher(gateway))
-  return { ...deps, signals, auth, users, workspaces, bus, log, access, gateway, dispatcher, startedAt: Date.now() }
+  const c = deps.config
+  const engine = new ExecutionEngine(deps.store, log, deps.runner ?? new CliRunner(), {
+    maxProcesses: c.claudeMaxConcurrent, maxPerUser: c.claudeMaxPerUser, idleTtlMs: c.claudeProcessIdleTtl * 1000,
+    timeoutMs: c.claudeTimeout * 1000, outputTimeoutMs: c.claudeOutputTimeout * 1000, killGraceMs: c.claudeKillGrace * 1000,
+  }, deps.logger)
+  await engine.recover()
+  const sessionAccess = new SessionAccess(deps.store)
+  access.register('session', (user, id) => sessionAccess.canReadSession(user, id))
+  access.register('task', (user, id) => sessionAccess.canReadExecution(user, id))
+  const claude = new ClaudeService({ store: deps.store, log, engine, access: sessionAccess, workspaces, config: c, env: deps.env, claudeBin: deps.claudeBin })
+  const executeCheck = TypeCompiler.Compile(ExecuteBody)
+  registerClaudeCommands(dispatcher, claude, (body) => {
+    const first = executeCheck.Errors(body).First()
+    if (first) throw new AppError('VALIDATION_FAILED', 422, `Invalid execute command: ${first.path || '/'} ${first.message}`)
+  })
+  return { ...deps, signals, auth, users, workspaces, bus, log, access, gateway, dispatcher, engine, sessionAccess, claudeService: claude, startedAt: Date.now() }
 }
 
 export function createApp(s: Services) {
@@ -75,6 +105,7 @@ export function createApp(s: Services) {
     .use(usersModule(s.auth, s.users))
     .use(workspacesModule(s.auth, s.workspaces))
     .use(realtimeModule(s.auth, s.gateway, s.dispatcher))
+    .use(claudeModule(s.auth, s.claudeService))
 }
 
 export type App = ReturnType<typeof createApp>

@@ -28,7 +28,7 @@ export async function startServer(config: Config, logger: Logger, env: Record<st
     if (cli) logger.info('claude cli found', { path: cli.path, version: cli.version })
     else logger.warn('claude cli not available', { path: claudePath, hint: CLAUDE_INSTALL_HINT })
   })
-  const services = await createServices({ config: { ...config, dataDir }, store, logger, jwtSecret, claude: () => claudeProbe })
+  const services = await createServices({ config: { ...config, dataDir }, store, logger, jwtSecret, claude: () => claudeProbe, claudeBin: () => claudePath, env })
   const app = createApp(services).listen({ port: config.port, hostname: config.host })
   const server = app.server!
   services.gateway.attach(server)
@@ -38,6 +38,7 @@ export async function startServer(config: Config, logger: Logger, env: Record<st
   let stopping: Promise<void> | undefined
   const stop = () =>
     (stopping ??= (async () => {
+      await services.engine.shutdown(config.shutdownTimeout * 1000)
       services.gateway.shutdown()
       const graceful = server.stop(false)
       const timedOut = await Promise.race([graceful.then(() => false), Bun.sleep(config.shutdownTimeout * 1000).then(() => true)])

@@ -52,3 +52,51 @@ export interface EventRecord {
   data: string
   ts: number
 }
+
+export type SessionStatus = 'active' | 'closed'
+export interface SessionRecord {
+  id: string
+  workspace_id: string
+  owner_id: string
+  title: string | null
+  /** The Claude CLI's own session id (from its system/init event), used with --resume. */
+  cli_session_id: string | null
+  status: SessionStatus
+  model: string | null
+  total_cost_usd: number
+  usage: Record<string, number>
+  created_at: number
+  updated_at: number
+  closed_at: number | null
+}
+
+export interface ParticipantRecord {
+  session_id: string
+  user_id: string
+  role: SessionRole
+  created_at: number
+}
+
+export type ExecutionStatus = 'queued' | 'running' | 'completed' | 'failed' | 'cancelled' | 'timed_out' | 'interrupted'
+export const FINAL_STATUSES: readonly ExecutionStatus[] = ['completed', 'failed', 'cancelled', 'timed_out', 'interrupted']
+
+export interface ExecutionRecord {
+  id: string
+  session_id: string
+  workspace_id: string
+  user_id: string
+  prompt: string
+  options: Record<string, unknown>
+  status: ExecutionStatus
+  error: string | null
+  exit_code: number | null
+  num_turns: number
+  message_count: number
+  total_cost_usd: number | null
+  usage: Record<string, number> | null
+  stderr: string | null
+  permission_denials: unknown[] | null
+  created_at: number
+  started_at: number | null
+  finished_at: number | null
+}

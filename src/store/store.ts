@@ -1,5 +1,7 @@
 // The Store seam: what the server needs from persistence, independent of the database behind it.
-import type { ApiKeyRecord, EventRecord, UserRecord, WorkspaceMemberRecord, WorkspaceRecord } from './records.ts'
+import type {
+  ApiKeyRecord, EventRecord, ExecutionRecord, ExecutionStatus, ParticipantRecord, SessionRecord, UserRecord, WorkspaceMemberRecord, WorkspaceRecord,
+} from './records.ts'
 
 /**
  * Contract every Store implementation keeps (bun:sqlite now; a server database may follow):
@@ -18,6 +20,8 @@ export interface Store {
   readonly revokedTokens: RevokedTokenRepo
   readonly workspaces: WorkspaceRepo
   readonly events: EventRepo
+  readonly sessions: SessionRepo
+  readonly executions: ExecutionRepo
   /** Cheap liveness probe used by /health. */
   ping(): Promise<boolean>
   /** Flushes and closes; later calls reject. */
@@ -81,4 +85,25 @@ export interface EventRepo {
   readBefore(channel: string, beforeSeq: number, limit: number): Promise<EventRecord[]>
   /** Deletes events older than `olderThan` (ms epoch); channel heads stay. */
   prune(olderThan: number): Promise<number>
+}
+
+export interface SessionRepo {
+  create(session: SessionRecord): Promise<void>
+  byId(id: string): Promise<SessionRecord | null>
+  /** Sessions of a workspace (or all) that `userId` may see: owner, participant, workspace owner or member; null = all (admin). */
+  listVisible(userId: string | null, opts: { workspaceId?: string; limit: number; offset: number }): Promise<{ items: SessionRecord[]; total: number }>
+  update(id: string, patch: Partial<Omit<SessionRecord, 'id' | 'created_at'>>): Promise<SessionRecord | null>
+  participants(sessionId: string): Promise<ParticipantRecord[]>
+  participant(sessionId: string, userId: string): Promise<ParticipantRecord | null>
+  putParticipant(p: ParticipantRecord): Promise<void>
+  removeParticipant(sessionId: string, userId: string): Promise<boolean>
+}
+
+export interface ExecutionRepo {
+  create(execution: ExecutionRecord): Promise<void>
+  byId(id: string): Promise<ExecutionRecord | null>
+  list(filter: { sessionId?: string; status?: ExecutionStatus; visibleTo: string | null; limit: number; offset: number }): Promise<{ items: ExecutionRecord[]; total: number }>
+  update(id: string, patch: Partial<Omit<ExecutionRecord, 'id' | 'created_at'>>): Promise<ExecutionRecord | null>
+  /** Every execution in one of `statuses`, oldest first. */
+  withStatus(statuses: ExecutionStatus[]): Promise<ExecutionRecord[]>
 }

@@ -34,9 +34,10 @@ export function testConfig(overrides: Partial<Config> = {}, dataDir?: string): C
   }
 }
 
-export async function startTestServer(overrides: Partial<Config> = {}, dataDir?: string): Promise<TestServer> {
+/** `env` is what CLI processes inherit from (filtered by the server), e.g. ANTHROPIC_BASE_URL for the mock API. */
+export async function startTestServer(overrides: Partial<Config> = {}, dataDir?: string, env: Record<string, string | undefined> = { PATH: process.env.PATH }): Promise<TestServer> {
   const config = testConfig(overrides, dataDir)
-  const running = await startServer(config, silentLogger, { PATH: process.env.PATH })
+  const running = await startServer(config, silentLogger, env)
   const api: TestServer['api'] = (path, init = {}) => {
     const headers: Record<string, string> = { ...init.headers }
     if (init.token) headers.authorization = `Bearer ${init.token}`

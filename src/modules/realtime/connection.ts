@@ -7,7 +7,7 @@ export class Connection {
   principal: Principal | null = null
   readonly channels = new Set<string>()
   /** Channels to join as soon as the connection is authenticated (e.g. /ws/executions/:id). */
-  readonly autoJoin: string[] = []
+  readonly autoJoin: { channel: string; since?: number }[] = []
   lastSeen = Date.now()
   closed = false
   authTimer: ReturnType<typeof setTimeout> | undefined

@@ -98,9 +98,9 @@ export class Gateway {
 
   /** Joins the channels the endpoint promised (e.g. task:<id> for /ws/executions/:id), reporting each as a success. */
   async afterAuth(conn: Connection): Promise<void> {
-    for (const channel of conn.autoJoin.splice(0)) {
+    for (const { channel, since } of conn.autoJoin.splice(0)) {
       try {
-        const result = await this.subscribe(conn, channel)
+        const result = await this.subscribe(conn, channel, since)
         conn.send(reply('success', undefined, { action: 'subscribe', ...result }))
       } catch (err) {
         const e = err instanceof AppError ? err : new AppError('INTERNAL_ERROR', 500, 'subscribe failed')
@@ -125,7 +125,11 @@ export class Gateway {
 
   async subscribe(conn: Connection, channelName: string, since?: number) {
     const channel = parseChannel(channelName)
-    await this.access.assertRead(conn.principal!.user, channel)
+    // The user as stored now, not as at connect time: a role change must not leave a socket with its old rights.
+    const user = await this.auth.reloadUser(conn.principal!.user.id)
+    if (!user || user.disabled) throw new AppError('FORBIDDEN', 403, `You may not subscribe to ${channel.name}`)
+    conn.principal!.user = user
+    await this.access.assertRead(user, channel)
     if (conn.channels.has(channel.name)) return { channel: channel.name, already_subscribed: true, seq: this.log.publishedHead(channel.name) }
     const result = await replayThenJoin(this, conn, channel.name, since)
     if (!conn.closed) {

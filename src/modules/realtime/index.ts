@@ -22,7 +22,8 @@ export function realtimeModule(auth: AuthService, gateway: Gateway, dispatcher: 
     open(ws: { id: string; raw: any; data: { request: Request; params: Record<string, string>; query: { since?: number } } }) {
       const conn = new Connection(ws.id, ws.raw, ws.raw.remoteAddress ?? '', { perSecond: gateway.config.wsRateLimit, burst: gateway.config.wsRateBurst })
       const channel = autoJoin(ws.data.params ?? {})
-      if (channel) conn.autoJoin.push(channel)
+      // an execution's own socket replays it from the start unless the client says where it left off
+      if (channel) conn.autoJoin.push({ channel, since: ws.data.query?.since ?? 0 })
       const principal = admitted.get(ws.data.request) ?? null
       gateway.open(conn, principal)
       if (principal && channel) void gateway.afterAuth(conn)

@@ -6,6 +6,8 @@ import { SqliteUsers } from './users.ts'
 import { SqliteApiKeys, SqliteRevokedTokens } from './keys.ts'
 import { SqliteWorkspaces } from './workspaces.ts'
 import { SqliteEvents } from './events.ts'
+import { SqliteExecutions } from './executions.ts'
+import { SqliteSessions } from './sessions.ts'
 
 export interface SqliteStore extends Store {
   /** The raw handle, for repos added by later modules and for tests; not part of the Store contract. */
@@ -16,12 +18,19 @@ export interface SqliteStore extends Store {
 /** Opens (creating if needed) the database at `path` (":memory:" works) and migrates it. */
 export function openSqliteStore(path: string): SqliteStore {
   const db = new Database(path, { create: true, strict: true })
-  db.run('PRAGMA journal_mode = WAL')
-  // NORMAL in WAL mode survives a process crash (kill -9); only an OS crash can drop the last commits.
-  db.run('PRAGMA synchronous = NORMAL')
-  db.run('PRAGMA foreign_keys = ON')
-  db.run('PRAGMA busy_timeout = 5000')
-  const schema = migrate(db)
+  let schema: { from: number; to: number }
+  try {
+    db.run('PRAGMA journal_mode = WAL')
+    // NORMAL in WAL mode survives a process crash (kill -9); only an OS crash can drop the last commits.
+    db.run('PRAGMA synchronous = NORMAL')
+    db.run('PRAGMA foreign_keys = ON')
+    db.run('PRAGMA busy_timeout = 5000')
+    schema = migrate(db)
+  } catch (err) {
+    // e.g. a database from a newer cchub: do not keep the file open behind the error
+    db.close(false)
+    throw err
+  }
   let closed = false
   return {
     db,
@@ -31,6 +40,8 @@ export function openSqliteStore(path: string): SqliteStore {
     revokedTokens: new SqliteRevokedTokens(db),
     workspaces: new SqliteWorkspaces(db),
     events: new SqliteEvents(db),
+    sessions: new SqliteSessions(db),
+    executions: new SqliteExecutions(db),
     async ping() {
       if (closed) return false
       try {

@@ -1,0 +1,203 @@
+// Schedules executions onto CLI processes: FIFO queue, global and per-user caps, one turn per session at a time.
+import type { Logger } from '../../core/logger.ts'
+import type { ExecutionRecord, SessionRecord } from '../../store/records.ts'
+import type { Store } from '../../store/store.ts'
+import type { ChannelLog } from '../realtime/channel-log.ts'
+import { Relay } from './relay.ts'
+import { ExecutionRun, type RunLimits, type RunOutcome } from './run.ts'
+import { RunnerError, type Runner, type RunSpec } from './runner.ts'
+import { SessionProcess } from './session-process.ts'
+import { publishStatus } from './status.ts'
+
+export interface Job {
+  execution: ExecutionRecord
+  session: SessionRecord
+  /** Text written to the CLI (the prompt plus any file mentions). */
+  input: string
+  /** Same signature → the session's idle process can take the turn; otherwise it is restarted with --resume. */
+  signature: string
+  spec: (session: SessionRecord) => RunSpec
+}
+
+export interface EngineLimits extends RunLimits {
+  maxProcesses: number
+  maxPerUser: number
+  idleTtlMs: number
+}
+
+export class ExecutionEngine {
+  private queue: Job[] = []
+  private readonly processes = new Map<string, SessionProcess>()
+  private readonly retiring = new Set<SessionProcess>()
+  private readonly runs = new Map<string, { job: Job; run: ExecutionRun }>()
+  private readonly perUser = new Map<string, number>()
+  private reaper: ReturnType<typeof setInterval> | undefined
+
+  constructor(
+    private readonly store: Store,
+    private readonly log: ChannelLog,
+    private readonly runner: Runner,
+    private readonly limits: EngineLimits,
+    private readonly logger: Logger,
+  ) {
+    this.reaper = setInterval(() => this.reapIdle(), Math.min(5000, Math.max(100, limits.idleTtlMs / 2)))
+  }
+
+  enqueue(job: Job): void {
+    this.queue.push(job)
+    this.pump()
+  }
+
+  /** 1-based position in the queue, or null when not queued. */
+  position(executionId: string): number | null {
+    const i = this.queue.findIndex((j) => j.execution.id === executionId)
+    return i < 0 ? null : i + 1
+  }
+
+  isRunning(executionId: string): boolean {
+    return this.runs.has(executionId)
+  }
+
+  /** Cancels a queued or running execution; false when it is neither. */
+  async cancel(executionId: string, status: 'cancelled' | 'interrupted', reason: string): Promise<boolean> {
+    const running = this.runs.get(executionId)
+    if (running) {
+      running.run.cancel(status, reason)
+      await running.run.outcome
+      return true
+    }
+    const i = this.queue.findIndex((j) => j.execution.id === executionId)
+    if (i < 0) return false
+    const [job] = this.queue.splice(i, 1)
+    await this.record(job!, { status, error: reason, reusable: true }, null)
+    return true
+  }
+
+  /** Cancels everything of a session and ends its process (session closed). */
+  async closeSession(sessionId: string, reason: string): Promise<void> {
+    const ids = [...this.queue.filter((j) => j.session.id === sessionId), ...[...this.runs.values()].map((r) => r.job).filter((j) => j.session.id === sessionId)]
+    await Promise.all(ids.map((j) => this.cancel(j.execution.id, 'cancelled', reason)))
+    const sp = this.processes.get(sessionId)
+    if (sp) this.retire(sp)
+  }
+
+  /** Running or queued executions left by a previous run of the server become `interrupted`. */
+  async recover(): Promise<number> {
+    const stale = await this.store.executions.withStatus(['running', 'queued'])
+    for (const e of stale) {
+      const session = await this.store.sessions.byId(e.session_id)
+      const updated = await this.store.executions.update(e.id, { status: 'interrupted', error: `cchub restarted while this execution was ${e.status}`, finished_at: Date.now() })
+      if (updated) await publishStatus(this.log, updated, session?.owner_id ?? e.user_id)
+    }
+    return stale.length
+  }
+
+  async shutdown(graceMs: number): Promise<void> {
+    clearInterval(this.reaper)
+    const queued = this.queue.splice(0)
+    const running = [...this.runs.values()]
+    for (const { run } of running) run.cancel('interrupted', 'cchub is shutting down')
+    await Promise.race([Promise.all(running.map((r) => r.run.outcome)), Bun.sleep(graceMs)])
+    for (const job of queued) await this.record(job, { status: 'interrupted', error: 'cchub is shutting down', reusable: false }, null)
+    const all = [...this.processes.values(), ...this.retiring]
+    for (const sp of all) sp.kill('SIGKILL', 0)
+    await Promise.race([Promise.all(all.map((sp) => sp.done)), Bun.sleep(2000)])
+  }
+
+  private pump(): void {
+    for (const job of [...this.queue]) {
+      if (this.runs.size >= this.limits.maxProcesses) return
+      const busy = [...this.runs.values()].some((r) => r.job.session.id === job.session.id)
+      if (busy || (this.perUser.get(job.execution.user_id) ?? 0) >= this.limits.maxPerUser) continue
+      const sp = this.processFor(job)
+      if (sp === 'wait') continue
+      this.queue.splice(this.queue.indexOf(job), 1)
+      if (sp instanceof Error) void this.record(job, { status: 'failed', error: sp.message, reusable: false }, null)
+      else void this.startRun(job, sp)
+    }
+  }
+
+  private processFor(job: Job): SessionProcess | Error | 'wait' {
+    const existing = this.processes.get(job.session.id)
+    if (existing?.state === 'idle' && existing.signature === job.signature) return existing
+    if (existing) this.retire(existing)
+    if (this.processes.size + this.retiring.size >= this.limits.maxProcesses) {
+      const idle = [...this.processes.values()].filter((p) => p.state === 'idle').sort((a, b) => a.lastUsed - b.lastUsed)[0]
+      if (idle) this.retire(idle)
+      return 'wait'
+    }
+    try {
+      const proc = this.runner.spawn(job.spec(job.session))
+      const sp = new SessionProcess(job.session.id, job.signature, proc, (p) => this.exited(p))
+      this.processes.set(job.session.id, sp)
+      return sp
+    } catch (err) {
+      return err instanceof RunnerError ? err : new Error(`Claude CLI could not be started: ${(err as Error).message}`)
+    }
+  }
+
+  private async startRun(job: Job, sp: SessionProcess): Promise<void> {
+    const e = job.execution
+    const relay = new Relay(this.log, e.id, [`task:${e.id}`, `session:${e.session_id}`])
+    const run = new ExecutionRun(e, sp, relay, this.limits)
+    this.runs.set(e.id, { job, run })
+    this.perUser.set(e.user_id, (this.perUser.get(e.user_id) ?? 0) + 1)
+    const started = await this.store.executions.update(e.id, { status: 'running', started_at: Date.now() })
+    if (started) {
+      job.execution = started
+      await publishStatus(this.log, started, job.session.owner_id, { progress: relay.progress })
+    }
+    if (!run.start(job.input)) run.onExit({ code: null, signal: null }, 'the CLI process did not accept input')
+    const outcome = await run.outcome
+    await relay.settled()
+    if (!outcome.reusable) sp.kill('SIGTERM', this.limits.killGraceMs)
+    await this.record(job, outcome, relay, sp)
+    this.runs.delete(e.id)
+    this.perUser.set(e.user_id, (this.perUser.get(e.user_id) ?? 1) - 1)
+    this.pump()
+  }
+
+  /** Stores how an execution ended, updates the session totals and publishes the final status. */
+  private async record(job: Job, o: RunOutcome, relay: Relay | null, sp?: SessionProcess): Promise<void> {
+    const r = o.result
+    const usage = r?.usage ? { input_tokens: r.usage.inputTokens, output_tokens: r.usage.outputTokens, cache_creation_input_tokens: r.usage.cacheCreationInputTokens, cache_read_input_tokens: r.usage.cacheReadInputTokens } : null
+    const updated = await this.store.executions.update(job.execution.id, {
+      status: o.status, error: o.error, finished_at: Date.now(),
+      num_turns: r?.numTurns ?? relay?.progress.turns ?? 0, message_count: relay?.progress.messages ?? 0,
+      total_cost_usd: r ? (r.turnCostUsd ?? r.totalCostUsd ?? null) : null, usage, permission_denials: r?.permissionDenials.length ? r.permissionDenials : null,
+      exit_code: o.exit?.code ?? null, stderr: o.stderr ? o.stderr.slice(-16_000) : null,
+    })
+    const session = await this.store.sessions.byId(job.session.id)
+    if (session) {
+      const totals = { ...session.usage }
+      for (const [k, v] of Object.entries(usage ?? {})) totals[k] = (totals[k] ?? 0) + v
+      await this.store.sessions.update(session.id, {
+        cli_session_id: sp?.cliSessionId ?? session.cli_session_id, total_cost_usd: session.total_cost_usd + (r ? (r.turnCostUsd ?? r.totalCostUsd ?? 0) : 0),
+        usage: totals, updated_at: Date.now(),
+      })
+    }
+    if (updated) await publishStatus(this.log, updated, job.session.owner_id, { progress: relay?.progress })
+  }
+
+  private retire(sp: SessionProcess): void {
+    if (this.processes.get(sp.sessionId) === sp) this.processes.delete(sp.sessionId)
+    this.retiring.add(sp)
+    sp.retire(this.limits.killGraceMs)
+  }
+
+  private exited(sp: SessionProcess): void {
+    this.retiring.delete(sp)
+    if (this.processes.get(sp.sessionId) === sp) this.processes.delete(sp.sessionId)
+    this.pump()
+  }
+
+  private reapIdle(): void {
+    const cutoff = Date.now() - this.limits.idleTtlMs
+    for (const sp of [...this.processes.values()]) if (sp.state === 'idle' && sp.lastUsed < cutoff) this.retire(sp)
+  }
+
+  /** Live process count (for stats and tests). */
+  get processCount(): number {
+    return this.processes.size + this.retiring.size
+  }
+}

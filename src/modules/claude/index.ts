@@ -1,0 +1,64 @@
+// Routes for /api/v1/claude: execute, executions, sessions and their logs.
+import { Elysia } from 'elysia'
+import { errors } from '../../core/openapi-errors.ts'
+import { authGuard } from '../auth/guard.ts'
+import type { AuthService } from '../auth/service.ts'
+import { ExecuteBody, ExecuteResponse, Execution, ExecutionList, ExecutionQuery, IdParam, LogsQuery, LogsResponse, Session, SessionList, SessionQuery } from './model.ts'
+import type { ClaudeService } from './service.ts'
+
+export function claudeModule(auth: AuthService, claude: ClaudeService) {
+  return new Elysia({ name: 'claude', prefix: '/api/v1/claude', detail: { tags: ['claude'] } })
+    .use(authGuard(auth))
+    .post('/execute', ({ principal, body, set }) => {
+      set.status = 202
+      return claude.execute(principal.user, body)
+    }, {
+      auth: true,
+      body: ExecuteBody,
+      response: { 202: ExecuteResponse, ...errors(401, 403, 404, 409) },
+      detail: { summary: 'Run a prompt with Claude Code in a workspace (new session, or continue session_id); watch it on websocket_url' },
+    })
+    .get('/executions', ({ principal, query }) => claude.listExecutions(principal.user, query), {
+      auth: true,
+      query: ExecutionQuery,
+      response: { 200: ExecutionList, ...errors(401, 404) },
+      detail: { summary: 'Executions you can see, newest first, filtered by session and status' },
+    })
+    .get('/executions/:id', ({ principal, params }) => claude.getExecution(principal.user, params.id), {
+      auth: true,
+      params: IdParam,
+      response: { 200: Execution, ...errors(401, 404) },
+      detail: { summary: 'Status, queue position, timings, turns, cost, usage and error of an execution' },
+    })
+    .post('/executions/:id/cancel', ({ principal, params }) => claude.cancel(principal.user, params.id), {
+      auth: true,
+      params: IdParam,
+      response: { 200: Execution, ...errors(401, 403, 404, 409) },
+      detail: { summary: 'Cancel: interrupt the turn, then SIGTERM, then SIGKILL the CLI process group' },
+    })
+    .get('/sessions', ({ principal, query }) => claude.listSessions(principal.user, query), {
+      auth: true,
+      query: SessionQuery,
+      response: { 200: SessionList, ...errors(401, 404) },
+      detail: { summary: 'Sessions you can see, optionally of one workspace' },
+    })
+    .get('/sessions/:id', ({ principal, params }) => claude.getSession(principal.user, params.id), {
+      auth: true,
+      params: IdParam,
+      response: { 200: Session, ...errors(401, 404) },
+      detail: { summary: 'A session with its cost and usage totals and current execution' },
+    })
+    .delete('/sessions/:id', ({ principal, params }) => claude.closeSession(principal.user, params.id), {
+      auth: true,
+      params: IdParam,
+      response: { 200: Session, ...errors(401, 403, 404) },
+      detail: { summary: 'Close a session: stops its process and refuses new prompts (owner)' },
+    })
+    .get('/sessions/:id/logs', ({ principal, params, query }) => claude.logs(principal.user, params.id, query.limit, query.before), {
+      auth: true,
+      params: IdParam,
+      query: LogsQuery,
+      response: { 200: LogsResponse, ...errors(401, 404) },
+      detail: { summary: 'The session channel history (prompts, events, coalesced token streams, status), paged backwards by seq' },
+    })
+}

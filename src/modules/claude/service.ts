@@ -1,0 +1,152 @@
+// Executions and sessions: the logic behind /api/v1/claude and the WebSocket `command` messages.
+import type { Config } from '../../config/schema.ts'
+import { AppError, notFound } from '../../core/errors.ts'
+import type { ExecutionRecord, SessionRecord, UserRecord } from '../../store/records.ts'
+import type { Store } from '../../store/store.ts'
+import type { ChannelLog } from '../realtime/channel-log.ts'
+import type { WorkspaceService } from '../workspaces/service.ts'
+import type { SessionAccess } from './access.ts'
+import { buildCliArgs } from './cli-args.ts'
+import { cliEnv } from './cli-env.ts'
+import type { ExecutionEngine } from './engine.ts'
+import type { ExecuteBody } from './model.ts'
+import { publishStatus } from './status.ts'
+import { toPublicExecution, toPublicSession } from './views.ts'
+
+export interface ClaudeDeps {
+  store: Store
+  log: ChannelLog
+  engine: ExecutionEngine
+  access: SessionAccess
+  workspaces: WorkspaceService
+  config: Config
+  env: Record<string, string | undefined>
+  claudeBin: () => string | null
+}
+
+export class ClaudeService {
+  constructor(private readonly d: ClaudeDeps) {}
+
+  async execute(user: UserRecord, body: ExecuteBody) {
+    this.checkPolicy(body)
+    const ws = await this.d.workspaces.visible(user, body.workspace_id)
+    const session = body.session_id ? await this.openSession(user, body.session_id, ws.id) : await this.newSession(user, ws.id, body.prompt)
+    const now = Date.now()
+    const { prompt, metadata, session_id: _s, workspace_id: _w, stream: _st, ...options } = body
+    const execution: ExecutionRecord = {
+      id: Bun.randomUUIDv7(), session_id: session.id, workspace_id: ws.id, user_id: user.id, prompt,
+      options: { ...options, ...(metadata ? { metadata } : {}) }, status: 'queued', error: null, exit_code: null,
+      num_turns: 0, message_count: 0, total_cost_usd: null, usage: null, stderr: null, permission_denials: null,
+      created_at: now, started_at: null, finished_at: null,
+    }
+    await this.d.store.executions.create(execution)
+    const attribution = { execution_id: execution.id, user_id: user.id, username: user.username, prompt, options: execution.options }
+    await Promise.all([this.d.log.emit(`session:${session.id}`, 'prompt', attribution), this.d.log.emit(`task:${execution.id}`, 'prompt', attribution)])
+    await publishStatus(this.d.log, execution, session.owner_id)
+    this.d.engine.enqueue({
+      execution, session, input: prompt,
+      signature: JSON.stringify([options.model, options.system_prompt, options.append_system_prompt, options.max_turns, [...(options.tools ?? [])].sort(), options.permission_mode]),
+      spec: (s) => this.spec(s, ws.path, body),
+    })
+    const current = await this.d.store.executions.byId(execution.id)
+    return {
+      execution_id: execution.id, session_id: session.id, status: current?.status ?? 'queued',
+      queue_position: this.d.engine.position(execution.id), websocket_url: `/ws/executions/${execution.id}`,
+    }
+  }
+
+  async getExecution(user: UserRecord, id: string) {
+    const e = await this.d.store.executions.byId(id)
+    if (!e || !(await this.d.access.canReadSession(user, e.session_id))) throw notFound('Execution')
+    return toPublicExecution(e, this.d.engine.position(e.id))
+  }
+
+  async listExecutions(user: UserRecord, q: { session_id?: string; status?: ExecutionRecord['status']; limit?: number; offset?: number }) {
+    if (q.session_id) await this.d.access.require(user, q.session_id, 'viewer')
+    const { items, total } = await this.d.store.executions.list({
+      sessionId: q.session_id, status: q.status, visibleTo: user.role === 'admin' ? null : user.id, limit: q.limit ?? 50, offset: q.offset ?? 0,
+    })
+    return { executions: items.map((e) => toPublicExecution(e, this.d.engine.position(e.id))), total }
+  }
+
+  async cancel(user: UserRecord, id: string) {
+    const e = await this.d.store.executions.byId(id)
+    if (!e || !(await this.d.access.canReadSession(user, e.session_id))) throw notFound('Execution')
+    await this.d.access.require(user, e.session_id, 'collaborator')
+    if (!(await this.d.engine.cancel(id, 'cancelled', `Cancelled by ${user.username}`))) {
+      throw new AppError('CONFLICT', 409, `Execution already ${e.status}`)
+    }
+    return this.getExecution(user, id)
+  }
+
+  async listSessions(user: UserRecord, q: { workspace_id?: string; limit?: number; offset?: number }) {
+    if (q.workspace_id) await this.d.workspaces.visible(user, q.workspace_id)
+    const { items, total } = await this.d.store.sessions.listVisible(user.role === 'admin' ? null : user.id, { workspaceId: q.workspace_id, limit: q.limit ?? 50, offset: q.offset ?? 0 })
+    return { sessions: await Promise.all(items.map(async (s) => toPublicSession(s, await this.d.access.roleOf(user, s)))), total }
+  }
+
+  async getSession(user: UserRecord, id: string) {
+    const { session, role } = await this.d.access.require(user, id, 'viewer')
+    const running = await this.d.store.executions.list({ sessionId: id, status: 'running', visibleTo: null, limit: 1, offset: 0 })
+    return { ...toPublicSession(session, role), current_execution_id: running.items[0]?.id ?? null }
+  }
+
+  async closeSession(user: UserRecord, id: string) {
+    const { session } = await this.d.access.require(user, id, 'owner')
+    if (session.status === 'closed') return this.getSession(user, id)
+    await this.d.store.sessions.update(id, { status: 'closed', closed_at: Date.now(), updated_at: Date.now() })
+    await this.d.engine.closeSession(id, `Session closed by ${user.username}`)
+    await this.d.log.emit(`session:${id}`, 'session', { session_id: id, status: 'closed', by: user.id })
+    return this.getSession(user, id)
+  }
+
+  async logs(user: UserRecord, id: string, limit = 100, before?: number) {
+    await this.d.access.require(user, id, 'viewer')
+    const rows = await this.d.store.events.readBefore(`session:${id}`, before ?? Number.MAX_SAFE_INTEGER, limit)
+    const logs = rows.reverse().map((r) => ({ seq: r.seq, type: r.type, data: JSON.parse(r.data) as unknown, timestamp: new Date(r.ts).toISOString() }))
+    return { session_id: id, logs, count: logs.length, next_before: rows.length === limit && logs[0] ? logs[0].seq : null }
+  }
+
+  private checkPolicy(body: ExecuteBody) {
+    const allowed = this.d.config.claudeAllowedTools
+    for (const tool of body.tools ?? []) {
+      const name = tool.split('(')[0]!.trim()
+      if (allowed.length && !allowed.includes(name) && !allowed.includes(tool)) {
+        throw new AppError('FORBIDDEN', 403, `Tool ${tool} is not in the server's allow-list (CCHUB_CLAUDE_ALLOWED_TOOLS)`)
+      }
+    }
+    if (body.permission_mode === 'bypassPermissions' && !this.d.config.claudeAllowBypassPermissions) {
+      throw new AppError('FORBIDDEN', 403, 'permission_mode bypassPermissions is disabled on this server (CCHUB_CLAUDE_ALLOW_BYPASS_PERMISSIONS)')
+    }
+    if (!this.d.claudeBin()) throw new AppError('CLAUDE_UNAVAILABLE', 503, 'The Claude CLI is not installed on this server; install @anthropic-ai/claude-code or set CCHUB_CLAUDE_BIN')
+  }
+
+  private async openSession(user: UserRecord, id: string, workspaceId: string): Promise<SessionRecord> {
+    const { session } = await this.d.access.require(user, id, 'collaborator')
+    if (session.workspace_id !== workspaceId) throw new AppError('VALIDATION_FAILED', 422, 'session_id belongs to another workspace')
+    if (session.status === 'closed') throw new AppError('SESSION_CLOSED', 409, 'This session is closed; start a new one')
+    return session
+  }
+
+  private async newSession(user: UserRecord, workspaceId: string, prompt: string): Promise<SessionRecord> {
+    const now = Date.now()
+    const session: SessionRecord = {
+      id: crypto.randomUUID(), workspace_id: workspaceId, owner_id: user.id, title: prompt.slice(0, 80), cli_session_id: null,
+      status: 'active', model: null, total_cost_usd: 0, usage: {}, created_at: now, updated_at: now, closed_at: null,
+    }
+    await this.d.store.sessions.create(session)
+    await this.d.store.sessions.putParticipant({ session_id: session.id, user_id: user.id, role: 'owner', created_at: now })
+    return session
+  }
+
+  private spec(session: SessionRecord, cwd: string, body: ExecuteBody) {
+    const args = buildCliArgs({
+      input: { mode: 'stream-json' },
+      ...(session.cli_session_id ? { resume: session.cli_session_id } : { sessionId: session.id }),
+      maxTurns: body.max_turns, allowedTools: body.tools, permissionMode: body.permission_mode ?? 'default',
+      model: body.model, systemPrompt: body.system_prompt, appendSystemPrompt: body.append_system_prompt,
+    })
+    const env = cliEnv(this.d.env, this.d.config.claudeEnvAllowList, { bypassPermissions: body.permission_mode === 'bypassPermissions' })
+    return { bin: this.d.claudeBin() ?? 'claude', args, cwd, env }
+  }
+}

@@ -1,0 +1,30 @@
+// Status messages for executions: one `status` type on the task, session, workspace and user channels.
+import type { ExecutionRecord } from '../../store/records.ts'
+import type { ChannelLog } from '../realtime/channel-log.ts'
+import type { Progress } from './relay.ts'
+
+const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString())
+
+export function statusPayload(e: ExecutionRecord, extra: { progress?: Progress; queue_position?: number | null } = {}) {
+  return {
+    execution_id: e.id,
+    session_id: e.session_id,
+    workspace_id: e.workspace_id,
+    user_id: e.user_id,
+    status: e.status,
+    error: e.error,
+    queue_position: extra.queue_position ?? null,
+    progress: extra.progress ?? { turns: e.num_turns, messages: e.message_count, input_tokens: e.usage?.input_tokens ?? 0, output_tokens: e.usage?.output_tokens ?? 0 },
+    total_cost_usd: e.total_cost_usd,
+    created_at: iso(e.created_at),
+    started_at: iso(e.started_at),
+    finished_at: iso(e.finished_at),
+  }
+}
+
+/** Publishes a status change everywhere someone may be watching; resolves once stored. */
+export async function publishStatus(log: ChannelLog, e: ExecutionRecord, sessionOwner: string, extra: Parameters<typeof statusPayload>[1] = {}): Promise<void> {
+  const data = statusPayload(e, extra)
+  const channels = new Set([`task:${e.id}`, `session:${e.session_id}`, `workspace:${e.workspace_id}`, `user:${e.user_id}`, `user:${sessionOwner}`])
+  await Promise.all([...channels].map((ch) => log.emit(ch, 'status', data)))
+}

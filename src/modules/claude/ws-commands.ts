@@ -1,0 +1,23 @@
+// WebSocket `command` messages (execute, cancel) with the same checks as REST; seed 001's claude_message is an alias.
+import { Type as T } from '@sinclair/typebox'
+import { AppError } from '../../core/errors.ts'
+import type { Dispatcher } from '../realtime/dispatcher.ts'
+import type { ClaudeService } from './service.ts'
+
+const ExecuteData = T.Object({ action: T.Literal('execute'), workspace_id: T.String({ maxLength: 64 }), prompt: T.String({ minLength: 1, maxLength: 200_000 }) }, { additionalProperties: true })
+const CancelData = T.Object({ action: T.Literal('cancel'), execution_id: T.String({ maxLength: 64 }) })
+const Command = T.Object({ type: T.String(), id: T.Optional(T.Union([T.String(), T.Number()])), data: T.Union([ExecuteData, CancelData]) })
+
+export function registerClaudeCommands(d: Dispatcher, claude: ClaudeService, validateExecute: (body: unknown) => void): void {
+  const handle = async (msg: Record<string, any>, user: Parameters<ClaudeService['execute']>[0]) => {
+    const { action, ...rest } = msg.data as { action: string } & Record<string, unknown>
+    if (action === 'execute') {
+      validateExecute(rest)
+      return { action, ...(await claude.execute(user, rest as never)) }
+    }
+    if (action === 'cancel') return { action, execution: await claude.cancel(user, String(rest.execution_id)) }
+    throw new AppError('VALIDATION_FAILED', 422, `Unknown command action ${JSON.stringify(action)}`)
+  }
+  d.on('command', Command, (msg, { conn }) => handle(msg, conn.principal!.user))
+  d.on('claude_message', Command, (msg, { conn }) => handle(msg, conn.principal!.user))
+}
