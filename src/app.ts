@@ -30,6 +30,7 @@ import { ExecuteBody } from './modules/claude/model.ts'
 import type { Runner } from './modules/claude/runner.ts'
 import { ClaudeService } from './modules/claude/service.ts'
 import { registerClaudeCommands } from './modules/claude/ws-commands.ts'
+import { TerminalSessions } from './modules/claude/terminal-sessions.ts'
 import { TypeCompiler } from '@sinclair/typebox/compiler'
 import { AppError } from './core/errors.ts'
 import pkg from '../package.json' with { type: 'json' }
@@ -82,7 +83,7 @@ export async function createServices(deps: AppDeps) {
     const first = executeCheck.Errors(body).First()
     if (first) throw new AppError('VALIDATION_FAILED', 422, `Invalid execute command: ${first.path || '/'} ${first.message}`)
   })
-  return { ...deps, signals, auth, users, workspaces, bus, log, access, gateway, dispatcher, engine, sessionAccess, claudeService: claude, startedAt: Date.now() }
+  return { ...deps, signals, auth, users, workspaces, bus, log, access, gateway, dispatcher, engine, sessionAccess, claudeService: claude, terminalSessions: new TerminalSessions(deps.store, workspaces, () => deps.env.HOME), startedAt: Date.now() }
 }
 
 export function createApp(s: Services) {
@@ -105,7 +106,7 @@ export function createApp(s: Services) {
     .use(usersModule(s.auth, s.users))
     .use(workspacesModule(s.auth, s.workspaces))
     .use(realtimeModule(s.auth, s.gateway, s.dispatcher))
-    .use(claudeModule(s.auth, s.claudeService))
+    .use(claudeModule(s.auth, s.claudeService, s.terminalSessions))
 }
 
 export type App = ReturnType<typeof createApp>

@@ -9,7 +9,7 @@ const SID = '11111111-2222-4333-8444-555555555555'
 const SID2 = '66666666-7777-4888-9999-000000000000'
 const REAL_CLAUDE = resolve(import.meta.dir, '../../node_modules/.bin/claude')
 const FAKE_CLAUDE = resolve(import.meta.dir, '../support/fake-claude')
-const HELP_197 = '/work/shared/claude-cli/claude-help-2.1.197.txt'
+const HELP_197 = join(import.meta.dir, '../fixtures/claude-cli/claude-help-2.1.197.txt')
 
 const prompt = (text: string): CliArgsOptions['input'] => ({ mode: 'prompt', prompt: text })
 const full: CliArgsOptions = {

@@ -23,7 +23,7 @@ import {
   type ParsedItem,
 } from '../../src/modules/claude/stream-parser.ts'
 
-const SAMPLES = '/work/shared/claude-cli/samples'
+const SAMPLES = join(import.meta.dir, '../fixtures/claude-cli/samples')
 const haveSamples = existsSync(SAMPLES)
 const encoder = new TextEncoder()
 

@@ -11,11 +11,12 @@
 // Other env: FAKE_CLAUDE_STARTUP_MS (delay before anything happens, real CLI ≈ 450 ms),
 //   FAKE_CLAUDE_RECORD=<file> (append one JSON line per argv / stdin line received).
 import { appendFileSync, existsSync, readFileSync } from 'node:fs'
+import { join } from 'node:path'
 
 type Mode = 'replay' | 'lines' | 'slow' | 'hang' | 'crash' | 'garbage' | 'huge'
 const MODES: readonly Mode[] = ['replay', 'lines', 'slow', 'hang', 'crash', 'garbage', 'huge']
 const PERMISSION_MODES = ['default', 'acceptEdits', 'plan', 'bypassPermissions', 'dontAsk', 'auto', 'manual']
-const DEFAULT_SAMPLE = '/work/shared/claude-cli/samples/v2.1.330/partial.jsonl'
+const DEFAULT_SAMPLE = join(import.meta.dir, '../fixtures/claude-cli/samples/v2.1.330/partial.jsonl')
 const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
 
 interface FakeArgs {

@@ -164,7 +164,9 @@ export class ExecutionEngine {
     const updated = await this.store.executions.update(job.execution.id, {
       status: o.status, error: o.error, finished_at: Date.now(),
       num_turns: r?.numTurns ?? relay?.progress.turns ?? 0, message_count: relay?.progress.messages ?? 0,
-      total_cost_usd: r ? (r.turnCostUsd ?? r.totalCostUsd ?? null) : null, usage, permission_denials: r?.permissionDenials.length ? r.permissionDenials : null,
+      total_cost_usd: r ? (r.turnCostUsd ?? r.totalCostUsd ?? null) : null, usage, permission_denials: r?.permissionDenials.length
+        ? r.permissionDenials.map((d) => ({ tool_name: d.toolName, tool_use_id: d.toolUseId, tool_input: d.toolInput }))
+        : null,
       exit_code: o.exit?.code ?? null, stderr: o.stderr ? o.stderr.slice(-16_000) : null,
     })
     const session = await this.store.sessions.byId(job.session.id)

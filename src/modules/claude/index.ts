@@ -3,10 +3,15 @@ import { Elysia } from 'elysia'
 import { errors } from '../../core/openapi-errors.ts'
 import { authGuard } from '../auth/guard.ts'
 import type { AuthService } from '../auth/service.ts'
-import { ExecuteBody, ExecuteResponse, Execution, ExecutionList, ExecutionQuery, IdParam, LogsQuery, LogsResponse, Session, SessionList, SessionQuery } from './model.ts'
+import { t } from 'elysia'
+import {
+  ExecuteBody, ExecuteResponse, Execution, ExecutionList, ExecutionQuery, IdParam, ImportSessionBody, LogsQuery, LogsResponse, Session, SessionList, SessionQuery, TerminalSession,
+} from './model.ts'
+import type { TerminalSessions } from './terminal-sessions.ts'
+import { toPublicSession } from './views.ts'
 import type { ClaudeService } from './service.ts'
 
-export function claudeModule(auth: AuthService, claude: ClaudeService) {
+export function claudeModule(auth: AuthService, claude: ClaudeService, terminal: TerminalSessions) {
   return new Elysia({ name: 'claude', prefix: '/api/v1/claude', detail: { tags: ['claude'] } })
     .use(authGuard(auth))
     .post('/execute', ({ principal, body, set }) => {
@@ -41,6 +46,21 @@ export function claudeModule(auth: AuthService, claude: ClaudeService) {
       query: SessionQuery,
       response: { 200: SessionList, ...errors(401, 404) },
       detail: { summary: 'Sessions you can see, optionally of one workspace' },
+    })
+    .get('/terminal-sessions', ({ principal, query }) => terminal.list(principal.user, query.workspace_id), {
+      auth: true,
+      query: t.Object({ workspace_id: t.String({ minLength: 1, maxLength: 64 }) }),
+      response: { 200: t.Object({ sessions: t.Array(TerminalSession) }), ...errors(401, 404) },
+      detail: { summary: 'Sessions started with `claude` in a terminal in this workspace directory (server user\'s ~/.claude/projects)' },
+    })
+    .post('/sessions/import', async ({ principal, body, set }) => {
+      set.status = 201
+      return toPublicSession(await terminal.import(principal.user, body.workspace_id, body.cli_session_id, body.title), 'owner')
+    }, {
+      auth: true,
+      body: ImportSessionBody,
+      response: { 201: Session, ...errors(401, 404, 409) },
+      detail: { summary: 'Adopt a terminal session so prompts through the API resume it' },
     })
     .get('/sessions/:id', ({ principal, params }) => claude.getSession(principal.user, params.id), {
       auth: true,
