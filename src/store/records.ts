@@ -100,3 +100,39 @@ export interface ExecutionRecord {
   started_at: number | null
   finished_at: number | null
 }
+
+export interface FileRecord {
+  id: string
+  owner_id: string
+  workspace_id: string | null
+  session_id: string | null
+  /** Sanitised display name. */
+  name: string
+  /** Absolute path on disk (inside a workspace's uploads/ directory). */
+  path: string
+  size: number
+  content_type: string
+  sha256: string
+  created_at: number
+}
+
+export interface ShareLinkRecord {
+  id: string
+  session_id: string
+  token_hash: string
+  role: Exclude<SessionRole, 'owner'>
+  created_by: string
+  created_at: number
+  expires_at: number
+  revoked_at: number | null
+  uses: number
+}
+
+export interface SessionDocRecord {
+  session_id: string
+  version: number
+  text: string
+  language: string | null
+  updated_by: string | null
+  updated_at: number
+}

@@ -1,6 +1,7 @@
 // The Store seam: what the server needs from persistence, independent of the database behind it.
 import type {
-  ApiKeyRecord, EventRecord, ExecutionRecord, ExecutionStatus, ParticipantRecord, SessionRecord, UserRecord, WorkspaceMemberRecord, WorkspaceRecord,
+  ApiKeyRecord, EventRecord, ExecutionRecord, ExecutionStatus, FileRecord, ParticipantRecord, SessionDocRecord, SessionRecord, ShareLinkRecord,
+  UserRecord, WorkspaceMemberRecord, WorkspaceRecord,
 } from './records.ts'
 
 /**
@@ -22,6 +23,9 @@ export interface Store {
   readonly events: EventRepo
   readonly sessions: SessionRepo
   readonly executions: ExecutionRepo
+  readonly files: FileRepo
+  readonly shareLinks: ShareLinkRepo
+  readonly docs: SessionDocRepo
   /** Cheap liveness probe used by /health. */
   ping(): Promise<boolean>
   /** Flushes and closes; later calls reject. */
@@ -106,4 +110,26 @@ export interface ExecutionRepo {
   update(id: string, patch: Partial<Omit<ExecutionRecord, 'id' | 'created_at'>>): Promise<ExecutionRecord | null>
   /** Every execution in one of `statuses`, oldest first. */
   withStatus(statuses: ExecutionStatus[]): Promise<ExecutionRecord[]>
+}
+
+export interface FileRepo {
+  create(file: FileRecord): Promise<void>
+  byId(id: string): Promise<FileRecord | null>
+  list(filter: { sessionId?: string; workspaceId?: string; limit: number; offset: number }): Promise<{ items: FileRecord[]; total: number }>
+  delete(id: string): Promise<boolean>
+}
+
+export interface ShareLinkRepo {
+  create(link: ShareLinkRecord): Promise<void>
+  byId(id: string): Promise<ShareLinkRecord | null>
+  byTokenHash(hash: string): Promise<ShareLinkRecord | null>
+  listForSession(sessionId: string): Promise<ShareLinkRecord[]>
+  revoke(id: string, at: number): Promise<boolean>
+  countUse(id: string): Promise<void>
+}
+
+export interface SessionDocRepo {
+  get(sessionId: string): Promise<SessionDocRecord | null>
+  /** Writes the document only if its stored version is `expectedVersion` (0 = none yet); false otherwise. */
+  put(doc: SessionDocRecord, expectedVersion: number): Promise<boolean>
 }

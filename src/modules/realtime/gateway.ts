@@ -29,6 +29,7 @@ export class Gateway {
   private unsubscribers: (() => void)[] = []
   /** Non-socket listeners (SSE streams) that receive every bus message. */
   private readonly taps = new Set<(m: BusMessage) => void>()
+  private readonly watchers = new Map<string, ChannelWatcher[]>()
 
   constructor(
     readonly config: GatewayConfig,
@@ -114,8 +115,11 @@ export class Gateway {
     conn.clearTimers()
     conn.drained()
     if (!this.connections.delete(conn.id)) return
-    for (const ch of conn.channels) this.stats.unsubscribed(ch)
-    conn.channels.clear()
+    for (const ch of [...conn.channels]) {
+      conn.channels.delete(ch)
+      this.stats.unsubscribed(ch)
+      for (const w of this.watchersOf(ch)) w.leave(conn, ch, 'closed')
+    }
     const set = conn.userId ? this.byUser.get(conn.userId) : undefined
     if (set) {
       set.delete(conn)
@@ -135,15 +139,38 @@ export class Gateway {
     if (!conn.closed) {
       conn.channels.add(channel.name)
       this.stats.subscribed(channel.name)
+      for (const w of this.watchersOf(channel.name)) await w.join(conn, channel.name)
     }
     return result
   }
 
-  unsubscribe(conn: Connection, channel: string): boolean {
+  unsubscribe(conn: Connection, channel: string, why: LeaveReason = 'unsubscribe'): boolean {
     if (!conn.channels.delete(channel)) return false
     conn.ws.unsubscribe(channel)
     this.stats.unsubscribed(channel)
+    for (const w of this.watchersOf(channel)) w.leave(conn, channel, why)
     return true
+  }
+
+  /** Lets a module follow joins and leaves of one channel kind (presence); join runs after the subscribe reply data is ready. */
+  watch(kind: string, watcher: ChannelWatcher): void {
+    this.watchers.set(kind, [...(this.watchers.get(kind) ?? []), watcher])
+  }
+
+  /** Sends one frame to one connection (e.g. session_state after a join). */
+  sendTo(conn: Connection, type: string, data: unknown, channel?: string): boolean {
+    return conn.send(JSON.stringify({ type, ...(channel ? { channel } : {}), data, timestamp: new Date().toISOString() }))
+  }
+
+  /** Live-only frame to every subscriber of `channel` except the sender's socket (typing, cursors). */
+  relayToOthers(conn: Connection, channel: string, type: string, data: unknown): void {
+    const frame = JSON.stringify({ type, channel, data, timestamp: new Date().toISOString() })
+    const n = this.server?.subscriberCount(channel) ?? 0
+    if (n > 1 && conn.ws.publish(channel, frame) > 0) this.stats.delivered += n - 1
+  }
+
+  private watchersOf(channel: string): ChannelWatcher[] {
+    return this.watchers.get(channel.slice(0, channel.indexOf(':'))) ?? []
   }
 
   /** Subscribes the raw socket to the topic; only called in the same tick as the replay's last frame. */
@@ -201,7 +228,7 @@ export class Gateway {
       const user = (await this.auth.reloadUser(conn.principal.user.id)) ?? conn.principal.user
       for (const ch of [...conn.channels]) {
         if (await this.access.canRead(user, parseChannel(ch))) continue
-        if (this.unsubscribe(conn, ch)) conn.send(JSON.stringify({ type: 'unsubscribed', channel: ch, data: { reason: 'access revoked' }, timestamp: new Date().toISOString() }))
+        if (this.unsubscribe(conn, ch, 'revoked')) conn.send(JSON.stringify({ type: 'unsubscribed', channel: ch, data: { reason: 'access revoked' }, timestamp: new Date().toISOString() }))
       }
     }
   }
@@ -214,6 +241,12 @@ export class Gateway {
       else c.ws.ping()
     }
   }
+}
+
+export type LeaveReason = 'unsubscribe' | 'closed' | 'revoked'
+export interface ChannelWatcher {
+  join(conn: Connection, channel: string): void | Promise<void>
+  leave(conn: Connection, channel: string, why: LeaveReason): void
 }
 
 export const publicUser = (p: Principal) => ({ id: p.user.id, username: p.user.username, role: p.user.role })

@@ -76,6 +76,23 @@ CREATE TABLE events (
 CREATE INDEX events_ts ON events(ts);
 `,
   },
+  {
+    version: 2,
+    name: 'collaboration: share links and shared documents',
+    sql: `
+CREATE TABLE share_links (
+  id TEXT PRIMARY KEY, session_id TEXT NOT NULL REFERENCES sessions(id) ON DELETE CASCADE,
+  token_hash TEXT NOT NULL UNIQUE, role TEXT NOT NULL CHECK (role IN ('collaborator','viewer')),
+  created_by TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE, created_at INTEGER NOT NULL,
+  expires_at INTEGER NOT NULL, revoked_at INTEGER, uses INTEGER NOT NULL DEFAULT 0
+) STRICT;
+CREATE INDEX share_links_session ON share_links(session_id);
+CREATE TABLE session_docs (
+  session_id TEXT PRIMARY KEY REFERENCES sessions(id) ON DELETE CASCADE,
+  version INTEGER NOT NULL, text TEXT NOT NULL, language TEXT, updated_by TEXT, updated_at INTEGER NOT NULL
+) STRICT, WITHOUT ROWID;
+`,
+  },
 ]
 
 /** Applies every migration newer than the database, each in its own transaction. Refuses a newer database. */

@@ -8,6 +8,7 @@ import { SqliteWorkspaces } from './workspaces.ts'
 import { SqliteEvents } from './events.ts'
 import { SqliteExecutions } from './executions.ts'
 import { SqliteSessions } from './sessions.ts'
+import { SqliteFiles, SqliteSessionDocs, SqliteShareLinks } from './files.ts'
 
 export interface SqliteStore extends Store {
   /** The raw handle, for repos added by later modules and for tests; not part of the Store contract. */
@@ -42,6 +43,9 @@ export function openSqliteStore(path: string): SqliteStore {
     events: new SqliteEvents(db),
     sessions: new SqliteSessions(db),
     executions: new SqliteExecutions(db),
+    files: new SqliteFiles(db),
+    shareLinks: new SqliteShareLinks(db),
+    docs: new SqliteSessionDocs(db),
     async ping() {
       if (closed) return false
       try {
