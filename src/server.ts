@@ -35,9 +35,18 @@ export async function startServer(config: Config, logger: Logger, env: Record<st
   const url = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${server.port}`
   logger.info('listening', { url, version: VERSION, data_dir: dataDir, schema: store.schema })
 
+  // retention: old channel events and expired token revocations, once now and then hourly
+  const maintain = () => {
+    void services.log.prune(config.eventRetentionDays * 86_400_000).catch((err) => logger.error('event pruning failed', { error: String(err) }))
+    void store.revokedTokens.prune(Date.now()).catch(() => {})
+  }
+  maintain()
+  const maintenance = setInterval(maintain, 3_600_000)
+
   let stopping: Promise<void> | undefined
   const stop = () =>
     (stopping ??= (async () => {
+      clearInterval(maintenance)
       await services.engine.shutdown(config.shutdownTimeout * 1000)
       services.gateway.shutdown()
       const graceful = server.stop(false)

@@ -29,6 +29,8 @@ export class ChannelLog {
   private readonly published = new Map<string, number>()
   private readonly ring = new RecentRing(512, 4096)
   private pending: Pending[] = []
+  /** Emits still waiting for their channel's head to load; drain() must wait for them too. */
+  private admitting = 0
   private flushing: Promise<void> | null = null
   private scheduled = false
   stats = { appended: 0, batches: 0, replayedFromStore: 0, replayedFromRing: 0 }
@@ -50,7 +52,15 @@ export class ChannelLog {
       this.bus.publish({ channel, type, frame: envelope(type, channel, undefined, dataJson, ts) })
       return undefined
     }
-    const head = this.assigned.get(channel) ?? (await this.loadHead(channel))
+    let head = this.assigned.get(channel)
+    if (head === undefined) {
+      this.admitting++
+      try {
+        head = await this.loadHead(channel)
+      } finally {
+        this.admitting--
+      }
+    }
     const seq = Math.max(head, this.assigned.get(channel) ?? 0) + 1
     this.assigned.set(channel, seq)
     const record: EventRecord = { channel, seq, type, data: dataJson, ts }
@@ -97,10 +107,18 @@ export class ChannelLog {
 
   /** Resolves when everything emitted so far is stored and published. */
   async drain(): Promise<void> {
-    while (this.pending.length || this.flushing) {
+    while (this.pending.length || this.flushing || this.admitting) {
       if (this.flushing) await this.flushing
-      else await this.flush()
+      else if (this.pending.length) await this.flush()
+      else await Promise.all(this.loading.values())
     }
+  }
+
+  /** Deletes events older than the retention period; channel heads stay, so seqs never repeat. */
+  async prune(retentionMs: number): Promise<number> {
+    const removed = await this.store.events.prune(Date.now() - retentionMs)
+    if (removed) this.logger.info('event log pruned', { removed })
+    return removed
   }
 
   private loadHead(channel: string): Promise<number> {
