@@ -49,9 +49,12 @@ export async function startServer(config: Config, logger: Logger, env: Record<st
       clearInterval(maintenance)
       await services.engine.shutdown(config.shutdownTimeout * 1000)
       services.gateway.shutdown()
+      services.uploads.stop()
       const graceful = server.stop(false)
       const timedOut = await Promise.race([graceful.then(() => false), Bun.sleep(config.shutdownTimeout * 1000).then(() => true)])
       if (timedOut) await server.stop(true)
+      // Elysia writes each access-log line in a setImmediate after the response; let the last ones land
+      await new Promise((r) => setImmediate(r))
       await services.log.drain()
       await services.bus.close()
       await store.close()

@@ -50,7 +50,8 @@ function readFlags(argv: string[], raw: Partial<Record<ConfigKey, { value: strin
     if (value === undefined && isBool) value = 'true'
     if (value === undefined) {
       value = argv[++i]
-      if (value === undefined) throw new ConfigError(`option ${flag} needs a value`)
+      // `--data-dir --port 9000` forgot the data dir; a value that itself starts with `--` can be given as --flag=--value.
+      if (value === undefined || value.startsWith('--')) throw new ConfigError(`option ${flag} needs a value`)
     }
     raw[key] = { value, source: flag }
   }

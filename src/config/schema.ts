@@ -30,7 +30,7 @@ export const ConfigSchema = Type.Object({
   wsMaxMessageBytes: s(Type.Integer({ default: 1_048_576, minimum: 1024 }), { env: 'CCHUB_WS_MAX_MESSAGE_BYTES', flag: '--ws-max-message-bytes', description: 'Largest incoming WebSocket frame; larger closes with 1009' }),
   wsRateLimit: s(Type.Number({ default: 10, minimum: 0.1 }), { env: 'CCHUB_WS_RATE_LIMIT', flag: '--ws-rate-limit', description: 'Messages per second a connection may send (token bucket refill rate)' }),
   wsRateBurst: s(Type.Integer({ default: 20, minimum: 1 }), { env: 'CCHUB_WS_RATE_BURST', flag: '--ws-rate-burst', description: 'Token bucket size for incoming messages' }),
-  wsBackpressureLimit: s(Type.Integer({ default: 4_194_304, minimum: 1024 }), { env: 'CCHUB_WS_BACKPRESSURE_LIMIT', flag: '--ws-backpressure-limit', description: 'Bytes queued for a slow client before it is closed (it recovers by replay)' }),
+  wsBackpressureLimit: s(Type.Integer({ default: 16_777_216, minimum: 1024 }), { env: 'CCHUB_WS_BACKPRESSURE_LIMIT', flag: '--ws-backpressure-limit', description: 'Bytes queued for a slow client before it is closed (it recovers by replay); keep it above the largest frame (CLI lines are capped at 8 MiB)' }),
   eventRetentionDays: s(Type.Number({ default: 30, minimum: 0.0001 }), { env: 'CCHUB_EVENT_RETENTION_DAYS', flag: '--event-retention-days', description: 'Days channel events are kept for replay' }),
   claudeMaxConcurrent: s(Type.Integer({ default: 4, minimum: 1 }), { env: 'CCHUB_CLAUDE_MAX_CONCURRENT', flag: '--claude-max-concurrent', description: 'Claude processes running at once; later executions queue' }),
   claudeMaxPerUser: s(Type.Integer({ default: 2, minimum: 1 }), { env: 'CCHUB_CLAUDE_MAX_PER_USER', flag: '--claude-max-per-user', description: 'Executions one user may have running at once' }),
@@ -42,6 +42,7 @@ export const ConfigSchema = Type.Object({
   claudeAllowedTools: s(list(), { env: 'CCHUB_CLAUDE_ALLOWED_TOOLS', flag: '--claude-allowed-tools', description: 'Tools a request may ask for in `tools` (empty: any)' }),
   claudeAllowBypassPermissions: s(Type.Boolean({ default: false }), { env: 'CCHUB_CLAUDE_ALLOW_BYPASS_PERMISSIONS', flag: '--claude-allow-bypass-permissions', description: 'Allow permission_mode bypassPermissions' }),
   maxUploadBytes: s(Type.Integer({ default: 104_857_600, minimum: 1 }), { env: 'CCHUB_MAX_UPLOAD_BYTES', flag: '--max-upload-bytes', description: 'Largest file upload, bytes' }),
+  uploadExpiry: s(seconds(3600, 0.01), { env: 'CCHUB_UPLOAD_EXPIRY', flag: '--upload-expiry', description: 'Seconds an unfinished WebSocket chunked upload is kept after its last chunk before its data is deleted' }),
 })
 
 export type Config = Static<typeof ConfigSchema>

@@ -24,6 +24,10 @@ export function requestInfo(request: Request): RequestInfo {
 
 export function toAppError(code: string | number, error: unknown): AppError {
   if (error instanceof AppError) return error
+  // A response that fails its own schema is our bug, not the client's: a 500 that shows nothing of the value.
+  if ((error as { type?: unknown })?.type === 'response' && (error instanceof ValidationError || code === 'VALIDATION')) {
+    return new AppError('INTERNAL_ERROR', 500, 'An internal error occurred')
+  }
   if (error instanceof ValidationError || code === 'VALIDATION') return validationError(error)
   if (code === 'PARSE') return new AppError('INVALID_JSON', 400, 'The request body could not be parsed; send valid JSON matching the documented schema')
   if (code === 'NOT_FOUND') return new AppError('NOT_FOUND', 404, 'No such route')
@@ -51,6 +55,15 @@ function validationError(error: unknown): AppError {
   return new AppError('VALIDATION_FAILED', 422, message, { details: { in: where, errors } })
 }
 
+/** The stack, except for schema failures, whose message embeds the whole value (a response may carry tokens or keys). */
+function describeForLog(error: unknown): string {
+  if (error instanceof ValidationError) {
+    const first = error.valueError as { path?: string; message?: string } | undefined
+    return `${error.type} does not match its schema at ${first?.path || '/'}: ${first?.message ?? 'invalid value'}`
+  }
+  return String((error as Error)?.stack ?? error)
+}
+
 /** Global plugin: X-Request-Id on every response, one log line per request, every error in the one JSON shape. */
 export function httpCore(logger: Logger) {
   return new Elysia({ name: 'http-core' })
@@ -61,7 +74,7 @@ export function httpCore(logger: Logger) {
       const info = requestInfo(request)
       const appError = toAppError(code, error)
       if (appError.status >= 500) {
-        logger.error('request failed', { request_id: info.id, path: new URL(request.url).pathname, error: String((error as Error)?.stack ?? error) })
+        logger.error('request failed', { request_id: info.id, path: new URL(request.url).pathname, error: describeForLog(error) })
       }
       set.status = appError.status
       set.headers['x-request-id'] = info.id

@@ -6,7 +6,8 @@ import { AppError } from './errors.ts'
 /** True when `child` is `parent` or lies below it; both must already be resolved real paths. */
 export function isInside(parent: string, child: string): boolean {
   const rel = relative(parent, child)
-  return rel === '' || (!rel.startsWith('..') && !isAbsolute(rel) && rel.split(sep)[0] !== '..')
+  // only a leading `..` segment climbs out; a name like `..cache` is an ordinary child
+  return rel === '' || (!isAbsolute(rel) && rel.split(sep)[0] !== '..')
 }
 
 export function realDir(path: string): string {

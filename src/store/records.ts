@@ -99,6 +99,9 @@ export interface ExecutionRecord {
   created_at: number
   started_at: number | null
   finished_at: number | null
+  /** CLI process id and its /proc start time while running (absent on older rows). */
+  pid?: number | null
+  pid_start?: string | null
 }
 
 export interface FileRecord {

@@ -9,7 +9,10 @@
 //   garbage  non-JSON lines mixed with JSON events, then a normal result
 //   huge     one stream_event line of FAKE_CLAUDE_HUGE_BYTES (default 5 MB), then a result
 // Other env: FAKE_CLAUDE_STARTUP_MS (delay before anything happens, real CLI ≈ 450 ms),
-//   FAKE_CLAUDE_RECORD=<file> (append one JSON line per argv / stdin line received).
+//   FAKE_CLAUDE_RECORD=<file> (append one JSON line per argv + env + cwd at start, and per stdin line received),
+//   FAKE_CLAUDE_CHILD=1 (each turn starts a `sleep` "tool" in a session of its own, as the real CLI does with Bash;
+//     its pid is recorded as {event:'child'}), FAKE_CLAUDE_IGNORE_INTERRUPT=1 (answer interrupts but keep going),
+//   FAKE_CLAUDE_IGNORE_SIGTERM=1 (only SIGKILL ends the process).
 import { appendFileSync, existsSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 
@@ -369,6 +372,12 @@ let lastIsError = false
 let running: RunningTurn | undefined
 
 async function runTurn(ctx: Ctx, abort: AbortController): Promise<void> {
+  if (env.FAKE_CLAUDE_CHILD === '1') {
+    // like the real CLI's Bash tool: a child in its own session, so only a signal to that pid reaches it
+    const child = Bun.spawn(['sleep', '300'], { stdin: 'ignore', stdout: 'ignore', stderr: 'ignore', detached: true })
+    child.unref()
+    record({ event: 'child', child: child.pid })
+  }
   const plan = planTurn(ctx)
   const startedAt = performance.now()
   const messageId = /"id":"(msg_[^"]+)"/.exec(plan.steps.map((s) => s.line).find((l) => l.includes('message_start')) ?? '')?.[1] ?? randomId('msg')
@@ -423,7 +432,7 @@ function answerControl(msg: ControlRequest): void {
   const subtype = msg.request?.subtype
   if (subtype === 'interrupt') {
     emit(JSON.stringify({ type: 'control_response', response: { subtype: 'success', request_id: requestId, response: { still_queued: [] } } }))
-    running?.abort.abort()
+    if (env.FAKE_CLAUDE_IGNORE_INTERRUPT !== '1') running?.abort.abort()
     void flush()
     return
   }
@@ -479,7 +488,9 @@ async function readAllStdin(): Promise<string> {
 
 function installSignalHandlers(): void {
   // The real CLI exits 143 on SIGTERM without printing anything more.
-  process.on('SIGTERM', () => process.exit(143))
+  process.on('SIGTERM', () => {
+    if (env.FAKE_CLAUDE_IGNORE_SIGTERM !== '1') process.exit(143)
+  })
   // On SIGINT it ends the running turn like an interrupt and exits 0.
   process.on('SIGINT', () => {
     const turn = running
@@ -493,7 +504,7 @@ function installSignalHandlers(): void {
 
 async function main(): Promise<void> {
   const args = parseArgs(process.argv.slice(2))
-  record({ event: 'start', argv: process.argv.slice(2), cwd: process.cwd(), mode })
+  record({ event: 'start', argv: process.argv.slice(2), cwd: process.cwd(), mode, env: { ...process.env } })
   validateArgs(args)
   outputFormat = args.outputFormat
   installSignalHandlers()

@@ -15,8 +15,8 @@ export interface TokenSigner {
   sign(claims: TokenClaims): Promise<string>
   /** The claims, or null for a bad signature, wrong algorithm, expired or malformed token. */
   verify(token: string): Promise<(TokenClaims & { expired?: false }) | null>
-  /** Distinguishes "expired" from "bad" so clients get TOKEN_EXPIRED and know to refresh. */
-  isExpired(token: string): boolean
+  /** Distinguishes "expired" from "bad" so clients get TOKEN_EXPIRED and know to refresh: true only for a token we signed. */
+  isExpired(token: string): Promise<boolean>
 }
 
 export function createTokenSigner(secret: string): TokenSigner {
@@ -32,13 +32,16 @@ export function createTokenSigner(secret: string): TokenSigner {
       if ((p.role !== 'admin' && p.role !== 'user') || (p.typ !== 'access' && p.typ !== 'refresh')) return null
       return { sub: p.sub, role: p.role, jti: p.jti, exp: p.exp, typ: p.typ }
     },
-    isExpired(token) {
+    async isExpired(token) {
+      let exp: unknown
       try {
-        const body = JSON.parse(Buffer.from(token.split('.')[1] ?? '', 'base64url').toString()) as { exp?: unknown }
-        return typeof body.exp === 'number' && body.exp * 1000 <= Date.now()
+        exp = (JSON.parse(Buffer.from(token.split('.')[1] ?? '', 'base64url').toString()) as { exp?: unknown }).exp
       } catch {
         return false
       }
+      if (typeof exp !== 'number' || exp * 1000 > Date.now()) return false
+      // Check the signature as of a moment the token was still valid, so a forged or foreign token is "bad", not "expired".
+      return (await impl.verify(token, { algorithms: ['HS256'], currentDate: new Date((exp - 1) * 1000) })) !== false
     },
   }
 }

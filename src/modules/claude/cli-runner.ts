@@ -1,4 +1,5 @@
 // Runner implementation: Bun.spawn of the Claude CLI in its own process group, cwd per process.
+import { readdirSync, readFileSync } from 'node:fs'
 import { CLAUDE_INSTALL_HINT } from '../../core/claude-bin.ts'
 import { RunnerError, type Runner, type RunnerProcess, type RunSpec } from './runner.ts'
 import { parseStream } from './stream-parser.ts'
@@ -33,8 +34,19 @@ export class CliRunner implements Runner {
       }
     })().catch(() => {})
     let inputOpen = true
+    // Tool processes the CLI started (pid → start time, to survive pid reuse), remembered whenever we signal it: the CLI
+    // runs each tool in a session of its own (setsid), so signalling the CLI's process group does not reach them.
+    const tools = new Map<number, string>()
+    const signalTools = (sig: NodeJS.Signals) => {
+      for (const [pid, start] of tools) {
+        if (startTimeOf(pid) !== start) tools.delete(pid)
+        else killQuietly(pid, sig)
+      }
+    }
     const exited = proc.exited.then(async (code) => {
       await stderrDone
+      // we signalled the CLI and it is gone: whatever it started must not outlive it
+      signalTools('SIGKILL')
       return { code: proc.signalCode ? null : code, signal: proc.signalCode ? String(proc.signalCode) : null }
     })
     return {
@@ -61,6 +73,9 @@ export class CliRunner implements Runner {
         }
       },
       signal(sig) {
+        // collect the tree before signalling: once the CLI dies its children are re-parented and cannot be found
+        for (const pid of descendantsOf(proc.pid)) if (!tools.has(pid)) tools.set(pid, startTimeOf(pid) ?? '')
+        signalTools(sig)
         try {
           process.kill(-proc.pid, sig)
         } catch {
@@ -75,4 +90,66 @@ export class CliRunner implements Runner {
       stderrTail: () => stderr.slice(-STDERR_KEEP),
     }
   }
+}
+
+function killQuietly(pid: number, sig: NodeJS.Signals): void {
+  try {
+    process.kill(pid, sig)
+  } catch {
+    // already gone
+  }
+}
+
+/** Fields after the command name in /proc/<pid>/stat (state is [0], ppid [1], start time [19]); null when gone or not Linux. */
+function statFields(pid: number | string): string[] | null {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
+    return stat.slice(stat.lastIndexOf(')') + 2).split(' ')
+  } catch {
+    return null
+  }
+}
+
+export function startTimeOf(pid: number): string | undefined {
+  return statFields(pid)?.[19]
+}
+
+/** Every live descendant of `root` (children, grandchildren, …) from /proc; empty where /proc is not available. */
+export function descendantsOf(root: number): number[] {
+  let names: string[]
+  try {
+    names = readdirSync('/proc')
+  } catch {
+    return []
+  }
+  const children = new Map<number, number[]>()
+  for (const name of names) {
+    if (name.charCodeAt(0) < 48 || name.charCodeAt(0) > 57) continue
+    const f = statFields(name)
+    if (!f || f[0] === 'Z') continue
+    const ppid = Number(f[1])
+    const list = children.get(ppid)
+    if (list) list.push(Number(name))
+    else children.set(ppid, [Number(name)])
+  }
+  const out: number[] = []
+  const todo = [...(children.get(root) ?? [])]
+  while (todo.length) {
+    const pid = todo.pop()!
+    out.push(pid)
+    todo.push(...(children.get(pid) ?? []))
+  }
+  return out
+}
+
+/**
+ * Stops a CLI left running by a previous server process (killed with -9): only if the pid still names the same
+ * process (same /proc start time), then its group and every descendant, since the CLI runs tools in their own sessions.
+ */
+export function killOrphan(pid: number, startTime: string): boolean {
+  if (startTimeOf(pid) !== startTime) return false
+  const victims = [pid, ...descendantsOf(pid)]
+  killQuietly(-pid, 'SIGKILL')
+  for (const v of victims) killQuietly(v, 'SIGKILL')
+  return true
 }

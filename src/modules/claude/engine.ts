@@ -3,11 +3,12 @@ import type { Logger } from '../../core/logger.ts'
 import type { ExecutionRecord, SessionRecord } from '../../store/records.ts'
 import type { Store } from '../../store/store.ts'
 import type { ChannelLog } from '../realtime/channel-log.ts'
+import { killOrphan, startTimeOf } from './cli-runner.ts'
 import { Relay } from './relay.ts'
 import { ExecutionRun, type RunLimits, type RunOutcome } from './run.ts'
 import { RunnerError, type Runner, type RunSpec } from './runner.ts'
 import { SessionProcess } from './session-process.ts'
-import { publishStatus } from './status.ts'
+import { publishStatus, statusPayload } from './status.ts'
 
 export interface Job {
   execution: ExecutionRecord
@@ -29,7 +30,7 @@ export class ExecutionEngine {
   private queue: Job[] = []
   private readonly processes = new Map<string, SessionProcess>()
   private readonly retiring = new Set<SessionProcess>()
-  private readonly runs = new Map<string, { job: Job; run: ExecutionRun }>()
+  private readonly runs = new Map<string, { job: Job; run: ExecutionRun; recorded: Promise<void> }>()
   private readonly perUser = new Map<string, number>()
   private reaper: ReturnType<typeof setInterval> | undefined
 
@@ -43,8 +44,10 @@ export class ExecutionEngine {
     this.reaper = setInterval(() => this.reapIdle(), Math.min(5000, Math.max(100, limits.idleTtlMs / 2)))
   }
 
+  /** Queues the job and publishes its `queued` status (with position) before anything can start it. */
   enqueue(job: Job): void {
     this.queue.push(job)
+    void publishStatus(this.log, job.execution, job.session.owner_id, { queue_position: this.queue.length })
     this.pump()
   }
 
@@ -63,13 +66,15 @@ export class ExecutionEngine {
     const running = this.runs.get(executionId)
     if (running) {
       running.run.cancel(status, reason)
-      await running.run.outcome
+      // resolved once the final status is stored, so the caller reads the execution as it ended
+      await running.recorded
       return true
     }
     const i = this.queue.findIndex((j) => j.execution.id === executionId)
     if (i < 0) return false
     const [job] = this.queue.splice(i, 1)
     await this.record(job!, { status, error: reason, reusable: true }, null)
+    this.pump()
     return true
   }
 
@@ -85,6 +90,7 @@ export class ExecutionEngine {
   async recover(): Promise<number> {
     const stale = await this.store.executions.withStatus(['running', 'queued'])
     for (const e of stale) {
+      if (e.pid && e.pid_start && killOrphan(e.pid, e.pid_start)) this.logger.warn('stopped a CLI left by the previous run', { pid: e.pid, execution_id: e.id })
       const session = await this.store.sessions.byId(e.session_id)
       const updated = await this.store.executions.update(e.id, { status: 'interrupted', error: `cchub restarted while this execution was ${e.status}`, finished_at: Date.now() })
       if (updated) await publishStatus(this.log, updated, session?.owner_id ?? e.user_id)
@@ -97,7 +103,7 @@ export class ExecutionEngine {
     const queued = this.queue.splice(0)
     const running = [...this.runs.values()]
     for (const { run } of running) run.cancel('interrupted', 'cchub is shutting down')
-    await Promise.race([Promise.all(running.map((r) => r.run.outcome)), Bun.sleep(graceMs)])
+    await Promise.race([Promise.all(running.map((r) => r.recorded)), Bun.sleep(graceMs)])
     for (const job of queued) await this.record(job, { status: 'interrupted', error: 'cchub is shutting down', reusable: false }, null)
     const all = [...this.processes.values(), ...this.retiring]
     for (const sp of all) sp.kill('SIGKILL', 0)
@@ -105,6 +111,16 @@ export class ExecutionEngine {
   }
 
   private pump(): void {
+    const before = new Map(this.queue.map((j, i) => [j.execution.id, i + 1]))
+    this.startWhatFits()
+    // tell each still-queued execution's watchers when its position moved
+    this.queue.forEach((j, i) => {
+      const was = before.get(j.execution.id)
+      if (was !== undefined && was !== i + 1) void this.log.emit(`task:${j.execution.id}`, 'status', statusPayload(j.execution, { queue_position: i + 1 }))
+    })
+  }
+
+  private startWhatFits(): void {
     for (const job of [...this.queue]) {
       if (this.runs.size >= this.limits.maxProcesses) return
       const busy = [...this.runs.values()].some((r) => r.job.session.id === job.session.id)
@@ -140,9 +156,10 @@ export class ExecutionEngine {
     const e = job.execution
     const relay = new Relay(this.log, e.id, [`task:${e.id}`, `session:${e.session_id}`])
     const run = new ExecutionRun(e, sp, relay, this.limits)
-    this.runs.set(e.id, { job, run })
+    let recorded!: () => void
+    this.runs.set(e.id, { job, run, recorded: new Promise<void>((r) => (recorded = r)) })
     this.perUser.set(e.user_id, (this.perUser.get(e.user_id) ?? 0) + 1)
-    const started = await this.store.executions.update(e.id, { status: 'running', started_at: Date.now() })
+    const started = await this.store.executions.update(e.id, { status: 'running', started_at: Date.now(), pid: sp.pid, pid_start: startTimeOf(sp.pid) ?? null })
     if (started) {
       job.execution = started
       await publishStatus(this.log, started, job.session.owner_id, { progress: relay.progress })
@@ -151,7 +168,7 @@ export class ExecutionEngine {
     const outcome = await run.outcome
     await relay.settled()
     if (!outcome.reusable) sp.kill('SIGTERM', this.limits.killGraceMs)
-    await this.record(job, outcome, relay, sp)
+    await this.record(job, outcome, relay, sp).finally(recorded)
     this.runs.delete(e.id)
     this.perUser.set(e.user_id, (this.perUser.get(e.user_id) ?? 1) - 1)
     this.pump()
@@ -162,7 +179,7 @@ export class ExecutionEngine {
     const r = o.result
     const usage = r?.usage ? { input_tokens: r.usage.inputTokens, output_tokens: r.usage.outputTokens, cache_creation_input_tokens: r.usage.cacheCreationInputTokens, cache_read_input_tokens: r.usage.cacheReadInputTokens } : null
     const updated = await this.store.executions.update(job.execution.id, {
-      status: o.status, error: o.error, finished_at: Date.now(),
+      status: o.status, error: o.error, finished_at: Date.now(), pid: null, pid_start: null,
       num_turns: r?.numTurns ?? relay?.progress.turns ?? 0, message_count: relay?.progress.messages ?? 0,
       total_cost_usd: r ? (r.turnCostUsd ?? r.totalCostUsd ?? null) : null, usage, permission_denials: r?.permissionDenials.length
         ? r.permissionDenials.map((d) => ({ tool_name: d.toolName, tool_use_id: d.toolUseId, tool_input: d.toolInput }))

@@ -4,6 +4,8 @@ import { getResult, getTextDelta, type ParsedItem } from './stream-parser.ts'
 
 export const COALESCE_MS = 40
 const MAX_BATCH = 500
+/** A `stream` frame is flushed early past this much text, so frames stay far below the socket backpressure limit. */
+const MAX_BATCH_TEXT = 256 * 1024
 
 export interface Progress {
   turns: number
@@ -42,7 +44,7 @@ export class Relay {
     if (delta !== undefined) {
       this.pending.push(event)
       this.pendingText += delta
-      if (this.pending.length >= MAX_BATCH) this.flush()
+      if (this.pending.length >= MAX_BATCH || this.pendingText.length >= MAX_BATCH_TEXT) this.flush()
       else this.timer ??= setTimeout(() => this.flush(), COALESCE_MS)
       return
     }
@@ -60,7 +62,8 @@ export class Relay {
     const text = this.pendingText
     this.pending = []
     this.pendingText = ''
-    this.emit('stream', { text, events })
+    // a single huge delta would otherwise travel twice in one frame; its text is still in the raw event
+    this.emit('stream', text.length > MAX_BATCH_TEXT ? { text: null, text_in_events: true, events } : { text, events })
   }
 
   /** Any extra message for the execution's channels (status, prompt attribution, stderr). */

@@ -102,7 +102,8 @@ export class ExecutionRun implements TurnHandler {
 }
 
 export function describeResultError(r: ResultInfo): string {
-  if (r.subtype === 'error_max_turns') return `Stopped after reaching max_turns (${r.numTurns ?? '?'} turns)`
+  // num_turns counts the turn that was refused (max_turns 1 → num_turns 2); the CLI's own text names the limit
+  if (r.subtype === 'error_max_turns') return `Stopped after reaching max_turns${r.errors.length ? `: ${r.errors.join('; ')}` : ` (${r.numTurns ?? '?'} turns)`}`
   const detail = r.result ?? r.errors.join('; ')
   if (r.apiErrorStatus) return `Claude API error ${r.apiErrorStatus}${detail ? `: ${detail}` : ''}`
   return `${r.subtype}${detail ? `: ${detail}` : ''}`

@@ -20,6 +20,9 @@ export function docsModule(version: string) {
         specPath: '/swagger/json',
         provider: 'swagger-ui',
         swagger: {
+          // Absolute, so /swagger/ (which Elysia also serves) does not look for the spec at /swagger/swagger/json.
+          // The plugin's type leaves `url` out, but it spreads these options last, so it is honoured.
+          ...({ url: '/swagger/json' } as object),
           cdn: '/swagger/assets/swagger-ui-bundle.js',
           theme: '/swagger/assets/swagger-ui.css',
           persistAuthorization: true,

@@ -65,6 +65,7 @@ export class UserService {
     if (password) changes.password_hash = await hashPassword(password)
     const updated = (await this.store.users.update(id, changes))!
     if (patch.disabled === true && !user.disabled) this.signals.emit('user-disabled', { userId: id })
+    else if (patch.role !== undefined && patch.role !== user.role) this.signals.emit('access-changed', { userId: id })
     return toPublicUser(updated)
   }
 

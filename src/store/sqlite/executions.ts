@@ -5,7 +5,7 @@ import type { ExecutionRepo } from '../store.ts'
 import { fromRow, toRow, updateSql } from './json-columns.ts'
 
 const JSON_COLS = ['options', 'usage', 'permission_denials'] as const
-const UPDATABLE = ['status', 'error', 'exit_code', 'num_turns', 'message_count', 'total_cost_usd', 'usage', 'stderr', 'permission_denials', 'started_at', 'finished_at'] as const
+const UPDATABLE = ['status', 'error', 'exit_code', 'num_turns', 'message_count', 'total_cost_usd', 'usage', 'stderr', 'permission_denials', 'started_at', 'finished_at', 'pid', 'pid_start'] as const
 const FILTER = `FROM executions e JOIN sessions s ON s.id = e.session_id JOIN workspaces w ON w.id = e.workspace_id
   WHERE ($session IS NULL OR e.session_id = $session) AND ($status IS NULL OR e.status = $status)
   AND ($user IS NULL OR s.owner_id = $user OR w.owner_id = $user

@@ -93,6 +93,14 @@ CREATE TABLE session_docs (
 ) STRICT, WITHOUT ROWID;
 `,
   },
+  {
+    version: 3,
+    name: 'executions remember their CLI process, so a restart can stop orphans',
+    sql: `
+ALTER TABLE executions ADD COLUMN pid INTEGER;
+ALTER TABLE executions ADD COLUMN pid_start TEXT;
+`,
+  },
 ]
 
 /** Applies every migration newer than the database, each in its own transaction. Refuses a newer database. */

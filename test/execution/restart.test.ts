@@ -1,0 +1,113 @@
+// Restart: a server killed with -9 while an execution runs (and another waits) — the next start marks both
+// `interrupted` with a reason and publishes that on the task channel.
+import { afterEach, describe, expect, test } from 'bun:test'
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import type { Subprocess } from 'bun'
+import { ADMIN_PASSWORD, startTestServer, type TestServer } from '../support/server.ts'
+import { ClientPool, withTimeout } from '../support/ws-client.ts'
+import { FAKE_CLAUDE, alive, ourZombies, until } from './helpers.ts'
+
+const MAIN = join(import.meta.dir, '../../src/main.ts')
+
+let a: Subprocess<'ignore', 'ignore', 'pipe'> | undefined
+let b: TestServer | undefined
+let dir: string | undefined
+const strays: number[] = []
+const pool = new ClientPool()
+
+afterEach(async () => {
+  await pool.closeAll()
+  if (a && a.exitCode === null && a.signalCode === null) a.kill('SIGKILL')
+  await a?.exited
+  a = undefined
+  for (const pid of strays.splice(0)) {
+    try {
+      process.kill(pid, 'SIGKILL')
+    } catch {
+      // already gone
+    }
+  }
+  await b?.close()
+  b = undefined
+  if (dir) rmSync(dir, { recursive: true, force: true })
+  dir = undefined
+})
+
+async function ready(proc: Subprocess<'ignore', 'ignore', 'pipe'>): Promise<string> {
+  const reader = proc.stderr.getReader()
+  const decoder = new TextDecoder()
+  let text = ''
+  return withTimeout((async () => {
+    for (;;) {
+      const { done, value } = await reader.read()
+      if (done) throw new Error(`server exited before ready: ${text}`)
+      text += decoder.decode(value, { stream: true })
+      const m = /ready on (http:\/\/\S+)/.exec(text)
+      if (m) {
+        reader.releaseLock()
+        return m[1]!
+      }
+    }
+  })(), 15_000, 'server A to be ready')
+}
+
+describe('restart with executions in flight', () => {
+  test('kill -9 during a running and a queued execution → after restart both are interrupted with a reason, announced on task:<id>', async () => {
+    dir = mkdtempSync(join(tmpdir(), 'cchub-exec-restart-'))
+    const dataDir = join(dir, 'data')
+    const record = join(dir, 'record.jsonl')
+    a = Bun.spawn([process.execPath, MAIN], {
+      env: {
+        PATH: process.env.PATH ?? '', HOME: dir,
+        CCHUB_PORT: '0', CCHUB_HOST: '127.0.0.1', CCHUB_DATA_DIR: dataDir, CCHUB_ADMIN_PASSWORD: ADMIN_PASSWORD, CCHUB_LOG_LEVEL: 'error',
+        CCHUB_CLAUDE_BIN: FAKE_CLAUDE, CCHUB_CLAUDE_MAX_CONCURRENT: '1', CCHUB_CLAUDE_ENV_ALLOW: 'FAKE_CLAUDE_MODE,FAKE_CLAUDE_RECORD',
+        FAKE_CLAUDE_MODE: 'hang', FAKE_CLAUDE_RECORD: record,
+      },
+      stdin: 'ignore', stdout: 'ignore', stderr: 'pipe',
+    })
+    const url = await ready(a)
+    const call = async (path: string, token?: string, body?: unknown) => {
+      const res = await fetch(url + path, {
+        method: body === undefined ? 'GET' : 'POST',
+        headers: { ...(token ? { authorization: `Bearer ${token}` } : {}), ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+        body: body === undefined ? undefined : JSON.stringify(body),
+      })
+      return res.json() as Promise<any>
+    }
+    const token = (await call('/api/v1/auth/login', undefined, { username: 'admin', password: ADMIN_PASSWORD })).access_token as string
+    const ws = await call('/api/v1/workspaces', token, { name: 'w' })
+    const running = await call('/api/v1/claude/execute', token, { workspace_id: ws.id, prompt: 'hang forever' })
+    const queued = await call('/api/v1/claude/execute', token, { workspace_id: ws.id, prompt: 'wait in line' })
+    await until(async () => (await call(`/api/v1/claude/executions/${running.execution_id}`, token)).status === 'running', 10_000, 'running')
+    expect((await call(`/api/v1/claude/executions/${queued.execution_id}`, token))).toMatchObject({ status: 'queued', queue_position: 1 })
+    await until(() => existsSync(record) && readFileSync(record, 'utf8').includes('"event":"start"'), 5000, 'the CLI to start')
+    const cli = JSON.parse(readFileSync(record, 'utf8').split('\n')[0]!).pid as number
+    strays.push(cli)
+
+    a.kill('SIGKILL')
+    await a.exited
+    // the CLI leads its own session, so it outlives a server killed with -9: that is why start-up must recover
+    expect(alive(cli)).toBe(true)
+    process.kill(cli, 'SIGKILL')
+
+    b = await startTestServer({ claudeBin: FAKE_CLAUDE }, dataDir, { PATH: process.env.PATH, HOME: dir })
+    const admin = await b.login()
+    for (const [ex, was] of [[running, 'running'], [queued, 'queued']] as const) {
+      const got = await (await b.api(`/api/v1/claude/executions/${ex.execution_id}`, { token: admin })).json()
+      expect(got).toMatchObject({ status: 'interrupted', error: `cchub restarted while this execution was ${was}`, queue_position: null })
+      expect(got.finished_at).not.toBeNull()
+      // the task channel's history ends with the interrupted status (replayed to a late subscriber)
+      const c = await pool.connect(`${b.wsUrl.replace(/\/ws$/, '')}/ws/executions/${ex.execution_id}?token=${encodeURIComponent(admin)}`)
+      const status = await c.next((m) => m.type === 'status' && m.data.status === 'interrupted', 5000)
+      expect(status.channel).toBe(`task:${ex.execution_id}`)
+      expect(status.data.error).toBe(got.error)
+    }
+    // the session is usable again: a new prompt on it is accepted and runs
+    const again = await (await b.api('/api/v1/claude/execute', { token: admin, body: { workspace_id: ws.id, prompt: 'x', session_id: running.session_id } })).json()
+    expect(again.execution_id).toBeDefined()
+    await until(async () => (await (await b!.api(`/api/v1/claude/executions/${again.execution_id}`, { token: admin })).json()).status === 'completed', 10_000, 'the new prompt to complete')
+    expect(ourZombies()).toEqual([])
+  }, 30_000)
+})

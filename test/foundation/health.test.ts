@@ -1,0 +1,59 @@
+// GET /health without auth: status, version, uptime, db and the Claude CLI found at start-up (or null, with a hint logged).
+import { afterEach, expect, setDefaultTimeout, test } from 'bun:test'
+import { chmodSync, rmSync, writeFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { VERSION } from '../../src/app.ts'
+import { createLogger } from '../../src/core/logger.ts'
+import { startServer, type RunningServer } from '../../src/server.ts'
+import { testConfig } from '../support/server.ts'
+import { tempDir, SETUP_TIMEOUT } from './helpers.ts'
+
+setDefaultTimeout(SETUP_TIMEOUT) // servers and argon2 hashing are slow on a busy CI machine
+
+const cleanup: (() => Promise<void> | void)[] = []
+afterEach(async () => {
+  for (const fn of cleanup.splice(0).reverse()) await fn()
+})
+
+async function start(claudeBin: string, lines: string[] = []): Promise<RunningServer> {
+  const config = testConfig({ claudeBin })
+  const running = await startServer(config, createLogger('info', (l) => lines.push(l)), { PATH: process.env.PATH })
+  cleanup.push(async () => {
+    await running.stop()
+    rmSync(config.dataDir, { recursive: true, force: true })
+  })
+  return running
+}
+
+test('a missing CLI gives claude: null, and the start-up log says how to install it', async () => {
+  const lines: string[] = []
+  const s = await start('/nonexistent/claude-binary', lines)
+  const res = await fetch(s.url + '/health')
+  expect(res.status).toBe(200)
+  const body = (await res.json()) as Record<string, unknown>
+  expect(Object.keys(body).sort()).toEqual(['claude', 'db', 'status', 'uptime_s', 'version'])
+  expect(body).toMatchObject({ status: 'ok', version: VERSION, db: 'ok', claude: null })
+  expect(typeof body.uptime_s).toBe('number')
+  expect(body.uptime_s as number).toBeGreaterThanOrEqual(0)
+  const warning = lines.map((l) => JSON.parse(l) as Record<string, string>).find((l) => l.level === 'warn' && /claude/i.test(l.msg ?? ''))
+  expect(warning).toBeDefined()
+  expect(JSON.stringify(warning)).toContain('npm install')
+})
+
+test('a working CLI is reported with its path and version', async () => {
+  const dir = tempDir('cchub-fake-claude-')
+  cleanup.push(() => rmSync(dir, { recursive: true, force: true }))
+  const bin = join(dir, 'claude')
+  writeFileSync(bin, '#!/bin/sh\necho "9.8.7 (Claude Code)"\n')
+  chmodSync(bin, 0o755)
+  const s = await start(bin)
+  const body = (await (await fetch(s.url + '/health')).json()) as { claude: unknown }
+  expect(body.claude).toEqual({ path: bin, version: '9.8.7' })
+})
+
+test('a closed database is reported as degraded', async () => {
+  const s = await start('/nonexistent/claude-binary')
+  await s.services.store.close()
+  const body = (await (await fetch(s.url + '/health')).json()) as Record<string, unknown>
+  expect(body).toMatchObject({ status: 'degraded', db: 'error' })
+})
