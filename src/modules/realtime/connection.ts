@@ -10,6 +10,8 @@ export class Connection {
   readonly autoJoin: { channel: string; since?: number }[] = []
   lastSeen = Date.now()
   closed = false
+  /** Bun has had to buffer frames for this socket since it last drained (see Gateway.closed: backpressure closes). */
+  congested = false
   authTimer: ReturnType<typeof setTimeout> | undefined
   expiryTimer: ReturnType<typeof setTimeout> | undefined
   /** Messages are handled one after another, so a subscribe and the following unsubscribe never race. */
@@ -34,7 +36,9 @@ export class Connection {
   /** Sends a frame; false when the socket is gone or Bun dropped it. */
   send(frame: string): boolean {
     if (this.closed) return false
-    return this.ws.send(frame) !== 0
+    const r = this.ws.send(frame)
+    if (r <= 0) this.congested = true // -1: buffered (backpressure), 0: dropped (closing on the limit)
+    return r !== 0
   }
 
   close(code: number, reason: string): void {
@@ -66,6 +70,7 @@ export class Connection {
   }
 
   drained(): void {
+    this.congested = !this.closed && this.ws.getBufferedAmount() > 0
     const waiters = this.drainWaiters
     this.drainWaiters = []
     for (const w of waiters) w()

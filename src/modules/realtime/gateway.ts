@@ -23,6 +23,8 @@ export const reply = (type: string, id: unknown, data: unknown) =>
 export class Gateway {
   readonly connections = new Map<string, Connection>()
   private readonly byUser = new Map<string, Set<Connection>>()
+  /** Subscribed connections per channel, to find the backed-up ones when a publish meets backpressure. */
+  private readonly members = new Map<string, Set<Connection>>()
   readonly stats = new GatewayStats()
   private server: Server<unknown> | null = null
   private timers: ReturnType<typeof setInterval>[] = []
@@ -110,14 +112,19 @@ export class Gateway {
     }
   }
 
-  closed(conn: Connection): void {
+  /**
+   * The socket is gone. Bun closes a socket whose send buffer passes wsBackpressureLimit with 1006 and no reason,
+   * like a client that vanished; one that had frames buffered when it went is counted as a backpressure close.
+   */
+  closed(conn: Connection, code?: number): void {
+    if (code === 1006 && !conn.closed && conn.congested) this.stats.backpressureCloses++
     conn.closed = true
     conn.clearTimers()
     conn.drained()
     if (!this.connections.delete(conn.id)) return
     for (const ch of [...conn.channels]) {
       conn.channels.delete(ch)
-      this.stats.unsubscribed(ch)
+      this.leave(conn, ch)
       for (const w of this.watchersOf(ch)) w.leave(conn, ch, 'closed')
     }
     const set = conn.userId ? this.byUser.get(conn.userId) : undefined
@@ -139,6 +146,9 @@ export class Gateway {
     if (!conn.closed) {
       conn.channels.add(channel.name)
       this.stats.subscribed(channel.name)
+      let members = this.members.get(channel.name)
+      if (!members) this.members.set(channel.name, (members = new Set()))
+      members.add(conn)
       for (const w of this.watchersOf(channel.name)) await w.join(conn, channel.name)
     }
     return result
@@ -147,7 +157,7 @@ export class Gateway {
   unsubscribe(conn: Connection, channel: string, why: LeaveReason = 'unsubscribe'): boolean {
     if (!conn.channels.delete(channel)) return false
     conn.ws.unsubscribe(channel)
-    this.stats.unsubscribed(channel)
+    this.leave(conn, channel)
     for (const w of this.watchersOf(channel)) w.leave(conn, channel, why)
     return true
   }
@@ -167,6 +177,12 @@ export class Gateway {
     const frame = JSON.stringify({ type, channel, data, timestamp: new Date().toISOString() })
     const n = this.server?.subscriberCount(channel) ?? 0
     if (n > 1 && conn.ws.publish(channel, frame) > 0) this.stats.delivered += n - 1
+  }
+
+  private leave(conn: Connection, channel: string): void {
+    this.stats.unsubscribed(channel)
+    const members = this.members.get(channel)
+    if (members?.delete(conn) && !members.size) this.members.delete(channel)
   }
 
   private watchersOf(channel: string): ChannelWatcher[] {
@@ -195,6 +211,9 @@ export class Gateway {
       const n = this.server.subscriberCount(m.channel)
       if (n > 0) {
         this.server.publish(m.channel, m.frame)
+        // Bun's return value does not say which socket is backed up, so look (cheap next to the fan-out itself):
+        // a socket that closes with frames still buffered is counted as a backpressure close.
+        for (const c of this.members.get(m.channel) ?? []) if (!c.congested && c.ws.getBufferedAmount() > 0) c.congested = true
         this.stats.delivered += n
       }
     }

@@ -32,15 +32,16 @@ export function realtimeModule(auth: AuthService, gateway: Gateway, dispatcher: 
       const conn = gateway.connections.get(ws.id)
       if (conn) dispatcher.receive(conn, message)
     },
-    close(ws: { id: string }) {
+    close(ws: { id: string }, code?: number) {
       const conn = gateway.connections.get(ws.id)
-      if (conn) gateway.closed(conn)
+      if (conn) gateway.closed(conn, code)
     },
     drain(ws: { id: string }) {
       gateway.connections.get(ws.id)?.drained()
     },
-    pong(ws: { id: string }) {
-      const conn = gateway.connections.get(ws.id)
+    // Elysia passes ping/pong the raw Bun socket (its id is in ws.data), unlike open/message/close/drain
+    pong(ws: { id?: string; data?: { id?: string } }) {
+      const conn = gateway.connections.get(ws.id ?? ws.data?.id ?? '')
       if (conn) conn.lastSeen = Date.now()
     },
     detail: { hide: true },
@@ -51,12 +52,15 @@ export function realtimeModule(auth: AuthService, gateway: Gateway, dispatcher: 
     .ws('/ws', socket(() => null))
     .ws('/ws/executions/:id', socket((p) => `task:${p.id}`))
     .get('/api/v1/events', ({ principal, query, request }) => sseStream(gateway, principal, query.channel, request), {
-      auth: true,
-      query: t.Object({ channel: t.Union([t.String(), t.Array(t.String())], { description: 'One or more channels' }) }),
+      auth: 'stream',
+      query: t.Object({
+        channel: t.Union([t.String(), t.Array(t.String())], { description: 'One or more channels' }),
+        token: t.Optional(t.String({ maxLength: 8192, description: 'For EventSource, which cannot send headers: a JWT or API key' })),
+      }),
+      response: { 200: t.String({ description: 'text/event-stream: `id: <seq>`, `event: <type>`, `data: <envelope JSON>`' }), ...errors(401, 403) },
       detail: {
         tags: ['realtime'],
         summary: 'Server-Sent Events for clients without WebSocket: same channels and access rules; id = seq (or channel=seq;… for several channels); resumes from Last-Event-ID',
-        responses: { 200: { description: 'text/event-stream', content: { 'text/event-stream': { schema: { type: 'string' } } } } },
       },
     })
     .post('/api/v1/broadcast', async ({ body }) => {
@@ -82,6 +86,7 @@ export function realtimeModule(auth: AuthService, gateway: Gateway, dispatcher: 
       return metricsText(gateway)
     }, {
       auth: 'admin',
+      response: { 200: t.String({ description: 'Prometheus text exposition format' }), ...errors(401, 403) },
       detail: { tags: ['realtime'], summary: 'Prometheus metrics (admin; scrape with an API key)' },
     })
 }

@@ -2,6 +2,7 @@
 import type { Connection } from './connection.ts'
 import type { Gateway } from './gateway.ts'
 import { isDurable } from './channels.ts'
+import type { Frame } from './recent-ring.ts'
 
 const PAGE = 500
 
@@ -44,16 +45,27 @@ export async function replayThenJoin(gw: Gateway, conn: Connection, channel: str
     cursor = first - 1
   }
   gw.stats.replayRequests++
+  // Frames go out only while the socket's send buffer stays below half the backpressure limit: a replay larger than
+  // the limit must wait for the client to drain instead of tripping Bun's close-on-limit (the client could then never
+  // catch up, every retry replaying the same backlog into the same wall).
+  const room = gw.config.wsBackpressureLimit / 2
   for (let empty = 0; ; ) {
     if (conn.closed) return result
     const tail = gw.log.recentSync(channel, cursor)
     if (tail) {
-      for (const f of tail) conn.send(f.frame)
-      gw.joinTopic(conn, channel)
-      result.replayed! += tail.length
-      gw.stats.replayedEvents += tail.length
-      result.seq = tail.at(-1)?.seq ?? cursor
-      return result
+      const sent = sendWhileRoom(conn, tail, room)
+      if (sent < 0) return result
+      result.replayed! += sent
+      gw.stats.replayedEvents += sent
+      if (sent === tail.length) {
+        // the whole rest went out in this synchronous block: join now, before anything else can be published
+        gw.joinTopic(conn, channel)
+        result.seq = tail.at(-1)?.seq ?? cursor
+        return result
+      }
+      cursor = tail[sent - 1]!.seq
+      await conn.writable(gw.config.wsBackpressureLimit / 4)
+      continue
     }
     const page = await gw.log.readPublished(channel, cursor, PAGE)
     if (!page.length) {
@@ -67,10 +79,28 @@ export async function replayThenJoin(gw: Gateway, conn: Connection, channel: str
       }
       continue
     }
-    for (const f of page) conn.send(f.frame)
-    cursor = page.at(-1)!.seq
-    result.replayed! += page.length
-    gw.stats.replayedEvents += page.length
-    await conn.writable(gw.config.wsBackpressureLimit / 4)
+    for (let i = 0; i < page.length; ) {
+      const sent = sendWhileRoom(conn, page, room, i)
+      if (sent < 0) return result
+      i += sent
+      cursor = page[i - 1]!.seq
+      result.replayed! += sent
+      gw.stats.replayedEvents += sent
+      await conn.writable(gw.config.wsBackpressureLimit / 4)
+    }
   }
+}
+
+/**
+ * Sends frames in order until one leaves more than `room` bytes buffered (that one is sent); returns how many went
+ * (at least one), or -1 when the socket is gone or dropped a frame (it is being closed; the client replays again).
+ */
+function sendWhileRoom(conn: Connection, frames: Frame[], room: number, from = 0): number {
+  let n = 0
+  for (let i = from; i < frames.length; i++) {
+    if (!conn.send(frames[i]!.frame)) return -1
+    n++
+    if (conn.ws.getBufferedAmount() > room) break
+  }
+  return n
 }

@@ -7,7 +7,8 @@ import type { Gateway } from './gateway.ts'
 
 const encoder = new TextEncoder()
 const HEARTBEAT_MS = 15_000
-const MAX_QUEUED = 10_000
+const OVER_LIMIT_GRACE_MS = 500
+const HARD_LIMIT_FACTOR = 16
 
 /** `12` for one channel, `session:a=12;task:b=3` for several: whatever the client echoes as Last-Event-ID. */
 function parseLastEventId(header: string | null, channels: string[]): Map<string, number> {
@@ -29,23 +30,42 @@ export async function sseStream(gw: Gateway, principal: Principal, channelParam:
   const cursors = parseLastEventId(request.headers.get('last-event-id'), channels)
   const live = new Set<string>()
   const single = channels.length === 1
+  // Like a WebSocket, a reader that leaves more than wsBackpressureLimit bytes waiting is cut off (it resumes from
+  // Last-Event-ID), so one stuck client cannot grow the server's memory. Unlike a socket there is no kernel buffer
+  // in front of this queue, so a burst may pass the limit for a moment: the reader gets OVER_LIMIT_GRACE_MS to
+  // bring it back down, and is cut at once beyond HARD_LIMIT_FACTOR times the limit. Replays wait for it to drain.
+  const limit = gw.config.wsBackpressureLimit
+  let stopped = false
+  let overTimer: ReturnType<typeof setTimeout> | undefined
   let stop = () => {}
 
   const stream = new ReadableStream<Uint8Array>({
     async start(controller) {
+      const queued = () => -(controller.desiredSize ?? 0) // bytes not yet taken by the response (highWaterMark 0)
+      const room = async () => {
+        while (!stopped && queued() > limit / 4) await Bun.sleep(5)
+      }
       const eventId = () => (single ? String(cursors.get(channels[0]!) ?? 0) : [...cursors].map(([c, s]) => `${c}=${s}`).join(';'))
       const write = (channel: string, seq: number | undefined, type: string, frame: string) => {
         if (seq !== undefined) cursors.set(channel, seq)
         const id = seq === undefined ? '' : `id: ${eventId()}\n`
         try {
           controller.enqueue(encoder.encode(`${id}event: ${type}\ndata: ${frame}\n\n`))
-          if ((controller.desiredSize ?? 0) < -MAX_QUEUED) stop()
         } catch {
           stop()
         }
       }
       const untap = gw.tap((m: BusMessage) => {
-        if (live.has(m.channel)) write(m.channel, m.seq, m.type, m.frame)
+        if (!live.has(m.channel)) return
+        write(m.channel, m.seq, m.type, m.frame)
+        const q = queued()
+        if (q > limit * HARD_LIMIT_FACTOR) stop()
+        else if (q > limit && !overTimer) {
+          overTimer = setTimeout(() => {
+            overTimer = undefined
+            if (queued() > limit) stop()
+          }, OVER_LIMIT_GRACE_MS)
+        }
       })
       const beat = setInterval(() => {
         try {
@@ -55,6 +75,8 @@ export async function sseStream(gw: Gateway, principal: Principal, channelParam:
         }
       }, HEARTBEAT_MS)
       stop = () => {
+        stopped = true
+        clearTimeout(overTimer)
         untap()
         clearInterval(beat)
         try {
@@ -74,26 +96,41 @@ export async function sseStream(gw: Gateway, principal: Principal, channelParam:
         }
         let cursor = Math.min(since, await gw.log.head(channel))
         for (;;) {
+          await room()
+          if (stopped) return
           const tail = gw.log.recentSync(channel, cursor)
           if (tail) {
-            for (const f of tail) write(channel, f.seq, typeOf(f.frame), f.frame)
-            live.add(channel)
-            break
+            // what fits goes now; going live happens in the same synchronous block as the last frame of the replay
+            let i = 0
+            while (i < tail.length && queued() <= limit / 2) {
+              const f = tail[i++]!
+              write(channel, f.seq, typeOf(f.frame), f.frame)
+            }
+            if (i === tail.length) {
+              live.add(channel)
+              break
+            }
+            cursor = tail[i - 1]!.seq
+            continue
           }
           const page = await gw.log.readPublished(channel, cursor, 500)
           if (!page.length) {
             cursor = Math.max(cursor, ((await gw.log.oldestSeq(channel)) ?? gw.log.publishedHead(channel) + 1) - 1)
             continue
           }
-          for (const f of page) write(channel, f.seq, typeOf(f.frame), f.frame)
-          cursor = page.at(-1)!.seq
+          for (const f of page) {
+            if (queued() > limit / 2) await room()
+            if (stopped) return
+            write(channel, f.seq, typeOf(f.frame), f.frame)
+            cursor = f.seq
+          }
         }
       }
     },
     cancel() {
       stop()
     },
-  })
+  }, { highWaterMark: 0, size: (chunk) => chunk?.byteLength ?? 0 })
   return new Response(stream, {
     headers: { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache, no-transform', 'x-accel-buffering': 'no' },
   })

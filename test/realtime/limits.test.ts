@@ -1,0 +1,121 @@
+// Connection limits (per user → 429, total → 503, no upgrade) and the per-connection rate limit (RATE_LIMITED
+// replies, then close 1008 on sustained abuse).
+import { afterEach, describe, expect, setDefaultTimeout, test } from 'bun:test'
+import type { Config } from '../../src/config/schema.ts'
+import { waitFor } from '../support/ws-client.ts'
+import { expectRefused, startHub, stats, stopHub, tryUpgrade, wsUrl, type Hub } from './helpers.ts'
+
+setDefaultTimeout(15_000) // servers, argon2 logins and real sockets: generous under a loaded CI
+
+let h: Hub | undefined
+afterEach(async () => {
+  await stopHub(h)
+  h = undefined
+}, 20_000)
+const hub = async (o: Partial<Config>) => (h = await startHub(o))
+
+describe('connection limits', () => {
+  test('per user: the connection over wsMaxConnectionsPerUser gets HTTP 429 TOO_MANY_CONNECTIONS, no upgrade', async () => {
+    const { s, admin, pool } = await hub({ wsMaxConnectionsPerUser: 3 })
+    const bob = await s.createUser(admin, 'bob')
+    const mine = await Promise.all([0, 1, 2].map(() => pool.connect(wsUrl(s, bob.token))))
+    for (const c of mine) await c.next((m) => m.type === 'connected')
+    const body = await expectRefused(await tryUpgrade(s, `/ws?token=${bob.token}`), 429, 'TOO_MANY_CONNECTIONS')
+    expect(body.message).toContain('3')
+    const fourth = pool.open(wsUrl(s, bob.token))
+    await expect(fourth.opened).rejects.toThrow()
+    // the other sockets are untouched, other users are not affected
+    for (const c of mine) expect((await c.request({ type: 'ping' })).type).toBe('pong')
+    const other = await pool.connect(wsUrl(s, admin))
+    expect((await other.next((m) => m.type === 'connected')).data.authenticated).toBe(true)
+    // a slot frees up when one closes
+    await mine[0]!.close()
+    await waitFor(() => s.services.gateway.connections.size === 3, 2000, 'close to be processed')
+    const again = await pool.connect(wsUrl(s, bob.token))
+    expect((await again.next((m) => m.type === 'connected')).data.authenticated).toBe(true)
+  })
+
+  test('per user, authenticating by message: the auth reply is TOO_MANY_CONNECTIONS', async () => {
+    const { s, admin, pool } = await hub({ wsMaxConnectionsPerUser: 2 })
+    const bob = await s.createUser(admin, 'bob')
+    await pool.connect(wsUrl(s, bob.token))
+    await pool.connect(wsUrl(s, bob.token))
+    const late = await pool.connect(wsUrl(s))
+    const r = await late.request({ type: 'auth', data: { token: bob.token } })
+    expect(r.type).toBe('error')
+    expect(r.data.code).toBe('TOO_MANY_CONNECTIONS')
+    expect((await late.request({ type: 'subscribe', channel: 'system' })).data.code).toBe('UNAUTHORIZED')
+    expect((await stats(h!)).connections.per_user[bob.id]).toBe(2)
+  })
+
+  test('limits hold when many sockets of one user open at once', async () => {
+    const { s, admin, pool } = await hub({ wsMaxConnectionsPerUser: 3, wsMaxConnections: 10 })
+    const all = Array.from({ length: 20 }, () => pool.open(wsUrl(s, admin)))
+    await Promise.allSettled(all.map((c) => c.opened))
+    await Bun.sleep(100)
+    expect(all.filter((c) => c.isOpen && !c.isClosed).length).toBe(3)
+    expect(s.services.gateway.connections.size).toBe(3)
+    const anon = Array.from({ length: 20 }, () => pool.open(wsUrl(s)))
+    await Promise.allSettled(anon.map((c) => c.opened))
+    await Bun.sleep(100)
+    expect(anon.filter((c) => c.isOpen && !c.isClosed).length).toBe(7)
+    expect(s.services.gateway.connections.size).toBe(10)
+  })
+
+  test('total: the connection over wsMaxConnections gets HTTP 503, authenticated or not', async () => {
+    const { s, admin, pool } = await hub({ wsMaxConnections: 4 })
+    const bob = await s.createUser(admin, 'bob')
+    await pool.connect(wsUrl(s, admin))
+    await pool.connect(wsUrl(s, bob.token))
+    await pool.connect(wsUrl(s))
+    await pool.connect(wsUrl(s))
+    await expectRefused(await tryUpgrade(s, `/ws?token=${bob.token}`), 503, 'TOO_MANY_CONNECTIONS')
+    await expectRefused(await tryUpgrade(s, '/ws'), 503, 'TOO_MANY_CONNECTIONS')
+    const fifth = pool.open(wsUrl(s, admin))
+    await expect(fifth.opened).rejects.toThrow()
+    expect(s.services.gateway.connections.size).toBe(4)
+    // REST is not affected
+    expect((await s.api('/api/v1/users/me', { token: bob.token })).status).toBe(200)
+  })
+})
+
+describe('rate limit', () => {
+  test('a burst over wsRateBurst gets RATE_LIMITED replies (same ids); the socket stays and recovers', async () => {
+    const { s, admin, pool } = await hub({ wsRateLimit: 5, wsRateBurst: 5 })
+    const c = await pool.connect(wsUrl(s, admin))
+    await c.next((m) => m.type === 'connected')
+    const ids = Array.from({ length: 8 }, (_, i) => `p${i}`)
+    for (const id of ids) c.send({ type: 'ping', id })
+    const replies = await Promise.all(ids.map((id) => c.next((m) => m.id === id)))
+    const pongs = replies.filter((m) => m.type === 'pong')
+    const limited = replies.filter((m) => m.type === 'error')
+    expect(pongs.length).toBe(5)
+    expect(limited.length).toBe(3)
+    for (const m of limited) {
+      expect(m.data.code).toBe('RATE_LIMITED')
+      expect(m.data.message.length).toBeGreaterThan(0)
+    }
+    await Bun.sleep(50)
+    for (const id of ids) expect(c.messages.filter((m) => m.id === id).length).toBe(1)
+    expect(c.isClosed).toBe(false)
+    await Bun.sleep(450) // 5 tokens per second: about two are back
+    expect((await c.request({ type: 'ping' })).type).toBe('pong')
+    expect((await stats(h!)).drops.rate_limited).toBe(3)
+  })
+
+  test('sustained abuse closes the socket with 1008', async () => {
+    const { s, admin, pool } = await hub({ wsRateLimit: 5, wsRateBurst: 5 })
+    const c = await pool.connect(wsUrl(s, admin))
+    const other = await pool.connect(wsUrl(s, admin))
+    await c.next((m) => m.type === 'connected')
+    for (let i = 0; i < 60; i++) c.send({ type: 'ping', id: i })
+    const closed = await c.closed
+    expect(closed.code).toBe(1008)
+    expect(closed.reason).toMatch(/rate/)
+    const limited = c.messages.filter((m) => m.type === 'error' && m.data.code === 'RATE_LIMITED').length
+    expect(limited).toBeGreaterThan(10)
+    expect(limited).toBeLessThan(60)
+    // another socket of the same user has its own bucket
+    expect((await other.request({ type: 'ping' })).type).toBe('pong')
+  })
+})
