@@ -31,6 +31,13 @@ import type { Runner } from './modules/claude/runner.ts'
 import { ClaudeService } from './modules/claude/service.ts'
 import { registerClaudeCommands } from './modules/claude/ws-commands.ts'
 import { TerminalSessions } from './modules/claude/terminal-sessions.ts'
+import { collabModule } from './modules/collab/index.ts'
+import { createCollab } from './modules/collab/service.ts'
+import { registerCollabHandlers } from './modules/collab/ws-handlers.ts'
+import { filesModule } from './modules/files/index.ts'
+import { FileService, MULTIPART_OVERHEAD } from './modules/files/service.ts'
+import { ChunkedUploads } from './modules/files/chunked-upload.ts'
+import { registerFileCommands } from './modules/files/ws-commands.ts'
 import { TypeCompiler } from '@sinclair/typebox/compiler'
 import { AppError } from './core/errors.ts'
 import pkg from '../package.json' with { type: 'json' }
@@ -77,19 +84,25 @@ export async function createServices(deps: AppDeps) {
   const sessionAccess = new SessionAccess(deps.store)
   access.register('session', (user, id) => sessionAccess.canReadSession(user, id))
   access.register('task', (user, id) => sessionAccess.canReadExecution(user, id))
-  const claude = new ClaudeService({ store: deps.store, log, engine, access: sessionAccess, workspaces, config: c, env: deps.env, claudeBin: deps.claudeBin })
+  const files = new FileService({ store: deps.store, log, access: sessionAccess, workspaces, config: c })
+  const uploads = new ChunkedUploads(files, deps.store, { dataDir: c.dataDir, maxUploadBytes: c.maxUploadBytes, expirySeconds: c.uploadExpiry, wsMaxMessageBytes: c.wsMaxMessageBytes }, deps.logger)
+  registerFileCommands(dispatcher, files, uploads)
+  const claude = new ClaudeService({ store: deps.store, log, engine, access: sessionAccess, workspaces, config: c, env: deps.env, claudeBin: deps.claudeBin, attachments: (u, w, ids) => files.preamble(u, w, ids) })
   const executeCheck = TypeCompiler.Compile(ExecuteBody)
   registerClaudeCommands(dispatcher, claude, (body) => {
     const first = executeCheck.Errors(body).First()
     if (first) throw new AppError('VALIDATION_FAILED', 422, `Invalid execute command: ${first.path || '/'} ${first.message}`)
   })
-  return { ...deps, signals, auth, users, workspaces, bus, log, access, gateway, dispatcher, engine, sessionAccess, claudeService: claude, terminalSessions: new TerminalSessions(deps.store, workspaces, () => deps.env.HOME), startedAt: Date.now() }
+  const collab = createCollab({ store: deps.store, log, gateway, access: sessionAccess, signals, logger: deps.logger, config: c })
+  registerCollabHandlers(dispatcher, collab)
+  return { ...deps, signals, auth, users, workspaces, bus, log, access, gateway, dispatcher, engine, sessionAccess, claudeService: claude, collab, files, uploads, terminalSessions: new TerminalSessions(deps.store, workspaces, () => deps.env.HOME), startedAt: Date.now() }
 }
 
 export function createApp(s: Services) {
   const c = s.config
   return new Elysia({
     name: 'cchub',
+    serve: { maxRequestBodySize: Math.max(c.maxUploadBytes, 8 * 1024 * 1024) + MULTIPART_OVERHEAD },
     websocket: {
       maxPayloadLength: c.wsMaxMessageBytes,
       idleTimeout: Math.min(960, Math.max(1, Math.ceil(c.wsIdleTimeout))),
@@ -107,6 +120,8 @@ export function createApp(s: Services) {
     .use(workspacesModule(s.auth, s.workspaces))
     .use(realtimeModule(s.auth, s.gateway, s.dispatcher))
     .use(claudeModule(s.auth, s.claudeService, s.terminalSessions))
+    .use(filesModule(s.auth, s.files))
+    .use(collabModule(s.auth, s.collab))
 }
 
 export type App = ReturnType<typeof createApp>

@@ -4,6 +4,7 @@ import { afterEach, describe, expect, setDefaultTimeout, test } from 'bun:test'
 import type { Config } from '../../src/config/schema.ts'
 import { waitFor } from '../support/ws-client.ts'
 import { expectRefused, startHub, stats, stopHub, tryUpgrade, wsUrl, type Hub } from './helpers.ts'
+import { startTestServer } from '../support/server.ts'
 
 setDefaultTimeout(15_000) // servers, argon2 logins and real sockets: generous under a loaded CI
 
@@ -118,4 +119,25 @@ describe('rate limit', () => {
     // another socket of the same user has its own bucket
     expect((await other.request({ type: 'ping' })).type).toBe('pong')
   })
+})
+
+test('a socket that authenticates by message over the per-user limit is closed with 4029', async () => {
+  const s = await startTestServer({ wsMaxConnectionsPerUser: 1 })
+  try {
+    const token = await s.login()
+    const first = new WebSocket(`${s.wsUrl}?token=${token}`)
+    await new Promise((r) => (first.onopen = r))
+    const second = new WebSocket(s.wsUrl)
+    const closed = new Promise<{ code: number; reason: string }>((r) => (second.onclose = (e) => r({ code: e.code, reason: e.reason })))
+    const replies: { type: string; data: { code?: string } }[] = []
+    second.onmessage = (e) => replies.push(JSON.parse(String(e.data)))
+    await new Promise((r) => (second.onopen = r))
+    second.send(JSON.stringify({ type: 'auth', id: 1, data: { token } }))
+    const { code } = await closed
+    expect(code).toBe(4029)
+    expect(replies.find((m) => m.type === 'error')?.data.code).toBe('TOO_MANY_CONNECTIONS')
+    first.close()
+  } finally {
+    await s.close()
+  }
 })

@@ -19,6 +19,7 @@ export const ExecuteBody = t.Object({
   permission_mode: t.Optional(PermissionModeSchema),
   stream: t.Optional(t.Boolean({ description: 'Accepted for compatibility; output is always streamed to the channels' })),
   metadata: t.Optional(t.Record(t.String(), t.Unknown())),
+  file_ids: t.Optional(t.Array(t.String({ minLength: 1, maxLength: 64 }), { maxItems: 50, description: 'Uploaded files (same workspace) to name in the prompt: Claude is told their uploads/ paths' })),
 })
 export type ExecuteBody = typeof ExecuteBody.static
 

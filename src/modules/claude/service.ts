@@ -1,7 +1,7 @@
 // Executions and sessions: the logic behind /api/v1/claude and the WebSocket `command` messages.
 import type { Config } from '../../config/schema.ts'
 import { AppError, notFound } from '../../core/errors.ts'
-import type { ExecutionRecord, SessionRecord, UserRecord } from '../../store/records.ts'
+import type { ExecutionRecord, SessionRecord, UserRecord, WorkspaceRecord } from '../../store/records.ts'
 import type { Store } from '../../store/store.ts'
 import type { ChannelLog } from '../realtime/channel-log.ts'
 import type { WorkspaceService } from '../workspaces/service.ts'
@@ -10,7 +10,6 @@ import { buildCliArgs } from './cli-args.ts'
 import { cliEnv } from './cli-env.ts'
 import type { ExecutionEngine } from './engine.ts'
 import type { ExecuteBody } from './model.ts'
-import { publishStatus } from './status.ts'
 import { toPublicExecution, toPublicSession } from './views.ts'
 
 export interface ClaudeDeps {
@@ -22,6 +21,8 @@ export interface ClaudeDeps {
   config: Config
   env: Record<string, string | undefined>
   claudeBin: () => string | null
+  /** Lines naming the execution's file_ids for the CLI (they are checked: readable, same workspace). */
+  attachments?: (user: UserRecord, workspaceId: string, fileIds: string[]) => Promise<string>
 }
 
 export class ClaudeService {
@@ -29,8 +30,10 @@ export class ClaudeService {
 
   async execute(user: UserRecord, body: ExecuteBody) {
     this.checkPolicy(body)
-    const ws = await this.d.workspaces.visible(user, body.workspace_id)
-    const session = body.session_id ? await this.openSession(user, body.session_id, ws.id) : await this.newSession(user, ws.id, body.prompt)
+    // A session participant prompts by their session role, even without being a member of the session's workspace.
+    const ws = body.session_id ? await this.sessionWorkspace(user, body.session_id, body.workspace_id) : await this.d.workspaces.visible(user, body.workspace_id)
+    const preamble = body.file_ids?.length ? await this.attachFiles(user, ws.id, body.file_ids) : ''
+    const session = body.session_id ? await this.openSession(user, body.session_id, ws.id) : await this.newSession(user, ws, body.prompt)
     const now = Date.now()
     const { prompt, metadata, session_id: _s, workspace_id: _w, stream: _st, ...options } = body
     const execution: ExecutionRecord = {
@@ -42,9 +45,8 @@ export class ClaudeService {
     await this.d.store.executions.create(execution)
     const attribution = { execution_id: execution.id, user_id: user.id, username: user.username, prompt, options: execution.options }
     await Promise.all([this.d.log.emit(`session:${session.id}`, 'prompt', attribution), this.d.log.emit(`task:${execution.id}`, 'prompt', attribution)])
-    await publishStatus(this.d.log, execution, session.owner_id)
     this.d.engine.enqueue({
-      execution, session, input: prompt,
+      execution, session, input: preamble + prompt,
       signature: JSON.stringify([options.model, options.system_prompt, options.append_system_prompt, options.max_turns, [...(options.tools ?? [])].sort(), options.permission_mode]),
       spec: (s) => this.spec(s, ws.path, body),
     })
@@ -107,6 +109,11 @@ export class ClaudeService {
     return { session_id: id, logs, count: logs.length, next_before: rows.length === limit && logs[0] ? logs[0].seq : null }
   }
 
+  private attachFiles(user: UserRecord, workspaceId: string, fileIds: string[]): Promise<string> {
+    if (!this.d.attachments) throw new AppError('VALIDATION_FAILED', 422, 'file_ids are not supported on this server')
+    return this.d.attachments(user, workspaceId, fileIds)
+  }
+
   private checkPolicy(body: ExecuteBody) {
     const allowed = this.d.config.claudeAllowedTools
     for (const tool of body.tools ?? []) {
@@ -121,6 +128,14 @@ export class ClaudeService {
     if (!this.d.claudeBin()) throw new AppError('CLAUDE_UNAVAILABLE', 503, 'The Claude CLI is not installed on this server; install @anthropic-ai/claude-code or set CCHUB_CLAUDE_BIN')
   }
 
+  private async sessionWorkspace(user: UserRecord, sessionId: string, workspaceId: string): Promise<WorkspaceRecord> {
+    const { session } = await this.d.access.require(user, sessionId, 'collaborator')
+    const ws = await this.d.store.workspaces.byId(session.workspace_id)
+    if (!ws) throw notFound('Workspace')
+    if (ws.id !== workspaceId) throw new AppError('VALIDATION_FAILED', 422, 'session_id belongs to another workspace')
+    return ws
+  }
+
   private async openSession(user: UserRecord, id: string, workspaceId: string): Promise<SessionRecord> {
     const { session } = await this.d.access.require(user, id, 'collaborator')
     if (session.workspace_id !== workspaceId) throw new AppError('VALIDATION_FAILED', 422, 'session_id belongs to another workspace')
@@ -128,7 +143,12 @@ export class ClaudeService {
     return session
   }
 
-  private async newSession(user: UserRecord, workspaceId: string, prompt: string): Promise<SessionRecord> {
+  private async newSession(user: UserRecord, ws: WorkspaceRecord, prompt: string): Promise<SessionRecord> {
+    // a member whose role in the workspace is viewer reads its sessions but may not run Claude there
+    if (user.role !== 'admin' && ws.owner_id !== user.id && (await this.d.store.workspaces.member(ws.id, user.id))?.session_role === 'viewer') {
+      throw new AppError('FORBIDDEN', 403, 'Viewers of this workspace cannot start sessions in it; the workspace owner can make you a collaborator')
+    }
+    const workspaceId = ws.id
     const now = Date.now()
     const session: SessionRecord = {
       id: crypto.randomUUID(), workspace_id: workspaceId, owner_id: user.id, title: prompt.slice(0, 80), cli_session_id: null,

@@ -16,7 +16,8 @@ export class Connection {
   expiryTimer: ReturnType<typeof setTimeout> | undefined
   /** Messages are handled one after another, so a subscribe and the following unsubscribe never race. */
   queue: Promise<void> = Promise.resolve()
-  private strikes: number[] = []
+  /** Violation times per kind (rate, invalid), so one kind's window never erases the other's count. */
+  private strikes = new Map<string, number[]>()
   private drainWaiters: (() => void)[] = []
   readonly bucket: TokenBucket
 
@@ -52,11 +53,12 @@ export class Connection {
   }
 
   /** Counts a protocol violation; true when there were more than `max` within `windowMs` (time to close). */
-  strike(max: number, windowMs: number): boolean {
+  strike(kind: 'rate' | 'invalid', max: number, windowMs: number): boolean {
     const now = Date.now()
-    this.strikes = this.strikes.filter((t) => now - t < windowMs)
-    this.strikes.push(now)
-    return this.strikes.length > max
+    const list = (this.strikes.get(kind) ?? []).filter((t) => now - t < windowMs)
+    list.push(now)
+    this.strikes.set(kind, list)
+    return list.length > max
   }
 
   /** Resolves once the socket's send buffer is below `limit` bytes (or it closed). */

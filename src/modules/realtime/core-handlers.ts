@@ -2,7 +2,7 @@
 import { AppError } from '../../core/errors.ts'
 import type { Dispatcher } from './dispatcher.ts'
 import { publicUser } from './gateway.ts'
-import { AuthMessage, PingMessage, SubscribeMessage, UnsubscribeMessage } from './model.ts'
+import { AuthMessage, CloseCode, PingMessage, SubscribeMessage, UnsubscribeMessage } from './model.ts'
 
 /** subscribe/unsubscribe name the channel in `channel`, `data.channel`, or seed 003's `data.taskId`. */
 function channelOf(msg: { channel?: string; data?: { channel?: string; taskId?: string } }): string {
@@ -20,10 +20,16 @@ export function registerCoreHandlers(d: Dispatcher): Dispatcher {
       try {
         principal = await gateway.auth.authenticateToken(token)
       } catch (err) {
-        if (!conn.principal) setTimeout(() => conn.close(4001, 'authentication failed'), 50)
+        if (!conn.principal) setTimeout(() => conn.close(CloseCode.AUTH_FAILED, 'authentication failed'), 50)
         throw err
       }
-      gateway.authenticate(conn, principal)
+      try {
+        gateway.authenticate(conn, principal)
+      } catch (err) {
+        // over the per-user limit: the socket may not stay open unauthenticated until the auth timeout
+        if (!conn.principal && err instanceof AppError && err.code === 'TOO_MANY_CONNECTIONS') setTimeout(() => conn.close(CloseCode.TOO_MANY_CONNECTIONS, 'too many connections'), 50)
+        throw err
+      }
       await gateway.afterAuth(conn)
       return { action: 'auth', authenticated: true, user: publicUser(principal) }
     }, { public: true })

@@ -40,7 +40,7 @@ export class Dispatcher {
     if (!conn.bucket.take()) {
       this.gateway.stats.rateLimited++
       conn.send(reply('error', idOf(message), { code: 'RATE_LIMITED', message: 'Too many messages; slow down' }))
-      if (conn.strike(this.gateway.config.wsRateBurst * 2, 10_000)) conn.close(CloseCode.POLICY, 'rate limit exceeded')
+      if (conn.strike('rate', this.gateway.config.wsRateBurst * 2, 10_000)) conn.close(CloseCode.POLICY, 'rate limit exceeded')
       return
     }
     conn.queue = conn.queue.then(() => this.handle(conn, message))
@@ -66,7 +66,7 @@ export class Dispatcher {
       if (e.status >= 500) this.gateway.logger.error('ws handler failed', { connection_id: conn.id, error: String((err as Error)?.stack ?? err) })
       if (e.status === 400 || e.status === 422) {
         this.gateway.stats.invalid++
-        if (conn.strike(INVALID_MAX, INVALID_WINDOW_MS)) {
+        if (conn.strike('invalid', INVALID_MAX, INVALID_WINDOW_MS)) {
           conn.send(reply('error', id, { code: e.code, message: e.message }))
           conn.close(CloseCode.POLICY, 'too many invalid messages')
           return

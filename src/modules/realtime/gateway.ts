@@ -210,10 +210,12 @@ export class Gateway {
     if (this.server) {
       const n = this.server.subscriberCount(m.channel)
       if (n > 0) {
-        this.server.publish(m.channel, m.frame)
-        // Bun's return value does not say which socket is backed up, so look (cheap next to the fan-out itself):
-        // a socket that closes with frames still buffered is counted as a backpressure close.
-        for (const c of this.members.get(m.channel) ?? []) if (!c.congested && c.ws.getBufferedAmount() > 0) c.congested = true
+        // Bun answers -1 when any subscriber had to buffer (0: dropped) but not which one, so only then look:
+        // a socket that closes with frames still buffered is counted as a backpressure close. (Scanning every member
+        // on every publish cost as much CPU as the fan-out itself: see docs/benchmarks.md.)
+        if (this.server.publish(m.channel, m.frame) <= 0) {
+          for (const c of this.members.get(m.channel) ?? []) if (!c.congested && c.ws.getBufferedAmount() > 0) c.congested = true
+        }
         this.stats.delivered += n
       }
     }

@@ -1,0 +1,156 @@
+// Who is in a session right now: one presence per user however many tabs, with a grace period for dropped sockets.
+import type { Logger } from '../../core/logger.ts'
+import type { SessionRole, UserRecord } from '../../store/records.ts'
+import type { Store } from '../../store/store.ts'
+import type { SessionAccess } from '../claude/access.ts'
+import type { Connection } from '../realtime/connection.ts'
+import type { Gateway, LeaveReason } from '../realtime/gateway.ts'
+import type { KeyedQueue } from './keyed-queue.ts'
+import { sendToSession, sessionChannel } from './live.ts'
+import type { CollabTiming } from './roles.ts'
+
+interface Entry {
+  userId: string
+  username: string
+  role: SessionRole
+  conns: Set<Connection>
+  /** Set while the user's last socket dropped and the grace period runs. */
+  leaveTimer?: ReturnType<typeof setTimeout>
+}
+
+export interface OnlineUser {
+  user_id: string
+  username: string
+  role: SessionRole
+  connections: number
+}
+
+export interface PresenceDeps {
+  store: Store
+  access: SessionAccess
+  gateway: Gateway
+  queue: KeyedQueue
+  timing: CollabTiming
+  logger: Logger
+  /** Sends session_state to a socket that just joined. */
+  onJoin: (conn: Connection, sessionId: string, role: SessionRole) => Promise<void>
+  /** The user is no longer present (typing indicators stop). */
+  onGone: (sessionId: string, userId: string) => void
+}
+
+export class Presence {
+  private readonly sessions = new Map<string, Map<string, Entry>>()
+
+  constructor(private readonly d: PresenceDeps) {}
+
+  /** Hook for gateway.watch('session'): runs after a successful subscribe and on every kind of leave. */
+  watcher() {
+    return {
+      join: (conn: Connection, channel: string) => this.join(conn, channel.slice('session:'.length)),
+      leave: (conn: Connection, channel: string, why: LeaveReason) => this.leave(conn, channel.slice('session:'.length), why),
+    }
+  }
+
+  online(sessionId: string): OnlineUser[] {
+    return [...(this.sessions.get(sessionId)?.values() ?? [])].map((e) => ({ user_id: e.userId, username: e.username, role: e.role, connections: e.conns.size }))
+  }
+
+  connections(sessionId: string, userId: string): number {
+    return this.sessions.get(sessionId)?.get(userId)?.conns.size ?? 0
+  }
+
+  /** True from the first join until participant_left (so also during a dropped socket's grace period). */
+  isPresent(sessionId: string, userId: string): boolean {
+    return this.sessions.get(sessionId)?.has(userId) ?? false
+  }
+
+  /** Keeps the role shown in presence in step with a role change. */
+  setRole(sessionId: string, userId: string, role: SessionRole): void {
+    const e = this.sessions.get(sessionId)?.get(userId)
+    if (e) e.role = role
+  }
+
+  /**
+   * Unsubscribes every socket of `userId` from the session now (same tick), instead of waiting for the gateway's
+   * asynchronous access re-check: a removed participant must not receive one more message.
+   */
+  dropUser(sessionId: string, userId: string): number {
+    const channel = sessionChannel(sessionId)
+    let n = 0
+    for (const conn of [...this.d.gateway.connections.values()]) {
+      if (conn.userId !== userId || !conn.channels.has(channel)) continue
+      if (this.d.gateway.unsubscribe(conn, channel, 'revoked')) {
+        this.d.gateway.sendTo(conn, 'unsubscribed', { reason: 'access revoked' }, channel)
+        n++
+      }
+    }
+    return n
+  }
+
+  private async join(conn: Connection, sessionId: string): Promise<void> {
+    const user = conn.principal?.user
+    if (!user) return
+    let users = this.sessions.get(sessionId)
+    if (!users) this.sessions.set(sessionId, (users = new Map()))
+    let entry = users.get(user.id)
+    // A pending leave (dropped socket within the grace period) counts as still present: no joined/left pair.
+    const first = !entry
+    if (!entry) users.set(user.id, (entry = { userId: user.id, username: user.username, role: 'viewer', conns: new Set() }))
+    clearTimeout(entry.leaveTimer)
+    entry.leaveTimer = undefined
+    entry.conns.add(conn)
+    const role = this.roleOf(user, sessionId)
+    // Queued now, not after the role lookup: a leave that follows at once must publish after this joined.
+    if (first) {
+      this.publish(sessionId, async () => {
+        const r = await role
+        if (!r) return null
+        entry.role = r
+        return ['participant_joined', { session_id: sessionId, user_id: user.id, username: user.username, role: r, connections: entry.conns.size }]
+      })
+    }
+    try {
+      const r = await role
+      if (r && entry.conns.has(conn)) await this.d.onJoin(conn, sessionId, r)
+    } catch (err) {
+      this.d.logger.warn('session join hook failed', { session_id: sessionId, connection_id: conn.id, error: String(err) })
+    }
+  }
+
+  private async roleOf(user: UserRecord, sessionId: string): Promise<SessionRole | null> {
+    const session = await this.d.store.sessions.byId(sessionId)
+    return session ? this.d.access.roleOf(user, session) : null
+  }
+
+  private leave(conn: Connection, sessionId: string, why: LeaveReason): void {
+    const users = this.sessions.get(sessionId)
+    const entry = conn.userId ? users?.get(conn.userId) : undefined
+    if (!users || !entry || !entry.conns.delete(conn) || entry.conns.size) return
+    const gone = (reason: string) => {
+      if (users.get(entry.userId) !== entry || entry.conns.size) return
+      users.delete(entry.userId)
+      if (!users.size && this.sessions.get(sessionId) === users) this.sessions.delete(sessionId)
+      this.d.onGone(sessionId, entry.userId)
+      this.publish(sessionId, async () => ['participant_left', { session_id: sessionId, user_id: entry.userId, username: entry.username, role: entry.role, connections: 0, reason }])
+    }
+    if (why !== 'closed') return gone(why === 'revoked' ? 'access_revoked' : 'left')
+    clearTimeout(entry.leaveTimer)
+    entry.leaveTimer = setTimeout(() => gone('disconnected'), this.d.timing.presenceGraceMs)
+    entry.leaveTimer.unref?.()
+  }
+
+  /**
+   * Live-only, in order per session. Not stored: presence is state, not history. Stored, every tab opening and
+   * closing would fill the session log (and the history in session_state) and push the conversation out; who is
+   * online now comes from session_state and GET …/participants, and participant_added/removed stay durable.
+   */
+  private publish(sessionId: string, make: () => Promise<[string, Record<string, unknown>] | null>): void {
+    const job = async () => {
+      const msg = await make()
+      if (msg) sendToSession(this.d.gateway, sessionId, msg[0], msg[1])
+    }
+    void this.d.queue.run(`presence:${sessionId}`, job).catch((err) => {
+      this.d.logger.warn('presence publish failed', { session_id: sessionId, error: String(err) })
+    })
+  }
+}

@@ -1,0 +1,169 @@
+// Session participants and roles (list, invite, change, hand over, remove), and the wiring of the collab parts.
+import type { Config } from '../../config/schema.ts'
+import { AppError, conflict, notFound } from '../../core/errors.ts'
+import type { Logger } from '../../core/logger.ts'
+import type { Signals } from '../../core/signals.ts'
+import type { ParticipantRecord, SessionRecord, SessionRole, UserRecord } from '../../store/records.ts'
+import type { Store } from '../../store/store.ts'
+import type { SessionAccess } from '../claude/access.ts'
+import type { ChannelLog } from '../realtime/channel-log.ts'
+import type { Gateway } from '../realtime/gateway.ts'
+import { KeyedQueue } from './keyed-queue.ts'
+import { sessionChannel } from './live.ts'
+import { Presence } from './presence.ts'
+import { atLeast, defaultTiming, type CollabTiming } from './roles.ts'
+import { sessionState } from './session-state.ts'
+import { ShareLinks } from './share-links.ts'
+import { SharedDocs } from './shared-doc.ts'
+import { Typing } from './typing.ts'
+
+type Grant = Exclude<SessionRole, 'owner'>
+const iso = (ms: number) => new Date(ms).toISOString()
+
+export class CollabService {
+  constructor(
+    private readonly d: { store: Store; log: ChannelLog; access: SessionAccess; signals: Signals; presence: Presence },
+  ) {}
+
+  /** Everyone with a role on the session: its owner, explicit participants and the workspace's owner and members. */
+  async list(user: UserRecord, sessionId: string) {
+    const { session } = await this.d.access.require(user, sessionId, 'viewer')
+    const rows = new Map<string, { role: SessionRole; source: 'owner' | 'participant' | 'workspace'; created_at: number | null }>()
+    const ws = await this.d.store.workspaces.byId(session.workspace_id)
+    if (ws) rows.set(ws.owner_id, { role: 'owner', source: 'workspace', created_at: null })
+    for (const m of ws ? await this.d.store.workspaces.members(ws.id) : []) rows.set(m.user_id, { role: m.session_role, source: 'workspace', created_at: null })
+    // Explicit participant rows override the workspace default, as in SessionAccess.roleOf.
+    for (const p of await this.d.store.sessions.participants(sessionId)) rows.set(p.user_id, { role: p.role, source: 'participant', created_at: p.created_at })
+    const own = rows.get(session.owner_id)
+    rows.set(session.owner_id, { role: 'owner', source: 'owner', created_at: own?.created_at ?? session.created_at })
+    const participants = []
+    for (const [id, r] of rows) {
+      const u = await this.d.store.users.byId(id)
+      if (!u) continue
+      const connections = this.d.presence.connections(sessionId, id)
+      participants.push({ user_id: id, username: u.username, display_name: u.display_name, role: r.role, source: r.source, online: this.d.presence.isPresent(sessionId, id), connections, created_at: r.created_at === null ? null : iso(r.created_at) })
+    }
+    return { session_id: sessionId, participants }
+  }
+
+  async add(user: UserRecord, sessionId: string, targetId: string, role: Grant = 'collaborator') {
+    const { session } = await this.d.access.require(user, sessionId, 'owner')
+    const target = await this.user(targetId)
+    if (target.id === session.owner_id) throw conflict('That user owns the session')
+    const existing = await this.d.store.sessions.participant(sessionId, target.id)
+    if (existing) throw new AppError('CONFLICT', 409, `Already a participant (${existing.role}); PATCH the participant to change the role`, { details: { role: existing.role } })
+    const record: ParticipantRecord = { session_id: sessionId, user_id: target.id, role, created_at: Date.now() }
+    await this.d.store.sessions.putParticipant(record)
+    await this.changed(session, target, 'participant_added', { role, via: 'invite' }, user)
+    return (await this.list(user, sessionId)).participants.find((p) => p.user_id === target.id)!
+  }
+
+  /** Used by share links: grants `role` unless the user already has it or a higher one. */
+  async grant(session: SessionRecord, target: UserRecord, role: Grant, via: Record<string, unknown>, by: UserRecord | null) {
+    const previous = await this.d.access.roleOf(target, session)
+    if (atLeast(previous, role)) return { previous, role: previous!, changed: false }
+    const existing = await this.d.store.sessions.participant(session.id, target.id)
+    await this.d.store.sessions.putParticipant({ session_id: session.id, user_id: target.id, role, created_at: existing?.created_at ?? Date.now() })
+    await this.changed(session, target, existing ? 'role_changed' : 'participant_added', { role, previous_role: previous, ...via }, by)
+    return { previous, role, changed: true }
+  }
+
+  async setRole(user: UserRecord, sessionId: string, targetId: string, role: SessionRole) {
+    const { session } = await this.d.access.require(user, sessionId, 'owner')
+    const target = await this.user(targetId)
+    const previous = await this.d.access.roleOf(target, session)
+    if (!previous) throw notFound('Participant')
+    if (target.id === session.owner_id) {
+      if (role === 'owner') return this.find(user, sessionId, target.id)
+      throw conflict('The owner cannot be demoted; hand the session over first (PATCH another participant\'s role to owner)')
+    }
+    if (role === 'owner') return this.handOver(user, session, target, previous)
+    const existing = await this.d.store.sessions.participant(sessionId, target.id)
+    await this.d.store.sessions.putParticipant({ session_id: sessionId, user_id: target.id, role, created_at: existing?.created_at ?? Date.now() })
+    await this.changed(session, target, 'role_changed', { role, previous_role: previous }, user)
+    return this.find(user, sessionId, target.id)
+  }
+
+  /** Owner (or the participant themself, to leave) removes an explicit participant. */
+  async remove(user: UserRecord, sessionId: string, targetId: string) {
+    const self = user.id === targetId
+    const { session } = await this.d.access.require(user, sessionId, self ? 'viewer' : 'owner')
+    if (targetId === session.owner_id) throw conflict('The owner cannot be removed; hand the session over first')
+    const target = await this.user(targetId)
+    const previous = (await this.d.store.sessions.participant(sessionId, targetId))?.role ?? null
+    if (!previous || !(await this.d.store.sessions.removeParticipant(sessionId, targetId))) throw notFound('Participant')
+    const remaining = await this.d.access.roleOf(target, session)
+    // Published before the sockets are dropped, so the removed user learns why; then nothing more reaches them.
+    await this.changed(session, target, 'participant_removed', { previous_role: previous, remaining_role: remaining }, user, remaining === null)
+    return { ok: true, user_id: targetId, remaining_role: remaining }
+  }
+
+  private async handOver(user: UserRecord, session: SessionRecord, target: UserRecord, previous: SessionRole) {
+    const now = Date.now()
+    const old = await this.d.store.users.byId(session.owner_id)
+    await this.d.store.sessions.update(session.id, { owner_id: target.id, updated_at: now })
+    const [t, o] = await Promise.all([this.d.store.sessions.participant(session.id, target.id), this.d.store.sessions.participant(session.id, session.owner_id)])
+    await this.d.store.sessions.putParticipant({ session_id: session.id, user_id: target.id, role: 'owner', created_at: t?.created_at ?? now })
+    await this.d.store.sessions.putParticipant({ session_id: session.id, user_id: session.owner_id, role: 'collaborator', created_at: o?.created_at ?? session.created_at })
+    const moved = { ...session, owner_id: target.id }
+    await this.changed(moved, target, 'role_changed', { role: 'owner', previous_role: previous, owner_id: target.id }, user)
+    if (old) await this.changed(moved, old, 'role_changed', { role: 'collaborator', previous_role: 'owner', owner_id: target.id }, user)
+    return this.find(user, session.id, target.id)
+  }
+
+  /** Publishes the change on session:<id> (durable), updates presence, drops sockets that lost access, re-checks the rest. */
+  private async changed(session: SessionRecord, target: UserRecord, type: string, data: Record<string, unknown>, by: UserRecord | null, drop = false) {
+    await this.d.log.emit(sessionChannel(session.id), type, {
+      session_id: session.id, user_id: target.id, username: target.username, ...data, by: by?.id ?? null, by_username: by?.username ?? null,
+    })
+    const role = (data.role ?? data.remaining_role) as SessionRole | null | undefined
+    if (role) this.d.presence.setRole(session.id, target.id, role)
+    if (drop) this.d.presence.dropUser(session.id, target.id)
+    this.d.signals.emit('access-changed', { sessionId: session.id, userId: target.id })
+  }
+
+  private async find(user: UserRecord, sessionId: string, targetId: string) {
+    const p = (await this.list(user, sessionId)).participants.find((x) => x.user_id === targetId)
+    if (!p) throw notFound('Participant')
+    return p
+  }
+
+  private async user(id: string): Promise<UserRecord> {
+    const u = await this.d.store.users.byId(id)
+    if (!u || u.disabled) throw notFound('User')
+    return u
+  }
+}
+
+export interface CollabDeps {
+  store: Store
+  log: ChannelLog
+  gateway: Gateway
+  access: SessionAccess
+  signals: Signals
+  logger: Logger
+  config: Pick<Config, 'wsPingInterval'>
+}
+
+export type Collab = ReturnType<typeof createCollab>
+
+/** Builds the collaboration parts and hooks presence into the gateway's session channel joins and leaves. */
+export function createCollab(d: CollabDeps) {
+  const timing: CollabTiming = defaultTiming(d.config.wsPingInterval)
+  const queue = new KeyedQueue()
+  const typing = new Typing(d.gateway, timing)
+  const docs = new SharedDocs({ store: d.store, log: d.log, access: d.access, queue, timing })
+  // `presence` is read when a join happens, after it is assigned below.
+  const state = (sessionId: string, user: UserRecord, role: SessionRole) => sessionState({ store: d.store, log: d.log, presence, docs, timing }, sessionId, user, role)
+  const presence: Presence = new Presence({
+    store: d.store, access: d.access, gateway: d.gateway, queue, timing, logger: d.logger,
+    onJoin: async (conn, sessionId, role) => {
+      d.gateway.sendTo(conn, 'session_state', await state(sessionId, conn.principal!.user, role), sessionChannel(sessionId))
+    },
+    onGone: (sessionId, userId) => typing.forget(sessionId, userId),
+  })
+  d.gateway.watch('session', presence.watcher())
+  const service = new CollabService({ store: d.store, log: d.log, access: d.access, signals: d.signals, presence })
+  const shareLinks = new ShareLinks({ store: d.store, access: d.access, participants: service })
+  return { service, presence, typing, docs, shareLinks, timing, state, access: d.access }
+}

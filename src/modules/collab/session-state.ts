@@ -1,0 +1,59 @@
+// The session_state frame a socket gets when it joins: who is here, status, current execution, history, files, document.
+import { relative } from 'node:path'
+import type { FileRecord, SessionRole, UserRecord } from '../../store/records.ts'
+import type { Store } from '../../store/store.ts'
+import type { ChannelLog } from '../realtime/channel-log.ts'
+import { toPublicSession } from '../claude/views.ts'
+import { sessionChannel } from './live.ts'
+import type { Presence } from './presence.ts'
+import type { CollabTiming } from './roles.ts'
+import type { SharedDocs } from './shared-doc.ts'
+
+const FILES = 200
+
+/** Same shape as the files module's FileView (GET /api/v1/files), so clients handle one file object. */
+export const toPublicFile = (f: FileRecord, wsPath: string | null) => ({
+  file_id: f.id, name: f.name, path: wsPath ? relative(wsPath, f.path) : `uploads/${f.name}`, size: f.size, content_type: f.content_type,
+  sha256: f.sha256, session_id: f.session_id, workspace_id: f.workspace_id, owner_id: f.owner_id, created_at: new Date(f.created_at).toISOString(),
+})
+
+export interface StateDeps {
+  store: Store
+  log: ChannelLog
+  presence: Presence
+  docs: SharedDocs
+  timing: CollabTiming
+}
+
+/**
+ * `seq` is the channel head when the state was taken and `history` ends exactly there. Live frames with a seq at or
+ * below it (published between the subscribe and this frame) are already in `history`: clients skip them by seq.
+ */
+export async function sessionState(d: StateDeps, sessionId: string, user: UserRecord, role: SessionRole) {
+  const channel = sessionChannel(sessionId)
+  const seq = await d.log.head(channel)
+  const [session, rows, running, queued, files, document] = await Promise.all([
+    d.store.sessions.byId(sessionId),
+    seq > 0 ? d.store.events.readBefore(channel, seq + 1, d.timing.historyLimit) : Promise.resolve([]),
+    d.store.executions.list({ sessionId, status: 'running', visibleTo: null, limit: 1, offset: 0 }),
+    d.store.executions.list({ sessionId, status: 'queued', visibleTo: null, limit: 1, offset: 0 }),
+    d.store.files.list({ sessionId, limit: FILES, offset: 0 }),
+    d.docs.view(sessionId),
+  ])
+  const current = running.items[0] ?? queued.items[0] ?? null
+  const ws = session ? await d.store.workspaces.byId(session.workspace_id) : null
+  return {
+    session_id: sessionId,
+    session: session ? toPublicSession(session, role) : null,
+    status: session?.status ?? null,
+    your_role: role,
+    you: { user_id: user.id, username: user.username },
+    participants: d.presence.online(sessionId),
+    current_execution: current ? { id: current.id, status: current.status, user_id: current.user_id } : null,
+    seq,
+    history: rows.reverse().map((r) => ({ seq: r.seq, type: r.type, data: JSON.parse(r.data) as unknown, timestamp: new Date(r.ts).toISOString() })),
+    files: files.items.map((f) => toPublicFile(f, ws?.path ?? null)),
+    files_total: files.total,
+    document,
+  }
+}
