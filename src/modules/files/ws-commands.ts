@@ -18,7 +18,7 @@ export function registerFileCommands(d: Dispatcher, files: FileService, uploads:
       conn.send(reply('upload_progress', msg.id, r.progress))
     }
     return undefined
-  })
+  }, { unmetered: true })
   d.on('upload_status', UploadStatusMessage, (msg, { conn }) => uploads.status(conn.principal!.user, msg.data.file_id))
   d.on('upload_cancel', UploadCancelMessage, (msg, { conn }) => uploads.cancel(conn.principal!.user, msg.data.file_id))
   d.on('share_file', ShareFileMessage, async (msg, { conn }) => {

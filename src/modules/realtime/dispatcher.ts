@@ -16,6 +16,7 @@ interface Entry {
   check: TypeCheck<TSchema>
   handle: MessageHandler
   public: boolean
+  unmetered: boolean
 }
 
 const envelopeCheck = TypeCompiler.Compile(ClientEnvelope)
@@ -27,9 +28,12 @@ export class Dispatcher {
 
   constructor(private readonly gateway: Gateway) {}
 
-  /** Registers the handler for one message type; `public` handlers run before authentication (auth, ping). */
-  on(type: string, schema: TSchema, handle: MessageHandler, opts: { public?: boolean } = {}): this {
-    this.handlers.set(type, { check: TypeCompiler.Compile(schema), handle, public: opts.public ?? false })
+  /**
+   * Registers the handler for one message type; `public` handlers run before authentication (auth, ping);
+   * `unmetered` ones skip the per-connection message rate limit because their own size limits bound them (upload chunks).
+   */
+  on(type: string, schema: TSchema, handle: MessageHandler, opts: { public?: boolean; unmetered?: boolean } = {}): this {
+    this.handlers.set(type, { check: TypeCompiler.Compile(schema), handle, public: opts.public ?? false, unmetered: opts.unmetered ?? false })
     return this
   }
 
@@ -37,7 +41,9 @@ export class Dispatcher {
   receive(conn: Connection, message: unknown): void {
     conn.lastSeen = Date.now()
     this.gateway.stats.received++
-    if (!conn.bucket.take()) {
+    const type = message && typeof message === 'object' ? (message as { type?: unknown }).type : undefined
+    const metered = !(typeof type === 'string' && conn.principal && this.handlers.get(type)?.unmetered)
+    if (metered && !conn.bucket.take()) {
       this.gateway.stats.rateLimited++
       conn.send(reply('error', idOf(message), { code: 'RATE_LIMITED', message: 'Too many messages; slow down' }))
       if (conn.strike('rate', this.gateway.config.wsRateBurst * 2, 10_000)) conn.close(CloseCode.POLICY, 'rate limit exceeded')
