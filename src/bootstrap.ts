@@ -7,7 +7,8 @@ import { hashPassword } from './modules/users/service.ts'
 
 export function prepareDataDir(dataDir: string): string {
   const dir = resolve(dataDir)
-  mkdirSync(dir, { recursive: true, mode: 0o700 })
+  // only a directory we create is forced to 0700; an existing one keeps the owner's choice (the files inside are 0600)
+  if (!existsSync(dir)) mkdirSync(dir, { recursive: true, mode: 0o700 })
   mkdirSync(join(dir, 'workspaces'), { recursive: true, mode: 0o750 })
   return realpathSync(dir)
 }
@@ -36,4 +37,11 @@ export async function ensureAdmin(store: Store, username: string, password?: str
     display_name: 'Administrator', email: null, disabled: false, created_at: now, updated_at: now,
   })
   return { created: true, generatedPassword: password ? undefined : pw }
+}
+
+/** The database and its WAL files hold password and key hashes: readable by the server's user only. */
+export function restrictDbFiles(dbPath: string): void {
+  for (const f of [dbPath, `${dbPath}-wal`, `${dbPath}-shm`]) {
+    if (existsSync(f)) chmodSync(f, 0o600)
+  }
 }

@@ -1,7 +1,7 @@
 // Starts and stops a whole cchub server: store, services, HTTP/WebSocket listener, graceful shutdown.
 import { join } from 'node:path'
 import { createApp, createServices, VERSION, type Services } from './app.ts'
-import { ensureAdmin, loadOrCreateSecret, prepareDataDir } from './bootstrap.ts'
+import { ensureAdmin, loadOrCreateSecret, prepareDataDir, restrictDbFiles } from './bootstrap.ts'
 import type { Config } from './config/schema.ts'
 import { CLAUDE_INSTALL_HINT, findClaudeBin, probeClaude } from './core/claude-bin.ts'
 import type { Logger } from './core/logger.ts'
@@ -19,7 +19,9 @@ export interface RunningServer {
 
 export async function startServer(config: Config, logger: Logger, env: Record<string, string | undefined> = process.env): Promise<RunningServer> {
   const dataDir = prepareDataDir(config.dataDir)
-  const store = openSqliteStore(join(dataDir, 'cchub.db'))
+  const dbPath = join(dataDir, 'cchub.db')
+  const store = openSqliteStore(dbPath)
+  restrictDbFiles(dbPath)
   const jwtSecret = loadOrCreateSecret(dataDir, config.jwtSecret)
   const admin = await ensureAdmin(store, config.adminUsername, config.adminPassword)
   const claudePath = findClaudeBin(config.claudeBin, env)
@@ -29,7 +31,16 @@ export async function startServer(config: Config, logger: Logger, env: Record<st
     else logger.warn('claude cli not available', { path: claudePath, hint: CLAUDE_INSTALL_HINT })
   })
   const services = await createServices({ config: { ...config, dataDir }, store, logger, jwtSecret, claude: () => claudeProbe, claudeBin: () => claudePath, env })
-  const app = createApp(services).listen({ port: config.port, hostname: config.host })
+  let app: ReturnType<typeof createApp>
+  try {
+    // reusePort off: a second cchub on a taken port must fail, not silently share its connections
+    app = createApp(services).listen({ port: config.port, hostname: config.host, reusePort: false })
+  } catch (err) {
+    await services.engine.shutdown(0)
+    services.uploads.stop()
+    await store.close()
+    throw err
+  }
   const server = app.server!
   services.gateway.attach(server)
   const url = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${server.port}`
