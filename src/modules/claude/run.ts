@@ -3,7 +3,8 @@ import type { ExecutionRecord, ExecutionStatus } from '../../store/records.ts'
 import type { Relay } from './relay.ts'
 import type { ExitInfo } from './runner.ts'
 import type { SessionProcess, TurnHandler } from './session-process.ts'
-import type { ParsedItem, ResultInfo } from './stream-parser.ts'
+import type { ResultInfo } from './cli-extract.ts'
+import type { ParsedItem } from './stream-parser.ts'
 
 export interface RunLimits {
   timeoutMs: number
