@@ -8,6 +8,7 @@ import { Relay } from './relay.ts'
 import { ExecutionRun, type RunLimits, type RunOutcome } from './run.ts'
 import { RunnerError, type Runner, type RunSpec } from './runner.ts'
 import { SessionProcess } from './session-process.ts'
+import { recordOutcome } from './outcome.ts'
 import { publishStatus, statusPayload } from './status.ts'
 
 export interface Job {
@@ -176,26 +177,7 @@ export class ExecutionEngine {
 
   /** Stores how an execution ended, updates the session totals and publishes the final status. */
   private async record(job: Job, o: RunOutcome, relay: Relay | null, sp?: SessionProcess): Promise<void> {
-    const r = o.result
-    const usage = r?.usage ? { input_tokens: r.usage.inputTokens, output_tokens: r.usage.outputTokens, cache_creation_input_tokens: r.usage.cacheCreationInputTokens, cache_read_input_tokens: r.usage.cacheReadInputTokens } : null
-    const updated = await this.store.executions.update(job.execution.id, {
-      status: o.status, error: o.error, finished_at: Date.now(), pid: null, pid_start: null,
-      num_turns: r?.numTurns ?? relay?.progress.turns ?? 0, message_count: relay?.progress.messages ?? 0,
-      total_cost_usd: r ? (r.turnCostUsd ?? r.totalCostUsd ?? null) : null, usage, permission_denials: r?.permissionDenials.length
-        ? r.permissionDenials.map((d) => ({ tool_name: d.toolName, tool_use_id: d.toolUseId, tool_input: d.toolInput }))
-        : null,
-      exit_code: o.exit?.code ?? null, stderr: o.stderr ? o.stderr.slice(-16_000) : null,
-    })
-    const session = await this.store.sessions.byId(job.session.id)
-    if (session) {
-      const totals = { ...session.usage }
-      for (const [k, v] of Object.entries(usage ?? {})) totals[k] = (totals[k] ?? 0) + v
-      await this.store.sessions.update(session.id, {
-        cli_session_id: sp?.cliSessionId ?? session.cli_session_id, total_cost_usd: session.total_cost_usd + (r ? (r.turnCostUsd ?? r.totalCostUsd ?? 0) : 0),
-        usage: totals, updated_at: Date.now(),
-      })
-    }
-    if (updated) await publishStatus(this.log, updated, job.session.owner_id, { progress: relay?.progress })
+    await recordOutcome(this.store, this.log, { execution: job.execution, session: job.session }, o, relay?.progress, sp?.cliSessionId)
   }
 
   private retire(sp: SessionProcess): void {
