@@ -5,6 +5,7 @@ import type { Config } from '../../config/schema.ts'
 import { AppError } from '../../core/errors.ts'
 import type { Logger } from '../../core/logger.ts'
 import type { Signals } from '../../core/signals.ts'
+import type { UserRecord } from '../../store/records.ts'
 import type { AuthService, Principal } from '../auth/service.ts'
 import type { ChannelLog } from './channel-log.ts'
 import { parseChannel, type ChannelAccess } from './channels.ts'
@@ -51,7 +52,7 @@ export class Gateway {
       this.signals.on('token-revoked', ({ jti }) => this.closeWhere((c) => c.principal?.jti === jti, CloseCode.TOKEN_REVOKED, 'token revoked')),
       this.signals.on('api-key-revoked', ({ keyId }) => this.closeWhere((c) => c.principal?.apiKeyId === keyId, CloseCode.TOKEN_REVOKED, 'api key revoked')),
       this.signals.on('user-disabled', ({ userId }) => this.closeWhere((c) => c.userId === userId, CloseCode.USER_DISABLED, 'user disabled or deleted')),
-      this.signals.on('access-changed', () => void this.recheckAll()),
+      this.signals.on('access-changed', ({ userId }) => void this.recheckAll(userId)),
     )
     this.timers.push(setInterval(() => this.heartbeat(), this.config.wsPingInterval * 1000))
   }
@@ -242,11 +243,15 @@ export class Gateway {
     for (const c of [...this.connections.values()]) if (pred(c)) c.close(code, reason)
   }
 
-  /** After a membership change, drops every subscription its user may no longer read. */
-  private async recheckAll(): Promise<void> {
-    for (const conn of [...this.connections.values()]) {
-      if (!conn.principal) continue
-      const user = (await this.auth.reloadUser(conn.principal.user.id)) ?? conn.principal.user
+  /** After a membership change, drops every subscription its user may no longer read (only that user's, when named). */
+  private async recheckAll(onlyUser?: string): Promise<void> {
+    const conns = onlyUser ? [...(this.byUser.get(onlyUser) ?? [])] : [...this.connections.values()]
+    const users = new Map<string, Promise<UserRecord | null>>()
+    for (const conn of conns) {
+      if (!conn.principal || conn.channels.size === 0) continue
+      const id = conn.principal.user.id
+      if (!users.has(id)) users.set(id, this.auth.reloadUser(id))
+      const user = (await users.get(id)) ?? conn.principal.user
       for (const ch of [...conn.channels]) {
         if (await this.access.canRead(user, parseChannel(ch))) continue
         if (this.unsubscribe(conn, ch, 'revoked')) conn.send(JSON.stringify({ type: 'unsubscribed', channel: ch, data: { reason: 'access revoked' }, timestamp: new Date().toISOString() }))
