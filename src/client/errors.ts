@@ -22,3 +22,8 @@ export class CchubError extends Error {
 
 /** Server error codes after which repeating the same request cannot succeed. */
 export const PERMANENT_CODES: ReadonlySet<string> = new Set(['FORBIDDEN', 'VALIDATION_FAILED', 'NOT_FOUND', 'UNKNOWN_MESSAGE_TYPE', 'INVALID_JSON'])
+
+/** Anything thrown, as an Error: token providers and application callbacks may throw non-Errors. */
+export function toError(err: unknown): Error {
+  return err instanceof Error ? err : new Error(String(err))
+}

@@ -44,6 +44,21 @@ describe('reconnect', () => {
     expect(states.filter((s) => s === 'reconnecting')).toHaveLength(6)
   })
 
+  test('close() from a disconnect listener stops the reconnect that was about to be scheduled', async () => {
+    client = fastClient(f.server.url, { token: f.token })
+    await client.connect()
+    const c = client
+    c.on('disconnect', (info: DisconnectInfo) => {
+      if (info.willReconnect) void c.close()
+    })
+    dropAllSockets(f.server)
+    await waitFor(() => c.state === 'closed', 2_000, 'closed')
+    await Bun.sleep(600)
+    expect(c.state).toBe('closed')
+    expect(c.stats.reconnects).toBe(0)
+    expect(f.server.services.gateway.connections.size).toBe(0)
+  })
+
   test('the token provider is called again before every reconnect', async () => {
     const tokens: string[] = []
     client = fastClient(f.server.url, {
