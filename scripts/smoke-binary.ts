@@ -1,13 +1,15 @@
 #!/usr/bin/env bun
 // Tries a compiled cchub binary the way a new user would: copied alone into an empty directory,
 // --help, --version, first start (data dir, secret, printed admin password), log in, create a
-// workspace, the Swagger UI and its assets served locally, then SIGTERM and a clean exit.
+// workspace, run a prompt through the real Claude CLI against a local mock Messages API and watch it stream,
+// the Swagger UI and its assets served locally, then SIGTERM and a clean exit.
 // Usage: bun scripts/smoke-binary.ts [dist/cchub] [--keep] [--runner "qemu-aarch64-static -L /usr/aarch64-linux-gnu"]
-import { chmodSync, copyFileSync, existsSync, mkdtempSync, rmSync, statSync } from 'node:fs'
+import { chmodSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync, statSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { basename, join, resolve } from 'node:path'
 import pkg from '../package.json' with { type: 'json' }
 import { configKeys, settingMeta } from '../src/config/schema.ts'
+import { reply as mockReply, startMockAnthropic, type MockAnthropic } from '../test/support/mock-anthropic.ts'
 
 const args = process.argv.slice(2)
 const keep = args.includes('--keep')
@@ -17,6 +19,7 @@ const runner = runnerAt >= 0 ? (args[runnerAt + 1] ?? '').split(/\s+/).filter(Bo
 const binary = resolve(args.find((a, i) => !a.startsWith('--') && (runnerAt < 0 || i !== runnerAt + 1)) ?? 'dist/cchub')
 
 let child: Bun.Subprocess<'ignore', 'pipe', 'pipe'> | undefined
+let mock: MockAnthropic | undefined
 let dir: string | undefined
 let step = 'setup'
 let stderrText = ''
@@ -88,8 +91,14 @@ async function main() {
   ok(`a bad value stops with one line: ${bad.stderr.trim()}`)
 
   step = 'start'
+  mock = await startMockAnthropic()
+  const claudeEnv = {
+    ANTHROPIC_BASE_URL: mock.url, ANTHROPIC_API_KEY: 'smoke-test', CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: '1',
+    CLAUDE_CODE_MAX_RETRIES: '0', HOME: join(dir, 'home'),
+  }
+  mkdirSync(claudeEnv.HOME, { recursive: true })
   const started = performance.now()
-  child = Bun.spawn([...runner, exe, '--port', '0'], { cwd: dir, env: cleanEnv(), stdin: 'ignore', stdout: 'pipe', stderr: 'pipe' })
+  child = Bun.spawn([...runner, exe, '--port', '0'], { cwd: dir, env: { ...cleanEnv(), ...claudeEnv }, stdin: 'ignore', stdout: 'pipe', stderr: 'pipe' })
   void pump(child.stdout, (s) => (stdoutText += s))
   void pump(child.stderr, (s) => (stderrText += s))
   const url = await waitFor('waiting for the "ready on" line', 15_000, () => /ready on (http:\/\/\S+)/.exec(stderrText)?.[1])
@@ -134,6 +143,26 @@ async function main() {
   const listed = (await (await fetch(`${url}/api/v1/workspaces`, { headers: auth })).json()) as unknown
   check(JSON.stringify(listed).includes(ws.id), `GET /api/v1/workspaces does not list the new workspace: ${JSON.stringify(listed)}`)
   ok(`POST /api/v1/workspaces -> ${created.status}, ${ws.path ? `directory ${ws.path}` : `id ${ws.id}`}`)
+
+  step = 'execute'
+  if (health.claude) {
+    const reply = 'Hello from the smoke test'
+    mock.enqueue(mockReply.text(reply, { chunks: 5 }))
+    const exec = await fetch(`${url}/api/v1/claude/execute`, { method: 'POST', headers: auth, body: JSON.stringify({ workspace_id: ws.id, prompt: 'say hello' }) })
+    const started202 = (await exec.json()) as { execution_id: string; websocket_url: string }
+    check(exec.status === 202 && started202.websocket_url, `POST /api/v1/claude/execute answered ${exec.status}: ${JSON.stringify(started202)}`)
+    const frames: { type: string; data: { status?: string; text?: string } }[] = []
+    const sock = new WebSocket(`${url.replace(/^http/, 'ws')}${started202.websocket_url}?token=${tokens.access_token}`)
+    sock.onmessage = (e) => frames.push(JSON.parse(String(e.data)))
+    const final = await waitFor('the execution to finish', 60_000, () => frames.find((f) => f.type === 'status' && !['queued', 'running'].includes(f.data.status ?? ''))?.data.status)
+    sock.close()
+    const streamed = frames.filter((f) => f.type === 'stream').map((f) => f.data.text).join('')
+    check(final === 'completed', `execution ended ${final}: ${JSON.stringify(frames.filter((f) => f.type === 'status').at(-1))}`)
+    check(streamed === reply, `streamed text ${JSON.stringify(streamed)} is not the model's reply`)
+    ok(`POST /api/v1/claude/execute -> 202; ${started202.websocket_url} streamed ${frames.length} frames, the reply and status completed (real CLI, mock API)`)
+  } else {
+    ok('no Claude CLI next to this binary: execution check skipped')
+  }
 
   step = 'swagger'
   const page = await fetch(`${url}/swagger`)
@@ -201,6 +230,7 @@ try {
     child.kill('SIGKILL')
     await child.exited
   }
+  await mock?.stop()
   if (dir && !keep) rmSync(dir, { recursive: true, force: true })
   else if (dir) console.log(`smoke: kept ${dir}`)
 }
