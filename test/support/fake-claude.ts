@@ -12,7 +12,9 @@
 //   FAKE_CLAUDE_RECORD=<file> (append one JSON line per argv + env + cwd at start, and per stdin line received),
 //   FAKE_CLAUDE_CHILD=1 (each turn starts a `sleep` "tool" in a session of its own, as the real CLI does with Bash;
 //     its pid is recorded as {event:'child'}), FAKE_CLAUDE_IGNORE_INTERRUPT=1 (answer interrupts but keep going),
-//   FAKE_CLAUDE_IGNORE_SIGTERM=1 (only SIGKILL ends the process).
+//   FAKE_CLAUDE_IGNORE_SIGTERM=1 (only SIGKILL ends the process),
+//   FAKE_CLAUDE_STAMP=1 (each text delta of lines/slow mode carries `@<wall-clock ms>` taken when the line is written,
+//     so a benchmark can measure stdout-to-client overhead per line).
 import { appendFileSync, existsSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 
@@ -246,8 +248,16 @@ function intEnv(name: string, fallback: number): number {
   return Number.isFinite(n) && n >= 0 ? n : fallback
 }
 
+const STAMP = env.FAKE_CLAUDE_STAMP === '1'
+const STAMP_MARK = '@STAMP'
+
 function tokens(count: number): string[] {
-  return Array.from({ length: count }, (_, i) => `tok${i} `)
+  return Array.from({ length: count }, (_, i) => (STAMP ? `tok${i}${STAMP_MARK} ` : `tok${i} `))
+}
+
+/** The line as printed: with FAKE_CLAUDE_STAMP the placeholder becomes the wall-clock time of printing. */
+function stamped(line: string): string {
+  return STAMP ? line.replace(STAMP_MARK, `@${(performance.timeOrigin + performance.now()).toFixed(3)}`) : line
 }
 
 let sampleCache: { lines: string[]; sessionId: string | undefined } | undefined
@@ -388,7 +398,7 @@ async function runTurn(ctx: Ctx, abort: AbortController): Promise<void> {
       await sleep(step.delayMs, abort.signal)
     }
     if (abort.signal.aborted) break
-    emit(step.line, step.isError !== undefined)
+    emit(step.text !== undefined ? stamped(step.line) : step.line, step.isError !== undefined)
     if (step.text !== undefined) partial += step.text
     if (step.isError !== undefined) lastIsError = step.isError
   }

@@ -39,7 +39,18 @@ export class Connection {
     if (this.closed) return false
     const r = this.ws.send(frame)
     if (r <= 0) this.congested = true // -1: buffered (backpressure), 0: dropped (closing on the limit)
+    if (r === 0) this.cutOff() // Bun only defers that close: nothing may reach this socket after a lost frame
     return r !== 0
+  }
+
+  /** Drops the TCP connection at once, discarding what is buffered (a socket that has lost a frame must not go on). */
+  cutOff(): void {
+    if (this.closed) return
+    try {
+      this.ws.terminate()
+    } catch {
+      // already gone
+    }
   }
 
   close(code: number, reason: string): void {

@@ -214,8 +214,15 @@ export class Gateway {
         // Bun answers -1 when any subscriber had to buffer (0: dropped) but not which one, so only then look:
         // a socket that closes with frames still buffered is counted as a backpressure close. (Scanning every member
         // on every publish cost as much CPU as the fan-out itself: see docs/benchmarks.md.)
-        if (this.server.publish(m.channel, m.frame) <= 0) {
-          for (const c of this.members.get(m.channel) ?? []) if (!c.congested && c.ws.getBufferedAmount() > 0) c.congested = true
+        const sent = this.server.publish(m.channel, m.frame)
+        if (sent <= 0) {
+          for (const c of this.members.get(m.channel) ?? []) {
+            const buffered = c.ws.getBufferedAmount()
+            if (buffered > 0) c.congested = true
+            // 0: Bun dropped the frame for a socket already past the limit and only defers its close; cut that socket
+            // now, so no later frame can reach it after the gap (the client resumes by replay from what it received)
+            if (sent === 0 && buffered > this.config.wsBackpressureLimit) c.cutOff()
+          }
         }
         this.stats.delivered += n
       }
