@@ -37,7 +37,7 @@ describe('concurrency cap and queue', () => {
     expect((await getExecution(e, exs[2]!.execution_id)).status).toBe('queued')
 
     const done = await Promise.all(exs.map((x) => waitStatus(e!, x.execution_id, ['completed', 'failed'], 20_000)))
-    expect(done.map((d) => d.status)).toEqual(Array(5).fill('completed'))
+    expect(done.map((d) => `${d.status}${d.error ? `: ${d.error}` : ''}`)).toEqual(Array(5).fill('completed'))
     const starts = done.map((d) => Date.parse(d.started_at))
     // FIFO: each queued job started no earlier than the one before it, and only after a slot was freed
     for (let i = 1; i < 5; i++) expect(starts[i]!).toBeGreaterThanOrEqual(starts[i - 1]!)

@@ -130,16 +130,19 @@ export class ExecutionEngine {
       if (sp === 'wait') continue
       this.queue.splice(this.queue.indexOf(job), 1)
       if (sp instanceof Error) void this.record(job, { status: 'failed', error: sp.message, reusable: false }, null)
-      else void this.startRun(job, sp)
+      else {
+        sp.claimed = true
+        void this.startRun(job, sp)
+      }
     }
   }
 
   private processFor(job: Job): SessionProcess | Error | 'wait' {
     const existing = this.processes.get(job.session.id)
-    if (existing?.state === 'idle' && existing.signature === job.signature) return existing
+    if (existing?.evictable && existing.signature === job.signature) return existing
     if (existing) this.retire(existing)
     if (this.processes.size + this.retiring.size >= this.limits.maxProcesses) {
-      const idle = [...this.processes.values()].filter((p) => p.state === 'idle').sort((a, b) => a.lastUsed - b.lastUsed)[0]
+      const idle = [...this.processes.values()].filter((p) => p.evictable).sort((a, b) => a.lastUsed - b.lastUsed)[0]
       if (idle) this.retire(idle)
       return 'wait'
     }
@@ -194,7 +197,7 @@ export class ExecutionEngine {
 
   private reapIdle(): void {
     const cutoff = Date.now() - this.limits.idleTtlMs
-    for (const sp of [...this.processes.values()]) if (sp.state === 'idle' && sp.lastUsed < cutoff) this.retire(sp)
+    for (const sp of [...this.processes.values()]) if (sp.evictable && sp.lastUsed < cutoff) this.retire(sp)
   }
 
   /** Live process count (for stats and tests). */

@@ -19,6 +19,8 @@ export type ProcessState = 'idle' | 'busy' | 'exited'
 export class SessionProcess {
   state: ProcessState = 'idle'
   lastUsed = Date.now()
+  /** Assigned to a starting run that has not written its prompt yet: not idle for eviction or reaping. */
+  claimed = false
   /** The CLI's session id as reported by its latest system/init. */
   cliSessionId: string | undefined
   private turn: TurnHandler | null = null
@@ -42,12 +44,18 @@ export class SessionProcess {
     })
   }
 
+  /** Idle and not promised to a run: may be retired to free a slot. */
+  get evictable(): boolean {
+    return this.state === 'idle' && !this.claimed
+  }
+
   get pid(): number {
     return this.proc.pid
   }
 
   /** Starts a turn; false when the process can no longer take input. */
   begin(prompt: string, handler: TurnHandler): boolean {
+    this.claimed = false
     if (this.state !== 'idle') return false
     if (!this.proc.write(userInputLine(prompt))) return false
     this.turn = handler
