@@ -20,7 +20,7 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { dirname, join } from 'node:path'
 import { ROOT, memOf, nofileLimits } from './lib/proc.ts'
-import { startCchub, startWorker, type Target } from './lib/targets.ts'
+import { startCchub, withTarget, type Target } from './lib/targets.ts'
 import type { Child } from './lib/proc.ts'
 import { load1 } from './lib/bench.ts'
 
@@ -36,16 +36,8 @@ const SOAK_END = '<!-- soak:results:end -->'
 const out = (r: Record<string, unknown>) => process.stdout.write(JSON.stringify({ ...r, at: new Date().toISOString(), load1: load1() }) + '\n')
 const log = (m: string) => process.stderr.write(`[soak] ${m}\n`)
 
-async function withServer<T>(flags: string[], fn: (t: Target, w: Child) => Promise<T>): Promise<T> {
-  const t = await startCchub({ flags, nofile, name: 'cchub-soak' })
-  let w: Child | null = null
-  try {
-    w = await startWorker(nofile)
-    return await fn(t, w)
-  } finally {
-    await w?.stop(3000).catch(() => {})
-    await t.stop().catch(() => {})
-  }
+function withServer<T>(flags: string[], fn: (t: Target, w: Child) => Promise<T>): Promise<T> {
+  return withTarget(() => startCchub({ flags, nofile, name: 'cchub-soak' }), fn, nofile)
 }
 
 async function until(cond: () => Promise<boolean>, timeoutMs: number): Promise<boolean> {

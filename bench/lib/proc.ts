@@ -281,51 +281,48 @@ export function rssSampler(pid: number, everyMs = 20): { stop(): number; peak():
   }
 }
 
-/** Child processes of `pid` from /proc, with their state letter (Z = zombie). */
-export function childrenOf(pid: number): { pid: number; state: string; cmd: string }[] {
-  const out: { pid: number; state: string; cmd: string }[] = []
+/** Each live pid in /proc with a reader that returns null once it raced with the process's exit. */
+function eachProc(visit: (pid: number, read: (file: string, link?: boolean) => string | null) => void): void {
   let names: string[]
   try {
     names = readdirSync('/proc')
   } catch {
-    return out
+    return
   }
   for (const n of names) {
     if (!/^\d+$/.test(n)) continue
-    try {
-      const stat = readFileSync(`/proc/${n}/stat`, 'utf8')
-      const close = stat.lastIndexOf(')')
-      const f = stat.slice(close + 2).split(' ')
-      if (Number(f[1]) !== pid) continue
-      out.push({ pid: Number(n), state: f[0]!, cmd: stat.slice(stat.indexOf('(') + 1, close) })
-    } catch {
-      // raced with exit
-    }
+    visit(Number(n), (file, link) => {
+      try {
+        return link ? readlinkSync(`/proc/${n}/${file}`) : readFileSync(`/proc/${n}/${file}`, 'utf8')
+      } catch {
+        return null
+      }
+    })
   }
+}
+
+/** Child processes of `pid` from /proc, with their state letter (Z = zombie). */
+export function childrenOf(pid: number): { pid: number; state: string; cmd: string }[] {
+  const out: { pid: number; state: string; cmd: string }[] = []
+  eachProc((n, read) => {
+    const stat = read('stat')
+    if (!stat) return
+    const close = stat.lastIndexOf(')')
+    const f = stat.slice(close + 2).split(' ')
+    if (Number(f[1]) === pid) out.push({ pid: n, state: f[0]!, cmd: stat.slice(stat.indexOf('(') + 1, close) })
+  })
   return out
 }
 
 /** Live processes whose working directory is inside `dir` (e.g. CLI processes of a server's workspaces). */
 export function processesIn(dir: string): number[] {
   const out: number[] = []
-  let names: string[]
-  try {
-    names = readdirSync('/proc')
-  } catch {
-    return out
-  }
-  for (const n of names) {
-    if (!/^\d+$/.test(n)) continue
-    try {
-      const cwd = readlinkSync(`/proc/${n}/cwd`)
-      if (cwd === dir || cwd.startsWith(dir + '/')) {
-        const state = readFileSync(`/proc/${n}/stat`, 'utf8')
-        if (!/\) Z /.test(state)) out.push(Number(n))
-      }
-    } catch {
-      // not ours or gone
-    }
-  }
+  eachProc((n, read) => {
+    const cwd = read('cwd', true)
+    if (!cwd || (cwd !== dir && !cwd.startsWith(dir + '/'))) return
+    const stat = read('stat')
+    if (stat && !/\) Z /.test(stat)) out.push(n)
+  })
   return out
 }
 

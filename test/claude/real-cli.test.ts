@@ -17,7 +17,7 @@ import {
   type ParsedItem,
   type ResultInfo,
 } from '../../src/modules/claude/stream-parser.ts'
-import { reply, startMockAnthropic, type MockAnthropic, type MessagesRequestBody } from '../support/mock-anthropic.ts'
+import { conversationText, reply, startMockAnthropic, type MockAnthropic, type MessagesRequestBody } from '../support/mock-anthropic.ts'
 
 const CLAUDE = resolve(import.meta.dir, '../../node_modules/.bin/claude')
 
@@ -141,19 +141,6 @@ function spawnClaude(opts: CliArgsOptions, extraEnv: Record<string, string> = {}
   return run
 }
 
-/** All text blocks the CLI sent in one request, user and assistant, minus system reminders. */
-function conversationText(body: MessagesRequestBody | undefined): string {
-  const parts: string[] = []
-  for (const m of body?.messages ?? []) {
-    if (typeof m.content === 'string') parts.push(`${m.role}: ${m.content}`)
-    else if (Array.isArray(m.content)) {
-      for (const b of m.content as Array<{ type?: string; text?: string }>) {
-        if (b.type === 'text' && b.text && !b.text.startsWith('<system-reminder>')) parts.push(`${m.role}: ${b.text}`)
-      }
-    }
-  }
-  return parts.join('\n')
-}
 
 function escapedCwd(dir: string): string {
   return dir.replace(/[^a-zA-Z0-9]/g, '-')

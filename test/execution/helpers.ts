@@ -5,7 +5,9 @@ import { mkdtempSync, readFileSync, existsSync, readdirSync, rmSync } from 'node
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import type { Config } from '../../src/config/schema.ts'
-import { startMockAnthropic, type MockAnthropic } from '../support/mock-anthropic.ts'
+import { conversationText, startMockAnthropic, type MockAnthropic } from '../support/mock-anthropic.ts'
+
+export { conversationText }
 import { startTestServer, type TestServer } from '../support/server.ts'
 import { ClientPool, waitFor, type WsClient, type WsMsg } from '../support/ws-client.ts'
 
@@ -228,19 +230,6 @@ export async function until(pred: () => boolean | Promise<boolean>, timeoutMs = 
 
 export { waitFor }
 
-/** All text blocks of one request's messages (user and assistant), minus system reminders. */
-export function conversationText(body: { messages?: Array<{ role: string; content: unknown }> } | undefined): string {
-  const parts: string[] = []
-  for (const m of body?.messages ?? []) {
-    if (typeof m.content === 'string') parts.push(`${m.role}: ${m.content}`)
-    else if (Array.isArray(m.content)) {
-      for (const b of m.content as Array<{ type?: string; text?: string }>) {
-        if (b.type === 'text' && b.text && !b.text.startsWith('<system-reminder>')) parts.push(`${m.role}: ${b.text}`)
-      }
-    }
-  }
-  return parts.join('\n')
-}
 
 /** Live (not zombie) descendants of `root` by parent links. */
 export function descendants(root: number): ProcRow[] {

@@ -524,3 +524,17 @@ export async function startMockAnthropic(opts: MockAnthropicOptions = {}): Promi
     },
   }
 }
+
+/** All text blocks of one request's messages (user and assistant), minus system reminders. */
+export function conversationText(body: { messages?: Array<{ role: string; content: unknown }> } | undefined): string {
+  const parts: string[] = []
+  for (const m of body?.messages ?? []) {
+    if (typeof m.content === 'string') parts.push(`${m.role}: ${m.content}`)
+    else if (Array.isArray(m.content)) {
+      for (const b of m.content as Array<{ type?: string; text?: string }>) {
+        if (b.type === 'text' && b.text && !b.text.startsWith('<system-reminder>')) parts.push(`${m.role}: ${b.text}`)
+      }
+    }
+  }
+  return parts.join('\n')
+}
