@@ -82,8 +82,9 @@ export class MultipartReader {
         this.state = 'delimiter'
         return out.length ? out : null
       }
-      // No full delimiter: everything except a possible delimiter prefix at the end is data.
-      const safe = this.buf.length - (this.delimiter.length - 1)
+      // No full delimiter: everything but a tail that could start one is data. Keeping only a real prefix (usually
+      // nothing) lets the next chunk be taken as it is rather than copied onto the tail.
+      const safe = this.buf.length - this.delimiterPrefixAtEnd()
       if (safe > 0) {
         const out = this.buf.subarray(0, safe)
         this.buf = this.buf.subarray(safe)
@@ -97,6 +98,16 @@ export class MultipartReader {
   async cancel(): Promise<void> {
     this.state = 'done'
     await this.reader.cancel().catch(() => {})
+  }
+
+  /** Length of the longest tail of `buf` that is a proper prefix of the delimiter. */
+  private delimiterPrefixAtEnd(): number {
+    const buf = this.buf
+    const from = Math.max(0, buf.length - (this.delimiter.length - 1))
+    for (let i = buf.indexOf(0x0d, from); i >= 0; i = buf.indexOf(0x0d, i + 1)) {
+      if (buf.subarray(i).equals(this.delimiter.subarray(0, buf.length - i))) return buf.length - i
+    }
+    return 0
   }
 
   private async skipPreamble(): Promise<void> {
