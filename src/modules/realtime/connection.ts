@@ -6,8 +6,8 @@ import type { Principal } from '../auth/service.ts'
 export class Connection {
   principal: Principal | null = null
   readonly channels = new Set<string>()
-  /** Channels to join as soon as the connection is authenticated (e.g. /ws/executions/:id). */
-  readonly autoJoin: { channel: string; since?: number }[] = []
+  /** A channel to join as soon as the connection is authenticated (e.g. /ws/executions/:id). */
+  autoJoin: { channel: string; since?: number } | null = null
   lastSeen = Date.now()
   closed = false
   /** Bun has had to buffer frames for this socket since it last drained (see Gateway.closed: backpressure closes). */
@@ -16,9 +16,10 @@ export class Connection {
   expiryTimer: ReturnType<typeof setTimeout> | undefined
   /** Messages are handled one after another, so a subscribe and the following unsubscribe never race. */
   queue: Promise<void> = Promise.resolve()
+  // Allocated on first use: most connections never need them, and 10,000 idle sockets should cost little.
   /** Violation times per kind (rate, invalid), so one kind's window never erases the other's count. */
-  private strikes = new Map<string, number[]>()
-  private drainWaiters: (() => void)[] = []
+  private strikes: Map<string, number[]> | null = null
+  private drainWaiters: (() => void)[] | null = null
   readonly bucket: TokenBucket
 
   constructor(
@@ -66,6 +67,7 @@ export class Connection {
   /** Counts a protocol violation; true when there were more than `max` within `windowMs` (time to close). */
   strike(kind: 'rate' | 'invalid', max: number, windowMs: number): boolean {
     const now = Date.now()
+    this.strikes ??= new Map()
     const list = (this.strikes.get(kind) ?? []).filter((t) => now - t < windowMs)
     list.push(now)
     this.strikes.set(kind, list)
@@ -76,7 +78,7 @@ export class Connection {
   async writable(limit: number): Promise<void> {
     while (!this.closed && this.ws.getBufferedAmount() > limit) {
       await new Promise<void>((r) => {
-        this.drainWaiters.push(r)
+        ;(this.drainWaiters ??= []).push(r)
         setTimeout(r, 250)
       })
     }
@@ -85,8 +87,8 @@ export class Connection {
   drained(): void {
     this.congested = !this.closed && this.ws.getBufferedAmount() > 0
     const waiters = this.drainWaiters
-    this.drainWaiters = []
-    for (const w of waiters) w()
+    this.drainWaiters = null
+    for (const w of waiters ?? []) w()
   }
 
   clearTimers(): void {

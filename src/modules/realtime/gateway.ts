@@ -100,16 +100,17 @@ export class Gateway {
     }
   }
 
-  /** Joins the channels the endpoint promised (e.g. task:<id> for /ws/executions/:id), reporting each as a success. */
+  /** Joins the channel the endpoint promised (e.g. task:<id> for /ws/executions/:id), reporting it as a success. */
   async afterAuth(conn: Connection): Promise<void> {
-    for (const { channel, since } of conn.autoJoin.splice(0)) {
-      try {
-        const result = await this.subscribe(conn, channel, since)
-        conn.send(reply('success', undefined, { action: 'subscribe', ...result }))
-      } catch (err) {
-        const e = err instanceof AppError ? err : new AppError('INTERNAL_ERROR', 500, 'subscribe failed')
-        conn.send(reply('error', undefined, { code: e.code, message: e.message }))
-      }
+    const join = conn.autoJoin
+    conn.autoJoin = null
+    if (!join) return
+    try {
+      const result = await this.subscribe(conn, join.channel, join.since)
+      conn.send(reply('success', undefined, { action: 'subscribe', ...result }))
+    } catch (err) {
+      const e = err instanceof AppError ? err : new AppError('INTERNAL_ERROR', 500, 'subscribe failed')
+      conn.send(reply('error', undefined, { code: e.code, message: e.message }))
     }
   }
 

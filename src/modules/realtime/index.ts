@@ -9,6 +9,7 @@ import type { Gateway } from './gateway.ts'
 import { WsStats } from './model.ts'
 import { metricsText, statsOf } from './metrics.ts'
 import { sseStream } from './sse.ts'
+import { releaseSocketData, releaseUpgradeContext } from './upgrade-context.ts'
 
 const WsQuery = t.Object({ token: t.Optional(t.String({ maxLength: 8192 })), since: t.Optional(t.Numeric({ minimum: 0 })) })
 
@@ -19,12 +20,16 @@ export function realtimeModule(auth: AuthService, gateway: Gateway, dispatcher: 
     async beforeHandle({ request, query }: { request: Request; query: { token?: string } }) {
       admitted.set(request, await gateway.admit(request, query.token))
     },
+    afterResponse(context: Record<string, unknown>) {
+      if (context.request && admitted.has(context.request as Request)) releaseUpgradeContext(context)
+    },
     open(ws: { id: string; raw: any; data: { request: Request; params: Record<string, string>; query: { since?: number } } }) {
       const conn = new Connection(ws.id, ws.raw, ws.raw.remoteAddress ?? '', { perSecond: gateway.config.wsRateLimit, burst: gateway.config.wsRateBurst })
       const channel = autoJoin(ws.data.params ?? {})
       // an execution's own socket replays it from the start unless the client says where it left off
-      if (channel) conn.autoJoin.push({ channel, since: ws.data.query?.since ?? 0 })
+      if (channel) conn.autoJoin = { channel, since: ws.data.query?.since ?? 0 }
       const principal = admitted.get(ws.data.request) ?? null
+      releaseSocketData(ws.raw.data)
       gateway.open(conn, principal)
       if (principal && channel) void gateway.afterAuth(conn)
     },
