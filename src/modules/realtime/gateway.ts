@@ -5,6 +5,7 @@ import type { Config } from '../../config/schema.ts'
 import { AppError } from '../../core/errors.ts'
 import type { Logger } from '../../core/logger.ts'
 import type { Signals } from '../../core/signals.ts'
+import { Slots } from '../../core/slots.ts'
 import type { UserRecord } from '../../store/records.ts'
 import type { AuthService, Principal } from '../auth/service.ts'
 import type { ChannelLog } from './channel-log.ts'
@@ -16,7 +17,7 @@ import { replayThenJoin } from './replay.ts'
 
 export type GatewayConfig = Pick<Config,
   'wsAllowedOrigins' | 'wsAuthTimeout' | 'wsPingInterval' | 'wsIdleTimeout' | 'wsMaxConnections' | 'wsMaxConnectionsPerUser' |
-  'wsRateLimit' | 'wsRateBurst' | 'wsBackpressureLimit' | 'wsMaxMessageBytes'>
+  'wsRateLimit' | 'wsRateBurst' | 'wsBackpressureLimit' | 'wsMaxMessageBytes' | 'wsReplayConcurrency'>
 
 export const reply = (type: string, id: unknown, data: unknown) =>
   JSON.stringify({ type, ...(id === undefined ? {} : { id }), data, timestamp: new Date().toISOString() })
@@ -33,6 +34,8 @@ export class Gateway {
   /** Non-socket listeners (SSE streams) that receive every bus message. */
   private readonly taps = new Set<(m: BusMessage) => void>()
   private readonly watchers = new Map<string, ChannelWatcher[]>()
+  /** Replays that read the store (and fill send buffers) run a few at a time, so a reconnect wave cannot blow up memory. */
+  readonly replaySlots: Slots
 
   constructor(
     readonly config: GatewayConfig,
@@ -42,7 +45,9 @@ export class Gateway {
     private readonly bus: EventBus,
     private readonly signals: Signals,
     readonly logger: Logger,
-  ) {}
+  ) {
+    this.replaySlots = new Slots(config.wsReplayConcurrency)
+  }
 
   /** Starts delivering: called once the HTTP server is listening. */
   attach(server: Server<unknown>): void {

@@ -15,7 +15,7 @@ export function statsOf(gw: Gateway) {
     subscriptions: Object.fromEntries(s.perChannel),
     messages: { in: s.received, out: s.delivered, published: s.published },
     drops: { backpressure_closes: s.backpressureCloses, rate_limited: s.rateLimited, invalid: s.invalid },
-    replays: { requests: s.replayRequests, events: s.replayedEvents },
+    replays: { requests: s.replayRequests, events: s.replayedEvents, active: gw.replaySlots.inUse, waiting: gw.replaySlots.queued },
     event_log: { appended: gw.log.stats.appended, batches: gw.log.stats.batches },
   }
 }
@@ -41,6 +41,8 @@ export function metricsText(gw: Gateway): string {
   metric('cchub_bus_published_total', 'counter', 'Messages published on the event bus', [[{}, st.messages.published]])
   metric('cchub_ws_drops_total', 'counter', 'Dropped or refused frames by reason', [[{ reason: 'backpressure_close' }, st.drops.backpressure_closes], [{ reason: 'rate_limited' }, st.drops.rate_limited], [{ reason: 'invalid' }, st.drops.invalid]])
   metric('cchub_ws_replays_total', 'counter', 'Subscribe requests that replayed history', [[{}, st.replays.requests]])
+  metric('cchub_ws_replays_active', 'gauge', 'Replays reading the store now', [[{}, st.replays.active]])
+  metric('cchub_ws_replays_waiting', 'gauge', 'Replays waiting for a replay slot', [[{}, st.replays.waiting]])
   metric('cchub_ws_replayed_events_total', 'counter', 'Events sent by replays', [[{}, st.replays.events]])
   metric('cchub_event_log_appended_total', 'counter', 'Events written to the event log', [[{}, st.event_log.appended]])
   return lines.join('\n') + '\n'

@@ -45,6 +45,6 @@ export const WsStats = T.Object({
   subscriptions: T.Record(T.String(), T.Integer(), { description: 'Subscribers per channel' }),
   messages: T.Object({ in: T.Integer(), out: T.Integer(), published: T.Integer() }),
   drops: T.Object({ backpressure_closes: T.Integer(), rate_limited: T.Integer(), invalid: T.Integer() }),
-  replays: T.Object({ requests: T.Integer(), events: T.Integer() }),
+  replays: T.Object({ requests: T.Integer(), events: T.Integer(), active: T.Integer({ description: 'Replays reading the store now' }), waiting: T.Integer({ description: 'Replays waiting for a slot (CCHUB_WS_REPLAY_CONCURRENCY)' }) }),
   event_log: T.Object({ appended: T.Integer(), batches: T.Integer() }),
 }, { title: 'WsStats' })

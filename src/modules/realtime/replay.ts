@@ -5,6 +5,8 @@ import { isDurable } from './channels.ts'
 import type { Frame } from './recent-ring.ts'
 
 const PAGE = 500
+/** Most bytes a replay leaves in a client's send buffer before waiting for it to drain. */
+export const REPLAY_WINDOW = 1024 * 1024
 
 export interface SubscribeResult {
   channel: string
@@ -45,10 +47,30 @@ export async function replayThenJoin(gw: Gateway, conn: Connection, channel: str
     cursor = first - 1
   }
   gw.stats.replayRequests++
-  // Frames go out only while the socket's send buffer stays below half the backpressure limit: a replay larger than
-  // the limit must wait for the client to drain instead of tripping Bun's close-on-limit (the client could then never
-  // catch up, every retry replaying the same backlog into the same wall).
-  const room = gw.config.wsBackpressureLimit / 2
+  let release: (() => void) | undefined
+  try {
+    return await replayLoop(gw, conn, channel, since, cursor, result, async () => {
+      release ??= await gw.replaySlots.acquire()
+    })
+  } finally {
+    release?.()
+  }
+}
+
+/**
+ * Frames go out only while the socket's send buffer stays under a window (at most 1 MiB, half the backpressure
+ * limit), so a replay larger than the limit waits for the client to drain instead of tripping Bun's close-on-limit,
+ * and a wave of replays holds at most slots x window in send buffers. Whatever does not go out in the first
+ * synchronous pass over the ring waits for a replay slot (`slot`) before reading the store or waiting for a drain.
+ */
+async function replayLoop(
+  gw: Gateway, conn: Connection, channel: string, since: number, cursor: number, result: SubscribeResult, slot: () => Promise<void>,
+): Promise<SubscribeResult> {
+  const room = Math.min(REPLAY_WINDOW, gw.config.wsBackpressureLimit / 2)
+  const drain = async () => {
+    await slot()
+    await conn.writable(room / 2)
+  }
   for (let empty = 0; ; ) {
     if (conn.closed) return result
     const tail = gw.log.recentSync(channel, cursor)
@@ -64,9 +86,11 @@ export async function replayThenJoin(gw: Gateway, conn: Connection, channel: str
         return result
       }
       cursor = tail[sent - 1]!.seq
-      await conn.writable(gw.config.wsBackpressureLimit / 4)
+      await drain()
       continue
     }
+    await slot()
+    if (conn.closed) return result
     const page = await gw.log.readPublished(channel, cursor, PAGE)
     if (!page.length) {
       // only when retention pruned the rows we were about to read: skip to what is still kept
@@ -86,7 +110,7 @@ export async function replayThenJoin(gw: Gateway, conn: Connection, channel: str
       cursor = page[i - 1]!.seq
       result.replayed! += sent
       gw.stats.replayedEvents += sent
-      await conn.writable(gw.config.wsBackpressureLimit / 4)
+      await drain()
     }
   }
 }

@@ -4,6 +4,7 @@ import { AppError } from '../../core/errors.ts'
 import type { Principal } from '../auth/service.ts'
 import { isDurable, parseChannel } from './channels.ts'
 import type { Gateway } from './gateway.ts'
+import { REPLAY_WINDOW } from './replay.ts'
 
 const encoder = new TextEncoder()
 const HEARTBEAT_MS = 15_000
@@ -38,12 +39,14 @@ export async function sseStream(gw: Gateway, principal: Principal, channelParam:
   let stopped = false
   let overTimer: ReturnType<typeof setTimeout> | undefined
   let stop = () => {}
+  let release: (() => void) | undefined // the replay slot, once reading the store
 
   const stream = new ReadableStream<Uint8Array>({
     async start(controller) {
       const queued = () => -(controller.desiredSize ?? 0) // bytes not yet taken by the response (highWaterMark 0)
+      const window = Math.min(REPLAY_WINDOW, limit / 2) // what a replay may leave queued, as on /ws
       const room = async () => {
-        while (!stopped && queued() > limit / 4) await Bun.sleep(5)
+        while (!stopped && queued() > window / 2) await Bun.sleep(5)
       }
       const eventId = () => (single ? String(cursors.get(channels[0]!) ?? 0) : [...cursors].map(([c, s]) => `${c}=${s}`).join(';'))
       const write = (channel: string, seq: number | undefined, type: string, frame: string) => {
@@ -87,44 +90,50 @@ export async function sseStream(gw: Gateway, principal: Principal, channelParam:
       }
       request.signal.addEventListener('abort', () => stop())
       controller.enqueue(encoder.encode(`retry: 2000\n: channels ${channels.join(',')}\n\n`))
-      for (const channel of channels) {
-        const since = cursors.get(channel)
-        if (!isDurable(channel) || since === undefined) {
-          if (isDurable(channel)) cursors.set(channel, await gw.log.head(channel))
-          live.add(channel)
-          continue
-        }
-        let cursor = Math.min(since, await gw.log.head(channel))
-        for (;;) {
-          await room()
-          if (stopped) return
-          const tail = gw.log.recentSync(channel, cursor)
-          if (tail) {
-            // what fits goes now; going live happens in the same synchronous block as the last frame of the replay
-            let i = 0
-            while (i < tail.length && queued() <= limit / 2) {
-              const f = tail[i++]!
-              write(channel, f.seq, typeOf(f.frame), f.frame)
-            }
-            if (i === tail.length) {
-              live.add(channel)
-              break
-            }
-            cursor = tail[i - 1]!.seq
+      try {
+        for (const channel of channels) {
+          const since = cursors.get(channel)
+          if (!isDurable(channel) || since === undefined) {
+            if (isDurable(channel)) cursors.set(channel, await gw.log.head(channel))
+            live.add(channel)
             continue
           }
-          const page = await gw.log.readPublished(channel, cursor, 500)
-          if (!page.length) {
-            cursor = Math.max(cursor, ((await gw.log.oldestSeq(channel)) ?? gw.log.publishedHead(channel) + 1) - 1)
-            continue
-          }
-          for (const f of page) {
-            if (queued() > limit / 2) await room()
+          let cursor = Math.min(since, await gw.log.head(channel))
+          for (;;) {
+            await room()
             if (stopped) return
-            write(channel, f.seq, typeOf(f.frame), f.frame)
-            cursor = f.seq
+            const tail = gw.log.recentSync(channel, cursor)
+            if (tail) {
+              // what fits goes now; going live happens in the same synchronous block as the last frame of the replay
+              let i = 0
+              while (i < tail.length && queued() <= window) {
+                const f = tail[i++]!
+                write(channel, f.seq, typeOf(f.frame), f.frame)
+              }
+              if (i === tail.length) {
+                live.add(channel)
+                break
+              }
+              cursor = tail[i - 1]!.seq
+              continue
+            }
+            release ??= await gw.replaySlots.acquire()
+            if (stopped) return
+            const page = await gw.log.readPublished(channel, cursor, 500)
+            if (!page.length) {
+              cursor = Math.max(cursor, ((await gw.log.oldestSeq(channel)) ?? gw.log.publishedHead(channel) + 1) - 1)
+              continue
+            }
+            for (const f of page) {
+              if (queued() > window) await room()
+              if (stopped) return
+              write(channel, f.seq, typeOf(f.frame), f.frame)
+              cursor = f.seq
+            }
           }
         }
+      } finally {
+        release?.() // also when reading the store failed: a lost slot would shrink every later replay's share
       }
     },
     cancel() {
