@@ -34,8 +34,8 @@ import { TerminalSessions } from './modules/claude/terminal-sessions.ts'
 import { collabModule } from './modules/collab/index.ts'
 import { createCollab } from './modules/collab/service.ts'
 import { registerCollabHandlers } from './modules/collab/ws-handlers.ts'
-import { filesModule } from './modules/files/index.ts'
-import { FileService, MULTIPART_OVERHEAD } from './modules/files/service.ts'
+import { filesModule, STREAMED_BODY_PATHS } from './modules/files/index.ts'
+import { FileService } from './modules/files/service.ts'
 import { ChunkedUploads } from './modules/files/chunked-upload.ts'
 import { registerFileCommands } from './modules/files/ws-commands.ts'
 import { TypeCompiler } from '@sinclair/typebox/compiler'
@@ -102,7 +102,8 @@ export function createApp(s: Services) {
   const c = s.config
   return new Elysia({
     name: 'cchub',
-    serve: { maxRequestBodySize: Math.max(c.maxUploadBytes, 8 * 1024 * 1024) + MULTIPART_OVERHEAD },
+    // The real limits are checked in httpCore (error shape) and while uploads stream; this only has to be above them.
+    serve: { maxRequestBodySize: Number.MAX_SAFE_INTEGER },
     websocket: {
       maxPayloadLength: c.wsMaxMessageBytes,
       idleTimeout: Math.min(960, Math.max(1, Math.ceil(c.wsIdleTimeout))),
@@ -112,7 +113,7 @@ export function createApp(s: Services) {
       perMessageDeflate: false,
     },
   })
-    .use(httpCore(s.logger))
+    .use(httpCore(s.logger, { maxBytes: c.maxBodyBytes, streamed: STREAMED_BODY_PATHS }))
     .use(docsModule(VERSION))
     .use(healthModule({ store: s.store, version: VERSION, startedAt: s.startedAt, claude: s.claude }))
     .use(authModule(s.auth))

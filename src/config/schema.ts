@@ -42,6 +42,7 @@ export const ConfigSchema = Type.Object({
   claudeEnvAllowList: s(list(), { env: 'CCHUB_CLAUDE_ENV_ALLOW', flag: '--claude-env-allow', description: 'Extra environment variables passed to the CLI (besides PATH, HOME, ANTHROPIC_*, CLAUDE_*)' }),
   claudeAllowedTools: s(list(), { env: 'CCHUB_CLAUDE_ALLOWED_TOOLS', flag: '--claude-allowed-tools', description: 'Tools a request may ask for in `tools` (empty: any)' }),
   claudeAllowBypassPermissions: s(Type.Boolean({ default: false }), { env: 'CCHUB_CLAUDE_ALLOW_BYPASS_PERMISSIONS', flag: '--claude-allow-bypass-permissions', description: 'Allow permission_mode bypassPermissions' }),
+  maxBodyBytes: s(Type.Integer({ default: 1_048_576, minimum: 1024 }), { env: 'CCHUB_MAX_BODY_BYTES', flag: '--max-body-bytes', description: 'Largest request body for every route but file uploads, bytes (a larger Content-Length gets 413, a chunked body without one 411)' }),
   maxUploadBytes: s(Type.Integer({ default: 104_857_600, minimum: 1 }), { env: 'CCHUB_MAX_UPLOAD_BYTES', flag: '--max-upload-bytes', description: 'Largest file upload, bytes' }),
   uploadExpiry: s(seconds(3600, 0.01), { env: 'CCHUB_UPLOAD_EXPIRY', flag: '--upload-expiry', description: 'Seconds an unfinished WebSocket chunked upload is kept after its last chunk before its data is deleted' }),
 })

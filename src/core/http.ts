@@ -64,11 +64,33 @@ function describeForLog(error: unknown): string {
   return String((error as Error)?.stack ?? error)
 }
 
-/** Global plugin: X-Request-Id on every response, one log line per request, every error in the one JSON shape. */
-export function httpCore(logger: Logger) {
+export interface BodyLimit {
+  /** Largest body, by Content-Length, of any route not in `streamed`. */
+  maxBytes: number
+  /** Paths whose handlers read the body as a stream and enforce their own limit (file uploads). */
+  streamed: ReadonlySet<string>
+}
+
+/**
+ * Bun's own maxRequestBodySize answers an empty 413 before the app sees the request, so it is set far above this:
+ * here an oversized body gets the error shape, and a chunked body (no Content-Length, so no size to check up front)
+ * is refused on routes that would buffer it whole.
+ */
+function checkBody(request: Request, limit: BodyLimit): void {
+  const length = request.headers.get('content-length')
+  const chunked = length === null && /chunked/i.test(request.headers.get('transfer-encoding') ?? '')
+  if (length === null ? !chunked : Number(length) <= limit.maxBytes) return
+  if (limit.streamed.has(new URL(request.url).pathname)) return
+  if (chunked) throw new AppError('LENGTH_REQUIRED', 411, 'Send the body with a Content-Length: only file uploads take chunked bodies')
+  throw new AppError('PAYLOAD_TOO_LARGE', 413, `The request body is larger than ${limit.maxBytes} bytes (CCHUB_MAX_BODY_BYTES)`)
+}
+
+/** Global plugin: X-Request-Id on every response, body limits, one log line per request, every error in the one JSON shape. */
+export function httpCore(logger: Logger, limit: BodyLimit) {
   return new Elysia({ name: 'http-core' })
     .onRequest(({ request, set }) => {
       set.headers['x-request-id'] = requestInfo(request).id
+      checkBody(request, limit)
     })
     .onError({ as: 'global' }, ({ code, error, request, set }) => {
       const info = requestInfo(request)

@@ -7,6 +7,7 @@ const DESCRIPTIONS: Record<number, string> = {
   403: 'Authenticated but not allowed',
   404: 'Not found (or not visible to you)',
   409: 'Conflicts with the current state',
+  411: 'A chunked body where a Content-Length is required',
   413: 'Payload too large',
   422: 'Validation failed',
   429: 'Rate limited; see Retry-After',

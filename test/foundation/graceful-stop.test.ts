@@ -66,7 +66,8 @@ function trickle(s: TestServer, token: string) {
     },
   })
   const response = fetch(s.url + '/api/v1/workspaces', {
-    method: 'POST', body, headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+    // a declared length: chunked bodies are refused (411) on JSON routes
+    method: 'POST', body, headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json', 'content-length': String('{"name":"in-flight"}'.length) },
   })
   return { response, finish: () => finish() }
 }

@@ -7,6 +7,9 @@ import type { AuthService } from '../auth/service.ts'
 import { Download, FileIdParam, FileList, FileListQuery, FileView, ShareBody, UploadQuery, uploadRequestBody } from './model.ts'
 import type { FileService } from './service.ts'
 
+/** Routes that read their body as a stream and enforce CCHUB_MAX_UPLOAD_BYTES themselves (exempt from CCHUB_MAX_BODY_BYTES). */
+export const STREAMED_BODY_PATHS: ReadonlySet<string> = new Set(['/api/v1/files/upload'])
+
 export function filesModule(auth: AuthService, files: FileService) {
   return new Elysia({ name: 'files', prefix: '/api/v1/files', detail: { tags: ['files'] } })
     .use(authGuard(auth))

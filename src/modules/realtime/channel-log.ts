@@ -6,6 +6,9 @@ import type { Store } from '../../store/store.ts'
 import { isDurable } from './channels.ts'
 import { RecentRing, type Frame } from './recent-ring.ts'
 
+/** Memory for recent frames across all channels (~64 MB of ASCII JSON); beyond it replays read the store. */
+const RING_CHARS = 64 * 1024 * 1024
+
 interface Pending {
   record: EventRecord
   frame: string
@@ -27,7 +30,7 @@ export class ChannelLog {
   private readonly loading = new Map<string, Promise<number>>()
   /** Highest seq published to the bus per channel: everything at or below it is in the store and was sent live. */
   private readonly published = new Map<string, number>()
-  private readonly ring = new RecentRing(512, 4096)
+  private readonly ring = new RecentRing(512, 4096, RING_CHARS)
   private pending: Pending[] = []
   /** Emits still waiting for their channel's head to load; drain() must wait for them too. */
   private admitting = 0
