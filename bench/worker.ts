@@ -351,6 +351,7 @@ serveControl(
     },
     relay: (req) => runRelay(req),
     upload: (req) => runUpload(req),
+    wsUpload: (req) => runWsUpload(req),
   },
   () => {
     for (const c of clients) c.ws?.destroy()
@@ -460,15 +461,21 @@ async function runRelay(req: Record<string, any>) {
 
 // ---- uploads ----------------------------------------------------------------------------------------------------------
 
-let payload: Uint8Array<ArrayBuffer> | null = null
+let payloadCache: Uint8Array<ArrayBuffer> | null = null
+
+/** `size` random bytes, built once per size and reused (building them is not what is measured). */
+function randomPayload(size: number): Uint8Array<ArrayBuffer> {
+  if (!payloadCache || payloadCache.length !== size) {
+    payloadCache = new Uint8Array(size)
+    for (let off = 0; off < size; off += 65_536) crypto.getRandomValues(payloadCache.subarray(off, Math.min(size, off + 65_536)))
+  }
+  return payloadCache
+}
 
 /** POSTs a multipart body (fields, then a `size`-byte random file, from memory) to `url`; returns MB/s. */
 async function runUpload(req: Record<string, any>) {
   const size = Number(req.size)
-  if (!payload || payload.length !== size) {
-    payload = new Uint8Array(size)
-    for (let off = 0; off < size; off += 65_536) crypto.getRandomValues(payload.subarray(off, Math.min(size, off + 65_536)))
-  }
+  const payload = randomPayload(size)
   const boundary = `----cchubbench${Date.now()}`
   const fields = Object.entries((req.fields ?? {}) as Record<string, string>)
     .map(([k, v]) => `--${boundary}\r\nContent-Disposition: form-data; name="${k}"\r\n\r\n${v}\r\n`).join('')
@@ -484,6 +491,54 @@ async function runUpload(req: Record<string, any>) {
   const text = await res.text()
   const ms = now() - t0
   return { status: res.status, body: text.slice(0, 300), ms, mb_per_s: size / 1e6 / (ms / 1000) }
+}
+
+const CHUNK = 512 * 1024 // the server's suggested chunk_size with the default 1 MiB frame limit
+const WINDOW = 8 // chunks in flight
+
+/**
+ * Uploads a `size`-byte random file over WebSocket in base64 `upload_chunk`s (docs/protocol.md, "Chunked upload"),
+ * WINDOW chunks in flight, from `upload_start` to the `file_uploaded` reply; returns MB/s of file bytes.
+ */
+async function runWsUpload(req: Record<string, any>) {
+  const size = Number(req.size)
+  const data = randomPayload(size)
+  const ws = new WebSocket(String(req.url))
+  const waiting = new Map<string, (m: any) => void>()
+  let nextId = 0
+  const opened = Promise.withResolvers<void>()
+  ws.onmessage = (ev) => {
+    const m = JSON.parse(String(ev.data))
+    if (m.type === 'connected') opened.resolve()
+    if (m.id !== undefined) waiting.get(m.id)?.(m)
+  }
+  ws.onclose = (ev) => opened.reject(new Error(`socket closed ${ev.code} ${ev.reason}`))
+  const request = (type: string, body: unknown) => new Promise<any>((resolve) => {
+    const id = `r${nextId++}`
+    waiting.set(id, (m) => (waiting.delete(id), resolve(m)))
+    ws.send(JSON.stringify({ type, id, data: body }))
+  })
+  await opened.promise
+  const total = Math.ceil(size / CHUNK)
+  const t0 = now()
+  const start = await request('upload_start', { filename: 'payload.bin', size, total_chunks: total, ...(req.fields ?? {}) })
+  if (start.type !== 'success') throw new Error(`upload_start: ${JSON.stringify(start.data)}`)
+  const fileId = start.data.file_id
+  let next = 0
+  let done: any = null
+  await Promise.all(Array.from({ length: WINDOW }, async () => {
+    while (next < total) {
+      const i = next++
+      const piece = Buffer.from(data.buffer, i * CHUNK, Math.min(CHUNK, size - i * CHUNK)).toString('base64')
+      const r = await request('upload_chunk', { file_id: fileId, chunk_index: i, data: piece, is_last: i === total - 1 })
+      if (r.type === 'file_uploaded') done = r.data
+      else if (r.type !== 'upload_progress') throw new Error(`upload_chunk ${i}: ${JSON.stringify(r.data)}`)
+    }
+  }))
+  const ms = now() - t0
+  ws.close()
+  if (!done) throw new Error('no file_uploaded reply')
+  return { status: 201, body: JSON.stringify(done).slice(0, 300), ms, mb_per_s: size / 1e6 / (ms / 1000) }
 }
 
 send({ ready: true, pid: process.pid })

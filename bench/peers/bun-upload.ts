@@ -1,7 +1,9 @@
 #!/usr/bin/env bun
-// Peer for uploads: a bare Bun.serve that streams the request body to a file on disk (no multipart parsing, no
-// hashing, no auth): the ceiling for "REST upload to disk" on this machine. Usage: bun bench/peers/bun-upload.ts --port N
-import { mkdtempSync, rmSync } from 'node:fs'
+// Peer for uploads: a bare Bun.serve that streams a POST body to a file on disk (no multipart parsing, no hashing, no
+// auth), and on /ws takes cchub's chunked-upload messages (JSON, base64 chunks written at their offsets, one reply
+// each; no hashing, no auth, no persistence of the upload's state): the ceilings for uploads to disk on this machine.
+// Usage: bun bench/peers/bun-upload.ts --port N
+import { closeSync, mkdtempSync, openSync, rmSync, writeSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { send, serveControl } from '../lib/control.ts'
@@ -10,11 +12,15 @@ const i = process.argv.indexOf('--port')
 const dir = mkdtempSync(join(tmpdir(), 'cchub-bench-upload-peer-'))
 let n = 0
 
+interface WsUpload { path: string; fd: number; size: number; total: number; chunk: number; received: Set<number> }
+const wsUploads = new Map<string, WsUpload>()
+
 const server = Bun.serve({
   hostname: '127.0.0.1',
   port: i > 0 ? Number(process.argv[i + 1]) : 0,
   maxRequestBodySize: 4 * 1024 * 1024 * 1024,
-  async fetch(req) {
+  async fetch(req, srv) {
+    if (new URL(req.url).pathname === '/ws') return srv.upgrade(req) ? undefined : new Response('upgrade', { status: 400 })
     if (req.method !== 'POST' || !req.body) return Response.json({ status: 'ok' })
     const path = join(dir, `upload-${++n}.bin`)
     const w = Bun.file(path).writer()
@@ -26,6 +32,32 @@ const server = Bun.serve({
     await w.end()
     rmSync(path, { force: true })
     return Response.json({ size }, { status: 201 })
+  },
+  websocket: {
+    maxPayloadLength: 1024 * 1024,
+    open(ws) {
+      ws.send(JSON.stringify({ type: 'connected', data: {} }))
+    },
+    message(ws, raw) {
+      const m = JSON.parse(String(raw))
+      const reply = (type: string, data: unknown) => void ws.send(JSON.stringify({ type, id: m.id, data }))
+      if (m.type === 'upload_start') {
+        const id = `f${++n}`
+        const path = join(dir, `${id}.bin`)
+        wsUploads.set(id, { path, fd: openSync(path, 'w'), size: m.data.size, total: m.data.total_chunks, chunk: 512 * 1024, received: new Set() })
+        return reply('success', { file_id: id, chunk_size: 512 * 1024 })
+      }
+      const u = wsUploads.get(m.data?.file_id)
+      if (m.type !== 'upload_chunk' || !u) return reply('error', { code: 'NOT_FOUND' })
+      const bytes = Buffer.from(m.data.data, 'base64')
+      writeSync(u.fd, bytes, 0, bytes.length, m.data.chunk_index * u.chunk)
+      u.received.add(m.data.chunk_index)
+      if (u.received.size < u.total) return reply('upload_progress', { chunk_index: m.data.chunk_index, received_chunks: u.received.size })
+      closeSync(u.fd)
+      rmSync(u.path, { force: true })
+      wsUploads.delete(m.data.file_id)
+      reply('file_uploaded', { file_id: m.data.file_id, size: u.size })
+    },
   },
 })
 

@@ -1,6 +1,6 @@
 // WebSocket chunked uploads: chunks land on disk under the data dir, survive dropped sockets and restarts, expire when idle.
 import { mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs'
-import { rename, rm } from 'node:fs/promises'
+import { open, rename, rm } from 'node:fs/promises'
 import { join } from 'node:path'
 import { AppError, invalid, notFound } from '../../core/errors.ts'
 import type { Logger } from '../../core/logger.ts'
@@ -143,7 +143,7 @@ export class ChunkedUploads {
     const writer = new HashingWriter(join(this.files.tmpDir, `${p.id}.part`), this.o.maxUploadBytes)
     try {
       const target = await this.files.target(user, p.ref)
-      for (let i = 0; i < p.totalChunks; i++) await writer.write(await Bun.file(join(p.dir, String(i))).bytes())
+      await copyChunks(p, writer)
       const content = await writer.finish()
       if (content.size !== p.size) throw invalid(`The chunks add up to ${content.size} bytes, not the declared ${p.size}; start again`)
       return await this.files.register(user, target, writer.path, p.filename, content, { move: true, id: p.id })
@@ -173,6 +173,27 @@ export class ChunkedUploads {
         this.logger.warn('removing unreadable chunked upload', { dir })
         rmSync(dir, { recursive: true, force: true })
       }
+    }
+  }
+}
+
+/** Appends the chunk files in order through one reused buffer (fresh buffers would allocate the whole file again as garbage). */
+async function copyChunks(p: Pending, writer: HashingWriter): Promise<void> {
+  let buf = Buffer.allocUnsafe(0)
+  for (let i = 0; i < p.totalChunks; i++) {
+    const fh = await open(join(p.dir, String(i)), 'r')
+    try {
+      const { size } = await fh.stat()
+      if (size > buf.length) buf = Buffer.allocUnsafe(size)
+      let got = 0
+      while (got < size) {
+        const { bytesRead } = await fh.read(buf, got, size - got, got)
+        if (bytesRead === 0) break
+        got += bytesRead
+      }
+      await writer.write(buf.subarray(0, got)) // written before it returns, so the buffer can be refilled
+    } finally {
+      await fh.close()
     }
   }
 }
