@@ -12,14 +12,17 @@
 //             which sets the allocator's high-water mark; the drift from before any churn and the JS object count
 //             are reported too), subscription counts in /api/v1/ws/stats exactly what the clients hold, no gap/dup.
 //
-//   bun run soak                   all three at the issue's sizes (about 9 minutes)
+//   fuzz      test/reliability/bad-input.test.ts with FUZZ_COUNT=10000: 10,000 fuzzed WebSocket frames and 10,000
+//             fuzzed HTTP bodies, each answered in the error shape, nothing leaked, the server up (1,000 in `bun test`).
+//
+//   bun run soak                   all four at the issue's sizes (about 10 minutes)
 //   bun run soak -- --quick        small and short (about 1.5 minutes)
 //   bun run soak -- --only churn
 //   bun run soak -- --only overload --capacity 15000   (events/s; skips trusting the measurement)
 //   bun run soak -- --no-docs      print only (otherwise the soak table in docs/benchmarks.md is updated)
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { dirname, join } from 'node:path'
-import { ROOT, memOf, nofileLimits } from './lib/proc.ts'
+import { BUN, ROOT, memOf, nofileLimits } from './lib/proc.ts'
 import { startCchub, withTarget, type Target } from './lib/targets.ts'
 import type { Child } from './lib/proc.ts'
 import { load1 } from './lib/bench.ts'
@@ -27,7 +30,7 @@ import { load1 } from './lib/bench.ts'
 const argv = process.argv.slice(2)
 const quick = argv.includes('--quick')
 const onlyArg = argv.indexOf('--only')
-const only = onlyArg >= 0 ? argv[onlyArg + 1]!.split(',') : ['storm', 'overload', 'churn']
+const only = onlyArg >= 0 ? argv[onlyArg + 1]!.split(',') : ['storm', 'overload', 'churn', 'fuzz']
 const size = <T>(q: T, full: T): T => (quick ? q : full)
 const nofile = Math.min(nofileLimits().hard, 20_000)
 
@@ -216,7 +219,26 @@ async function churn() {
   })
 }
 
-const runs: Record<string, () => Promise<Record<string, unknown> & { pass: boolean }>> = { storm, overload, churn }
+// ---- fuzz ------------------------------------------------------------------------------------------------------------
+
+async function fuzz() {
+  const count = size(2000, 10_000)
+  const proc = Bun.spawn([BUN, 'test', 'test/reliability/bad-input.test.ts', '--timeout', '1800000'], {
+    cwd: ROOT, env: { ...process.env, FUZZ_COUNT: String(count) }, stdout: 'pipe', stderr: 'pipe',
+  })
+  const [stdout, stderr] = await Promise.all([new Response(proc.stdout).text(), new Response(proc.stderr).text()])
+  const code = await proc.exited
+  const text = stdout + stderr
+  const answers = /http answers (\{.*\})/.exec(text)?.[1]
+  const passed = Number(/(\d+) pass/.exec(text)?.[1] ?? 0)
+  const failedTests = Number(/(\d+) fail/.exec(text)?.[1] ?? 0)
+  if (code !== 0) log(text.split('\n').filter((l) => /fail|error/i.test(l)).slice(0, 20).join('\n'))
+  const r = { soak: 'fuzz', ws_frames: count, http_bodies: count, tests_passed: passed, tests_failed: failedTests, http_answers: answers ? JSON.parse(answers) : null, pass: code === 0 && passed === 2 }
+  out(r)
+  return r
+}
+
+const runs: Record<string, () => Promise<Record<string, unknown> & { pass: boolean }>> = { storm, overload, churn, fuzz }
 let failed = 0
 const results: Record<string, Record<string, unknown>> = {}
 for (const name of only) {
@@ -251,10 +273,11 @@ function writeDoc(fresh: Record<string, Record<string, unknown>>): void {
   const KEYS: Record<string, string[]> = {
     storm: ['clients', 'events', 'drops', 'received', 'gaps', 'dups', 'caught_up', 'server_alive'],
     overload: ['fast_clients', 'slow_clients', 'seconds', 'capacity_events_per_s', 'overload_rate', 'achieved_rate', 'steady_rss_mb', 'peak_rss_mb', 'rss_ratio', 'backpressure_closes', 'slow_closed', 'fast_reconnects', 'gaps', 'dups', 'fast_caught_up', 'server_alive'],
+    fuzz: ['ws_frames', 'http_bodies', 'tests_passed', 'tests_failed', 'http_answers'],
     churn: ['connections', 'channels', 'minutes', 'reconnected', 'per_minute_fraction', 'rss_before_churn_mb', 'rss_start_mb', 'rss_end_mb', 'drift_pct', 'drift_from_before_churn_pct', 'js_objects_drift_pct', 'subscriptions_exact', 'gaps', 'dups', 'server_alive'],
   }
   const lines = [SOAK_BEGIN, '| Scenario | Result | Measured | Run (load) |', '| --- | --- | --- | --- |']
-  for (const k of ['storm', 'overload', 'churn']) {
+  for (const k of ['storm', 'overload', 'churn', 'fuzz']) {
     const r = saved[k]
     if (!r) continue
     const verdict = r.error ? `**failed**: ${String(r.error)}` : r.pass ? '**pass**' : '**fail**'

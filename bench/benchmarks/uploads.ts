@@ -40,9 +40,10 @@ export async function uploads(ctx: Ctx): Promise<Row[]> {
     const rest = await best(t, w, 'upload', url, fields)
     const big = await peakOf(t, w, 'upload', url, size * 3, fields)
     const ws = await best(t, w, 'wsUpload', wsUrl, fields)
+    const wsBig = await peakOf(t, w, 'wsUpload', wsUrl, size * 3, fields)
     return {
       ...rest, big_mb: (size * 3) / 1e6, big_peak_over_idle_mb: big.overIdleMb, big_mb_per_s: Math.round(big.r.mb_per_s),
-      ws_mb_per_s: ws.mb_per_s, ws_peak_over_idle_mb: ws.peak_over_idle_mb,
+      ws_mb_per_s: ws.mb_per_s, ws_peak_over_idle_mb: ws.peak_over_idle_mb, ws_big_peak_over_idle_mb: wsBig.overIdleMb,
     }
   }
 
@@ -65,7 +66,7 @@ export async function uploads(ctx: Ctx): Promise<Row[]> {
   const c = res.cchub
   // not buffered: 3x the file does not mean (much) more memory, and the peak stays well under the file's size
   const bounded = c.big_peak_over_idle_mb < (size * 3) / 1e6 / 2 && c.big_peak_over_idle_mb <= c.peak_over_idle_mb * 1.5 + 32
-  const wsBounded = c.ws_peak_over_idle_mb < size / 1e6 / 2
+  const wsBounded = c.ws_big_peak_over_idle_mb < (size * 3) / 1e6 / 2 && c.ws_big_peak_over_idle_mb <= c.ws_peak_over_idle_mb * 1.5 + 32
   const met = c.mb_per_s >= 200 && bounded
   ctx.out({ bench: 'uploads', summary: true, ratio_vs_bun: ratio(c.mb_per_s, res.bun.mb_per_s), ws_ratio_vs_bun: ratio(c.ws_mb_per_s, res.bun.ws_mb_per_s), bounded, ws_bounded: wsBounded, target: '>= 200 MB/s (20x the seed\'s 10 MB/s), RSS bounded', met })
   const title = `6. Upload (REST multipart, ${size / 1e6} MB, best of ${runs})`
@@ -87,9 +88,9 @@ export async function uploads(ctx: Ctx): Promise<Row[]> {
       target: 'context (seed: 10 MB/s)', met: c.ws_mb_per_s >= 10,
     },
     {
-      bench: wsTitle, metric: 'peak RSS over idle, MB',
-      cchub: fmt(c.ws_peak_over_idle_mb), bun: fmt(res.bun.ws_peak_over_idle_mb),
-      target: 'bounded (under half the file)', met: wsBounded,
+      bench: wsTitle, metric: `peak RSS over idle, MB (${size / 1e6} MB / ${c.big_mb} MB file)`,
+      cchub: `${c.ws_peak_over_idle_mb} / ${c.ws_big_peak_over_idle_mb}`, bun: `${res.bun.ws_peak_over_idle_mb} / ${res.bun.ws_big_peak_over_idle_mb}`,
+      target: 'bounded (does not grow with the file)', met: wsBounded,
     },
   ]
 }

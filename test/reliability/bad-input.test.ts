@@ -1,4 +1,4 @@
-// Bad input: ~1,000 fuzzed WebSocket frames and ~1,000 fuzzed HTTP bodies (random bytes, wrong types, huge numbers,
+// Bad input: 1,000 fuzzed WebSocket frames and 1,000 fuzzed HTTP bodies (FUZZ_COUNT each; `bun run soak` runs 10,000) (random bytes, wrong types, huge numbers,
 // deep nesting 10k levels, unknown fields, oversize) against a server in its own process. Every answer is the error
 // shape (or a close with a clear code), nothing leaks a stack trace or a file path, and the server stays up.
 // Seeded: a failure names its seed and case so it can be replayed.
@@ -6,8 +6,10 @@ import { afterAll, beforeAll, expect, test } from 'bun:test'
 import { RawWs, expectErrorShape, leakIn, prng, startServerChild, type Target } from './helpers.ts'
 
 const SEED = Number(process.env.FUZZ_SEED ?? 20261122)
-const WS_FRAMES = 1000
-const HTTP_BODIES = 1000
+const COUNT = Number(process.env.FUZZ_COUNT ?? 1000)
+const WS_FRAMES = COUNT
+const HTTP_BODIES = COUNT
+const TIME = Math.max(1, COUNT / 1000) // per-test timeouts scale with the count
 const MAX_BODY = 1024 * 1024 // CCHUB_MAX_BODY_BYTES (default): larger bodies get 413 PAYLOAD_TOO_LARGE in the error shape
 
 let t: Target
@@ -150,7 +152,7 @@ test(`${WS_FRAMES} fuzzed WebSocket frames: error-shaped answers or clear closes
   expect(stats['close 1009'] ?? 0).toBeGreaterThan(0)
   expect((await fetch(`${t.url}/health`)).status).toBe(200)
   expect(t.child.exitCode).toBeNull()
-}, 120_000)
+}, 120_000 * TIME)
 
 interface Route {
   method: string
@@ -225,4 +227,4 @@ test(`${HTTP_BODIES} fuzzed HTTP bodies on every write route: error shape (or a 
   expect(stats.UNAUTHORIZED ?? 0).toBeGreaterThan(20)
   expect((await fetch(`${t.url}/health`)).status).toBe(200)
   expect(t.child.exitCode).toBeNull()
-}, 180_000)
+}, 180_000 * TIME)
