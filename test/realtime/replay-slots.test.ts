@@ -1,6 +1,7 @@
 // Replays that read the store take turns (wsReplayConcurrency): a wave of reconnects cannot fill memory with send
 // buffers, a replay that fits in the ring never waits, and everyone still gets every seq exactly once.
-import { afterEach, beforeEach, expect, setDefaultTimeout, test } from 'bun:test'
+import { afterEach, expect, setDefaultTimeout, test } from 'bun:test'
+import type { Config } from '../../src/config/schema.ts'
 import { Slots } from '../../src/core/slots.ts'
 import { RawWsClient } from '../support/raw-ws.ts'
 import { waitFor } from '../support/ws-client.ts'
@@ -13,9 +14,7 @@ const PAYLOAD = 'y'.repeat(8192) // 24 MB in all: more than loopback's socket bu
 
 let h: Hub
 let raws: RawWsClient[] = []
-beforeEach(async () => {
-  h = await startHub({ wsReplayConcurrency: 1, wsBackpressureLimit: 262_144 })
-}, 20_000)
+const hub = async (overrides: Partial<Config> = {}) => (h = await startHub({ wsReplayConcurrency: 1, wsBackpressureLimit: 262_144, ...overrides }))
 afterEach(async () => {
   for (const r of raws) r.destroy()
   raws = []
@@ -46,6 +45,22 @@ async function holderAndWaiter(name: string) {
   return { channel, gw, a, b }
 }
 
+test('Slots: one key holds at most perKey; the others are served past its waiters', async () => {
+  const slots = new Slots(4, 2)
+  const a1 = await slots.acquire('a')
+  await slots.acquire('a')
+  let a3 = false
+  const third = slots.acquire('a').then((release) => ((a3 = true), release))
+  const b1 = await slots.acquire('b') // not behind a's waiter: a is at its cap, b is not
+  await Bun.sleep(1)
+  expect([slots.inUse, slots.queued, a3]).toEqual([3, 1, false])
+  a1()
+  ;(await third)()
+  expect(a3).toBe(true)
+  b1()
+  expect(slots.inUse).toBe(1)
+})
+
 test('Slots: at most size holders, FIFO hand-over, release is idempotent', async () => {
   const slots = new Slots(2)
   const order: number[] = []
@@ -64,6 +79,7 @@ test('Slots: at most size holders, FIFO hand-over, release is idempotent', async
 })
 
 test('with one slot a second store replay waits while the first is stuck, ring replays do not; both end with every seq once', async () => {
+  await hub()
   const { channel, gw, a, b } = await holderAndWaiter('slots')
   // B needs the store too: it waits its turn and gets nothing meanwhile
   await Bun.sleep(200)
@@ -88,10 +104,25 @@ test('with one slot a second store replay waits while the first is stuck, ring r
 })
 
 test('a replay waiting for a slot whose client goes away gives up without taking the slot for long', async () => {
+  await hub()
   const { channel, gw, a, b } = await holderAndWaiter('gone')
   b.destroy()
   a.destroy() // the holder vanishes too: its replay ends and hands the slot on, B's replay sees B is gone
   await waitFor(() => gw.replaySlots.inUse === 0 && gw.replaySlots.queued === 0, 5000, 'the slot to be free again')
   const c = await h.pool.connect(wsUrl(h.s, h.admin))
   expect(await c.subscribe(channel, 0, 15_000)).toMatchObject({ replayed: N, seq: N })
+})
+
+test('a client that stops reading mid-replay is cut off after the stall timeout, and the next replay gets the slot', async () => {
+  await hub({ wsReplayStallTimeout: 0.5 })
+  const { channel, gw, a, b } = await holderAndWaiter('stall')
+  const t0 = Date.now()
+  await b.waitFor((m) => m.id === 'sub', 10_000)
+  expect(Date.now() - t0).toBeGreaterThanOrEqual(300)
+  // A was dropped, not waited for (a paused client does not read the server's FIN: ask the server)
+  await waitFor(() => gw.connections.size === 1, 5000, 'A to be cut off')
+  const got = seqsOf(b, channel)
+  expect(got.length).toBe(N)
+  expectContiguous(got, 0, 'B')
+  expect([gw.replaySlots.inUse, gw.replaySlots.queued]).toEqual([0, 0])
 })

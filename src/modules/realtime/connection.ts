@@ -74,14 +74,17 @@ export class Connection {
     return list.length > max
   }
 
-  /** Resolves once the socket's send buffer is below `limit` bytes (or it closed). */
-  async writable(limit: number): Promise<void> {
+  /** Resolves once the socket's send buffer is below `limit` bytes (or it closed): true, or false after `timeoutMs`. */
+  async writable(limit: number, timeoutMs = Infinity): Promise<boolean> {
+    const deadline = Date.now() + timeoutMs
     while (!this.closed && this.ws.getBufferedAmount() > limit) {
+      if (Date.now() >= deadline) return false
       await new Promise<void>((r) => {
         ;(this.drainWaiters ??= []).push(r)
-        setTimeout(r, 250)
+        setTimeout(r, Math.min(250, Math.max(1, deadline - Date.now())))
       })
     }
+    return true
   }
 
   drained(): void {

@@ -17,7 +17,7 @@ import { replayThenJoin } from './replay.ts'
 
 export type GatewayConfig = Pick<Config,
   'wsAllowedOrigins' | 'wsAuthTimeout' | 'wsPingInterval' | 'wsIdleTimeout' | 'wsMaxConnections' | 'wsMaxConnectionsPerUser' |
-  'wsRateLimit' | 'wsRateBurst' | 'wsBackpressureLimit' | 'wsMaxMessageBytes' | 'wsReplayConcurrency'>
+  'wsRateLimit' | 'wsRateBurst' | 'wsBackpressureLimit' | 'wsMaxMessageBytes' | 'wsReplayConcurrency' | 'wsReplayStallTimeout'>
 
 export const reply = (type: string, id: unknown, data: unknown) =>
   JSON.stringify({ type, ...(id === undefined ? {} : { id }), data, timestamp: new Date().toISOString() })
@@ -34,7 +34,7 @@ export class Gateway {
   /** Non-socket listeners (SSE streams) that receive every bus message. */
   private readonly taps = new Set<(m: BusMessage) => void>()
   private readonly watchers = new Map<string, ChannelWatcher[]>()
-  /** Replays that read the store (and fill send buffers) run a few at a time, so a reconnect wave cannot blow up memory. */
+  /** Replays that read the store (and fill send buffers) run a few at a time, so a reconnect wave cannot blow up memory; per user at most a quarter. */
   readonly replaySlots: Slots
 
   constructor(
@@ -46,7 +46,7 @@ export class Gateway {
     private readonly signals: Signals,
     readonly logger: Logger,
   ) {
-    this.replaySlots = new Slots(config.wsReplayConcurrency)
+    this.replaySlots = new Slots(config.wsReplayConcurrency, Math.ceil(config.wsReplayConcurrency / 4))
   }
 
   /** Starts delivering: called once the HTTP server is listening. */

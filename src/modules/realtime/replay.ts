@@ -50,7 +50,7 @@ export async function replayThenJoin(gw: Gateway, conn: Connection, channel: str
   let release: (() => void) | undefined
   try {
     return await replayLoop(gw, conn, channel, since, cursor, result, async () => {
-      release ??= await gw.replaySlots.acquire()
+      release ??= await gw.replaySlots.acquire(conn.userId ?? '')
     })
   } finally {
     release?.()
@@ -69,7 +69,9 @@ async function replayLoop(
   const room = Math.min(REPLAY_WINDOW, gw.config.wsBackpressureLimit / 2)
   const drain = async () => {
     await slot()
-    await conn.writable(room / 2)
+    // A client that stops reading mid-replay would hold its slot for ever: after the stall timeout it is cut off like
+    // any slow consumer (it would not read a close frame either), and resumes with `since` once it reconnects.
+    if (!(await conn.writable(room / 2, gw.config.wsReplayStallTimeout * 1000))) conn.cutOff()
   }
   for (let empty = 0; ; ) {
     if (conn.closed) return result

@@ -46,7 +46,11 @@ export async function sseStream(gw: Gateway, principal: Principal, channelParam:
       const queued = () => -(controller.desiredSize ?? 0) // bytes not yet taken by the response (highWaterMark 0)
       const window = Math.min(REPLAY_WINDOW, limit / 2) // what a replay may leave queued, as on /ws
       const room = async () => {
-        while (!stopped && queued() > window / 2) await Bun.sleep(5)
+        const deadline = Date.now() + gw.config.wsReplayStallTimeout * 1000
+        while (!stopped && queued() > window / 2) {
+          if (release && Date.now() > deadline) return stop() // a stalled reader must not keep its replay slot
+          await Bun.sleep(5)
+        }
       }
       const eventId = () => (single ? String(cursors.get(channels[0]!) ?? 0) : [...cursors].map(([c, s]) => `${c}=${s}`).join(';'))
       const write = (channel: string, seq: number | undefined, type: string, frame: string) => {
@@ -117,7 +121,7 @@ export async function sseStream(gw: Gateway, principal: Principal, channelParam:
               cursor = tail[i - 1]!.seq
               continue
             }
-            release ??= await gw.replaySlots.acquire()
+            release ??= await gw.replaySlots.acquire(principal.user.id)
             if (stopped) return
             const page = await gw.log.readPublished(channel, cursor, 500)
             if (!page.length) {
