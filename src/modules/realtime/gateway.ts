@@ -34,7 +34,7 @@ export class Gateway {
   /** Non-socket listeners (SSE streams) that receive every bus message. */
   private readonly taps = new Set<(m: BusMessage) => void>()
   private readonly watchers = new Map<string, ChannelWatcher[]>()
-  /** Replays that read the store (and fill send buffers) run a few at a time, so a reconnect wave cannot blow up memory; per user at most a quarter. */
+  /** Replays that read the store (and fill send buffers) run a few at a time, so a reconnect wave cannot blow up memory; fair between users. */
   readonly replaySlots: Slots
 
   constructor(
@@ -46,7 +46,7 @@ export class Gateway {
     private readonly signals: Signals,
     readonly logger: Logger,
   ) {
-    this.replaySlots = new Slots(config.wsReplayConcurrency, Math.ceil(config.wsReplayConcurrency / 4))
+    this.replaySlots = new Slots(config.wsReplayConcurrency)
   }
 
   /** Starts delivering: called once the HTTP server is listening. */
