@@ -26,6 +26,17 @@ async function call(method: string, path: string, opts: { token?: string; apiKey
   return { status: res.status, json }
 }
 
+/** A WebSocket opened with ?token= (its upgrade is logged like any request, without the query) and closed again. */
+async function openAndCloseSocket(token: string) {
+  const ws = new WebSocket(`${server.url.replace(/^http/, 'ws')}/ws?token=${encodeURIComponent(token)}`)
+  await new Promise<void>((resolve, reject) => {
+    ws.onmessage = (ev) => JSON.parse(String(ev.data)).type === 'connected' && resolve()
+    ws.onclose = () => reject(new Error('socket closed before connected'))
+  })
+  ws.onclose = null
+  ws.close()
+}
+
 beforeAll(async () => {
   const config = testConfig({ logLevel: 'info' })
   dataDir = config.dataDir
@@ -53,6 +64,7 @@ beforeAll(async () => {
   const key = (await call('POST', '/api/v1/auth/api-keys', { token: access, body: { name: 'k' }, userId })).json.key as string
   secrets.push(key)
   await call('GET', '/api/v1/workspaces', { apiKey: key, userId })
+  await openAndCloseSocket(access)
   await call('GET', `/health?token=${access}`)
   const rotated = await call('POST', '/api/v1/auth/refresh', { body: { refresh_token: refresh } })
   secrets.push(rotated.json.access_token as string, rotated.json.refresh_token as string)
@@ -82,7 +94,7 @@ test('every line is one JSON object', () => {
 })
 
 test('one request line per request, with method, path, status, ms, request_id and user_id', () => {
-  const requests = records().filter((r) => r.msg === 'request')
+  const requests = records().filter((r) => r.msg === 'request' && r.path !== '/ws')
   const unlogged = sent.filter((s) => !requests.some((r) => r.request_id === s.requestId)).map((s) => `${s.method} ${s.path} ${s.status}`)
   expect(unlogged).toEqual([])
   expect(requests).toHaveLength(sent.length)
@@ -95,6 +107,13 @@ test('one request line per request, with method, path, status, ms, request_id an
   }
   expect(sent.some((s) => s.status === 401)).toBe(true)
   expect(sent.some((s) => s.userId !== null)).toBe(true)
+})
+
+test('a WebSocket upgrade is logged once, by path (the upgrade context is released only after the log line)', () => {
+  const upgrades = records().filter((r) => r.msg === 'request' && r.path === '/ws')
+  expect(upgrades).toHaveLength(1)
+  expect(upgrades[0]).toMatchObject({ method: 'GET' })
+  expect(records().filter((r) => r.level === 'error')).toEqual([])
 })
 
 test('no password, token, API key or signing secret appears anywhere in the output', () => {
