@@ -7,6 +7,7 @@ import type { Logger } from './core/logger.ts'
 import { Signals } from './core/signals.ts'
 import { authModule } from './modules/auth/index.ts'
 import { AuthService } from './modules/auth/service.ts'
+import { LoginThrottle } from './modules/auth/throttle.ts'
 import { createTokenSigner } from './modules/auth/tokens.ts'
 import { docsModule } from './modules/docs/index.ts'
 import { healthModule } from './modules/health/index.ts'
@@ -31,7 +32,7 @@ import type { Runner } from './modules/claude/runner.ts'
 import { ClaudeService } from './modules/claude/service.ts'
 import { registerClaudeCommands } from './modules/claude/ws-commands.ts'
 import { TerminalSessions } from './modules/claude/terminal-sessions.ts'
-import { collabModule } from './modules/collab/index.ts'
+import { collabModule, SECRET_PATHS } from './modules/collab/index.ts'
 import { createCollab } from './modules/collab/service.ts'
 import { registerCollabHandlers } from './modules/collab/ws-handlers.ts'
 import { filesModule, STREAMED_BODY_PATHS } from './modules/files/index.ts'
@@ -56,15 +57,19 @@ export interface AppDeps {
   /** Environment the CLI processes inherit from (filtered); the server's own by default. */
   env: Record<string, string | undefined>
   runner?: Runner
+  /** Wall clock (ms) for the login limits; Date.now by default. */
+  clock?: () => number
 }
 
 export type Services = Awaited<ReturnType<typeof createServices>>
 
 export async function createServices(deps: AppDeps) {
   const signals = new Signals()
-  const auth = new AuthService(deps.store, createTokenSigner(deps.jwtSecret), deps.config, signals)
+  const { loginMaxFailures, loginWindow, loginTrustedTtl } = deps.config
+  const throttle = new LoginThrottle({ maxFailures: loginMaxFailures, windowMs: loginWindow * 1000, trustTtlMs: loginTrustedTtl * 1000, now: deps.clock })
+  const auth = new AuthService(deps.store, createTokenSigner(deps.jwtSecret), deps.config, signals, throttle)
   await auth.init()
-  const users = new UserService(deps.store, signals)
+  const users = new UserService(deps.store, signals, throttle)
   const workspaces = new WorkspaceService(deps.store, deps.config, signals)
   const bus = new MemoryBus()
   const log = new ChannelLog(deps.store, bus, deps.logger)
@@ -113,7 +118,7 @@ export function createApp(s: Services) {
       perMessageDeflate: false,
     },
   })
-    .use(httpCore(s.logger, { maxBytes: c.maxBodyBytes, streamed: STREAMED_BODY_PATHS }))
+    .use(httpCore(s.logger, { maxBytes: c.maxBodyBytes, streamed: STREAMED_BODY_PATHS }, SECRET_PATHS))
     .use(docsModule(VERSION))
     .use(healthModule({ store: s.store, version: VERSION, startedAt: s.startedAt, claude: s.claude }))
     .use(authModule(s.auth))

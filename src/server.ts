@@ -17,7 +17,8 @@ export interface RunningServer {
   stop(): Promise<void>
 }
 
-export async function startServer(config: Config, logger: Logger, env: Record<string, string | undefined> = process.env): Promise<RunningServer> {
+/** `deps.clock` replaces the wall clock of the login limits (Date.now by default). */
+export async function startServer(config: Config, logger: Logger, env: Record<string, string | undefined> = process.env, deps: { clock?: () => number } = {}): Promise<RunningServer> {
   const dataDir = prepareDataDir(config.dataDir)
   const dbPath = join(dataDir, 'cchub.db')
   const store = openSqliteStore(dbPath)
@@ -30,7 +31,7 @@ export async function startServer(config: Config, logger: Logger, env: Record<st
     if (cli) logger.info('claude cli found', { path: cli.path, version: cli.version })
     else logger.warn('claude cli not available', { path: claudePath, hint: CLAUDE_INSTALL_HINT })
   })
-  const services = await createServices({ config: { ...config, dataDir }, store, logger, jwtSecret, claude: () => claudeProbe, claudeBin: () => claudePath, env })
+  const services = await createServices({ config: { ...config, dataDir }, store, logger, jwtSecret, claude: () => claudeProbe, claudeBin: () => claudePath, env, clock: deps.clock })
   let app: ReturnType<typeof createApp>
   try {
     // reusePort off: a second cchub on a taken port must fail, not silently share its connections

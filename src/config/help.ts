@@ -17,12 +17,15 @@ export function helpText(version: string): string {
     'Every option can also be set with the environment variable shown; flags win.',
     '',
   ]
+  // the env column starts two spaces after the longest flag, so no flag runs into its variable
+  const usage = (key: (typeof configKeys)[number]) => `  ${settingMeta(key).flag} <value>`
+  const width = Math.max(...configKeys.map((k) => usage(k).length)) + 2
   for (const key of configKeys) {
     const m = settingMeta(key)
-    lines.push(`  ${m.flag} <value>`.padEnd(40) + `${m.env}  (default: ${defaultOf(key)})`)
+    lines.push(usage(key).padEnd(width) + `${m.env}  (default: ${defaultOf(key)})`)
     lines.push(`      ${m.description}`)
   }
-  lines.push('', '  -h, --help                            Show this help', '  -v, --version                         Print the version')
+  lines.push('', '  -h, --help'.padEnd(width) + 'Show this help', '  -v, --version'.padEnd(width) + 'Print the version')
   return lines.join('\n')
 }
 

@@ -1,6 +1,7 @@
 // Request ids, the access log and the single error mapper shared by every route.
 import { Elysia, ValidationError } from 'elysia'
 import { AppError, errorBody } from './errors.ts'
+import { checkJsonDepth } from './json-depth.ts'
 import type { Logger } from './logger.ts'
 
 interface RequestInfo {
@@ -64,6 +65,21 @@ function describeForLog(error: unknown): string {
   return String((error as Error)?.stack ?? error)
 }
 
+/** The peer's address as the socket sees it (X-Forwarded-For is not trusted), for per-address limits. */
+export function clientAddress(server: { requestIP(request: Request): { address: string } | null } | null | undefined, request: Request): string {
+  return server?.requestIP(request)?.address ?? 'local'
+}
+
+/**
+ * The path as logged: the query is dropped (it may carry ?token=), and in paths matching one of `secretPaths` the part
+ * after the pattern's first group (a share-link token, say) becomes [redacted].
+ */
+export function loggedPath(request: Request, secretPaths: readonly RegExp[]): string {
+  let path = new URL(request.url).pathname
+  for (const re of secretPaths) path = path.replace(re, (_match, keep: string) => `${keep}[redacted]`)
+  return path
+}
+
 export interface BodyLimit {
   /** Largest body, by Content-Length, of any route not in `streamed`. */
   maxBytes: number
@@ -85,18 +101,23 @@ function checkBody(request: Request, limit: BodyLimit): void {
   throw new AppError('PAYLOAD_TOO_LARGE', 413, `The request body is larger than ${limit.maxBytes} bytes (CCHUB_MAX_BODY_BYTES)`)
 }
 
-/** Global plugin: X-Request-Id on every response, body limits, one log line per request, every error in the one JSON shape. */
-export function httpCore(logger: Logger, limit: BodyLimit) {
+/**
+ * Global plugin: X-Request-Id on every response, body limits (size and nesting), one log line per request, every error
+ * in the one JSON shape. `secretPaths` are routes with a credential in the path, redacted in the logs (see loggedPath).
+ */
+export function httpCore(logger: Logger, limit: BodyLimit, secretPaths: readonly RegExp[] = []) {
   return new Elysia({ name: 'http-core' })
     .onRequest(({ request, set }) => {
       set.headers['x-request-id'] = requestInfo(request).id
       checkBody(request, limit)
     })
+    // after parsing, before validation and any handler: a too-deep body is refused before anything is created from it
+    .onTransform({ as: 'global' }, ({ body }) => checkJsonDepth(body, 'body'))
     .onError({ as: 'global' }, ({ code, error, request, set }) => {
       const info = requestInfo(request)
       const appError = toAppError(code, error)
       if (appError.status >= 500) {
-        logger.error('request failed', { request_id: info.id, path: new URL(request.url).pathname, error: describeForLog(error) })
+        logger.error('request failed', { request_id: info.id, path: loggedPath(request, secretPaths), error: describeForLog(error) })
       }
       set.status = appError.status
       set.headers['x-request-id'] = info.id
@@ -108,7 +129,7 @@ export function httpCore(logger: Logger, limit: BodyLimit) {
       const info = requestInfo(request)
       logger.info('request', {
         method: request.method,
-        path: new URL(request.url).pathname,
+        path: loggedPath(request, secretPaths),
         status: typeof set.status === 'number' ? set.status : 200,
         ms: Math.round((performance.now() - info.start) * 100) / 100,
         request_id: info.id,

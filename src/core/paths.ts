@@ -35,7 +35,8 @@ export function confineToRoots(target: string, roots: string[]): string {
     }
     if (isInside(realRoot, real)) return real
   }
-  throw new AppError('INVALID_PATH', 422, `${target} is outside the configured workspace roots`, { details: { resolved: real } })
+  // where a symlink leads is the server's business: name only what the client sent
+  throw new AppError('INVALID_PATH', 422, `${target} resolves to a place outside the configured workspace roots`)
 }
 
 /** Joins a user-supplied relative name under `base` and refuses anything that would land outside it. */

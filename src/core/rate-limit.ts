@@ -19,9 +19,6 @@ export class FailureWindow {
     this.hits.set(key, list)
     if (this.hits.size > 100_000) this.sweep()
   }
-  reset(key: string): void {
-    this.hits.delete(key)
-  }
   private fresh(key: string): number[] {
     const cutoff = this.now() - this.windowMs
     const list = (this.hits.get(key) ?? []).filter((t) => t > cutoff)

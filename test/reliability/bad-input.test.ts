@@ -3,7 +3,7 @@
 // shape (or a close with a clear code), nothing leaks a stack trace or a file path, and the server stays up.
 // Seeded: a failure names its seed and case so it can be replayed.
 import { afterAll, beforeAll, expect, test } from 'bun:test'
-import { RawWs, expectErrorShape, leakIn, prng, startServerChild, type Target } from './helpers.ts'
+import { RawWs, api, expectErrorShape, json, leakIn, prng, startServerChild, until, type Target } from './helpers.ts'
 
 const SEED = Number(process.env.FUZZ_SEED ?? 20261122)
 const COUNT = Number(process.env.FUZZ_COUNT ?? 1000)
@@ -228,3 +228,23 @@ test(`${HTTP_BODIES} fuzzed HTTP bodies on every write route: error shape (or a 
   expect((await fetch(`${t.url}/health`)).status).toBe(200)
   expect(t.child.exitCode).toBeNull()
 }, 180_000 * TIME)
+
+test('the reported cases: a 100,000-level body, offset=99999999999999999999, a 50,000-level metadata (REST and frame): 4xx, nothing created', async () => {
+  const deep = (n: number) => '{"a":'.repeat(n) + '1' + '}'.repeat(n)
+  const post = (path: string, body: string) => fetch(`${t.url}${path}`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${t.token}` }, body })
+  const sessions = async () => (await json(api(t, '/api/v1/claude/sessions'))).total as number
+  const ws = await json(api(t, '/api/v1/workspaces', { body: { name: 'reported-cases' } }))
+  const before = await sessions()
+  expect(await expectErrorShape(await post('/api/v1/broadcast', `{"data":${deep(100_000)}}`), '100k-level body')).toBe('VALIDATION_FAILED')
+  expect(await expectErrorShape(await api(t, '/api/v1/claude/sessions?offset=99999999999999999999'), 'huge offset')).toBe('VALIDATION_FAILED')
+  const execute = `{"workspace_id":"${ws.id}","prompt":"hi","metadata":{"m":${deep(50_000)}}}`
+  expect(await expectErrorShape(await post('/api/v1/claude/execute', execute), '50k-level metadata')).toBe('VALIDATION_FAILED')
+  const inbox: string[] = []
+  const sock = await RawWs.connect(t.port, t.wsPath, { onText: (_w, text) => inbox.push(text) })
+  sock.sendText(`{"type":"command","id":"deep","data":{"action":"execute",${execute.slice(1, -1)}}}`)
+  await until(() => inbox.some((m) => JSON.parse(m).id === 'deep'), 5000, 'the reply to the deep frame')
+  expect(JSON.parse(inbox.find((m) => JSON.parse(m).id === 'deep')!).data.code).toBe('VALIDATION_FAILED')
+  sock.close()
+  expect(await sessions()).toBe(before)
+  expect(t.child.exitCode).toBeNull()
+})

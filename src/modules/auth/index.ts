@@ -1,5 +1,6 @@
 // Routes for login, token refresh, logout and API keys.
 import { Elysia } from 'elysia'
+import { clientAddress } from '../../core/http.ts'
 import { errors } from '../../core/openapi-errors.ts'
 import { authGuard } from './guard.ts'
 import { ApiKeyInfo, ApiKeyList, CreateApiKeyBody, CreatedApiKey, IdParam, LoginBody, LogoutBody, Ok, RefreshBody, TokenPair } from './model.ts'
@@ -8,7 +9,7 @@ import type { AuthService } from './service.ts'
 export function authModule(auth: AuthService) {
   return new Elysia({ name: 'auth', prefix: '/api/v1/auth', detail: { tags: ['auth'] } })
     .use(authGuard(auth))
-    .post('/login', ({ body, request, server }) => auth.login(body.username, body.password, server?.requestIP(request)?.address ?? 'local'), {
+    .post('/login', ({ body, request, server }) => auth.login(body.username, body.password, clientAddress(server, request)), {
       body: LoginBody,
       response: { 200: TokenPair, ...errors(401, 403, 429) },
       detail: { summary: 'Log in with username and password', security: [] },

@@ -1,11 +1,11 @@
 // Authentication: passwords, JWT access/refresh tokens with revocation, API keys, login throttling.
 import type { Config } from '../../config/schema.ts'
 import { AppError } from '../../core/errors.ts'
-import { FailureWindow } from '../../core/rate-limit.ts'
 import type { Signals } from '../../core/signals.ts'
 import type { UserRecord } from '../../store/records.ts'
 import type { Store } from '../../store/store.ts'
 import { hashApiKey, newApiKey, toApiKeyInfo } from './api-keys.ts'
+import type { LoginThrottle } from './throttle.ts'
 import type { TokenClaims, TokenSigner } from './tokens.ts'
 
 export interface Principal {
@@ -24,18 +24,14 @@ const timingDummy = () => (dummyHash ??= Bun.password.hashSync(crypto.randomUUID
 
 export class AuthService {
   private readonly revoked = new Set<string>()
-  private readonly byUser: FailureWindow
-  private readonly byAddress: FailureWindow
 
   constructor(
     private readonly store: Store,
     private readonly tokens: TokenSigner,
-    private readonly config: Pick<Config, 'accessTokenTtl' | 'refreshTokenTtl' | 'loginMaxFailures' | 'loginWindow'>,
+    private readonly config: Pick<Config, 'accessTokenTtl' | 'refreshTokenTtl'>,
     private readonly signals: Signals,
-  ) {
-    this.byUser = new FailureWindow(config.loginMaxFailures, config.loginWindow * 1000)
-    this.byAddress = new FailureWindow(config.loginMaxFailures * 4, config.loginWindow * 1000)
-  }
+    private readonly throttle: LoginThrottle,
+  ) {}
 
   /** Loads unexpired revocations so a restart keeps revoked tokens dead. */
   async init(): Promise<void> {
@@ -45,23 +41,15 @@ export class AuthService {
   }
 
   async login(username: string, password: string, address: string) {
-    const userKey = username.toLowerCase()
-    const wait = Math.max(this.byUser.retryAfter(userKey), this.byAddress.retryAfter(address))
-    if (wait > 0) {
-      throw new AppError('RATE_LIMITED', 429, `Too many failed logins; try again in ${wait} s`, {
-        details: { retry_after_s: wait },
-        headers: { 'retry-after': String(wait) },
-      })
-    }
+    this.throttle.check(username, address)
     const user = await this.store.users.byUsername(username)
     const ok = await Bun.password.verify(password, user?.password_hash ?? timingDummy())
     if (!user || !ok) {
-      this.byUser.fail(userKey)
-      this.byAddress.fail(address)
+      this.throttle.failed(username, address)
       throw new AppError('INVALID_CREDENTIALS', 401, 'Wrong username or password')
     }
     if (user.disabled) throw new AppError('USER_DISABLED', 403, 'This account is disabled')
-    this.byUser.reset(userKey)
+    this.throttle.succeeded(username, address)
     return this.issuePair(user)
   }
 

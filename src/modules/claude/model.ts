@@ -60,7 +60,7 @@ export const ExecutionQuery = t.Object({
   session_id: t.Optional(t.String({ maxLength: 64 })),
   status: t.Optional(ExecutionStatusSchema),
   limit: t.Optional(t.Integer({ minimum: 1, maximum: 500, default: 50 })),
-  offset: t.Optional(t.Integer({ minimum: 0, default: 0 })),
+  offset: t.Optional(t.Integer({ minimum: 0, maximum: Number.MAX_SAFE_INTEGER, default: 0 })),
 })
 
 export const Session = t.Object({
@@ -82,13 +82,13 @@ export const SessionList = t.Object({ sessions: t.Array(Session), total: t.Integ
 export const SessionQuery = t.Object({
   workspace_id: t.Optional(t.String({ maxLength: 64 })),
   limit: t.Optional(t.Integer({ minimum: 1, maximum: 500, default: 50 })),
-  offset: t.Optional(t.Integer({ minimum: 0, default: 0 })),
+  offset: t.Optional(t.Integer({ minimum: 0, maximum: Number.MAX_SAFE_INTEGER, default: 0 })),
 })
 export const LogEntry = t.Object({ seq: t.Integer(), type: t.String(), data: t.Unknown(), timestamp: t.String({ format: 'date-time' }) })
 export const LogsResponse = t.Object({ session_id: t.String(), logs: t.Array(LogEntry), count: t.Integer(), next_before: t.Nullable(t.Integer()) })
 export const LogsQuery = t.Object({
   limit: t.Optional(t.Integer({ minimum: 1, maximum: 1000, default: 100 })),
-  before: t.Optional(t.Integer({ minimum: 1, description: 'Only entries with seq < before (page backwards)' })),
+  before: t.Optional(t.Integer({ minimum: 1, maximum: Number.MAX_SAFE_INTEGER, description: 'Only entries with seq < before (page backwards)' })),
 })
 export const TerminalSession = t.Object({ cli_session_id: t.String(), modified_at: t.String({ format: 'date-time' }), size: t.Integer(), first_prompt: t.Nullable(t.String()), imported_session_id: t.Nullable(t.String()) })
 export const ImportSessionBody = t.Object({ workspace_id: t.String({ minLength: 1, maxLength: 64 }), cli_session_id: t.String({ pattern: '^[0-9a-fA-F-]{36}$' }), title: t.Optional(t.String({ maxLength: 200 })) })

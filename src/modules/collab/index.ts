@@ -9,6 +9,9 @@ import {
 } from './model.ts'
 import type { Collab } from './service.ts'
 
+/** Share-link routes carry the link's token in the path; the logs show it as [redacted], also in near-miss spellings. */
+export const SECRET_PATHS: readonly RegExp[] = [/^(\/+api\/+v1\/+claude\/+share\/+)[^/]+/i]
+
 export function collabModule(auth: AuthService, c: Collab) {
   return new Elysia({ name: 'collab', prefix: '/api/v1/claude', detail: { tags: ['collaboration'] } })
     .use(authGuard(auth))

@@ -24,7 +24,7 @@ export const FileListQuery = t.Object({
   session_id: OptId,
   workspace_id: OptId,
   limit: t.Optional(t.Integer({ minimum: 1, maximum: 500, default: 100 })),
-  offset: t.Optional(t.Integer({ minimum: 0, default: 0 })),
+  offset: t.Optional(t.Integer({ minimum: 0, maximum: Number.MAX_SAFE_INTEGER, default: 0 })),
 })
 export const UploadQuery = t.Object({ session_id: OptId, workspace_id: OptId })
 export const ShareBody = t.Object({ session_id: Id })

@@ -3,6 +3,7 @@ import type { TSchema } from '@sinclair/typebox'
 import { TypeCompiler, type TypeCheck } from '@sinclair/typebox/compiler'
 import { AppError } from '../../core/errors.ts'
 import { toAppError } from '../../core/http.ts'
+import { checkJsonDepth } from '../../core/json-depth.ts'
 import type { Connection } from './connection.ts'
 import { reply, type Gateway } from './gateway.ts'
 import { ClientEnvelope, CloseCode } from './model.ts'
@@ -56,6 +57,7 @@ export class Dispatcher {
     if (conn.closed) return
     const id = idOf(raw)
     try {
+      checkJsonDepth(raw, 'message')
       const msg = normalise(raw)
       const entry = this.handlers.get(msg.type)
       if (!entry) throw new AppError('UNKNOWN_MESSAGE_TYPE', 400, `Unknown message type ${JSON.stringify(msg.type).slice(0, 80)}`)

@@ -1,5 +1,6 @@
 // Routes for user administration (/api/v1/users) and the caller's own profile (/api/v1/users/me).
 import { Elysia } from 'elysia'
+import { clientAddress } from '../../core/http.ts'
 import { errors } from '../../core/openapi-errors.ts'
 import { Ok } from '../auth/model.ts'
 import { authGuard } from '../auth/guard.ts'
@@ -21,14 +22,14 @@ export function usersModule(auth: AuthService, users: UserService) {
       response: { 200: User, ...errors(401) },
       detail: { summary: 'Change your display name or email' },
     })
-    .put('/me/password', async ({ principal, body }) => {
-      await users.changePassword(principal.user, body.current_password, body.new_password)
+    .put('/me/password', async ({ principal, body, request, server }) => {
+      await users.changePassword(principal.user, body.current_password, body.new_password, clientAddress(server, request))
       return { ok: true }
     }, {
       auth: true,
       body: ChangePasswordBody,
-      response: { 200: Ok, ...errors(401) },
-      detail: { summary: 'Change your password (needs the current one)' },
+      response: { 200: Ok, ...errors(401, 429) },
+      detail: { summary: 'Change your password (needs the current one; wrong ones are throttled like failed logins)' },
     })
     .get('', ({ query }) => users.list(query.limit, query.offset), {
       auth: 'admin',

@@ -40,6 +40,6 @@ export const UpdateMeBody = t.Object({
 export const ChangePasswordBody = t.Object({ current_password: t.String({ minLength: 1, maxLength: 1024 }), new_password: Password })
 export const Paging = t.Object({
   limit: t.Optional(t.Integer({ minimum: 1, maximum: 500, default: 100 })),
-  offset: t.Optional(t.Integer({ minimum: 0, default: 0 })),
+  offset: t.Optional(t.Integer({ minimum: 0, maximum: Number.MAX_SAFE_INTEGER, default: 0 })),
 })
 export const UserIdParam = t.Object({ id: t.String({ minLength: 1, maxLength: 64 }) })

@@ -3,6 +3,7 @@ import { AppError, conflict, notFound } from '../../core/errors.ts'
 import type { Signals } from '../../core/signals.ts'
 import type { Role, UserRecord } from '../../store/records.ts'
 import { StoreConflict, type Store } from '../../store/store.ts'
+import type { LoginThrottle } from '../auth/throttle.ts'
 
 export type PublicUser = ReturnType<typeof toPublicUser>
 
@@ -25,6 +26,7 @@ export class UserService {
   constructor(
     private readonly store: Store,
     private readonly signals: Signals,
+    private readonly throttle: LoginThrottle,
   ) {}
 
   async create(input: { username: string; password: string; role?: Role; display_name?: string; email?: string }) {
@@ -79,8 +81,11 @@ export class UserService {
     return toPublicUser((await this.store.users.update(me.id, { ...patch, updated_at: Date.now() }))!)
   }
 
-  async changePassword(me: UserRecord, current: string, next: string) {
+  /** A wrong current password counts like a failed login (a stolen token must not become a password oracle). */
+  async changePassword(me: UserRecord, current: string, next: string, address: string) {
+    this.throttle.check(me.username, address)
     if (!(await Bun.password.verify(current, me.password_hash))) {
+      this.throttle.failed(me.username, address)
       throw new AppError('INVALID_CREDENTIALS', 401, 'Current password is wrong')
     }
     await this.store.users.update(me.id, { password_hash: await hashPassword(next), updated_at: Date.now() })
