@@ -34,7 +34,7 @@ export async function ensureAdmin(store: Store, username: string, password?: str
   const now = Date.now()
   await store.users.create({
     id: Bun.randomUUIDv7(), username, password_hash: await hashPassword(pw), role: 'admin',
-    display_name: 'Administrator', email: null, disabled: false, created_at: now, updated_at: now,
+    display_name: 'Administrator', email: null, disabled: false, tokens_valid_after: 0, created_at: now, updated_at: now,
   })
   return { created: true, generatedPassword: password ? undefined : pw }
 }

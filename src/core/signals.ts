@@ -3,6 +3,8 @@ export interface SignalMap {
   'token-revoked': { jti: string }
   'api-key-revoked': { keyId: string }
   'user-disabled': { userId: string }
+  /** A password change: the user's tokens with an older `tva` than `before` no longer hold. */
+  'tokens-revoked': { userId: string; before: number }
   'access-changed': { userId?: string; workspaceId?: string; sessionId?: string }
 }
 

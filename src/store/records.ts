@@ -10,6 +10,8 @@ export interface UserRecord {
   display_name: string | null
   email: string | null
   disabled: boolean
+  /** When the password last changed (ms; 0: never): tokens issued before it are refused. */
+  tokens_valid_after: number
   created_at: number
   updated_at: number
 }

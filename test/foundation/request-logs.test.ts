@@ -68,8 +68,10 @@ beforeAll(async () => {
   await call('GET', `/health?token=${access}`)
   const rotated = await call('POST', '/api/v1/auth/refresh', { body: { refresh_token: refresh } })
   secrets.push(rotated.json.access_token as string, rotated.json.refresh_token as string)
-  await call('PUT', '/api/v1/users/me/password', { token: access, body: { current_password: userPassword, new_password: newPassword }, userId })
-  await call('POST', '/api/v1/auth/logout', { token: access, body: { refresh_token: rotated.json.refresh_token }, userId })
+  // the change revokes `access` and answers with a fresh pair
+  const changed = await call('PUT', '/api/v1/users/me/password', { token: access, body: { current_password: userPassword, new_password: newPassword }, userId })
+  secrets.push(changed.json.access_token as string, changed.json.refresh_token as string)
+  await call('POST', '/api/v1/auth/logout', { token: changed.json.access_token as string, body: { refresh_token: rotated.json.refresh_token }, userId })
   await call('GET', '/api/v1/users/me', { token: access })
   await call('GET', '/api/v1/users/me', { token: 'not-a-token' })
   await server.stop()

@@ -14,6 +14,8 @@ export interface Principal {
   /** JWT id and expiry (ms) when authenticated by token, for logout and socket expiry. */
   jti?: string
   expiresAt?: number
+  /** The token's `tva` claim: it stops holding once the user's tokens_valid_after (password change) passes it. */
+  tva?: number
   apiKeyId?: string
 }
 
@@ -50,14 +52,15 @@ export class AuthService {
     }
     if (user.disabled) throw new AppError('USER_DISABLED', 403, 'This account is disabled')
     this.throttle.succeeded(username, address)
-    return this.issuePair(user)
+    return this.issueTokens(user)
   }
 
   async refresh(refreshToken: string) {
     const claims = await this.verifyJwt(refreshToken, 'refresh')
     const user = await this.activeUser(claims.sub)
+    issuedAfterChange(claims.tva ?? 0, user)
     await this.revoke(claims.jti, claims.exp * 1000)
-    return this.issuePair(user)
+    return this.issueTokens(user)
   }
 
   async logout(principal: Principal, refreshToken?: string) {
@@ -83,7 +86,19 @@ export class AuthService {
     if (token.startsWith(API_KEY_PREFIX)) return this.authenticateApiKey(token)
     const claims = await this.verifyJwt(token, 'access')
     const user = await this.activeUser(claims.sub)
-    return { user, via: 'jwt', jti: claims.jti, expiresAt: claims.exp * 1000 }
+    issuedAfterChange(claims.tva ?? 0, user)
+    return { user, via: 'jwt', jti: claims.jti, expiresAt: claims.exp * 1000, tva: claims.tva ?? 0 }
+  }
+
+  /**
+   * The principal's user as stored now, for a stream that authenticated earlier; throws once the principal no
+   * longer holds (user deleted or disabled, token revoked by logout or by a password change).
+   */
+  async current(principal: Principal): Promise<UserRecord> {
+    if (principal.jti && this.revoked.has(principal.jti)) throw new AppError('TOKEN_REVOKED', 401, 'Token has been revoked')
+    const user = await this.activeUser(principal.user.id)
+    if (principal.via === 'jwt') issuedAfterChange(principal.tva ?? 0, user)
+    return user
   }
 
   /** Fresh copy of a user (role or status may have changed since their socket authenticated). */
@@ -149,10 +164,12 @@ export class AuthService {
     this.signals.emit('token-revoked', { jti })
   }
 
-  private async issuePair(user: UserRecord) {
+  /** A fresh access/refresh pair for `user` as just read from the store (its tokens_valid_after goes into `tva`). */
+  async issueTokens(user: UserRecord) {
     const now = Math.floor(Date.now() / 1000)
-    const access = { sub: user.id, role: user.role, jti: crypto.randomUUID(), exp: now + Math.round(this.config.accessTokenTtl), typ: 'access' as const }
-    const refresh = { sub: user.id, role: user.role, jti: crypto.randomUUID(), exp: now + Math.round(this.config.refreshTokenTtl), typ: 'refresh' as const }
+    const tva = user.tokens_valid_after
+    const access = { sub: user.id, role: user.role, jti: crypto.randomUUID(), exp: now + Math.round(this.config.accessTokenTtl), typ: 'access' as const, tva }
+    const refresh = { sub: user.id, role: user.role, jti: crypto.randomUUID(), exp: now + Math.round(this.config.refreshTokenTtl), typ: 'refresh' as const, tva }
     return {
       access_token: await this.tokens.sign(access),
       refresh_token: await this.tokens.sign(refresh),
@@ -160,4 +177,13 @@ export class AuthService {
       expires_in: Math.round(this.config.accessTokenTtl),
     }
   }
+}
+
+/**
+ * A token carries the user's tokens_valid_after as it was when the token was issued, not its issue time: a token
+ * issued from a user read before a password change is refused even in the same millisecond, and one issued from
+ * the user read after it is accepted, with no clock comparison at all.
+ */
+function issuedAfterChange(tva: number, user: UserRecord): void {
+  if (tva < user.tokens_valid_after) throw new AppError('TOKEN_REVOKED', 401, 'Token was issued before a password change; log in again')
 }

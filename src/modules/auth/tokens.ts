@@ -9,6 +9,8 @@ export interface TokenClaims {
   jti: string
   exp: number
   typ: TokenKind
+  /** The user's tokens_valid_after when issued (absent on older tokens: 0); behind the user's current value = revoked. */
+  tva?: number
 }
 
 export interface TokenSigner {
@@ -30,7 +32,8 @@ export function createTokenSigner(secret: string): TokenSigner {
       const p = payload as Record<string, unknown>
       if (typeof p.sub !== 'string' || typeof p.jti !== 'string' || typeof p.exp !== 'number') return null
       if ((p.role !== 'admin' && p.role !== 'user') || (p.typ !== 'access' && p.typ !== 'refresh')) return null
-      return { sub: p.sub, role: p.role, jti: p.jti, exp: p.exp, typ: p.typ }
+      const tva = typeof p.tva === 'number' ? p.tva : 0
+      return { sub: p.sub, role: p.role, jti: p.jti, exp: p.exp, typ: p.typ, tva }
     },
     async isExpired(token) {
       let exp: unknown

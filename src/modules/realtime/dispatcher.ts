@@ -67,6 +67,7 @@ export class Dispatcher {
         const first = entry.check.Errors(msg).First()
         throw new AppError('VALIDATION_FAILED', 422, `Invalid ${type} message: ${first ? `${first.path || '/'} ${first.message}` : 'bad shape'}`)
       }
+      if (!entry.public && !(await this.stillHolds(conn, id))) return
       const data = await entry.handle(msg, { conn, gateway: this.gateway })
       if (data !== undefined && !conn.closed) conn.send(reply('success', msg.id, data))
     } catch (err) {
@@ -81,6 +82,24 @@ export class Dispatcher {
         }
       }
       conn.send(reply('error', id, { code: e.code, message: e.message, ...(e.details ? { details: e.details } : {}) }))
+    }
+  }
+
+  /**
+   * Every authenticated command runs as the user is stored now, not as at connect time: a demoted admin's socket
+   * loses admin rights at once. A socket whose user is gone or disabled, or whose token was revoked, gets the error
+   * and is closed (the signals close it too; this covers a message queued before they fired).
+   */
+  private async stillHolds(conn: Connection, id: string | number | undefined): Promise<boolean> {
+    try {
+      conn.principal!.user = await this.gateway.auth.current(conn.principal!)
+      return true
+    } catch (e) {
+      if (!(e instanceof AppError)) throw e // the store failed: an ordinary error reply, the socket stays
+      conn.send(reply('error', id, { code: e.code, message: e.message }))
+      if (e.code === 'TOKEN_REVOKED') conn.close(CloseCode.TOKEN_REVOKED, 'token revoked')
+      else conn.close(CloseCode.USER_DISABLED, 'user disabled or deleted')
+      return false
     }
   }
 }

@@ -14,6 +14,8 @@ import { Connection } from './connection.ts'
 import { CloseCode } from './model.ts'
 import { GatewayStats } from './stats.ts'
 import { replayThenJoin } from './replay.ts'
+import { SseStream } from './sse-stream.ts'
+import { expiryTimer, StreamRegistry } from './streams.ts'
 
 export type GatewayConfig = Pick<Config,
   'wsAllowedOrigins' | 'wsAuthTimeout' | 'wsPingInterval' | 'wsIdleTimeout' | 'wsMaxConnections' | 'wsMaxConnectionsPerUser' |
@@ -24,7 +26,8 @@ export const reply = (type: string, id: unknown, data: unknown) =>
 
 export class Gateway {
   readonly connections = new Map<string, Connection>()
-  private readonly byUser = new Map<string, Set<Connection>>()
+  /** Sockets and SSE streams together: the caps count both, and every revocation trigger reaches both. */
+  private readonly streams: StreamRegistry<Connection | SseStream>
   /** Subscribed connections per channel, to find the backed-up ones when a publish meets backpressure. */
   private readonly members = new Map<string, Set<Connection>>()
   readonly stats = new GatewayStats()
@@ -47,6 +50,7 @@ export class Gateway {
     readonly logger: Logger,
   ) {
     this.replaySlots = new Slots(config.wsReplayConcurrency)
+    this.streams = new StreamRegistry({ total: config.wsMaxConnections, perUser: config.wsMaxConnectionsPerUser })
   }
 
   /** Starts delivering: called once the HTTP server is listening. */
@@ -54,9 +58,11 @@ export class Gateway {
     this.server = server
     this.unsubscribers.push(
       this.bus.subscribe((m) => this.deliver(m)),
-      this.signals.on('token-revoked', ({ jti }) => this.closeWhere((c) => c.principal?.jti === jti, CloseCode.TOKEN_REVOKED, 'token revoked')),
-      this.signals.on('api-key-revoked', ({ keyId }) => this.closeWhere((c) => c.principal?.apiKeyId === keyId, CloseCode.TOKEN_REVOKED, 'api key revoked')),
-      this.signals.on('user-disabled', ({ userId }) => this.closeWhere((c) => c.userId === userId, CloseCode.USER_DISABLED, 'user disabled or deleted')),
+      this.signals.on('token-revoked', ({ jti }) => this.streams.closeWhere((c) => c.principal?.jti === jti, CloseCode.TOKEN_REVOKED, 'token revoked')),
+      this.signals.on('api-key-revoked', ({ keyId }) => this.streams.closeWhere((c) => c.principal?.apiKeyId === keyId, CloseCode.TOKEN_REVOKED, 'api key revoked')),
+      this.signals.on('user-disabled', ({ userId }) => this.streams.closeWhere(() => true, CloseCode.USER_DISABLED, 'user disabled or deleted', userId)),
+      this.signals.on('tokens-revoked', ({ userId, before }) => this.streams.closeWhere(
+        (s) => s.principal?.via === 'jwt' && (s.principal.tva ?? 0) < before, CloseCode.TOKEN_REVOKED, 'password changed', userId)),
       this.signals.on('access-changed', ({ userId }) => void this.recheckAll(userId)),
     )
     this.timers.push(setInterval(() => this.heartbeat(), this.config.wsPingInterval * 1000))
@@ -65,17 +71,16 @@ export class Gateway {
   /** Upgrade-time checks: Origin, credentials (if given) and connection limits. Throws AppError → HTTP error, no upgrade. */
   async admit(request: Request, token: string | undefined): Promise<Principal | null> {
     this.checkOrigin(request)
-    if (this.connections.size >= this.config.wsMaxConnections) {
-      throw new AppError('TOO_MANY_CONNECTIONS', 503, `Server connection limit (${this.config.wsMaxConnections}) reached`)
-    }
+    this.streams.checkTotal()
     if (!token) return null
     const principal = await this.auth.authenticateToken(token)
-    this.checkUserLimit(principal.user.id)
+    this.streams.checkUser(principal.user.id)
     return principal
   }
 
   open(conn: Connection, principal: Principal | null): void {
     this.connections.set(conn.id, conn)
+    this.streams.add(conn)
     this.stats.connectionsOpened++
     if (principal) this.authenticate(conn, principal)
     else conn.authTimer = setTimeout(() => conn.close(CloseCode.AUTH_FAILED, 'authentication timeout'), this.config.wsAuthTimeout * 1000)
@@ -92,17 +97,32 @@ export class Gateway {
   authenticate(conn: Connection, principal: Principal): void {
     if (conn.principal && conn.principal.user.id !== principal.user.id) throw new AppError('FORBIDDEN', 403, 'A connection cannot switch users')
     if (!conn.principal) {
-      this.checkUserLimit(principal.user.id)
-      let set = this.byUser.get(principal.user.id)
-      if (!set) this.byUser.set(principal.user.id, (set = new Set()))
-      set.add(conn)
+      this.streams.checkUser(principal.user.id)
+      this.streams.bind(conn, principal.user.id)
     }
     conn.principal = principal
     conn.clearTimers()
-    if (principal.expiresAt) {
-      const ms = Math.max(0, principal.expiresAt - Date.now())
-      conn.expiryTimer = setTimeout(() => conn.close(CloseCode.TOKEN_EXPIRED, 'token expired'), Math.min(ms, 2_147_000_000))
-    }
+    conn.expiryTimer = expiryTimer(principal, () => conn.close(CloseCode.TOKEN_EXPIRED, 'token expired'))
+  }
+
+  /**
+   * Registers an SSE stream under the same caps (503 server full, 429 user at CCHUB_WS_MAX_CONNECTIONS_PER_USER,
+   * sockets and streams together) and the same revocation triggers and expiry as a socket.
+   */
+  openStream(principal: Principal, channels: string[]): SseStream {
+    this.streams.checkTotal()
+    this.streams.checkUser(principal.user.id)
+    const stream = new SseStream(principal, channels)
+    this.streams.add(stream)
+    this.streams.bind(stream, principal.user.id)
+    stream.expiryTimer = expiryTimer(principal, () => stream.close(CloseCode.TOKEN_EXPIRED, 'token expired'))
+    return stream
+  }
+
+  /** The SSE stream has ended (closed by the server, the client or a failed start): its slot is free. */
+  streamClosed(stream: SseStream): void {
+    clearTimeout(stream.expiryTimer)
+    this.streams.remove(stream)
   }
 
   /** Joins the channel the endpoint promised (e.g. task:<id> for /ws/executions/:id), reporting it as a success. */
@@ -129,15 +149,11 @@ export class Gateway {
     conn.clearTimers()
     conn.drained()
     if (!this.connections.delete(conn.id)) return
+    this.streams.remove(conn)
     for (const ch of [...conn.channels]) {
       conn.channels.delete(ch)
       this.leave(conn, ch)
       for (const w of this.watchersOf(ch)) w.leave(conn, ch, 'closed')
-    }
-    const set = conn.userId ? this.byUser.get(conn.userId) : undefined
-    if (set) {
-      set.delete(conn)
-      if (!set.size) this.byUser.delete(conn.userId!)
     }
   }
 
@@ -209,7 +225,7 @@ export class Gateway {
   shutdown(): void {
     for (const t of this.timers) clearInterval(t)
     for (const u of this.unsubscribers) u()
-    for (const c of [...this.connections.values()]) c.close(1001, 'server shutting down')
+    this.streams.closeWhere(() => true, 1001, 'server shutting down')
   }
 
   private deliver(m: BusMessage): void {
@@ -246,28 +262,21 @@ export class Gateway {
     throw new AppError('ORIGIN_NOT_ALLOWED', 403, `Origin ${origin} may not open WebSockets here; add it to CCHUB_WS_ALLOWED_ORIGINS`)
   }
 
-  private checkUserLimit(userId: string): void {
-    if ((this.byUser.get(userId)?.size ?? 0) >= this.config.wsMaxConnectionsPerUser) {
-      throw new AppError('TOO_MANY_CONNECTIONS', 429, `Per-user connection limit (${this.config.wsMaxConnectionsPerUser}) reached`)
-    }
-  }
-
-  private closeWhere(pred: (c: Connection) => boolean, code: number, reason: string): void {
-    for (const c of [...this.connections.values()]) if (pred(c)) c.close(code, reason)
-  }
-
-  /** After a membership change, drops every subscription its user may no longer read (only that user's, when named). */
+  /**
+   * After a membership change, drops every subscription (socket) or channel (SSE stream) its user may no longer
+   * read: only that user's streams, when named.
+   */
   private async recheckAll(onlyUser?: string): Promise<void> {
-    const conns = onlyUser ? [...(this.byUser.get(onlyUser) ?? [])] : [...this.connections.values()]
     const users = new Map<string, Promise<UserRecord | null>>()
-    for (const conn of conns) {
-      if (!conn.principal || conn.channels.size === 0) continue
-      const id = conn.principal.user.id
+    for (const stream of this.streams.list(onlyUser)) {
+      if (!stream.principal || stream.channels.size === 0) continue
+      const id = stream.principal.user.id
       if (!users.has(id)) users.set(id, this.auth.reloadUser(id))
-      const user = (await users.get(id)) ?? conn.principal.user
-      for (const ch of [...conn.channels]) {
+      const user = (await users.get(id)) ?? stream.principal.user
+      for (const ch of [...stream.channels]) {
         if (await this.access.canRead(user, parseChannel(ch))) continue
-        if (this.unsubscribe(conn, ch, 'revoked')) conn.send(JSON.stringify({ type: 'unsubscribed', channel: ch, data: { reason: 'access revoked' }, timestamp: new Date().toISOString() }))
+        if (!(stream instanceof Connection)) stream.drop(ch)
+        else if (this.unsubscribe(stream, ch, 'revoked')) stream.send(JSON.stringify({ type: 'unsubscribed', channel: ch, data: { reason: 'access revoked' }, timestamp: new Date().toISOString() }))
       }
     }
   }

@@ -62,10 +62,10 @@ export function realtimeModule(auth: AuthService, gateway: Gateway, dispatcher: 
         channel: t.Union([t.String(), t.Array(t.String())], { description: 'One or more channels' }),
         token: t.Optional(t.String({ maxLength: 8192, description: 'For EventSource, which cannot send headers: a JWT or API key' })),
       }),
-      response: { 200: t.String({ description: 'text/event-stream: `id: <seq>`, `event: <type>`, `data: <envelope JSON>`' }), ...errors(401, 403) },
+      response: { 200: t.String({ description: 'text/event-stream: `id: <seq>`, `event: <type>`, `data: <envelope JSON>`' }), ...errors(401, 403, 429, 503) },
       detail: {
         tags: ['realtime'],
-        summary: 'Server-Sent Events for clients without WebSocket: same channels and access rules; id = seq (or channel=seq;… for several channels); resumes from Last-Event-ID',
+        summary: 'Server-Sent Events for clients without WebSocket: same channels, access rules, connection limits and revocation; id = seq (or channel=seq;… for several channels); resumes from Last-Event-ID',
       },
     })
     .post('/api/v1/broadcast', async ({ body }) => {

@@ -27,7 +27,16 @@ function parseLastEventId(header: string | null, channels: string[]): Map<string
 export async function sseStream(gw: Gateway, principal: Principal, channelParam: string | string[], request: Request): Promise<Response> {
   const channels = [...new Set(Array.isArray(channelParam) ? channelParam : [channelParam])]
   if (channels.length > 20) throw new AppError('VALIDATION_FAILED', 422, 'At most 20 channels per stream')
-  for (const name of channels) await gw.access.assertRead(principal.user, parseChannel(name))
+  // Registered before the access checks, so a revocation from here on reaches it; the user is re-read, so one that
+  // came between authenticating this request and registering it is not missed either.
+  const entry = gw.openStream(principal, channels)
+  try {
+    const user = await gw.auth.current(principal)
+    for (const name of channels) await gw.access.assertRead(user, parseChannel(name))
+  } catch (err) {
+    gw.streamClosed(entry)
+    throw err
+  }
   const cursors = parseLastEventId(request.headers.get('last-event-id'), channels)
   const live = new Set<string>()
   const single = channels.length === 1
@@ -54,6 +63,7 @@ export async function sseStream(gw: Gateway, principal: Principal, channelParam:
       }
       const eventId = () => (single ? String(cursors.get(channels[0]!) ?? 0) : [...cursors].map(([c, s]) => `${c}=${s}`).join(';'))
       const write = (channel: string, seq: number | undefined, type: string, frame: string) => {
+        if (channel && !entry.channels.has(channel)) return // access to it was revoked
         if (seq !== undefined) cursors.set(channel, seq)
         const id = seq === undefined ? '' : `id: ${eventId()}\n`
         try {
@@ -83,6 +93,7 @@ export async function sseStream(gw: Gateway, principal: Principal, channelParam:
       }, HEARTBEAT_MS)
       stop = () => {
         stopped = true
+        gw.streamClosed(entry)
         clearTimeout(overTimer)
         untap()
         clearInterval(beat)
@@ -94,6 +105,7 @@ export async function sseStream(gw: Gateway, principal: Principal, channelParam:
       }
       request.signal.addEventListener('abort', () => stop())
       controller.enqueue(encoder.encode(`retry: 2000\n: channels ${channels.join(',')}\n\n`))
+      entry.attach((type, frame) => write('', undefined, type, frame), stop)
       try {
         for (const channel of channels) {
           const since = cursors.get(channel)

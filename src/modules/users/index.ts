@@ -5,7 +5,7 @@ import { errors } from '../../core/openapi-errors.ts'
 import { Ok } from '../auth/model.ts'
 import { authGuard } from '../auth/guard.ts'
 import type { AuthService } from '../auth/service.ts'
-import { ChangePasswordBody, CreateUserBody, Paging, UpdateMeBody, UpdateUserBody, User, UserIdParam, UserList } from './model.ts'
+import { ChangePasswordBody, CreateUserBody, PasswordChanged, Paging, UpdateMeBody, UpdateUserBody, User, UserIdParam, UserList } from './model.ts'
 import { toPublicUser, type UserService } from './service.ts'
 
 export function usersModule(auth: AuthService, users: UserService) {
@@ -23,13 +23,13 @@ export function usersModule(auth: AuthService, users: UserService) {
       detail: { summary: 'Change your display name or email' },
     })
     .put('/me/password', async ({ principal, body, request, server }) => {
-      await users.changePassword(principal.user, body.current_password, body.new_password, clientAddress(server, request))
-      return { ok: true }
+      const user = await users.changePassword(principal.user, body.current_password, body.new_password, clientAddress(server, request))
+      return { ok: true, ...(await auth.issueTokens(user)) }
     }, {
       auth: true,
       body: ChangePasswordBody,
-      response: { 200: Ok, ...errors(401, 429) },
-      detail: { summary: 'Change your password (needs the current one; wrong ones are throttled like failed logins)' },
+      response: { 200: PasswordChanged, ...errors(401, 429) },
+      detail: { summary: 'Change your password (needs the current one; wrong ones are throttled like failed logins); revokes every earlier token, this one too, and returns a fresh pair' },
     })
     .get('', ({ query }) => users.list(query.limit, query.offset), {
       auth: 'admin',
@@ -57,7 +57,7 @@ export function usersModule(auth: AuthService, users: UserService) {
       params: UserIdParam,
       body: UpdateUserBody,
       response: { 200: User, ...errors(401, 403, 404, 409) },
-      detail: { summary: 'Change role, disable/enable, reset password (admin); disabling closes the user\'s sockets' },
+      detail: { summary: 'Change role, disable/enable, reset password (admin); disabling closes the user\'s sockets and streams, a reset revokes their tokens' },
     })
     .delete('/:id', async ({ principal, params }) => {
       await users.delete(principal.user, params.id)

@@ -1,5 +1,6 @@
 // TypeBox schemas for users and profiles.
 import { t } from 'elysia'
+import { TokenPair } from '../auth/model.ts'
 
 export const RoleSchema = t.Union([t.Literal('admin'), t.Literal('user')])
 const Password = t.String({ minLength: 8, maxLength: 1024 })
@@ -38,6 +39,7 @@ export const UpdateMeBody = t.Object({
   email: t.Optional(t.Nullable(t.String({ maxLength: 254, format: 'email' }))),
 })
 export const ChangePasswordBody = t.Object({ current_password: t.String({ minLength: 1, maxLength: 1024 }), new_password: Password })
+export const PasswordChanged = t.Composite([t.Object({ ok: t.Boolean() }), TokenPair], { title: 'PasswordChanged', description: 'A fresh token pair: every token issued before the change is revoked' })
 export const Paging = t.Object({
   limit: t.Optional(t.Integer({ minimum: 1, maximum: 500, default: 100 })),
   offset: t.Optional(t.Integer({ minimum: 0, maximum: Number.MAX_SAFE_INTEGER, default: 0 })),

@@ -22,6 +22,11 @@ export function toPublicUser(u: UserRecord) {
 
 export const hashPassword = (password: string) => Bun.password.hash(password, { algorithm: 'argon2id' })
 
+/** A new password also moves tokens_valid_after (strictly forward), which revokes every token issued before. */
+async function newPassword(user: UserRecord, password: string) {
+  return { password_hash: await hashPassword(password), tokens_valid_after: Math.max(Date.now(), user.tokens_valid_after + 1) }
+}
+
 export class UserService {
   constructor(
     private readonly store: Store,
@@ -34,7 +39,7 @@ export class UserService {
     const user: UserRecord = {
       id: Bun.randomUUIDv7(), username: input.username, password_hash: await hashPassword(input.password),
       role: input.role ?? 'user', display_name: input.display_name ?? null, email: input.email ?? null,
-      disabled: false, created_at: now, updated_at: now,
+      disabled: false, tokens_valid_after: 0, created_at: now, updated_at: now,
     }
     try {
       await this.store.users.create(user)
@@ -63,9 +68,9 @@ export class UserService {
       throw new AppError('CONFLICT', 409, 'Administrators cannot disable or demote themselves')
     }
     const { password, ...rest } = patch
-    const changes: Partial<UserRecord> = { ...rest, updated_at: Date.now() }
-    if (password) changes.password_hash = await hashPassword(password)
+    const changes: Partial<UserRecord> = { ...rest, ...(password ? await newPassword(user, password) : {}), updated_at: Date.now() }
     const updated = (await this.store.users.update(id, changes))!
+    if (password) this.signals.emit('tokens-revoked', { userId: id, before: updated.tokens_valid_after })
     if (patch.disabled === true && !user.disabled) this.signals.emit('user-disabled', { userId: id })
     else if (patch.role !== undefined && patch.role !== user.role) this.signals.emit('access-changed', { userId: id })
     return toPublicUser(updated)
@@ -81,13 +86,18 @@ export class UserService {
     return toPublicUser((await this.store.users.update(me.id, { ...patch, updated_at: Date.now() }))!)
   }
 
-  /** A wrong current password counts like a failed login (a stolen token must not become a password oracle). */
-  async changePassword(me: UserRecord, current: string, next: string, address: string) {
+  /**
+   * A wrong current password counts like a failed login (a stolen token must not become a password oracle).
+   * Returns the user as stored after the change, for a fresh token pair: every token issued before is revoked.
+   */
+  async changePassword(me: UserRecord, current: string, next: string, address: string): Promise<UserRecord> {
     this.throttle.check(me.username, address)
     if (!(await Bun.password.verify(current, me.password_hash))) {
       this.throttle.failed(me.username, address)
       throw new AppError('INVALID_CREDENTIALS', 401, 'Current password is wrong')
     }
-    await this.store.users.update(me.id, { password_hash: await hashPassword(next), updated_at: Date.now() })
+    const updated = (await this.store.users.update(me.id, { ...(await newPassword(me, next)), updated_at: Date.now() }))!
+    this.signals.emit('tokens-revoked', { userId: me.id, before: updated.tokens_valid_after })
+    return updated
   }
 }

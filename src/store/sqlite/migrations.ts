@@ -101,6 +101,13 @@ ALTER TABLE executions ADD COLUMN pid INTEGER;
 ALTER TABLE executions ADD COLUMN pid_start TEXT;
 `,
   },
+  {
+    version: 4,
+    name: 'users remember when their password last changed, so older tokens can be refused',
+    sql: `
+ALTER TABLE users ADD COLUMN tokens_valid_after INTEGER NOT NULL DEFAULT 0;
+`,
+  },
 ]
 
 /** Applies every migration newer than the database, each in its own transaction. Refuses a newer database. */

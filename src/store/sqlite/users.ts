@@ -6,15 +6,15 @@ import { isUniqueViolation } from './constraint.ts'
 
 type Row = Omit<UserRecord, 'disabled'> & { disabled: number }
 const toRecord = (r: Row | null): UserRecord | null => (r ? { ...r, disabled: r.disabled === 1 } : null)
-const COLUMNS = ['username', 'password_hash', 'role', 'display_name', 'email', 'disabled', 'updated_at'] as const
+const COLUMNS = ['username', 'password_hash', 'role', 'display_name', 'email', 'disabled', 'tokens_valid_after', 'updated_at'] as const
 
 export class SqliteUsers implements UserRepo {
   private readonly q
   constructor(private readonly db: Database) {
     this.q = {
       insert: db.query(
-        `INSERT INTO users (id, username, password_hash, role, display_name, email, disabled, created_at, updated_at)
-         VALUES ($id, $username, $password_hash, $role, $display_name, $email, $disabled, $created_at, $updated_at)`,
+        `INSERT INTO users (id, username, password_hash, role, display_name, email, disabled, tokens_valid_after, created_at, updated_at)
+         VALUES ($id, $username, $password_hash, $role, $display_name, $email, $disabled, $tokens_valid_after, $created_at, $updated_at)`,
       ),
       byId: db.query<Row, { id: string }>('SELECT * FROM users WHERE id = $id'),
       byName: db.query<Row, { username: string }>('SELECT * FROM users WHERE username = $username'),
