@@ -13,6 +13,7 @@ import { docsModule } from './modules/docs/index.ts'
 import { healthModule } from './modules/health/index.ts'
 import { usersModule } from './modules/users/index.ts'
 import { UserService } from './modules/users/service.ts'
+import { UserRemoval } from './modules/users/removal.ts'
 import { workspacesModule } from './modules/workspaces/index.ts'
 import { WorkspaceService } from './modules/workspaces/service.ts'
 import type { Store } from './store/store.ts'
@@ -69,8 +70,6 @@ export async function createServices(deps: AppDeps) {
   const throttle = new LoginThrottle({ maxFailures: loginMaxFailures, windowMs: loginWindow * 1000, trustTtlMs: loginTrustedTtl * 1000, now: deps.clock })
   const auth = new AuthService(deps.store, createTokenSigner(deps.jwtSecret), deps.config, signals, throttle)
   await auth.init()
-  const users = new UserService(deps.store, signals, throttle)
-  const workspaces = new WorkspaceService(deps.store, deps.config, signals)
   const bus = new MemoryBus()
   const log = new ChannelLog(deps.store, bus, deps.logger)
   const access = new ChannelAccess()
@@ -86,6 +85,8 @@ export async function createServices(deps: AppDeps) {
     timeoutMs: c.claudeTimeout * 1000, outputTimeoutMs: c.claudeOutputTimeout * 1000, killGraceMs: c.claudeKillGrace * 1000,
   }, deps.logger)
   await engine.recover()
+  const users = new UserService(deps.store, signals, throttle, new UserRemoval({ store: deps.store, engine, signals, dataDir: c.dataDir }))
+  const workspaces = new WorkspaceService(deps.store, deps.config, signals, engine)
   const sessionAccess = new SessionAccess(deps.store)
   access.register('session', (user, id) => sessionAccess.canReadSession(user, id))
   access.register('task', (user, id) => sessionAccess.canReadExecution(user, id))

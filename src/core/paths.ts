@@ -21,6 +21,15 @@ export function realDir(path: string): string {
   return real
 }
 
+/** The real path of `path`, or `path` itself when it no longer exists (a stored workspace whose directory went away). */
+export function realOrSelf(path: string): string {
+  try {
+    return realpathSync(path)
+  } catch {
+    return path
+  }
+}
+
 /** Resolves `target` (relative names are refused) and proves it lies inside one of `roots`. */
 export function confineToRoots(target: string, roots: string[]): string {
   if (!isAbsolute(target)) throw new AppError('INVALID_PATH', 422, 'path must be absolute')

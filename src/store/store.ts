@@ -45,6 +45,24 @@ export interface UserRepo {
   update(id: string, patch: Partial<Omit<UserRecord, 'id' | 'created_at'>>): Promise<UserRecord | null>
   delete(id: string): Promise<boolean>
   count(): Promise<number>
+  /** The user's workspaces nobody else has a part in: no member, and no other user's session, participant row, execution or file. */
+  soleWorkspaces(id: string): Promise<WorkspaceRecord[]>
+  /**
+   * Deletes the user in one transaction after handing to `heir` what others share: their workspaces except the
+   * sole ones (decided inside the transaction), their sessions and their files outside those. The rest of theirs
+   * goes with them (cascades). Resolves null when there is no such user.
+   */
+  deleteHandingOver(id: string, heir: string, at: number): Promise<UserRemoval | null>
+}
+
+export interface UserRemoval {
+  transferredWorkspaces: string[]
+  transferredSessions: string[]
+  transferredFiles: number
+  deletedWorkspaces: WorkspaceRecord[]
+  deletedSessions: number
+  /** File records that went, with the directory of their workspace (null when it had none), so their bytes can go too. */
+  deletedFiles: { path: string; workspace_path: string | null }[]
 }
 
 export interface ApiKeyRepo {

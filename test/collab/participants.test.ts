@@ -45,18 +45,19 @@ describe('participants over REST', () => {
   })
 
   test('the owner hands the session over: new owner, previous owner becomes collaborator', async () => {
-    const sid = await newSession(r, { bob: 'collaborator' })
-    const res = await r.s.api(P(sid, r.u.bob.id), { method: 'PATCH', token: r.u.alice.token, body: { role: 'owner' } })
+    // carol owns the session in alice's workspace (alice, the workspace owner, would stay owner on every session in it)
+    const sid = await newSession(r, { bob: 'collaborator' }, 'carol')
+    const res = await r.s.api(P(sid, r.u.bob.id), { method: 'PATCH', token: r.u.carol.token, body: { role: 'owner' } })
     expect(res.status).toBe(200)
     expect((await json(res)).role).toBe('owner')
-    const session = await json(await r.s.api(`/api/v1/claude/sessions/${sid}`, { token: r.u.alice.token }))
+    const session = await json(await r.s.api(`/api/v1/claude/sessions/${sid}`, { token: r.u.carol.token }))
     expect(session).toMatchObject({ owner_id: r.u.bob.id, role: 'collaborator' })
-    // alice can no longer manage, bob can
-    expect((await r.s.api(P(sid), { token: r.u.alice.token, body: { user_id: r.u.carol.id } })).status).toBe(403)
-    expect((await r.s.api(P(sid), { token: r.u.bob.token, body: { user_id: r.u.carol.id } })).status).toBe(201)
+    // carol can no longer manage, bob can
+    expect((await r.s.api(P(sid), { token: r.u.carol.token, body: { user_id: r.u.dave.id } })).status).toBe(403)
+    expect((await r.s.api(P(sid), { token: r.u.bob.token, body: { user_id: r.u.dave.id } })).status).toBe(201)
     const logs = await json(await r.s.api(`/api/v1/claude/sessions/${sid}/logs`, { token: r.u.bob.token }))
     const changes = logs.logs.filter((l: any) => l.type === 'role_changed').map((l: any) => [l.data.username, l.data.previous_role, l.data.role, l.data.owner_id])
-    expect(changes).toEqual([['bob', 'collaborator', 'owner', r.u.bob.id], ['alice', 'owner', 'collaborator', r.u.bob.id]])
+    expect(changes).toEqual([['bob', 'collaborator', 'owner', r.u.bob.id], ['carol', 'owner', 'collaborator', r.u.bob.id]])
   })
 
   test('workspace members get their default role; an explicit participant role overrides it', async () => {

@@ -81,10 +81,32 @@ export class ExecutionEngine {
 
   /** Cancels everything of a session and ends its process (session closed). */
   async closeSession(sessionId: string, reason: string): Promise<void> {
-    const ids = [...this.queue.filter((j) => j.session.id === sessionId), ...[...this.runs.values()].map((r) => r.job).filter((j) => j.session.id === sessionId)]
-    await Promise.all(ids.map((j) => this.cancel(j.execution.id, 'cancelled', reason)))
-    const sp = this.processes.get(sessionId)
-    if (sp) this.retire(sp)
+    await this.stopWhere((e) => e.session_id === sessionId, [sessionId], reason)
+  }
+
+  /**
+   * Cancels every queued or running execution `match` picks, then ends the processes of their sessions and of
+   * `sessionIds` and waits until they have exited (a deleted workspace or user must leave no CLI behind).
+   * Resolves to how many executions were cancelled.
+   */
+  async stopWhere(match: (e: ExecutionRecord) => boolean, sessionIds: Iterable<string>, reason: string): Promise<number> {
+    const jobs = [...this.queue, ...[...this.runs.values()].map((r) => r.job)].filter((j) => match(j.execution))
+    const picked = new Set(jobs.map((j) => j.execution.id))
+    const doomed: SessionProcess[] = []
+    for (const id of new Set([...sessionIds, ...jobs.map((j) => j.session.id)])) {
+      const sp = this.processes.get(id)
+      // a process busy with a run `match` did not pick is not ours to stop
+      if (!sp || [...this.runs.values()].some((r) => r.job.session.id === id && !picked.has(r.job.execution.id))) continue
+      // out of the pool before the cancels, so a queued turn they free cannot take it
+      this.processes.delete(id)
+      this.retiring.add(sp)
+      doomed.push(sp)
+    }
+    const cancelled = await Promise.all(jobs.map((j) => this.cancel(j.execution.id, 'cancelled', reason)))
+    for (const sp of doomed) sp.retire(this.limits.killGraceMs)
+    // retire escalates to SIGTERM and then SIGKILL, so this ends; the bound only guards a process that never reports
+    await Promise.race([Promise.all(doomed.map((sp) => sp.done)), Bun.sleep(this.limits.killGraceMs * 3 + 1000)])
+    return cancelled.filter(Boolean).length
   }
 
   /** Running or queued executions left by a previous run of the server become `interrupted`. */

@@ -59,8 +59,8 @@ export function claudeModule(auth: AuthService, claude: ClaudeService, terminal:
     }, {
       auth: true,
       body: ImportSessionBody,
-      response: { 201: Session, ...errors(401, 404, 409) },
-      detail: { summary: 'Adopt a terminal session so prompts through the API resume it' },
+      response: { 201: Session, ...errors(401, 403, 404, 409) },
+      detail: { summary: 'Adopt a terminal session so prompts through the API resume it (collaborator role in the workspace or more)' },
     })
     .get('/sessions/:id', ({ principal, params }) => claude.getSession(principal.user, params.id), {
       auth: true,

@@ -1,10 +1,11 @@
 // Sessions started with `claude` in a terminal: found in ~/.claude/projects/<escaped cwd>/<id>.jsonl, importable to resume.
 import { closeSync, existsSync, openSync, readdirSync, readSync, statSync } from 'node:fs'
 import { join } from 'node:path'
-import { AppError, conflict } from '../../core/errors.ts'
+import { AppError, conflict, forbidden } from '../../core/errors.ts'
 import type { SessionRecord, UserRecord } from '../../store/records.ts'
 import type { Store } from '../../store/store.ts'
 import type { WorkspaceService } from '../workspaces/service.ts'
+import { workspaceRole } from './access.ts'
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
 
@@ -39,6 +40,8 @@ export class TerminalSessions {
   /** Registers a terminal session so prompts through the API resume it (`--resume <cli_session_id>`). */
   async import(user: UserRecord, workspaceId: string, cliSessionId: string, title?: string): Promise<SessionRecord> {
     const ws = await this.workspaces.visible(user, workspaceId)
+    // the importer becomes the session's owner and runs tools in the workspace: a viewer may not
+    if ((await workspaceRole(this.store, user, ws)) === 'viewer') throw forbidden('Importing a terminal session needs the collaborator role in the workspace; you are a viewer')
     const dir = this.dirFor(ws.path)
     if (!dir || !existsSync(join(dir, `${cliSessionId}.jsonl`))) throw new AppError('NOT_FOUND', 404, 'No terminal session with that id in this workspace')
     const { items } = await this.store.sessions.listVisible(null, { workspaceId, limit: 10_000, offset: 0 })

@@ -11,13 +11,15 @@ import type { Gateway } from '../realtime/gateway.ts'
 import { KeyedQueue } from './keyed-queue.ts'
 import { sessionChannel } from './live.ts'
 import { Presence } from './presence.ts'
-import { atLeast, defaultTiming, type CollabTiming } from './roles.ts'
+import { atLeast, defaultTiming, RANK, type CollabTiming } from './roles.ts'
 import { sessionState } from './session-state.ts'
 import { ShareLinks } from './share-links.ts'
 import { SharedDocs } from './shared-doc.ts'
 import { Typing } from './typing.ts'
 
 type Grant = Exclude<SessionRole, 'owner'>
+const keepsOwner = (target: UserRecord) =>
+  new AppError('FORBIDDEN', 403, `${target.username} owns the workspace or is an admin, and keeps the owner role on every session in it; a session owner cannot demote or remove them`)
 const iso = (ms: number) => new Date(ms).toISOString()
 
 export class CollabService {
@@ -32,8 +34,11 @@ export class CollabService {
     const ws = await this.d.store.workspaces.byId(session.workspace_id)
     if (ws) rows.set(ws.owner_id, { role: 'owner', source: 'workspace', created_at: null })
     for (const m of ws ? await this.d.store.workspaces.members(ws.id) : []) rows.set(m.user_id, { role: m.session_role, source: 'workspace', created_at: null })
-    // Explicit participant rows override the workspace default, as in SessionAccess.roleOf.
-    for (const p of await this.d.store.sessions.participants(sessionId)) rows.set(p.user_id, { role: p.role, source: 'participant', created_at: p.created_at })
+    // An explicit participant row counts when it is higher than the workspace role, as in SessionAccess.roleOf.
+    for (const p of await this.d.store.sessions.participants(sessionId)) {
+      const byWorkspace = rows.get(p.user_id)
+      if (!byWorkspace || RANK[p.role] > RANK[byWorkspace.role]) rows.set(p.user_id, { role: p.role, source: 'participant', created_at: p.created_at })
+    }
     const own = rows.get(session.owner_id)
     rows.set(session.owner_id, { role: 'owner', source: 'owner', created_at: own?.created_at ?? session.created_at })
     const participants = []
@@ -41,7 +46,7 @@ export class CollabService {
       const u = await this.d.store.users.byId(id)
       if (!u) continue
       const connections = this.d.presence.connections(sessionId, id)
-      participants.push({ user_id: id, username: u.username, display_name: u.display_name, role: r.role, source: r.source, online: this.d.presence.isPresent(sessionId, id), connections, created_at: r.created_at === null ? null : iso(r.created_at) })
+      participants.push({ user_id: id, username: u.username, display_name: u.display_name, role: u.role === 'admin' ? 'owner' : r.role, source: r.source, online: this.d.presence.isPresent(sessionId, id), connections, created_at: r.created_at === null ? null : iso(r.created_at) })
     }
     return { session_id: sessionId, participants }
   }
@@ -50,6 +55,7 @@ export class CollabService {
     const { session } = await this.d.access.require(user, sessionId, 'owner')
     const target = await this.user(targetId)
     if (target.id === session.owner_id) throw conflict('That user owns the session')
+    await this.refuseLowering(session, target, role)
     const existing = await this.d.store.sessions.participant(sessionId, target.id)
     if (existing) throw new AppError('CONFLICT', 409, `Already a participant (${existing.role}); PATCH the participant to change the role`, { details: { role: existing.role } })
     const record: ParticipantRecord = { session_id: sessionId, user_id: target.id, role, created_at: Date.now() }
@@ -78,6 +84,7 @@ export class CollabService {
       throw conflict('The owner cannot be demoted; hand the session over first (PATCH another participant\'s role to owner)')
     }
     if (role === 'owner') return this.handOver(user, session, target, previous)
+    await this.refuseLowering(session, target, role)
     const existing = await this.d.store.sessions.participant(sessionId, target.id)
     await this.d.store.sessions.putParticipant({ session_id: sessionId, user_id: target.id, role, created_at: existing?.created_at ?? Date.now() })
     await this.changed(session, target, 'role_changed', { role, previous_role: previous }, user)
@@ -90,12 +97,21 @@ export class CollabService {
     const { session } = await this.d.access.require(user, sessionId, self ? 'viewer' : 'owner')
     if (targetId === session.owner_id) throw conflict('The owner cannot be removed; hand the session over first')
     const target = await this.user(targetId)
+    if (!self && (await this.d.access.workspaceRoleOn(target, session)) === 'owner') throw keepsOwner(target)
     const previous = (await this.d.store.sessions.participant(sessionId, targetId))?.role ?? null
     if (!previous || !(await this.d.store.sessions.removeParticipant(sessionId, targetId))) throw notFound('Participant')
     const remaining = await this.d.access.roleOf(target, session)
     // Published before the sockets are dropped, so the removed user learns why; then nothing more reaches them.
     await this.changed(session, target, 'participant_removed', { previous_role: previous, remaining_role: remaining }, user, remaining === null)
     return { ok: true, user_id: targetId, remaining_role: remaining }
+  }
+
+  /** A session owner cannot take away what the workspace gives: its owner and admins stay owners, members keep their default. */
+  private async refuseLowering(session: SessionRecord, target: UserRecord, role: SessionRole): Promise<void> {
+    const floor = await this.d.access.workspaceRoleOn(target, session)
+    if (floor === null || RANK[role] >= RANK[floor]) return
+    if (floor === 'owner') throw keepsOwner(target)
+    throw new AppError('FORBIDDEN', 403, `${target.username} is a ${floor} on every session of this workspace as a member; change their role in the workspace's members instead`)
   }
 
   private async handOver(user: UserRecord, session: SessionRecord, target: UserRecord, previous: SessionRole) {

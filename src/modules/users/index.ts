@@ -5,7 +5,7 @@ import { errors } from '../../core/openapi-errors.ts'
 import { Ok } from '../auth/model.ts'
 import { authGuard } from '../auth/guard.ts'
 import type { AuthService } from '../auth/service.ts'
-import { ChangePasswordBody, CreateUserBody, PasswordChanged, Paging, UpdateMeBody, UpdateUserBody, User, UserIdParam, UserList } from './model.ts'
+import { ChangePasswordBody, CreateUserBody, PasswordChanged, Paging, UpdateMeBody, UpdateUserBody, User, UserDeleted, UserIdParam, UserList } from './model.ts'
 import { toPublicUser, type UserService } from './service.ts'
 
 export function usersModule(auth: AuthService, users: UserService) {
@@ -59,13 +59,10 @@ export function usersModule(auth: AuthService, users: UserService) {
       response: { 200: User, ...errors(401, 403, 404, 409) },
       detail: { summary: 'Change role, disable/enable, reset password (admin); disabling closes the user\'s sockets and streams, a reset revokes their tokens' },
     })
-    .delete('/:id', async ({ principal, params }) => {
-      await users.delete(principal.user, params.id)
-      return { ok: true }
-    }, {
+    .delete('/:id', ({ principal, params }) => users.delete(principal.user, params.id), {
       auth: 'admin',
       params: UserIdParam,
-      response: { 200: Ok, ...errors(401, 403, 404, 409) },
-      detail: { summary: 'Delete a user (admin)' },
+      response: { 200: UserDeleted, ...errors(401, 403, 404, 409) },
+      detail: { summary: 'Delete a user (admin): their runs are cancelled, what others share is handed to you, what was theirs alone is deleted (file bytes and CLI home included)' },
     })
 }

@@ -44,4 +44,22 @@ export const Paging = t.Object({
   limit: t.Optional(t.Integer({ minimum: 1, maximum: 500, default: 100 })),
   offset: t.Optional(t.Integer({ minimum: 0, maximum: Number.MAX_SAFE_INTEGER, default: 0 })),
 })
+export const UserDeleted = t.Object(
+  {
+    ok: t.Boolean(),
+    cancelled_executions: t.Integer({ description: 'The user\'s queued or running executions (and any in workspaces deleted with them) that were cancelled' }),
+    transferred_to: t.String({ description: 'The admin who now owns what was shared' }),
+    transferred: t.Object({
+      workspaces: t.Array(t.String(), { description: 'Their workspaces that others had a part in' }),
+      sessions: t.Array(t.String(), { description: 'Their sessions outside the deleted workspaces' }),
+      files: t.Integer({ description: 'Their uploads kept in those workspaces and sessions' }),
+    }),
+    deleted: t.Object({
+      workspaces: t.Array(t.String(), { description: 'Their workspaces nobody else had a part in (a managed directory is removed)' }),
+      sessions: t.Integer(),
+      files: t.Integer({ description: 'File records removed, their bytes with them' }),
+    }),
+  },
+  { title: 'UserDeleted' },
+)
 export const UserIdParam = t.Object({ id: t.String({ minLength: 1, maxLength: 64 }) })

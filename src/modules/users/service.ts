@@ -4,6 +4,7 @@ import type { Signals } from '../../core/signals.ts'
 import type { Role, UserRecord } from '../../store/records.ts'
 import { StoreConflict, type Store } from '../../store/store.ts'
 import type { LoginThrottle } from '../auth/throttle.ts'
+import type { UserRemoval } from './removal.ts'
 
 export type PublicUser = ReturnType<typeof toPublicUser>
 
@@ -32,6 +33,7 @@ export class UserService {
     private readonly store: Store,
     private readonly signals: Signals,
     private readonly throttle: LoginThrottle,
+    private readonly removal: UserRemoval,
   ) {}
 
   async create(input: { username: string; password: string; role?: Role; display_name?: string; email?: string }) {
@@ -76,10 +78,9 @@ export class UserService {
     return toPublicUser(updated)
   }
 
-  async delete(actor: UserRecord, id: string) {
-    if (id === actor.id) throw new AppError('CONFLICT', 409, 'Administrators cannot delete themselves')
-    if (!(await this.store.users.delete(id))) throw notFound('User')
-    this.signals.emit('user-disabled', { userId: id })
+  /** See UserRemoval: shared things are handed to `actor`, the rest of the user's goes. */
+  delete(actor: UserRecord, id: string) {
+    return this.removal.remove(actor, id)
   }
 
   async updateMe(me: UserRecord, patch: { display_name?: string | null; email?: string | null }) {

@@ -7,7 +7,7 @@ import type { AuthService } from '../auth/service.ts'
 import { Paging } from '../users/model.ts'
 import {
   CreateWorkspaceBody, DeleteWorkspaceQuery, Member, MemberList, MemberParams, PutMemberBody, UpdateWorkspaceBody,
-  Workspace, WorkspaceIdParam, WorkspaceList,
+  Workspace, WorkspaceDeleted, WorkspaceIdParam, WorkspaceList,
 } from './model.ts'
 import type { WorkspaceService } from './service.ts'
 
@@ -42,15 +42,12 @@ export function workspacesModule(auth: AuthService, workspaces: WorkspaceService
       response: { 200: Workspace, ...errors(401, 403, 404) },
       detail: { summary: 'Rename, describe or hand over a workspace (owner or admin)' },
     })
-    .delete('/:id', async ({ principal, params, query }) => {
-      await workspaces.delete(principal.user, params.id, query.delete_files ?? false)
-      return { ok: true }
-    }, {
+    .delete('/:id', ({ principal, params, query }) => workspaces.delete(principal.user, params.id, query.delete_files ?? false), {
       auth: true,
       params: WorkspaceIdParam,
       query: DeleteWorkspaceQuery,
-      response: { 200: Ok, ...errors(401, 403, 404, 409) },
-      detail: { summary: 'Delete a workspace (owner or admin); its directory stays unless delete_files=true for a managed one' },
+      response: { 200: WorkspaceDeleted, ...errors(401, 403, 404, 409) },
+      detail: { summary: 'Delete a workspace (owner or admin): its queued and running executions are cancelled first; its directory stays unless delete_files=true for a managed one' },
     })
     .get('/:id/members', ({ principal, params }) => workspaces.members(principal.user, params.id), {
       auth: true,

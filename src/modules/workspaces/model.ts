@@ -29,6 +29,13 @@ export const UpdateWorkspaceBody = t.Object({
 export const DeleteWorkspaceQuery = t.Object({
   delete_files: t.Optional(t.Boolean({ description: 'Also remove the directory (only for managed workspaces)', default: false })),
 })
+export const WorkspaceDeleted = t.Object(
+  {
+    ok: t.Boolean(),
+    cancelled_executions: t.Integer({ description: 'Queued or running executions in the workspace that were cancelled (status cancelled) before it was deleted' }),
+  },
+  { title: 'WorkspaceDeleted' },
+)
 export const Member = t.Object(
   { user_id: t.String(), session_role: SessionRoleSchema, created_at: t.String({ format: 'date-time' }) },
   { title: 'WorkspaceMember' },

@@ -2,8 +2,9 @@
 import { mkdirSync, rmSync } from 'node:fs'
 import { join } from 'node:path'
 import { AppError, conflict, forbidden, notFound } from '../../core/errors.ts'
-import { confineToRoots, isInside, realDir } from '../../core/paths.ts'
+import { confineToRoots, isInside, realDir, realOrSelf } from '../../core/paths.ts'
 import type { Signals } from '../../core/signals.ts'
+import type { ExecutionEngine } from '../claude/engine.ts'
 import type { UserRecord, WorkspaceMemberRecord, WorkspaceRecord } from '../../store/records.ts'
 import { StoreConflict, type Store } from '../../store/store.ts'
 
@@ -12,10 +13,14 @@ export const toPublicWorkspace = (w: WorkspaceRecord) => ({ ...w, created_at: is
 const toPublicMember = (m: WorkspaceMemberRecord) => ({ user_id: m.user_id, session_role: m.session_role, created_at: iso(m.created_at) })
 
 export class WorkspaceService {
+  /** Creations run one at a time, so two overlapping directories cannot both pass the overlap check. */
+  private creating: Promise<unknown> = Promise.resolve()
+
   constructor(
     private readonly store: Store,
     private readonly opts: { dataDir: string; workspaceRoots: string[] },
     private readonly signals: Signals,
+    private readonly engine: Pick<ExecutionEngine, 'stopWhere'>,
   ) {}
 
   /** The workspace if `user` may use it (owner, member or admin); otherwise NOT_FOUND so ids do not leak. */
@@ -29,9 +34,15 @@ export class WorkspaceService {
     return user.role === 'admin' || ws.owner_id === user.id || (await this.store.workspaces.member(ws.id, user.id)) !== null
   }
 
-  async create(owner: UserRecord, input: { name: string; path?: string; description?: string }) {
+  create(owner: UserRecord, input: { name: string; path?: string; description?: string }) {
+    const created = this.creating.then(() => this.insert(owner, input))
+    this.creating = created.catch(() => {})
+    return created
+  }
+
+  private async insert(owner: UserRecord, input: { name: string; path?: string; description?: string }) {
     const id = Bun.randomUUIDv7()
-    const path = input.path === undefined ? this.createManagedDir(id) : this.checkRegistered(input.path)
+    const path = input.path === undefined ? this.createManagedDir(id) : await this.checkRegistered(owner, input.path)
     const now = Date.now()
     const ws: WorkspaceRecord = { id, name: input.name, path, owner_id: owner.id, managed: input.path === undefined, description: input.description ?? null, created_at: now, updated_at: now }
     try {
@@ -60,12 +71,21 @@ export class WorkspaceService {
     return toPublicWorkspace(updated!)
   }
 
+  /** Stops the workspace's runs and CLI processes first: nothing may go on running in a deleted workspace. */
   async delete(user: UserRecord, id: string, deleteFiles: boolean) {
     const ws = await this.manageable(user, id)
     if (deleteFiles && !ws.managed) throw new AppError('CONFLICT', 409, 'Only directories cchub created can be deleted with the workspace')
+    const cancelled = await this.stopRuns(ws.id, `Workspace ${ws.name} was deleted by ${user.username}`)
     await this.store.workspaces.delete(id)
     if (deleteFiles) rmSync(ws.path, { recursive: true, force: true })
     this.signals.emit('access-changed', { workspaceId: id })
+    return { ok: true, cancelled_executions: cancelled }
+  }
+
+  /** Cancels every queued or running execution in the workspace and ends its sessions' CLI processes; resolves to how many were cancelled. */
+  async stopRuns(id: string, reason: string): Promise<number> {
+    const { items } = await this.store.sessions.listVisible(null, { workspaceId: id, limit: 1_000_000, offset: 0 })
+    return this.engine.stopWhere((e) => e.workspace_id === id, items.map((s) => s.id), reason)
   }
 
   async members(user: UserRecord, id: string) {
@@ -102,7 +122,7 @@ export class WorkspaceService {
     return dir
   }
 
-  private checkRegistered(path: string): string {
+  private async checkRegistered(owner: UserRecord, path: string): Promise<string> {
     if (this.opts.workspaceRoots.length === 0) {
       throw new AppError('INVALID_PATH', 422, 'Registering existing directories is disabled: set CCHUB_WORKSPACE_ROOTS (or --workspace-roots) to allow it')
     }
@@ -111,6 +131,26 @@ export class WorkspaceService {
     if (isInside(real, data) || isInside(data, real)) {
       throw new AppError('INVALID_PATH', 422, 'A workspace cannot contain or lie inside the server\'s data directory')
     }
+    if (this.opts.workspaceRoots.some((root) => realOrSelf(root) === real)) {
+      throw new AppError('WORKSPACE_OVERLAP', 409, `${path} is a workspace root itself; register a directory inside it`)
+    }
+    await this.refuseOverlap(owner, real)
     return real
+  }
+
+  /** A workspace may not equal, contain or lie inside another one: its owner would reach the other's files. */
+  private async refuseOverlap(owner: UserRecord, real: string): Promise<void> {
+    const page = 500
+    for (let offset = 0; ; offset += page) {
+      const { items } = await this.store.workspaces.listVisible(null, { limit: page, offset })
+      const other = items.find((ws) => isInside(realOrSelf(ws.path), real) || isInside(real, realOrSelf(ws.path)))
+      if (other && realOrSelf(other.path) === real) throw conflict(`A workspace is already registered at ${real}`)
+      if (other) {
+        // name the other workspace only to someone who may see it anyway
+        if (!(await this.canSee(owner, other))) throw new AppError('WORKSPACE_OVERLAP', 409, `${real} overlaps an existing workspace`)
+        throw new AppError('WORKSPACE_OVERLAP', 409, `${real} overlaps workspace "${other.name}" at ${other.path}`, { details: { workspace_id: other.id, name: other.name, path: other.path } })
+      }
+      if (items.length < page) return
+    }
   }
 }

@@ -3,6 +3,7 @@ import type { Database } from 'bun:sqlite'
 import type { UserRecord } from '../records.ts'
 import { StoreConflict, type UserRepo } from '../store.ts'
 import { isUniqueViolation } from './constraint.ts'
+import { deleteHandingOver, soleWorkspaces } from './user-removal.ts'
 
 type Row = Omit<UserRecord, 'disabled'> & { disabled: number }
 const toRecord = (r: Row | null): UserRecord | null => (r ? { ...r, disabled: r.disabled === 1 } : null)
@@ -66,5 +67,11 @@ export class SqliteUsers implements UserRepo {
   }
   async delete(id: string) {
     return this.q.del.run({ id }).changes > 0
+  }
+  async soleWorkspaces(id: string) {
+    return soleWorkspaces(this.db, id)
+  }
+  async deleteHandingOver(id: string, heir: string, at: number) {
+    return deleteHandingOver(this.db, id, heir, at)
   }
 }
