@@ -101,6 +101,14 @@ ALTER TABLE executions ADD COLUMN pid INTEGER;
 ALTER TABLE executions ADD COLUMN pid_start TEXT;
 `,
   },
+  {
+    // 5, not 4: migration 4 comes from a parallel branch (the lead renumbers on merge if needed)
+    version: 5,
+    name: 'admin-managed settings (the per-role tool policy)',
+    sql: `
+CREATE TABLE settings (key TEXT PRIMARY KEY, value TEXT NOT NULL, updated_by TEXT, updated_at INTEGER NOT NULL) STRICT, WITHOUT ROWID;
+`,
+  },
 ]
 
 /** Applies every migration newer than the database, each in its own transaction. Refuses a newer database. */
