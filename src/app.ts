@@ -33,6 +33,8 @@ import type { Runner } from './modules/claude/runner.ts'
 import { ClaudeService } from './modules/claude/service.ts'
 import { registerClaudeCommands } from './modules/claude/ws-commands.ts'
 import { TerminalSessions } from './modules/claude/terminal-sessions.ts'
+import { toolPolicyModule } from './modules/tool-policy/index.ts'
+import { ToolPolicyService } from './modules/tool-policy/service.ts'
 import { collabModule, SECRET_PATHS } from './modules/collab/index.ts'
 import { createCollab } from './modules/collab/service.ts'
 import { registerCollabHandlers } from './modules/collab/ws-handlers.ts'
@@ -93,7 +95,8 @@ export async function createServices(deps: AppDeps) {
   const files = new FileService({ store: deps.store, log, access: sessionAccess, workspaces, config: c })
   const uploads = new ChunkedUploads(files, deps.store, { dataDir: c.dataDir, maxUploadBytes: c.maxUploadBytes, expirySeconds: c.uploadExpiry, wsMaxMessageBytes: c.wsMaxMessageBytes }, deps.logger)
   registerFileCommands(dispatcher, files, uploads)
-  const claude = new ClaudeService({ store: deps.store, log, engine, access: sessionAccess, workspaces, config: c, env: deps.env, claudeBin: deps.claudeBin, attachments: (u, w, ids) => files.preamble(u, w, ids) })
+  const toolPolicy = new ToolPolicyService(deps.store, c)
+  const claude = new ClaudeService({ store: deps.store, log, engine, access: sessionAccess, workspaces, config: c, env: deps.env, claudeBin: deps.claudeBin, toolPolicy, attachments: (u, w, ids) => files.preamble(u, w, ids) })
   const executeCheck = TypeCompiler.Compile(ExecuteBody)
   registerClaudeCommands(dispatcher, claude, (body) => {
     const first = executeCheck.Errors(body).First()
@@ -101,7 +104,7 @@ export async function createServices(deps: AppDeps) {
   })
   const collab = createCollab({ store: deps.store, log, gateway, access: sessionAccess, signals, logger: deps.logger, config: c })
   registerCollabHandlers(dispatcher, collab)
-  return { ...deps, signals, auth, users, workspaces, bus, log, access, gateway, dispatcher, engine, sessionAccess, claudeService: claude, collab, files, uploads, terminalSessions: new TerminalSessions(deps.store, workspaces, () => deps.env.HOME), startedAt: Date.now() }
+  return { ...deps, signals, auth, users, workspaces, bus, log, access, gateway, dispatcher, engine, sessionAccess, toolPolicy, claudeService: claude, collab, files, uploads, terminalSessions: new TerminalSessions(deps.store, workspaces, () => deps.env.HOME), startedAt: Date.now() }
 }
 
 export function createApp(s: Services) {
@@ -127,6 +130,7 @@ export function createApp(s: Services) {
     .use(workspacesModule(s.auth, s.workspaces))
     .use(realtimeModule(s.auth, s.gateway, s.dispatcher))
     .use(claudeModule(s.auth, s.claudeService, s.terminalSessions))
+    .use(toolPolicyModule(s.auth, s.toolPolicy))
     .use(filesModule(s.auth, s.files))
     .use(collabModule(s.auth, s.collab))
 }

@@ -72,8 +72,15 @@ function coerce(key: ConfigKey, value: string, source: string): unknown {
       if (['0', 'false', 'no', 'off'].includes(v)) return false
       throw bad(source, `must be true or false, got ${show(key, value)}`)
     }
-    case 'array':
-      return value.split(',').map((p) => p.trim()).filter(Boolean)
+    case 'array': {
+      const split = settingMeta(key).split
+      if (!split) return value.split(',').map((p) => p.trim()).filter(Boolean)
+      try {
+        return split(value)
+      } catch (err) {
+        throw bad(source, (err as Error).message)
+      }
+    }
     default:
       return value
   }

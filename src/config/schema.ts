@@ -1,7 +1,9 @@
 // The configuration schema: every setting once, with its env variable, flag, default and meaning.
 import { Type, type Static, type TSchema } from '@sinclair/typebox'
+import { parseToolRules } from '../modules/claude/tool-rules.ts'
 
-type Meta = { env: string; flag: string; description: string; secret?: boolean }
+/** `split`: how a list setting's text becomes items (default: on commas); it throws with the reason for bad text. */
+type Meta = { env: string; flag: string; description: string; secret?: boolean; split?: (raw: string) => string[] }
 const s = <T extends TSchema>(schema: T, meta: Meta): T => Object.assign(schema, { 'x-cchub': meta })
 const seconds = (def: number, min = 0.001) => Type.Number({ default: def, minimum: min, maximum: 31_536_000 })
 const list = () => Type.Array(Type.String({ minLength: 1 }), { default: [] })
@@ -42,7 +44,10 @@ export const ConfigSchema = Type.Object({
   claudeProcessIdleTtl: s(seconds(600, 1), { env: 'CCHUB_CLAUDE_PROCESS_IDLE_TTL', flag: '--claude-process-idle-ttl', description: 'Seconds an idle session process is kept before it is reaped (resumed on the next prompt)' }),
   claudeKillGrace: s(seconds(5, 0.01), { env: 'CCHUB_CLAUDE_KILL_GRACE', flag: '--claude-kill-grace', description: 'Seconds between interrupt, SIGTERM and SIGKILL when cancelling' }),
   claudeEnvAllowList: s(list(), { env: 'CCHUB_CLAUDE_ENV_ALLOW', flag: '--claude-env-allow', description: 'Extra environment variables passed to the CLI (besides PATH, HOME, ANTHROPIC_*, CLAUDE_*)' }),
-  claudeAllowedTools: s(list(), { env: 'CCHUB_CLAUDE_ALLOWED_TOOLS', flag: '--claude-allowed-tools', description: 'Tools a request may ask for in `tools` (empty: any)' }),
+  claudeAllowedTools: s(list(), {
+    env: 'CCHUB_CLAUDE_ALLOWED_TOOLS', flag: '--claude-allowed-tools', description: 'Tool rules any request (admins\' too) may ask for in `tools`, split on commas and spaces as the CLI does, e.g. `Read,Edit,Bash(git diff:*)` (empty: any)',
+    split: (raw) => parseToolRules([raw], '').map((r) => r.text),
+  }),
   claudeAllowBypassPermissions: s(Type.Boolean({ default: false }), { env: 'CCHUB_CLAUDE_ALLOW_BYPASS_PERMISSIONS', flag: '--claude-allow-bypass-permissions', description: 'Allow permission_mode bypassPermissions' }),
   maxBodyBytes: s(Type.Integer({ default: 1_048_576, minimum: 1024 }), { env: 'CCHUB_MAX_BODY_BYTES', flag: '--max-body-bytes', description: 'Largest request body for every route but file uploads, bytes (a larger Content-Length gets 413, a chunked body without one 411)' }),
   maxUploadBytes: s(Type.Integer({ default: 104_857_600, minimum: 1 }), { env: 'CCHUB_MAX_UPLOAD_BYTES', flag: '--max-upload-bytes', description: 'Largest file upload, bytes' }),

@@ -141,3 +141,11 @@ export interface SessionDocRecord {
   updated_by: string | null
   updated_at: number
 }
+
+/** A server-wide setting changed at run time by an admin; `value` is JSON, checked by the module that owns the key. */
+export interface SettingRecord {
+  key: string
+  value: string
+  updated_by: string | null
+  updated_at: number
+}

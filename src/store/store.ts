@@ -1,6 +1,6 @@
 // The Store seam: what the server needs from persistence, independent of the database behind it.
 import type {
-  ApiKeyRecord, EventRecord, ExecutionRecord, ExecutionStatus, FileRecord, ParticipantRecord, SessionDocRecord, SessionRecord, ShareLinkRecord,
+  ApiKeyRecord, EventRecord, ExecutionRecord, ExecutionStatus, FileRecord, ParticipantRecord, SessionDocRecord, SessionRecord, SettingRecord, ShareLinkRecord,
   UserRecord, WorkspaceMemberRecord, WorkspaceRecord,
 } from './records.ts'
 
@@ -26,6 +26,7 @@ export interface Store {
   readonly files: FileRepo
   readonly shareLinks: ShareLinkRepo
   readonly docs: SessionDocRepo
+  readonly settings: SettingRepo
   /** Cheap liveness probe used by /health. */
   ping(): Promise<boolean>
   /** Flushes and closes; later calls reject. */
@@ -150,4 +151,11 @@ export interface SessionDocRepo {
   get(sessionId: string): Promise<SessionDocRecord | null>
   /** Writes the document only if its stored version is `expectedVersion` (0 = none yet); false otherwise. */
   put(doc: SessionDocRecord, expectedVersion: number): Promise<boolean>
+}
+
+/** Admin-managed settings, one JSON value per key (e.g. the per-role tool policy); a missing key means "the default". */
+export interface SettingRepo {
+  get(key: string): Promise<SettingRecord | null>
+  /** Inserts or replaces the value stored under `setting.key`. */
+  put(setting: SettingRecord): Promise<void>
 }

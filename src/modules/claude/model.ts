@@ -14,7 +14,7 @@ export const ExecuteBody = t.Object({
   system_prompt: t.Optional(t.String({ maxLength: 100_000 })),
   append_system_prompt: t.Optional(t.String({ maxLength: 100_000 })),
   max_turns: t.Optional(t.Integer({ minimum: 1, maximum: 1000 })),
-  tools: t.Optional(t.Array(t.String({ minLength: 1, maxLength: 200, pattern: '^[^-\\s][^\\n]*$' }), { maxItems: 100, description: 'Passed as --allowedTools; checked against CCHUB_CLAUDE_ALLOWED_TOOLS' })),
+  tools: t.Optional(t.Array(t.String({ minLength: 1, maxLength: 200, pattern: '^[^-\\s][^\\n]*$' }), { maxItems: 100, description: 'Tool rules for --allowedTools, split as the CLI splits them ("Read(x),Bash" is two rules; ambiguous entries get 422); each rule is checked against CCHUB_CLAUDE_ALLOWED_TOOLS and, for non-admins, GET /api/v1/admin/tool-policy' })),
   model: t.Optional(t.String({ minLength: 1, maxLength: 100, pattern: '^[A-Za-z0-9._:\\[\\]-]+$' })),
   permission_mode: t.Optional(PermissionModeSchema),
   stream: t.Optional(t.Boolean({ description: 'Accepted for compatibility; output is always streamed to the channels' })),

@@ -4,6 +4,7 @@ import { AppError, notFound } from '../../core/errors.ts'
 import type { ExecutionRecord, SessionRecord, UserRecord, WorkspaceRecord } from '../../store/records.ts'
 import type { Store } from '../../store/store.ts'
 import type { ChannelLog } from '../realtime/channel-log.ts'
+import type { ToolPolicyService } from '../tool-policy/service.ts'
 import type { WorkspaceService } from '../workspaces/service.ts'
 import type { SessionAccess } from './access.ts'
 import { buildCliArgs } from './cli-args.ts'
@@ -21,6 +22,7 @@ export interface ClaudeDeps {
   config: Config
   env: Record<string, string | undefined>
   claudeBin: () => string | null
+  toolPolicy: ToolPolicyService
   /** Lines naming the execution's file_ids for the CLI (they are checked: readable, same workspace). */
   attachments?: (user: UserRecord, workspaceId: string, fileIds: string[]) => Promise<string>
 }
@@ -28,8 +30,8 @@ export interface ClaudeDeps {
 export class ClaudeService {
   constructor(private readonly d: ClaudeDeps) {}
 
-  async execute(user: UserRecord, body: ExecuteBody) {
-    this.checkPolicy(body)
+  async execute(user: UserRecord, request: ExecuteBody) {
+    const body = await this.checkPolicy(user, request)
     // A session participant prompts by their session role, even without being a member of the session's workspace.
     const ws = body.session_id ? await this.sessionWorkspace(user, body.session_id, body.workspace_id) : await this.d.workspaces.visible(user, body.workspace_id)
     const preamble = body.file_ids?.length ? await this.attachFiles(user, ws.id, body.file_ids) : ''
@@ -114,18 +116,11 @@ export class ClaudeService {
     return this.d.attachments(user, workspaceId, fileIds)
   }
 
-  private checkPolicy(body: ExecuteBody) {
-    const allowed = this.d.config.claudeAllowedTools
-    for (const tool of body.tools ?? []) {
-      const name = tool.split('(')[0]!.trim()
-      if (allowed.length && !allowed.includes(name) && !allowed.includes(tool)) {
-        throw new AppError('FORBIDDEN', 403, `Tool ${tool} is not in the server's allow-list (CCHUB_CLAUDE_ALLOWED_TOOLS)`)
-      }
-    }
-    if (body.permission_mode === 'bypassPermissions' && !this.d.config.claudeAllowBypassPermissions) {
-      throw new AppError('FORBIDDEN', 403, 'permission_mode bypassPermissions is disabled on this server (CCHUB_CLAUDE_ALLOW_BYPASS_PERMISSIONS)')
-    }
+  /** The request with `tools` replaced by the checked rules, one per CLI argv entry (see ToolPolicyService.check). */
+  private async checkPolicy(user: UserRecord, body: ExecuteBody): Promise<ExecuteBody> {
+    const tools = await this.d.toolPolicy.check(user, body.tools, body.permission_mode)
     if (!this.d.claudeBin()) throw new AppError('CLAUDE_UNAVAILABLE', 503, 'The Claude CLI is not installed on this server; install @anthropic-ai/claude-code or set CCHUB_CLAUDE_BIN')
+    return tools === undefined ? body : { ...body, tools }
   }
 
   private async sessionWorkspace(user: UserRecord, sessionId: string, workspaceId: string): Promise<WorkspaceRecord> {

@@ -108,6 +108,13 @@ ALTER TABLE executions ADD COLUMN pid_start TEXT;
 ALTER TABLE users ADD COLUMN tokens_valid_after INTEGER NOT NULL DEFAULT 0;
 `,
   },
+  {
+    version: 5,
+    name: 'admin-managed settings (the per-role tool policy)',
+    sql: `
+CREATE TABLE settings (key TEXT PRIMARY KEY, value TEXT NOT NULL, updated_by TEXT, updated_at INTEGER NOT NULL) STRICT, WITHOUT ROWID;
+`,
+  },
 ]
 
 /** Applies every migration newer than the database, each in its own transaction. Refuses a newer database. */

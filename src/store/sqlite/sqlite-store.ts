@@ -9,6 +9,7 @@ import { SqliteEvents } from './events.ts'
 import { SqliteExecutions } from './executions.ts'
 import { SqliteSessions } from './sessions.ts'
 import { SqliteFiles, SqliteSessionDocs, SqliteShareLinks } from './files.ts'
+import { SqliteSettings } from './settings.ts'
 
 export interface SqliteStore extends Store {
   /** The raw handle, for repos added by later modules and for tests; not part of the Store contract. */
@@ -46,6 +47,7 @@ export function openSqliteStore(path: string): SqliteStore {
     files: new SqliteFiles(db),
     shareLinks: new SqliteShareLinks(db),
     docs: new SqliteSessionDocs(db),
+    settings: new SqliteSettings(db),
     async ping() {
       if (closed) return false
       try {
