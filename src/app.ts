@@ -28,6 +28,8 @@ import { ExecutionEngine } from './modules/claude/engine.ts'
 import { claudeModule } from './modules/claude/index.ts'
 import { ExecuteBody } from './modules/claude/model.ts'
 import type { Runner } from './modules/claude/runner.ts'
+import type { Sandbox, SandboxStatus } from './modules/claude/sandbox.ts'
+import { homeOf } from './modules/claude/cli-home.ts'
 import { ClaudeService } from './modules/claude/service.ts'
 import { registerClaudeCommands } from './modules/claude/ws-commands.ts'
 import { TerminalSessions } from './modules/claude/terminal-sessions.ts'
@@ -56,6 +58,8 @@ export interface AppDeps {
   /** Environment the CLI processes inherit from (filtered); the server's own by default. */
   env: Record<string, string | undefined>
   runner?: Runner
+  /** The sandbox probed at start (server.ts); without it the CLI runs unsandboxed and the no-sandbox rules apply. */
+  sandbox?: { status: SandboxStatus; wrapper: Sandbox | null }
 }
 
 export type Services = Awaited<ReturnType<typeof createServices>>
@@ -76,7 +80,8 @@ export async function createServices(deps: AppDeps) {
   const gateway = new Gateway(deps.config, auth, log, access, bus, signals, deps.logger)
   const dispatcher = registerCoreHandlers(new Dispatcher(gateway))
   const c = deps.config
-  const engine = new ExecutionEngine(deps.store, log, deps.runner ?? new CliRunner(), {
+  const sandbox = deps.sandbox ?? { status: { mode: 'off' as const, reason: 'not probed' }, wrapper: null }
+  const engine = new ExecutionEngine(deps.store, log, deps.runner ?? new CliRunner(sandbox.wrapper), {
     maxProcesses: c.claudeMaxConcurrent, maxPerUser: c.claudeMaxPerUser, idleTtlMs: c.claudeProcessIdleTtl * 1000,
     timeoutMs: c.claudeTimeout * 1000, outputTimeoutMs: c.claudeOutputTimeout * 1000, killGraceMs: c.claudeKillGrace * 1000,
   }, deps.logger)
@@ -87,7 +92,7 @@ export async function createServices(deps: AppDeps) {
   const files = new FileService({ store: deps.store, log, access: sessionAccess, workspaces, config: c })
   const uploads = new ChunkedUploads(files, deps.store, { dataDir: c.dataDir, maxUploadBytes: c.maxUploadBytes, expirySeconds: c.uploadExpiry, wsMaxMessageBytes: c.wsMaxMessageBytes }, deps.logger)
   registerFileCommands(dispatcher, files, uploads)
-  const claude = new ClaudeService({ store: deps.store, log, engine, access: sessionAccess, workspaces, config: c, env: deps.env, claudeBin: deps.claudeBin, attachments: (u, w, ids) => files.preamble(u, w, ids) })
+  const claude = new ClaudeService({ store: deps.store, log, engine, access: sessionAccess, workspaces, config: c, env: deps.env, claudeBin: deps.claudeBin, sandbox: sandbox.status, attachments: (u, w, ids) => files.preamble(u, w, ids) })
   const executeCheck = TypeCompiler.Compile(ExecuteBody)
   registerClaudeCommands(dispatcher, claude, (body) => {
     const first = executeCheck.Errors(body).First()
@@ -95,7 +100,7 @@ export async function createServices(deps: AppDeps) {
   })
   const collab = createCollab({ store: deps.store, log, gateway, access: sessionAccess, signals, logger: deps.logger, config: c })
   registerCollabHandlers(dispatcher, collab)
-  return { ...deps, signals, auth, users, workspaces, bus, log, access, gateway, dispatcher, engine, sessionAccess, claudeService: claude, collab, files, uploads, terminalSessions: new TerminalSessions(deps.store, workspaces, () => deps.env.HOME), startedAt: Date.now() }
+  return { ...deps, signals, auth, users, workspaces, bus, log, access, gateway, dispatcher, engine, sessionAccess, claudeService: claude, collab, files, uploads, terminalSessions: new TerminalSessions(deps.store, workspaces, (id) => homeOf(c.dataDir, id)), sandbox, startedAt: Date.now() }
 }
 
 export function createApp(s: Services) {
@@ -115,7 +120,7 @@ export function createApp(s: Services) {
   })
     .use(httpCore(s.logger, { maxBytes: c.maxBodyBytes, streamed: STREAMED_BODY_PATHS }))
     .use(docsModule(VERSION))
-    .use(healthModule({ store: s.store, version: VERSION, startedAt: s.startedAt, claude: s.claude }))
+    .use(healthModule({ store: s.store, version: VERSION, startedAt: s.startedAt, claude: s.claude, sandbox: s.sandbox.status, authenticated: (h) => s.auth.authenticateHeaders(h).then(() => true, () => false) }))
     .use(authModule(s.auth))
     .use(usersModule(s.auth, s.users))
     .use(workspacesModule(s.auth, s.workspaces))

@@ -1,4 +1,4 @@
-// Sessions started with `claude` in a terminal: found in ~/.claude/projects/<escaped cwd>/<id>.jsonl, importable to resume.
+// Sessions started with `claude` in a terminal: found in the caller's CLI home (.claude/projects/<escaped cwd>/<id>.jsonl), importable to resume.
 import { closeSync, existsSync, openSync, readdirSync, readSync, statSync } from 'node:fs'
 import { join } from 'node:path'
 import { AppError, conflict } from '../../core/errors.ts'
@@ -15,12 +15,13 @@ export class TerminalSessions {
   constructor(
     private readonly store: Store,
     private readonly workspaces: WorkspaceService,
-    private readonly home: () => string | undefined,
+    /** The CLI home of a user (<data>/homes/<id>): only the caller's own transcripts are listed and importable. */
+    private readonly homeOf: (userId: string) => string,
   ) {}
 
   async list(user: UserRecord, workspaceId: string) {
     const ws = await this.workspaces.visible(user, workspaceId)
-    const dir = this.dirFor(ws.path)
+    const dir = this.dirFor(user, ws.path)
     if (!dir) return { sessions: [] }
     const imported = new Map<string, string>()
     const { items } = await this.store.sessions.listVisible(null, { workspaceId, limit: 10_000, offset: 0 })
@@ -39,7 +40,7 @@ export class TerminalSessions {
   /** Registers a terminal session so prompts through the API resume it (`--resume <cli_session_id>`). */
   async import(user: UserRecord, workspaceId: string, cliSessionId: string, title?: string): Promise<SessionRecord> {
     const ws = await this.workspaces.visible(user, workspaceId)
-    const dir = this.dirFor(ws.path)
+    const dir = this.dirFor(user, ws.path)
     if (!dir || !existsSync(join(dir, `${cliSessionId}.jsonl`))) throw new AppError('NOT_FOUND', 404, 'No terminal session with that id in this workspace')
     const { items } = await this.store.sessions.listVisible(null, { workspaceId, limit: 10_000, offset: 0 })
     const existing = items.find((s) => s.cli_session_id === cliSessionId)
@@ -54,10 +55,8 @@ export class TerminalSessions {
     return session
   }
 
-  private dirFor(cwd: string): string | null {
-    const home = this.home()
-    if (!home) return null
-    const dir = join(home, '.claude', 'projects', projectDirName(cwd))
+  private dirFor(user: UserRecord, cwd: string): string | null {
+    const dir = join(this.homeOf(user.id), '.claude', 'projects', projectDirName(cwd))
     return existsSync(dir) ? dir : null
   }
 }
