@@ -30,6 +30,8 @@ import { ExecutionEngine } from './modules/claude/engine.ts'
 import { claudeModule } from './modules/claude/index.ts'
 import { ExecuteBody } from './modules/claude/model.ts'
 import type { Runner } from './modules/claude/runner.ts'
+import type { Sandbox, SandboxStatus } from './modules/claude/sandbox.ts'
+import { homeOf } from './modules/claude/cli-home.ts'
 import { ClaudeService } from './modules/claude/service.ts'
 import { registerClaudeCommands } from './modules/claude/ws-commands.ts'
 import { TerminalSessions } from './modules/claude/terminal-sessions.ts'
@@ -62,6 +64,8 @@ export interface AppDeps {
   runner?: Runner
   /** Wall clock (ms) for the login limits; Date.now by default. */
   clock?: () => number
+  /** The sandbox probed at start (server.ts); without it the CLI runs unsandboxed and the no-sandbox rules apply. */
+  sandbox?: { status: SandboxStatus; wrapper: Sandbox | null }
 }
 
 export type Services = Awaited<ReturnType<typeof createServices>>
@@ -82,7 +86,8 @@ export async function createServices(deps: AppDeps) {
   const gateway = new Gateway(deps.config, auth, log, access, bus, signals, deps.logger)
   const dispatcher = registerCoreHandlers(new Dispatcher(gateway))
   const c = deps.config
-  const engine = new ExecutionEngine(deps.store, log, deps.runner ?? new CliRunner(), {
+  const sandbox = deps.sandbox ?? { status: { mode: 'off' as const, reason: 'not probed' }, wrapper: null }
+  const engine = new ExecutionEngine(deps.store, log, deps.runner ?? new CliRunner(sandbox.wrapper), {
     maxProcesses: c.claudeMaxConcurrent, maxPerUser: c.claudeMaxPerUser, idleTtlMs: c.claudeProcessIdleTtl * 1000,
     timeoutMs: c.claudeTimeout * 1000, outputTimeoutMs: c.claudeOutputTimeout * 1000, killGraceMs: c.claudeKillGrace * 1000,
   }, deps.logger)
@@ -96,7 +101,7 @@ export async function createServices(deps: AppDeps) {
   const uploads = new ChunkedUploads(files, deps.store, { dataDir: c.dataDir, maxUploadBytes: c.maxUploadBytes, expirySeconds: c.uploadExpiry, wsMaxMessageBytes: c.wsMaxMessageBytes }, deps.logger)
   registerFileCommands(dispatcher, files, uploads)
   const toolPolicy = new ToolPolicyService(deps.store, c)
-  const claude = new ClaudeService({ store: deps.store, log, engine, access: sessionAccess, workspaces, config: c, env: deps.env, claudeBin: deps.claudeBin, toolPolicy, attachments: (u, w, ids) => files.preamble(u, w, ids) })
+  const claude = new ClaudeService({ store: deps.store, log, engine, access: sessionAccess, workspaces, config: c, env: deps.env, claudeBin: deps.claudeBin, toolPolicy, sandbox: sandbox.status, attachments: (u, w, ids) => files.preamble(u, w, ids) })
   const executeCheck = TypeCompiler.Compile(ExecuteBody)
   registerClaudeCommands(dispatcher, claude, (body) => {
     const first = executeCheck.Errors(body).First()
@@ -104,7 +109,7 @@ export async function createServices(deps: AppDeps) {
   })
   const collab = createCollab({ store: deps.store, log, gateway, access: sessionAccess, signals, logger: deps.logger, config: c })
   registerCollabHandlers(dispatcher, collab)
-  return { ...deps, signals, auth, users, workspaces, bus, log, access, gateway, dispatcher, engine, sessionAccess, toolPolicy, claudeService: claude, collab, files, uploads, terminalSessions: new TerminalSessions(deps.store, workspaces, () => deps.env.HOME), startedAt: Date.now() }
+  return { ...deps, signals, auth, users, workspaces, bus, log, access, gateway, dispatcher, engine, sessionAccess, toolPolicy, claudeService: claude, collab, files, uploads, terminalSessions: new TerminalSessions(deps.store, workspaces, (id) => homeOf(c.dataDir, id)), sandbox, startedAt: Date.now() }
 }
 
 export function createApp(s: Services) {
@@ -124,7 +129,7 @@ export function createApp(s: Services) {
   })
     .use(httpCore(s.logger, { maxBytes: c.maxBodyBytes, streamed: STREAMED_BODY_PATHS }, SECRET_PATHS))
     .use(docsModule(VERSION))
-    .use(healthModule({ store: s.store, version: VERSION, startedAt: s.startedAt, claude: s.claude }))
+    .use(healthModule({ store: s.store, version: VERSION, startedAt: s.startedAt, claude: s.claude, sandbox: s.sandbox.status, authenticated: (h) => s.auth.authenticateHeaders(h).then(() => true, () => false) }))
     .use(authModule(s.auth))
     .use(usersModule(s.auth, s.users))
     .use(workspacesModule(s.auth, s.workspaces))

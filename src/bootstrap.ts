@@ -10,6 +10,8 @@ export function prepareDataDir(dataDir: string): string {
   // only a directory we create is forced to 0700; an existing one keeps the owner's choice (the files inside are 0600)
   if (!existsSync(dir)) mkdirSync(dir, { recursive: true, mode: 0o700 })
   mkdirSync(join(dir, 'workspaces'), { recursive: true, mode: 0o750 })
+  // per-user CLI homes (HOME of each user's Claude runs: transcripts, CLI settings)
+  mkdirSync(join(dir, 'homes'), { recursive: true, mode: 0o700 })
   return realpathSync(dir)
 }
 

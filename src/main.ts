@@ -32,7 +32,11 @@ async function main(): Promise<number> {
         `  It is shown only this once; change it with PUT /api/v1/users/me/password.\n\n`,
     )
   }
-  process.stderr.write(`cchub ${VERSION} ready on ${running.url}  (API docs: ${running.url}/swagger)\n`)
+  const sandbox = running.sandbox.mode === 'off' ? `off (${running.sandbox.reason})` : running.sandbox.mode
+  process.stderr.write(`cchub ${VERSION} ready on ${running.url}  (API docs: ${running.url}/swagger, sandbox: ${sandbox})\n`)
+  if (running.sandbox.mode === 'off') {
+    process.stderr.write('  WARNING: no sandbox. Claude runs as the server user; non-admins may not use tools that run commands or write.\n')
+  }
   for (const sig of ['SIGINT', 'SIGTERM'] as const) {
     process.once(sig, () => {
       running.stop().then(() => process.exit(0), () => process.exit(1))

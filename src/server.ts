@@ -5,6 +5,7 @@ import { ensureAdmin, loadOrCreateSecret, prepareDataDir, restrictDbFiles } from
 import type { Config } from './config/schema.ts'
 import { CLAUDE_INSTALL_HINT, findClaudeBin, probeClaude } from './core/claude-bin.ts'
 import type { Logger } from './core/logger.ts'
+import { probeSandbox, type SandboxStatus } from './modules/claude/sandbox.ts'
 import { openSqliteStore } from './store/sqlite/sqlite-store.ts'
 
 export interface RunningServer {
@@ -14,12 +15,19 @@ export interface RunningServer {
   app: ReturnType<typeof createApp>
   /** Admin password generated on this start (first start without CCHUB_ADMIN_PASSWORD), else undefined. */
   generatedAdminPassword?: string
+  /** The sandbox the CLI processes run in, probed at start (off with a reason when there is none). */
+  sandbox: SandboxStatus
   stop(): Promise<void>
 }
 
 /** `deps.clock` replaces the wall clock of the login limits (Date.now by default). */
 export async function startServer(config: Config, logger: Logger, env: Record<string, string | undefined> = process.env, deps: { clock?: () => number } = {}): Promise<RunningServer> {
   const dataDir = prepareDataDir(config.dataDir)
+  // before anything is opened: CCHUB_SANDBOX=bwrap without a working bwrap refuses to start here
+  const sandbox = await probeSandbox(config.sandbox, { dataDir, env })
+  if (sandbox.status.mode === 'off') {
+    logger.warn('NO SANDBOX: Claude runs as the server user and could read the data directory; non-admins may not use tools that run commands or write', { reason: sandbox.status.reason })
+  }
   const dbPath = join(dataDir, 'cchub.db')
   const store = openSqliteStore(dbPath)
   restrictDbFiles(dbPath)
@@ -31,7 +39,7 @@ export async function startServer(config: Config, logger: Logger, env: Record<st
     if (cli) logger.info('claude cli found', { path: cli.path, version: cli.version })
     else logger.warn('claude cli not available', { path: claudePath, hint: CLAUDE_INSTALL_HINT })
   })
-  const services = await createServices({ config: { ...config, dataDir }, store, logger, jwtSecret, claude: () => claudeProbe, claudeBin: () => claudePath, env, clock: deps.clock })
+  const services = await createServices({ config: { ...config, dataDir }, store, logger, jwtSecret, claude: () => claudeProbe, claudeBin: () => claudePath, env, clock: deps.clock, sandbox: { status: sandbox.status, wrapper: sandbox.sandbox } })
   let app: ReturnType<typeof createApp>
   try {
     // reusePort off: a second cchub on a taken port must fail, not silently share its connections
@@ -45,7 +53,7 @@ export async function startServer(config: Config, logger: Logger, env: Record<st
   const server = app.server!
   services.gateway.attach(server)
   const url = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${server.port}`
-  logger.info('listening', { url, version: VERSION, data_dir: dataDir, schema: store.schema })
+  logger.info('listening', { url, version: VERSION, data_dir: dataDir, schema: store.schema, sandbox: sandbox.status.mode })
 
   // retention: old channel events and expired token revocations, once now and then hourly
   const maintain = () => {
@@ -73,5 +81,5 @@ export async function startServer(config: Config, logger: Logger, env: Record<st
       logger.info('stopped', { cut_in_flight: timedOut })
     })())
 
-  return { url, port: server.port!, services, app, generatedAdminPassword: admin.generatedPassword, stop }
+  return { url, port: server.port!, services, app, generatedAdminPassword: admin.generatedPassword, sandbox: sandbox.status, stop }
 }

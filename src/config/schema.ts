@@ -48,6 +48,7 @@ export const ConfigSchema = Type.Object({
     env: 'CCHUB_CLAUDE_ALLOWED_TOOLS', flag: '--claude-allowed-tools', description: 'Tool rules any request (admins\' too) may ask for in `tools`, split on commas and spaces as the CLI does, e.g. `Read,Edit,Bash(git diff:*)` (empty: any)',
     split: (raw) => parseToolRules([raw], '').map((r) => r.text),
   }),
+  sandbox: s(Type.Union([Type.Literal('auto'), Type.Literal('bwrap'), Type.Literal('off')], { default: 'auto' }), { env: 'CCHUB_SANDBOX', flag: '--sandbox', description: 'Run each Claude CLI in a bubblewrap sandbox: auto (when bwrap works, probed at start), bwrap (required: refuse to start without it) or off; without one, non-admins may not use tools that run commands or write' }),
   claudeAllowBypassPermissions: s(Type.Boolean({ default: false }), { env: 'CCHUB_CLAUDE_ALLOW_BYPASS_PERMISSIONS', flag: '--claude-allow-bypass-permissions', description: 'Allow permission_mode bypassPermissions' }),
   maxBodyBytes: s(Type.Integer({ default: 1_048_576, minimum: 1024 }), { env: 'CCHUB_MAX_BODY_BYTES', flag: '--max-body-bytes', description: 'Largest request body for every route but file uploads, bytes (a larger Content-Length gets 413, a chunked body without one 411)' }),
   maxUploadBytes: s(Type.Integer({ default: 104_857_600, minimum: 1 }), { env: 'CCHUB_MAX_UPLOAD_BYTES', flag: '--max-upload-bytes', description: 'Largest file upload, bytes' }),

@@ -1,9 +1,11 @@
-// Terminal-started sessions: listed per workspace from ~/.claude/projects, imported once, resumed with --resume.
+// Terminal-started sessions: listed per workspace from the caller's own CLI home (<data>/homes/<user id>/.claude/projects),
+// imported once, resumed with --resume; another user never sees them, even for a workspace whose path maps to the same folder.
 import { afterEach, expect, test } from 'bun:test'
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { projectDirName } from '../../src/modules/claude/terminal-sessions.ts'
+import { RECORD, recordOf } from '../execution/helpers.ts'
 import { startTestServer, type TestServer } from '../support/server.ts'
 
 const FAKE = join(import.meta.dir, '../support/fake-claude')
@@ -15,30 +17,41 @@ afterEach(async () => {
   rmSync(home, { recursive: true, force: true })
 })
 
-async function setup() {
+async function setup(config: Record<string, unknown> = {}) {
   home = mkdtempSync(join(tmpdir(), 'cchub-home-'))
-  const record = join(home, 'record.jsonl')
-  server = await startTestServer({ claudeBin: FAKE, claudeEnvAllowList: ['FAKE_CLAUDE_MODE', 'FAKE_CLAUDE_RECORD'] }, undefined, { PATH: process.env.PATH, HOME: home, FAKE_CLAUDE_MODE: 'replay', FAKE_CLAUDE_RECORD: record })
+  server = await startTestServer({ claudeBin: FAKE, claudeEnvAllowList: ['FAKE_CLAUDE_MODE', 'FAKE_CLAUDE_RECORD'], ...config }, undefined, { PATH: process.env.PATH, HOME: home, FAKE_CLAUDE_MODE: 'replay', FAKE_CLAUDE_RECORD: RECORD })
   const token = await server.login()
   const ws = (await (await server.api('/api/v1/workspaces', { token, body: { name: 'w' } })).json()) as { id: string; path: string }
-  return { token, ws, record }
+  const adminId = ((await (await server.api('/api/v1/users/me', { token })).json()) as { id: string }).id
+  return { token, ws, adminId }
 }
 
-test('lists terminal sessions of the workspace, imports one once, and resumes it', async () => {
-  const { token, ws, record } = await setup()
+/** A transcript as the CLI leaves it in `<home>/.claude/projects/<escaped cwd>/<id>.jsonl`. */
+function transcript(userHome: string, cwd: string, prompt: string): string {
   const cliId = crypto.randomUUID()
-  const dir = join(home, '.claude', 'projects', projectDirName(ws.path))
+  const dir = join(userHome, '.claude', 'projects', projectDirName(cwd))
   mkdirSync(dir, { recursive: true })
   writeFileSync(join(dir, `${cliId}.jsonl`), [
     JSON.stringify({ type: 'summary', summary: 'x' }),
     'not json',
-    JSON.stringify({ type: 'user', message: { role: 'user', content: 'fix the flaky test' } }),
+    JSON.stringify({ type: 'user', message: { role: 'user', content: prompt } }),
   ].join('\n') + '\n')
   writeFileSync(join(dir, 'notes.txt'), 'ignored')
+  return cliId
+}
 
-  const list = (await (await server!.api(`/api/v1/claude/terminal-sessions?workspace_id=${ws.id}`, { token })).json()) as { sessions: { cli_session_id: string; first_prompt: string; imported_session_id: string | null }[] }
-  expect(list.sessions).toHaveLength(1)
-  expect(list.sessions[0]).toMatchObject({ cli_session_id: cliId, first_prompt: 'fix the flaky test', imported_session_id: null })
+const list = async (token: string, wsId: string) =>
+  ((await (await server!.api(`/api/v1/claude/terminal-sessions?workspace_id=${wsId}`, { token })).json()) as { sessions: { cli_session_id: string; first_prompt: string; imported_session_id: string | null }[] }).sessions
+
+test('lists terminal sessions of the workspace from the caller\'s home, imports one once, and resumes it', async () => {
+  const { token, ws, adminId } = await setup()
+  const cliId = transcript(join(server!.dataDir, 'homes', adminId), ws.path, 'fix the flaky test')
+  // the server user's own ~/.claude is not read any more
+  transcript(home, ws.path, 'from the server user')
+
+  const sessions = await list(token, ws.id)
+  expect(sessions).toHaveLength(1)
+  expect(sessions[0]).toMatchObject({ cli_session_id: cliId, first_prompt: 'fix the flaky test', imported_session_id: null })
 
   const imported = await server!.api('/api/v1/claude/sessions/import', { token, body: { workspace_id: ws.id, cli_session_id: cliId } })
   expect(imported.status).toBe(201)
@@ -54,8 +67,33 @@ test('lists terminal sessions of the workspace, imports one once, and resumes it
     if (e.status !== 'queued' && e.status !== 'running') break
     await Bun.sleep(50)
   }
-  const argv = readFileSync(record, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as { argv?: string[] }).find((r) => r.argv)?.argv ?? []
-  expect(argv.join(' ')).toContain(`--resume ${cliId}`)
+  const start = readFileSync(recordOf(ws.path), 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as { argv?: string[]; env?: Record<string, string> }).find((r) => r.argv)
+  expect(start?.argv?.join(' ')).toContain(`--resume ${cliId}`)
+  // resumed in the home the transcript is in
+  expect(start?.env?.HOME).toBe(join(server!.dataDir, 'homes', adminId))
+})
+
+test('two users whose workspaces map to the same project folder (/r/my-app, /r/my/app) never see each other\'s sessions', async () => {
+  const root = mkdtempSync(join(tmpdir(), 'cchub-r-'))
+  try {
+    mkdirSync(join(root, 'my-app'))
+    mkdirSync(join(root, 'my', 'app'), { recursive: true })
+    expect(projectDirName(join(root, 'my-app'))).toBe(projectDirName(join(root, 'my', 'app')))
+    const { token } = await setup({ workspaceRoots: [root] })
+    const alice = await server!.createUser(token, 'alice')
+    const bob = await server!.createUser(token, 'bob')
+    const register = async (t: string, path: string) => ((await (await server!.api('/api/v1/workspaces', { token: t, body: { name: 'x', path } })).json()) as { id: string; path: string })
+    const aliceWs = await register(alice.token, join(root, 'my-app'))
+    const bobWs = await register(bob.token, join(root, 'my', 'app'))
+    const aliceId = transcript(join(server!.dataDir, 'homes', alice.id), aliceWs.path, 'alice private work')
+
+    expect((await list(alice.token, aliceWs.id)).map((s) => s.cli_session_id)).toEqual([aliceId])
+    expect(await list(bob.token, bobWs.id)).toEqual([])
+    const stolen = await server!.api('/api/v1/claude/sessions/import', { token: bob.token, body: { workspace_id: bobWs.id, cli_session_id: aliceId } })
+    expect(stolen.status).toBe(404)
+  } finally {
+    rmSync(root, { recursive: true, force: true })
+  }
 })
 
 test('unknown ids and other users are refused without leaking', async () => {

@@ -21,6 +21,13 @@ const FAKE_VARS = [
   'FAKE_CLAUDE_CHILD', 'FAKE_CLAUDE_IGNORE_INTERRUPT', 'FAKE_CLAUDE_IGNORE_SIGTERM',
 ]
 
+/**
+ * FAKE_CLAUDE_RECORD for the fake CLI: relative, so it lands in the CLI's cwd. The workspace is the one place both the
+ * sandboxed CLI (private /tmp, no data dir) and the test can see; read it with recordOf(workspacePath).
+ */
+export const RECORD = '.fake-claude-record.jsonl'
+export const recordOf = (workspacePath: string): string => join(workspacePath, RECORD)
+
 export const TERMINAL = ['completed', 'failed', 'cancelled', 'timed_out', 'interrupted'] as const
 
 export interface Env {
@@ -241,6 +248,15 @@ export function descendants(root: number): ProcRow[] {
     for (const p of table) if (p.ppid === pid && p.stat !== 'Z') (out.push(p), todo.push(p.pid))
   }
   return out
+}
+
+/**
+ * The CLI process the engine process `root` stands for, as the host sees it: `root` itself, or (sandboxed) the process
+ * bwrap runs. The fake records its pid from inside its PID namespace, which means nothing out here.
+ */
+export function cliProcess(root: number): ProcRow | undefined {
+  const self = processTable().filter((p) => p.pid === root && p.stat !== 'Z')
+  return [...self, ...descendants(root)].find((p) => p.comm !== 'bwrap' && p.args.includes('claude'))
 }
 
 /** True while the process exists and is not a zombie. */

@@ -1,18 +1,14 @@
 // Permission policy and the CLI's environment: tool allow-list, bypassPermissions opt-in, no server secrets in the CLI env.
 import { afterEach, describe, expect, test } from 'bun:test'
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { existsSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { testConfig } from '../support/server.ts'
-import { execute, startEnv, stopEnv, until, waitStatus, type Env } from './helpers.ts'
+import { RECORD, recordOf, startEnv, stopEnv, until, waitStatus, type Env } from './helpers.ts'
 
 let e: Env | undefined
-let dir: string | undefined
 afterEach(async () => {
   await stopEnv(e)
   e = undefined
-  if (dir) rmSync(dir, { recursive: true, force: true })
-  dir = undefined
 })
 
 async function post(body: Record<string, unknown>): Promise<{ status: number; body: any }> {
@@ -43,33 +39,29 @@ describe('policy', () => {
   }, 30_000)
 
   test('bypassPermissions is refused unless the admin enabled it; then the CLI gets the mode (and IS_SANDBOX=1 as root)', async () => {
-    dir = mkdtempSync(join(tmpdir(), 'cchub-exec-rec-'))
-    const record = join(dir, 'record.jsonl')
-    e = await startEnv({ cli: 'fake', env: { FAKE_CLAUDE_MODE: 'lines', FAKE_CLAUDE_LINES: '1', FAKE_CLAUDE_RECORD: record } })
+    e = await startEnv({ cli: 'fake', env: { FAKE_CLAUDE_MODE: 'lines', FAKE_CLAUDE_LINES: '1', FAKE_CLAUDE_RECORD: RECORD } })
     const refused = await post({ prompt: 'x', permission_mode: 'bypassPermissions' })
     expect(refused).toMatchObject({ status: 403, body: { code: 'FORBIDDEN' } })
     expect(refused.body.message).toContain('bypassPermissions')
     await stopEnv(e)
 
-    e = await startEnv({ cli: 'fake', config: { claudeAllowBypassPermissions: true }, env: { FAKE_CLAUDE_MODE: 'lines', FAKE_CLAUDE_LINES: '1', FAKE_CLAUDE_RECORD: record } })
+    e = await startEnv({ cli: 'fake', config: { claudeAllowBypassPermissions: true }, env: { FAKE_CLAUDE_MODE: 'lines', FAKE_CLAUDE_LINES: '1', FAKE_CLAUDE_RECORD: RECORD } })
     const ok = await post({ prompt: 'x', permission_mode: 'bypassPermissions' })
     expect(ok.status).toBe(202)
     // the fake refuses bypassPermissions as root without IS_SANDBOX=1, exactly like the real CLI
     expect((await waitStatus(e, ok.body.execution_id, ['completed', 'failed'], 10_000)).status).toBe('completed')
-    const [start] = starts(record)
+    const [start] = starts(recordOf(e.workspacePath))
     expect(start.argv[start.argv.indexOf('--permission-mode') + 1]).toBe('bypassPermissions')
     if (process.getuid?.() === 0) expect(start.env.IS_SANDBOX).toBe('1')
   }, 30_000)
 
   test('the CLI env holds only PATH/HOME/ANTHROPIC_*/CLAUDE_*/allow-listed names: never CCHUB_* or the JWT secret; argv and cwd as documented', async () => {
-    dir = mkdtempSync(join(tmpdir(), 'cchub-exec-rec-'))
-    const record = join(dir, 'record.jsonl')
     const jwtSecret = testConfig().jwtSecret!
     e = await startEnv({
       cli: 'fake',
       config: { claudeAllowedTools: [] },
       env: {
-        FAKE_CLAUDE_MODE: 'lines', FAKE_CLAUDE_LINES: '1', FAKE_CLAUDE_RECORD: record,
+        FAKE_CLAUDE_MODE: 'lines', FAKE_CLAUDE_LINES: '1', FAKE_CLAUDE_RECORD: RECORD,
         // what a server started from a shell may have in its environment
         CCHUB_JWT_SECRET: jwtSecret, CCHUB_ADMIN_PASSWORD: 'admin-pw-in-env', CCHUB_DATA_DIR: '/somewhere',
         AWS_SECRET_ACCESS_KEY: 'aws-secret', DATABASE_URL: 'postgres://u:p@h/db', SSH_AUTH_SOCK: '/tmp/agent', LANG: 'C.UTF-8',
@@ -78,6 +70,7 @@ describe('policy', () => {
     const ok = await post({ prompt: '-p looks like a flag', tools: ['Bash', 'Write'], max_turns: 3, model: 'claude-test-1', append_system_prompt: 'be brief' })
     expect(ok.status).toBe(202)
     await waitStatus(e, ok.body.execution_id, ['completed'], 10_000)
+    const record = recordOf(e.workspacePath)
     await until(() => starts(record).length === 1, 5000, 'the record')
     const [start] = starts(record)
     const env = start.env as Record<string, string>
@@ -89,10 +82,11 @@ describe('policy', () => {
     }
     for (const k of ['AWS_SECRET_ACCESS_KEY', 'DATABASE_URL', 'SSH_AUTH_SOCK']) expect(env[k]).toBeUndefined()
     expect(env).toMatchObject({
-      HOME: e.home, PATH: process.env.PATH, LANG: 'C.UTF-8', ANTHROPIC_API_KEY: 'test',
+      // the session owner's own CLI home, not the server's
+      HOME: join(e.s.dataDir, 'homes', e.adminId), PATH: process.env.PATH, LANG: 'C.UTF-8', ANTHROPIC_API_KEY: 'test',
       CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: '1', CLAUDE_CODE_MAX_RETRIES: '0', FAKE_CLAUDE_MODE: 'lines',
     })
-    // nothing else: only what cliEnv lets through, plus what the fake's bash wrapper itself sets (PWD, SHLVL, _)
+    // nothing else: only what cliEnv lets through (and the sandbox's TMPDIR), plus what a shell may set (PWD, SHLVL, _)
     const allowed = /^(PATH|HOME|LANG|LC_ALL|TZ|TMPDIR|USER|LOGNAME|SHELL|TERM|ANTHROPIC_.*|CLAUDE_.*|FAKE_CLAUDE_.*|IS_SANDBOX)$/
     const unexpected = Object.keys(env).filter((k) => !allowed.test(k) && !/^(_|SHLVL|PWD|OLDPWD)$/.test(k))
     expect(unexpected).toEqual([])

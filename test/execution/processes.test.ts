@@ -1,18 +1,13 @@
 // Cancel escalation with the fake CLI: interrupt → SIGTERM → SIGKILL, and afterwards no zombie and no orphan —
 // not even a "tool" the CLI started in a session of its own (the real CLI runs Bash that way).
 import { afterEach, describe, expect, test } from 'bun:test'
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
-import { alive, descendants, enginePids, execute, getExecution, groupMembers, ourZombies, startEnv, stopEnv, until, untilTerminal, waitStatus, watch, type Env } from './helpers.ts'
+import { readFileSync } from 'node:fs'
+import { RECORD, alive, cliProcess, descendants, enginePids, execute, getExecution, groupMembers, ourZombies, recordOf, startEnv, stopEnv, until, untilTerminal, waitStatus, watch, type Env } from './helpers.ts'
 
 let e: Env | undefined
-let dir: string | undefined
 afterEach(async () => {
   await stopEnv(e)
   e = undefined
-  if (dir) rmSync(dir, { recursive: true, force: true })
-  dir = undefined
 })
 
 function recorded(file: string): any[] {
@@ -24,14 +19,18 @@ function recorded(file: string): any[] {
 }
 
 async function stubbornEnv(extra: Record<string, string>, config: Record<string, unknown> = {}) {
-  dir = mkdtempSync(join(tmpdir(), 'cchub-exec-rec-'))
-  const record = join(dir, 'record.jsonl')
   e = await startEnv({
     cli: 'fake',
     config: { claudeKillGrace: 0.3, ...config },
-    env: { FAKE_CLAUDE_MODE: 'hang', FAKE_CLAUDE_CHILD: '1', FAKE_CLAUDE_RECORD: record, ...extra },
+    env: { FAKE_CLAUDE_MODE: 'hang', FAKE_CLAUDE_CHILD: '1', FAKE_CLAUDE_RECORD: RECORD, ...extra },
   })
-  return record
+  return recordOf(e.workspacePath)
+}
+
+/** Host pids of the engine's one process (bwrap when sandboxed), the CLI it runs and the CLI's `sleep` tool. */
+function pidsOf(env: Env): { root: number; cli: number; child: number } {
+  const [root] = enginePids(env)
+  return { root: root!, cli: cliProcess(root!)!.pid, child: descendants(root!).find((p) => p.comm === 'sleep')!.pid }
 }
 
 describe('process clean-up', () => {
@@ -41,12 +40,11 @@ describe('process clean-up', () => {
     const c = await watch(e!, ex.websocket_url)
     await c.next((m) => m.type === 'stream', 10_000)
     await until(() => recorded(record).some((r) => r.event === 'child'), 5000, 'the fake tool to start')
-    const cli = recorded(record).find((r) => r.event === 'start').pid as number
-    const child = recorded(record).find((r) => r.event === 'child').child as number
-    expect(enginePids(e!)).toEqual([cli])
+    const { root, cli, child } = pidsOf(e!)
+    expect(enginePids(e!)).toEqual([root])
     expect(alive(child)).toBe(true)
-    // the tool is not in the CLI's process group: only a signal to its pid reaches it
-    expect(groupMembers(cli).some((p) => p.pid === child)).toBe(false)
+    // the tool is not in the process group the engine signals: only a signal to its pid reaches it
+    expect(groupMembers(root).some((p) => p.pid === child)).toBe(false)
     expect(descendants(cli).some((p) => p.pid === child)).toBe(true)
 
     const t0 = Date.now()
@@ -59,15 +57,16 @@ describe('process clean-up', () => {
     expect(body).toMatchObject({ status: 'cancelled', error: 'Cancelled by admin', exit_code: null })
     expect((await untilTerminal(c, ex.execution_id, 5000)).data.status).toBe('cancelled')
 
-    await until(() => !alive(cli) && !alive(child) && enginePids(e!).length === 0, 3000, 'the CLI and its tool to be gone')
-    expect(groupMembers(cli)).toEqual([])
+    await until(() => !alive(root) && !alive(cli) && !alive(child) && enginePids(e!).length === 0, 3000, 'the CLI and its tool to be gone')
+    expect(groupMembers(root)).toEqual([])
     expect(ourZombies()).toEqual([])
 
     // the killed process is not reused: the next prompt gets a fresh one
     const next = await execute(e!, { prompt: 'again', session_id: ex.session_id })
     await until(() => recorded(record).filter((r) => r.event === 'start').length === 2, 5000, 'a second CLI start')
     const starts = recorded(record).filter((r) => r.event === 'start')
-    expect(starts[1].pid).not.toBe(cli)
+    expect(enginePids(e!)).toHaveLength(1)
+    expect(enginePids(e!)[0]).not.toBe(root)
     expect(starts[1].argv).toContain('--resume')
     await e!.s.api(`/api/v1/claude/executions/${next.execution_id}/cancel`, { method: 'POST', token: e!.admin })
     await waitStatus(e!, next.execution_id, ['cancelled'], 5000)
@@ -76,12 +75,12 @@ describe('process clean-up', () => {
   test('output timeout with an ignored interrupt → SIGTERM ends it as timed_out; nothing left behind', async () => {
     const record = await stubbornEnv({ FAKE_CLAUDE_IGNORE_INTERRUPT: '1' }, { claudeOutputTimeout: 1 })
     const ex = await execute(e!, { prompt: 'hang' })
+    await until(() => recorded(record).some((r) => r.event === 'child'), 5000, 'the fake tool to start')
+    const { root, cli, child } = pidsOf(e!)
     const got = await waitStatus(e!, ex.execution_id, ['timed_out', 'failed', 'completed'], 10_000)
     expect(got).toMatchObject({ status: 'timed_out', error: 'No output from the Claude CLI for 1 s', exit_code: 143 })
-    const cli = recorded(record).find((r) => r.event === 'start').pid as number
-    const child = recorded(record).find((r) => r.event === 'child').child as number
-    await until(() => !alive(cli) && !alive(child), 3000, 'the CLI and its tool to be gone')
-    expect(groupMembers(cli)).toEqual([])
+    await until(() => !alive(root) && !alive(cli) && !alive(child), 3000, 'the CLI and its tool to be gone')
+    expect(groupMembers(root)).toEqual([])
     expect(ourZombies()).toEqual([])
   }, 30_000)
 
@@ -89,8 +88,7 @@ describe('process clean-up', () => {
     const record = await stubbornEnv({ FAKE_CLAUDE_IGNORE_INTERRUPT: '1', FAKE_CLAUDE_IGNORE_SIGTERM: '1' }, { shutdownTimeout: 1 })
     const ex = await execute(e!, { prompt: 'hang' })
     await until(() => recorded(record).some((r) => r.event === 'child'), 5000, 'the fake tool to start')
-    const cli = recorded(record).find((r) => r.event === 'start').pid as number
-    const child = recorded(record).find((r) => r.event === 'child').child as number
+    const { cli, child } = pidsOf(e!)
     const row = await getExecution(e!, ex.execution_id)
     expect(row.status).toBe('running')
     await e!.s.stop()

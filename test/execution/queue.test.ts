@@ -11,8 +11,8 @@ afterEach(async () => {
   e = undefined
 })
 
-/** Live fake CLI processes started by this test process (the server runs in-process). */
-const fakeProcs = () => processTable().filter((p) => p.ppid === process.pid && p.stat !== 'Z' && p.args.includes('fake-claude.ts'))
+/** Live fake CLI processes started by this test process (the server runs in-process), or the bwrap sandboxes running them. */
+const fakeProcs = () => processTable().filter((p) => p.ppid === process.pid && p.stat !== 'Z' && p.args.includes('support/fake-claude'))
 
 /** Samples the number of live CLI processes every 5 ms; returns a getter for the maximum seen. */
 function sampleMax(): () => number {

@@ -7,7 +7,7 @@ import { join } from 'node:path'
 import type { Subprocess } from 'bun'
 import { ADMIN_PASSWORD, startTestServer, type TestServer } from '../support/server.ts'
 import { ClientPool, withTimeout } from '../support/ws-client.ts'
-import { FAKE_CLAUDE, alive, ourZombies, until } from './helpers.ts'
+import { FAKE_CLAUDE, RECORD, alive, cliProcess, descendants, ourZombies, recordOf, until } from './helpers.ts'
 
 const MAIN = join(import.meta.dir, '../../src/main.ts')
 
@@ -57,13 +57,12 @@ describe('restart with executions in flight', () => {
   test('kill -9 during a running and a queued execution → after restart both are interrupted with a reason, announced on task:<id>', async () => {
     dir = mkdtempSync(join(tmpdir(), 'cchub-exec-restart-'))
     const dataDir = join(dir, 'data')
-    const record = join(dir, 'record.jsonl')
     a = Bun.spawn([process.execPath, MAIN], {
       env: {
         PATH: process.env.PATH ?? '', HOME: dir,
         CCHUB_PORT: '0', CCHUB_HOST: '127.0.0.1', CCHUB_DATA_DIR: dataDir, CCHUB_ADMIN_PASSWORD: ADMIN_PASSWORD, CCHUB_LOG_LEVEL: 'error',
         CCHUB_CLAUDE_BIN: FAKE_CLAUDE, CCHUB_CLAUDE_MAX_CONCURRENT: '1', CCHUB_CLAUDE_ENV_ALLOW: 'FAKE_CLAUDE_MODE,FAKE_CLAUDE_RECORD',
-        FAKE_CLAUDE_MODE: 'hang', FAKE_CLAUDE_RECORD: record,
+        FAKE_CLAUDE_MODE: 'hang', FAKE_CLAUDE_RECORD: RECORD,
       },
       stdin: 'ignore', stdout: 'ignore', stderr: 'pipe',
     })
@@ -82,15 +81,17 @@ describe('restart with executions in flight', () => {
     const queued = await call('/api/v1/claude/execute', token, { workspace_id: ws.id, prompt: 'wait in line' })
     await until(async () => (await call(`/api/v1/claude/executions/${running.execution_id}`, token)).status === 'running', 10_000, 'running')
     expect((await call(`/api/v1/claude/executions/${queued.execution_id}`, token))).toMatchObject({ status: 'queued', queue_position: 1 })
+    const record = recordOf(ws.path)
     await until(() => existsSync(record) && readFileSync(record, 'utf8').includes('"event":"start"'), 5000, 'the CLI to start')
-    const cli = JSON.parse(readFileSync(record, 'utf8').split('\n')[0]!).pid as number
-    strays.push(cli)
+    // the server's child is bwrap; the CLI runs inside it (its recorded pid is one of its PID namespace)
+    const root = descendants(a.pid).find((p) => p.ppid === a!.pid && p.args.includes('claude'))!.pid
+    const cli = cliProcess(root)!.pid
+    strays.push(root, cli)
 
     a.kill('SIGKILL')
     await a.exited
-    // the CLI leads its own session, so it outlives a server killed with -9: that is why start-up must recover
-    expect(alive(cli)).toBe(true)
-    process.kill(cli, 'SIGKILL')
+    // the sandbox dies with the server (--die-with-parent); start-up still has to recover the executions it left
+    await until(() => !alive(root) && !alive(cli), 5000, 'the sandboxed CLI to die with the server')
 
     b = await startTestServer({ claudeBin: FAKE_CLAUDE }, dataDir, { PATH: process.env.PATH, HOME: dir })
     const admin = await b.login()

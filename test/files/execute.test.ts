@@ -4,6 +4,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { expectError } from '../foundation/helpers.ts'
+import { RECORD, recordOf } from '../execution/helpers.ts'
 import { startFilesEnv, uploadOk, type FilesEnv } from './helpers.ts'
 
 const FAKE_CLAUDE = resolve(import.meta.dir, '../support/fake-claude')
@@ -12,11 +13,11 @@ let dir: string
 let record: string
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'cchub-files-exec-'))
-  record = join(dir, 'record.jsonl')
   e = await startFilesEnv(
     { claudeBin: FAKE_CLAUDE, claudeEnvAllowList: ['FAKE_CLAUDE_MODE', 'FAKE_CLAUDE_RECORD'] },
-    { PATH: process.env.PATH, HOME: dir, FAKE_CLAUDE_MODE: 'replay', FAKE_CLAUDE_RECORD: record },
+    { PATH: process.env.PATH, HOME: dir, FAKE_CLAUDE_MODE: 'replay', FAKE_CLAUDE_RECORD: RECORD },
   )
+  record = recordOf(e.workspacePath)
 })
 afterAll(async () => {
   await e.s.close()

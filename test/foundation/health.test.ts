@@ -1,11 +1,12 @@
-// GET /health without auth: status, version, uptime, db and the Claude CLI found at start-up (or null, with a hint logged).
+// GET /health without auth: status, version, uptime, db, sandbox and the Claude CLI found at start-up (or null, with a
+// hint logged); the CLI's path only for an authenticated caller.
 import { afterEach, expect, setDefaultTimeout, test } from 'bun:test'
 import { chmodSync, rmSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { VERSION } from '../../src/app.ts'
 import { createLogger } from '../../src/core/logger.ts'
 import { startServer, type RunningServer } from '../../src/server.ts'
-import { testConfig } from '../support/server.ts'
+import { ADMIN_PASSWORD, testConfig } from '../support/server.ts'
 import { tempDir, SETUP_TIMEOUT } from './helpers.ts'
 
 setDefaultTimeout(SETUP_TIMEOUT) // servers and argon2 hashing are slow on a busy CI machine
@@ -31,8 +32,8 @@ test('a missing CLI gives claude: null, and the start-up log says how to install
   const res = await fetch(s.url + '/health')
   expect(res.status).toBe(200)
   const body = (await res.json()) as Record<string, unknown>
-  expect(Object.keys(body).sort()).toEqual(['claude', 'db', 'status', 'uptime_s', 'version'])
-  expect(body).toMatchObject({ status: 'ok', version: VERSION, db: 'ok', claude: null })
+  expect(Object.keys(body).sort()).toEqual(['claude', 'db', 'sandbox', 'status', 'uptime_s', 'version'])
+  expect(body).toMatchObject({ status: 'ok', version: VERSION, db: 'ok', claude: null, sandbox: 'bwrap' })
   expect(typeof body.uptime_s).toBe('number')
   expect(body.uptime_s as number).toBeGreaterThanOrEqual(0)
   const warning = lines.map((l) => JSON.parse(l) as Record<string, string>).find((l) => l.level === 'warn' && /claude/i.test(l.msg ?? ''))
@@ -47,8 +48,15 @@ test('a working CLI is reported with its path and version', async () => {
   writeFileSync(bin, '#!/bin/sh\necho "9.8.7 (Claude Code)"\n')
   chmodSync(bin, 0o755)
   const s = await start(bin)
-  const body = (await (await fetch(s.url + '/health')).json()) as { claude: unknown }
-  expect(body.claude).toEqual({ path: bin, version: '9.8.7' })
+  // without auth (or with a bad token) only the version: the absolute path tells an attacker where things are
+  const anonymous = (await (await fetch(s.url + '/health')).json()) as { claude: unknown }
+  expect(anonymous.claude).toEqual({ version: '9.8.7' })
+  const badToken = (await (await fetch(s.url + '/health', { headers: { authorization: 'Bearer nope' } })).json()) as { claude: unknown }
+  expect(badToken.claude).toEqual({ version: '9.8.7' })
+  const login = await fetch(s.url + '/api/v1/auth/login', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: 'admin', password: ADMIN_PASSWORD }) })
+  const { access_token } = (await login.json()) as { access_token: string }
+  const authed = (await (await fetch(s.url + '/health', { headers: { authorization: `Bearer ${access_token}` } })).json()) as { claude: unknown }
+  expect(authed.claude).toEqual({ path: bin, version: '9.8.7' })
 })
 
 test('a closed database is reported as degraded', async () => {

@@ -3,23 +3,24 @@
 // PRAGMA integrity_check; the execution shows `interrupted`; a client that was watching recovers by replay with since.
 import { Database } from 'bun:sqlite'
 import { afterAll, expect, test } from 'bun:test'
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
+import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { FAKE_CLAUDE, FAKE_VARS } from '../../bench/lib/targets.ts'
+import { descendants } from '../execution/helpers.ts'
 import { ResumingClient, api, expectExactly, json, startServerChild, until, type Target } from './helpers.ts'
 
 const dir = mkdtempSync(join(tmpdir(), 'cchub-crash-'))
 const dataDir = join(dir, 'data')
-const record = join(dir, 'cli-record.jsonl')
 const servers: Target[] = []
+const strays: number[] = []
 
 afterAll(async () => {
   for (const s of servers) await s.child.kill9().catch(() => {})
-  // the CLI runs detached (its own process group): a server killed with -9 cannot take it along
-  for (const pid of cliPids()) {
+  // without a sandbox the CLI runs detached (its own process group): a server killed with -9 cannot take it along
+  for (const pid of strays) {
     try {
-      process.kill(-pid, 'SIGKILL')
+      process.kill(pid, 'SIGKILL')
     } catch {
       // gone already
     }
@@ -27,14 +28,9 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true })
 })
 
-function cliPids(): number[] {
-  if (!existsSync(record)) return []
-  return readFileSync(record, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l)).filter((e) => e.event === 'start').map((e) => e.pid as number)
-}
-
 const start = () => startServerChild({
   dataDir,
-  env: { FAKE_CLAUDE_MODE: 'slow', FAKE_CLAUDE_LINES: '2000', FAKE_CLAUDE_DELAY_MS: '10', FAKE_CLAUDE_RECORD: record },
+  env: { FAKE_CLAUDE_MODE: 'slow', FAKE_CLAUDE_LINES: '2000', FAKE_CLAUDE_DELAY_MS: '10' },
   flags: ['--claude-bin', FAKE_CLAUDE, '--claude-env-allow', FAKE_VARS.join(',')],
   name: `cchub-${servers.length}`,
 }).then((s) => (servers.push(s), s))
@@ -55,6 +51,7 @@ test('kill -9 during publishing and a running execution: acknowledged events kep
   await until(() => a.child.events.filter((e) => e.stream === 'crash').length >= 400, 10_000, 'acknowledged events')
   await until(() => watcher.last >= 100, 5000, 'the watcher to receive events')
 
+  strays.push(...descendants(a.pid).map((p) => p.pid))
   await a.child.kill9()
   const acked = a.child.events.filter((e) => e.stream === 'crash').map((e) => e.acked as number)
   expect(acked.length).toBeGreaterThanOrEqual(400)

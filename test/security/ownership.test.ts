@@ -4,6 +4,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, test } from 'bun:test
 import { existsSync, mkdirSync, mkdtempSync, realpathSync, rmSync, symlinkSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { homeOf } from '../../src/modules/claude/cli-home.ts'
 import { projectDirName } from '../../src/modules/claude/terminal-sessions.ts'
 import { reply } from '../support/mock-anthropic.ts'
 import { createSession, uploadOk } from '../files/helpers.ts'
@@ -159,7 +160,8 @@ describe('importing a terminal session', () => {
     const [viewer, collab] = [await e.s.createUser(e.admin, 'viewer'), await e.s.createUser(e.admin, 'collab')]
     await member(e, e.admin, e.workspaceId, viewer.id, 'viewer')
     await member(e, e.admin, e.workspaceId, collab.id, 'collaborator')
-    const dir = join(e.home, '.claude', 'projects', projectDirName(e.workspacePath))
+    // in the collaborator's own CLI home, where the server looks for their terminal sessions
+    const dir = join(homeOf(e.s.dataDir, collab.id), '.claude', 'projects', projectDirName(e.workspacePath))
     mkdirSync(dir, { recursive: true })
     const cliId = crypto.randomUUID()
     writeFileSync(join(dir, `${cliId}.jsonl`), JSON.stringify({ type: 'user', message: { role: 'user', content: 'hello' } }) + '\n')

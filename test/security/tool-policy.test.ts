@@ -1,27 +1,21 @@
 // Tool allow-list: entries parsed as the CLI parses them (no smuggling past the cap), the per-role default, REST and WebSocket.
 import { afterEach, describe, expect, test } from 'bun:test'
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { existsSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import type { Config } from '../../src/config/schema.ts'
 import { reply } from '../support/mock-anthropic.ts'
-import { addMember, realCliAvailable, socket, startEnv, stopEnv, waitStatus, type Env } from '../execution/helpers.ts'
+import { addMember, RECORD, realCliAvailable, recordOf, socket, startEnv, stopEnv, waitStatus, type Env } from '../execution/helpers.ts'
 
 let e: Env | undefined
-let dir: string | undefined
 afterEach(async () => {
   await stopEnv(e)
   e = undefined
-  if (dir) rmSync(dir, { recursive: true, force: true })
-  dir = undefined
 })
 
-/** A server on the fake CLI that records every CLI start (argv) in `record`. */
+/** A server on the fake CLI that records every CLI start (argv) in `record` (in the workspace: the sandbox's /tmp is private). */
 async function fakeEnv(config: Partial<Config> = {}): Promise<{ record: string }> {
-  dir = mkdtempSync(join(tmpdir(), 'cchub-toolpolicy-'))
-  const record = join(dir, 'record.jsonl')
-  e = await startEnv({ cli: 'fake', config, env: { FAKE_CLAUDE_MODE: 'lines', FAKE_CLAUDE_LINES: '1', FAKE_CLAUDE_RECORD: record } })
-  return { record }
+  e = await startEnv({ cli: 'fake', config, env: { FAKE_CLAUDE_MODE: 'lines', FAKE_CLAUDE_LINES: '1', FAKE_CLAUDE_RECORD: RECORD } })
+  return { record: recordOf(e.workspacePath) }
 }
 
 function allowedToolsArgv(record: string): string[][] {

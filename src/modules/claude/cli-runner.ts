@@ -1,18 +1,25 @@
-// Runner implementation: Bun.spawn of the Claude CLI in its own process group, cwd per process.
+// Runner implementation: Bun.spawn of the Claude CLI (inside the sandbox when there is one) in its own process group.
 import { readdirSync, readFileSync } from 'node:fs'
+import { constants } from 'node:os'
 import { CLAUDE_INSTALL_HINT } from '../../core/claude-bin.ts'
 import { RunnerError, type Runner, type RunnerProcess, type RunSpec } from './runner.ts'
+import type { Sandbox } from './sandbox.ts'
 import { parseStream } from './stream-parser.ts'
 
 const STDERR_KEEP = 64 * 1024
 
 export class CliRunner implements Runner {
+  /** With a sandbox every CLI runs inside it; null runs it directly (CCHUB_SANDBOX=off, or no working bwrap). */
+  constructor(private readonly sandbox: Sandbox | null = null) {}
+
   spawn(spec: RunSpec): RunnerProcess {
     let proc: Bun.Subprocess<'pipe', 'pipe', 'pipe'>
+    let run = spec
     try {
-      proc = Bun.spawn([spec.bin, ...spec.args], {
-        cwd: spec.cwd,
-        env: spec.env,
+      run = this.sandbox ? this.sandbox.wrap(spec) : spec
+      proc = Bun.spawn([run.bin, ...run.args], {
+        cwd: run.cwd,
+        env: run.env,
         stdin: 'pipe',
         stdout: 'pipe',
         stderr: 'pipe',
@@ -43,11 +50,15 @@ export class CliRunner implements Runner {
         else killQuietly(pid, sig)
       }
     }
+    let killed = false
     const exited = proc.exited.then(async (code) => {
       await stderrDone
       // we signalled the CLI and it is gone: whatever it started must not outlive it
       signalTools('SIGKILL')
-      return { code: proc.signalCode ? null : code, signal: proc.signalCode ? String(proc.signalCode) : null }
+      if (proc.signalCode) return { code: null, signal: String(proc.signalCode) }
+      // bwrap reports a CLI killed by a signal as exit code 128 + n; our SIGKILL cannot be caught, so 137 after it is that
+      if (run.sandboxed && killed && code === 128 + constants.signals.SIGKILL) return { code: null, signal: 'SIGKILL' }
+      return { code, signal: null }
     })
     return {
       pid: proc.pid,
@@ -74,8 +85,13 @@ export class CliRunner implements Runner {
       },
       signal(sig) {
         // collect the tree before signalling: once the CLI dies its children are re-parented and cannot be found
-        for (const pid of descendantsOf(proc.pid)) if (!tools.has(pid)) tools.set(pid, startTimeOf(pid) ?? '')
+        if (sig === 'SIGKILL') killed = true
+        const tree = descendantsOf(proc.pid)
+        for (const pid of tree) if (!tools.has(pid)) tools.set(pid, startTimeOf(pid) ?? '')
         signalTools(sig)
+        // Sandboxed, only the processes inside are signalled: bwrap would die of SIGTERM and kill the CLI without grace,
+        // or die of SIGKILL before reaping it. It exits by itself once the CLI (pid 1 inside, taking the rest along) is gone.
+        if (run.sandboxed && tree.length > 0) return
         try {
           process.kill(-proc.pid, sig)
         } catch {

@@ -6,6 +6,8 @@ export interface RunSpec {
   args: string[]
   cwd: string
   env: Record<string, string>
+  /** Set by the sandbox: `bin` is bwrap, which exits on SIGTERM and then kills the CLI inside without grace. */
+  sandboxed?: boolean
 }
 
 export interface ExitInfo {

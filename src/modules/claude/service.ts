@@ -9,8 +9,11 @@ import type { WorkspaceService } from '../workspaces/service.ts'
 import type { SessionAccess } from './access.ts'
 import { buildCliArgs } from './cli-args.ts'
 import { cliEnv } from './cli-env.ts'
+import { prepareHome, serverLogin } from './cli-home.ts'
 import type { ExecutionEngine } from './engine.ts'
 import type { ExecuteBody } from './model.ts'
+import type { SandboxStatus } from './sandbox.ts'
+import { requireSandboxFor } from './sandbox-policy.ts'
 import { toPublicExecution, toPublicSession } from './views.ts'
 
 export interface ClaudeDeps {
@@ -23,6 +26,7 @@ export interface ClaudeDeps {
   env: Record<string, string | undefined>
   claudeBin: () => string | null
   toolPolicy: ToolPolicyService
+  sandbox: SandboxStatus
   /** Lines naming the execution's file_ids for the CLI (they are checked: readable, same workspace). */
   attachments?: (user: UserRecord, workspaceId: string, fileIds: string[]) => Promise<string>
 }
@@ -32,6 +36,7 @@ export class ClaudeService {
 
   async execute(user: UserRecord, request: ExecuteBody) {
     const body = await this.checkPolicy(user, request)
+    requireSandboxFor({ role: user.role, tools: body.tools, permissionMode: body.permission_mode }, this.d.sandbox)
     // A session participant prompts by their session role, even without being a member of the session's workspace.
     const ws = body.session_id ? await this.sessionWorkspace(user, body.session_id, body.workspace_id) : await this.d.workspaces.visible(user, body.workspace_id)
     const preamble = body.file_ids?.length ? await this.attachFiles(user, ws.id, body.file_ids) : ''
@@ -162,6 +167,10 @@ export class ClaudeService {
       model: body.model, systemPrompt: body.system_prompt, appendSystemPrompt: body.append_system_prompt,
     })
     const env = cliEnv(this.d.env, this.d.config.claudeEnvAllowList, { bypassPermissions: body.permission_mode === 'bypassPermissions' })
+    // the session owner's home: every participant continues the one transcript, which --resume finds there
+    env.HOME = prepareHome(this.d.config.dataDir, session.owner_id, serverLogin(this.d.env), this.d.sandbox.mode === 'bwrap')
+    // a shared config dir would put every user's transcripts back in one place
+    delete env.CLAUDE_CONFIG_DIR
     return { bin: this.d.claudeBin() ?? 'claude', args, cwd, env }
   }
 }

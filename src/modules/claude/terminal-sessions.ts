@@ -1,4 +1,4 @@
-// Sessions started with `claude` in a terminal: found in ~/.claude/projects/<escaped cwd>/<id>.jsonl, importable to resume.
+// Sessions started with `claude` in a terminal: found in the caller's CLI home (.claude/projects/<escaped cwd>/<id>.jsonl), importable to resume.
 import { closeSync, existsSync, openSync, readdirSync, readSync, statSync } from 'node:fs'
 import { join } from 'node:path'
 import { AppError, conflict, forbidden } from '../../core/errors.ts'
@@ -16,12 +16,13 @@ export class TerminalSessions {
   constructor(
     private readonly store: Store,
     private readonly workspaces: WorkspaceService,
-    private readonly home: () => string | undefined,
+    /** The CLI home of a user (<data>/homes/<id>): only the caller's own transcripts are listed and importable. */
+    private readonly homeOf: (userId: string) => string,
   ) {}
 
   async list(user: UserRecord, workspaceId: string) {
     const ws = await this.workspaces.visible(user, workspaceId)
-    const dir = this.dirFor(ws.path)
+    const dir = this.dirFor(user, ws.path)
     if (!dir) return { sessions: [] }
     const imported = new Map<string, string>()
     const { items } = await this.store.sessions.listVisible(null, { workspaceId, limit: 10_000, offset: 0 })
@@ -42,7 +43,7 @@ export class TerminalSessions {
     const ws = await this.workspaces.visible(user, workspaceId)
     // the importer becomes the session's owner and runs tools in the workspace: a viewer may not
     if ((await workspaceRole(this.store, user, ws)) === 'viewer') throw forbidden('Importing a terminal session needs the collaborator role in the workspace; you are a viewer')
-    const dir = this.dirFor(ws.path)
+    const dir = this.dirFor(user, ws.path)
     if (!dir || !existsSync(join(dir, `${cliSessionId}.jsonl`))) throw new AppError('NOT_FOUND', 404, 'No terminal session with that id in this workspace')
     const { items } = await this.store.sessions.listVisible(null, { workspaceId, limit: 10_000, offset: 0 })
     const existing = items.find((s) => s.cli_session_id === cliSessionId)
@@ -57,10 +58,8 @@ export class TerminalSessions {
     return session
   }
 
-  private dirFor(cwd: string): string | null {
-    const home = this.home()
-    if (!home) return null
-    const dir = join(home, '.claude', 'projects', projectDirName(cwd))
+  private dirFor(user: UserRecord, cwd: string): string | null {
+    const dir = join(this.homeOf(user.id), '.claude', 'projects', projectDirName(cwd))
     return existsSync(dir) ? dir : null
   }
 }

@@ -1,7 +1,8 @@
-// GET /health: liveness, version, uptime, database and Claude CLI status; the one route without auth.
+// GET /health: liveness, version, uptime, database, sandbox and Claude CLI status; the one route without auth.
 import { Elysia, t } from 'elysia'
 import type { ClaudeCli } from '../../core/claude-bin.ts'
 import type { Store } from '../../store/store.ts'
+import type { SandboxStatus } from '../claude/sandbox.ts'
 
 export const HealthBody = t.Object(
   {
@@ -9,23 +10,42 @@ export const HealthBody = t.Object(
     version: t.String(),
     uptime_s: t.Number(),
     db: t.Union([t.Literal('ok'), t.Literal('error')]),
-    claude: t.Nullable(t.Object({ path: t.String(), version: t.String() })),
+    claude: t.Nullable(t.Object({
+      version: t.String(),
+      path: t.Optional(t.String({ description: 'Only for an authenticated caller (bearer token or API key)' })),
+    })),
+    sandbox: t.Union([t.Literal('bwrap'), t.Literal('off')], { description: 'How Claude CLI processes are isolated (CCHUB_SANDBOX)' }),
+    sandbox_reason: t.Optional(t.String({ description: 'Why there is no sandbox, when sandbox is off' })),
   },
   { title: 'Health' },
 )
 
-export function healthModule(deps: { store: Store; version: string; startedAt: number; claude: () => Promise<ClaudeCli | null> }) {
-  return new Elysia({ name: 'health' }).get('/health', async () => {
+export interface HealthDeps {
+  store: Store
+  version: string
+  startedAt: number
+  claude: () => Promise<ClaudeCli | null>
+  sandbox: SandboxStatus
+  /** True for a valid bearer token or API key: only then is the CLI's path shown. */
+  authenticated: (headers: Headers) => Promise<boolean>
+}
+
+export function healthModule(deps: HealthDeps) {
+  return new Elysia({ name: 'health' }).get('/health', async ({ request }) => {
     const db = (await deps.store.ping()) ? 'ok' : 'error'
+    const cli = await deps.claude()
+    const claude = cli && ((await deps.authenticated(request.headers)) ? { version: cli.version, path: cli.path } : { version: cli.version })
     return {
       status: db === 'ok' ? 'ok' : 'degraded',
       version: deps.version,
       uptime_s: Math.round((Date.now() - deps.startedAt) / 100) / 10,
       db,
-      claude: await deps.claude(),
+      claude,
+      sandbox: deps.sandbox.mode,
+      ...(deps.sandbox.reason ? { sandbox_reason: deps.sandbox.reason } : {}),
     } as const
   }, {
     response: { 200: HealthBody },
-    detail: { tags: ['health'], summary: 'Server health (no auth)', security: [] },
+    detail: { tags: ['health'], summary: 'Server health (no auth; the CLI path only with auth)', security: [] },
   })
 }

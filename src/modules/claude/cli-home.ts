@@ -1,0 +1,25 @@
+// Per-user CLI homes: <data>/homes/<user id> is HOME for that user's Claude runs, so transcripts stay their own.
+import { existsSync, lstatSync, mkdirSync, symlinkSync, unlinkSync } from 'node:fs'
+import { join } from 'node:path'
+
+export const homeOf = (dataDir: string, userId: string): string => join(dataDir, 'homes', userId)
+
+/** The server user's CLI login (`claude` /login in a terminal), or null when it has none. */
+export function serverLogin(env: Record<string, string | undefined>): string | null {
+  const file = env.HOME ? join(env.HOME, '.claude', '.credentials.json') : null
+  return file && existsSync(file) ? file : null
+}
+
+/**
+ * Creates the home (0700) before a run. The server's login reaches it read-only through the sandbox's bind; without a
+ * sandbox a symlink stands in (and is removed again when a sandbox is used, since bwrap cannot mount over it).
+ */
+export function prepareHome(dataDir: string, userId: string, login: string | null, sandboxed: boolean): string {
+  const home = homeOf(dataDir, userId)
+  mkdirSync(join(home, '.claude'), { recursive: true, mode: 0o700 })
+  const link = join(home, '.claude', '.credentials.json')
+  const st = lstatSync(link, { throwIfNoEntry: false })
+  if (sandboxed && st?.isSymbolicLink()) unlinkSync(link)
+  else if (!sandboxed && login && !st) symlinkSync(login, link)
+  return home
+}
