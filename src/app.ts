@@ -2,6 +2,7 @@
 import { Elysia } from 'elysia'
 import type { Config } from './config/schema.ts'
 import type { ClaudeCli } from './core/claude-bin.ts'
+import { systemClock, type Clock } from './core/clock.ts'
 import { httpCore } from './core/http.ts'
 import type { Logger } from './core/logger.ts'
 import { Signals } from './core/signals.ts'
@@ -56,6 +57,8 @@ export interface AppDeps {
   /** Environment the CLI processes inherit from (filtered); the server's own by default. */
   env: Record<string, string | undefined>
   runner?: Runner
+  /** Time for heartbeats, presence, typing and share links; the system clock by default. */
+  clock?: Clock
 }
 
 export type Services = Awaited<ReturnType<typeof createServices>>
@@ -73,7 +76,8 @@ export async function createServices(deps: AppDeps) {
     const ws = await deps.store.workspaces.byId(id)
     return ws !== null && (await workspaces.canSee(user, ws))
   })
-  const gateway = new Gateway(deps.config, auth, log, access, bus, signals, deps.logger)
+  const clock = deps.clock ?? systemClock
+  const gateway = new Gateway(deps.config, auth, log, access, bus, signals, deps.logger, clock)
   const dispatcher = registerCoreHandlers(new Dispatcher(gateway))
   const c = deps.config
   const engine = new ExecutionEngine(deps.store, log, deps.runner ?? new CliRunner(), {
@@ -93,7 +97,7 @@ export async function createServices(deps: AppDeps) {
     const first = executeCheck.Errors(body).First()
     if (first) throw new AppError('VALIDATION_FAILED', 422, `Invalid execute command: ${first.path || '/'} ${first.message}`)
   })
-  const collab = createCollab({ store: deps.store, log, gateway, access: sessionAccess, signals, logger: deps.logger, config: c })
+  const collab = createCollab({ store: deps.store, log, gateway, access: sessionAccess, signals, logger: deps.logger, config: c, clock })
   registerCollabHandlers(dispatcher, collab)
   return { ...deps, signals, auth, users, workspaces, bus, log, access, gateway, dispatcher, engine, sessionAccess, claudeService: claude, collab, files, uploads, terminalSessions: new TerminalSessions(deps.store, workspaces, () => deps.env.HOME), startedAt: Date.now() }
 }

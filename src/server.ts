@@ -3,6 +3,7 @@ import { join } from 'node:path'
 import { createApp, createServices, VERSION, type Services } from './app.ts'
 import { ensureAdmin, loadOrCreateSecret, prepareDataDir, restrictDbFiles } from './bootstrap.ts'
 import type { Config } from './config/schema.ts'
+import type { Clock } from './core/clock.ts'
 import { CLAUDE_INSTALL_HINT, findClaudeBin, probeClaude } from './core/claude-bin.ts'
 import type { Logger } from './core/logger.ts'
 import { openSqliteStore } from './store/sqlite/sqlite-store.ts'
@@ -17,7 +18,12 @@ export interface RunningServer {
   stop(): Promise<void>
 }
 
-export async function startServer(config: Config, logger: Logger, env: Record<string, string | undefined> = process.env): Promise<RunningServer> {
+/** Dependencies a caller may pass in instead of the defaults (the system clock). */
+export interface ServerDeps {
+  clock?: Clock
+}
+
+export async function startServer(config: Config, logger: Logger, env: Record<string, string | undefined> = process.env, deps: ServerDeps = {}): Promise<RunningServer> {
   const dataDir = prepareDataDir(config.dataDir)
   const dbPath = join(dataDir, 'cchub.db')
   const store = openSqliteStore(dbPath)
@@ -30,7 +36,7 @@ export async function startServer(config: Config, logger: Logger, env: Record<st
     if (cli) logger.info('claude cli found', { path: cli.path, version: cli.version })
     else logger.warn('claude cli not available', { path: claudePath, hint: CLAUDE_INSTALL_HINT })
   })
-  const services = await createServices({ config: { ...config, dataDir }, store, logger, jwtSecret, claude: () => claudeProbe, claudeBin: () => claudePath, env })
+  const services = await createServices({ config: { ...config, dataDir }, store, logger, jwtSecret, claude: () => claudeProbe, claudeBin: () => claudePath, env, clock: deps.clock })
   let app: ReturnType<typeof createApp>
   try {
     // reusePort off: a second cchub on a taken port must fail, not silently share its connections

@@ -2,6 +2,7 @@
 import { expect } from 'bun:test'
 import type { Config } from '../../src/config/schema.ts'
 import type { ExecutionRecord, SessionRecord } from '../../src/store/records.ts'
+import type { ServerDeps } from '../../src/server.ts'
 import { startTestServer, type TestServer } from '../support/server.ts'
 import { ClientPool } from '../support/ws-client.ts'
 
@@ -12,8 +13,8 @@ export interface Hub {
   pool: ClientPool
 }
 
-export async function startHub(overrides: Partial<Config> = {}): Promise<Hub> {
-  const s = await startTestServer(overrides)
+export async function startHub(overrides: Partial<Config> = {}, deps: ServerDeps = {}): Promise<Hub> {
+  const s = await startTestServer(overrides, undefined, undefined, deps)
   const admin = await s.login()
   const adminId = await userIdOf(s, admin)
   return { s, admin, adminId, pool: new ClientPool() }

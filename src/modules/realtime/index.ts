@@ -47,7 +47,7 @@ export function realtimeModule(auth: AuthService, gateway: Gateway, dispatcher: 
     // Elysia passes ping/pong the raw Bun socket (its id is in ws.data), unlike open/message/close/drain
     pong(ws: { id?: string; data?: { id?: string } }) {
       const conn = gateway.connections.get(ws.id ?? ws.data?.id ?? '')
-      if (conn) conn.lastSeen = Date.now()
+      if (conn) conn.lastSeen = gateway.clock.now()
     },
     detail: { hide: true },
   })
