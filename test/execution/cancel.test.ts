@@ -1,7 +1,8 @@
 // REAL CLI + mock API: cancel mid-stream (interrupt, the process survives), then the session takes the next prompt.
 import { afterEach, describe, expect, test } from 'bun:test'
 import { reply } from '../support/mock-anthropic.ts'
-import { alive, conversationText, descendants, enginePids, execute, getExecution, groupMembers, ourZombies, realCliAvailable, startEnv, statusesOf, stopEnv, until, untilTerminal, watch, type Env } from './helpers.ts'
+import { alive, conversationText, descendants, enginePids, execute, getExecution, groupMembers, ourZombies, startEnv, statusesOf, stopEnv, until, untilTerminal, watch, type Env } from './helpers.ts'
+import { requireRealCli } from '../support/real-cli.ts'
 
 let e: Env | undefined
 afterEach(async () => {
@@ -9,7 +10,7 @@ afterEach(async () => {
   e = undefined
 })
 
-describe.skipIf(!realCliAvailable)('cancel (real CLI)', () => {
+describe.skipIf(!requireRealCli('cancel (real CLI)'))('cancel (real CLI)', () => {
   test('cancel mid-stream → cancelled quickly, error names who cancelled; the session continues afterwards', async () => {
     e = await startEnv({ cli: 'real' })
     // 200 deltas 50 ms apart: ~10 s of streaming unless cancelled

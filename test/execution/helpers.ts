@@ -1,7 +1,8 @@
 // Shared helpers for the execution-engine suite: a real server wired to the real CLI + mock API (or the fake CLI),
 // REST shortcuts, WebSocket watching and process-table checks.
 import { expect } from 'bun:test'
-import { mkdtempSync, readFileSync, existsSync, readdirSync, rmSync } from 'node:fs'
+import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs'
+import { REAL_CLAUDE } from '../support/real-cli.ts'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import type { Config } from '../../src/config/schema.ts'
@@ -11,9 +12,7 @@ export { conversationText }
 import { startTestServer, type TestServer } from '../support/server.ts'
 import { ClientPool, waitFor, type WsClient, type WsMsg } from '../support/ws-client.ts'
 
-export const REAL_CLAUDE = resolve(import.meta.dir, '../../node_modules/.bin/claude')
 export const FAKE_CLAUDE = resolve(import.meta.dir, '../support/fake-claude')
-export const realCliAvailable = existsSync(REAL_CLAUDE)
 
 /** Variables the fake CLI reads; they must be allow-listed because the server filters the CLI env. */
 const FAKE_VARS = [
