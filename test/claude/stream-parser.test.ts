@@ -22,6 +22,7 @@ import {
   type JsonItem,
   type ParsedItem,
 } from '../../src/modules/claude/stream-parser.ts'
+import { waitFor } from '../support/wait.ts'
 
 const SAMPLES = join(import.meta.dir, '../fixtures/claude-cli/samples')
 const encoder = new TextEncoder()
@@ -590,15 +591,12 @@ describe('fake CLI output through the parser', () => {
     const pump = (async () => {
       for await (const item of parseStream(proc.stdout)) items.push(item)
     })()
-    const until = async (pred: () => boolean) => {
-      while (!pred()) await Bun.sleep(5)
-    }
     stdin.write(user('one'))
     await stdin.flush()
-    await until(() => jsonEvents(items).some(isTextDelta))
+    await waitFor(() => jsonEvents(items).some(isTextDelta), 15_000, 'a text delta')
     stdin.write(`${JSON.stringify({ type: 'control_request', request_id: 'i-1', request: { subtype: 'interrupt' } })}\n`)
     await stdin.flush()
-    await until(() => jsonEvents(items).some((e) => e.type === 'result'))
+    await waitFor(() => jsonEvents(items).some((e) => e.type === 'result'), 15_000, 'the result')
     stdin.write(user('two'))
     await stdin.end()
     expect(await proc.exited).toBe(0)

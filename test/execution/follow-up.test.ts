@@ -2,7 +2,7 @@
 import { afterEach, describe, expect, test } from 'bun:test'
 import { readFileSync } from 'node:fs'
 import { reply } from '../support/mock-anthropic.ts'
-import { alive, conversationText, enginePids, execute, getExecution, startEnv, stopEnv, until, untilTerminal, watch, type Env } from './helpers.ts'
+import { alive, conversationText, enginePids, execute, getExecution, startEnv, stopEnv, untilTerminal, watch, type Env, waitFor } from './helpers.ts'
 import { requireRealCli } from '../support/real-cli.ts'
 
 let e: Env | undefined
@@ -46,8 +46,8 @@ describe.skipIf(!requireRealCli('follow-up prompts (real CLI)'))('follow-up prom
     expect(convo2).toContain('user: what was the secret word?')
 
     // idle for longer than the TTL: the reaper ends the process (stdin closed → the CLI exits)
-    await until(() => enginePids(e!).length === 0, 8000, 'the idle process to be reaped')
-    await until(() => !alive(pid1!), 5000, 'the reaped CLI to exit')
+    await waitFor(() => enginePids(e!).length === 0, 8000, 'the idle process to be reaped')
+    await waitFor(() => !alive(pid1!), 5000, 'the reaped CLI to exit')
 
     // 3rd prompt: a fresh process resumed with --resume <cli session id>; the model sees both earlier exchanges
     const third = await execute(e, { prompt: 'and once more?', session_id: first.session_id })

@@ -126,14 +126,9 @@ export async function getExecution(e: Env, id: string, token = e.admin): Promise
 
 /** Polls GET execution until its status is one of `statuses` (default: any terminal one). */
 export async function waitStatus(e: Env, id: string, statuses: readonly string[] = TERMINAL, timeoutMs = 20_000): Promise<any> {
-  const end = Date.now() + timeoutMs
   let last: any
-  while (Date.now() < end) {
-    last = await getExecution(e, id)
-    if (statuses.includes(last.status)) return last
-    await Bun.sleep(25)
-  }
-  throw new Error(`execution ${id} did not reach ${statuses.join('|')} within ${timeoutMs} ms; last: ${JSON.stringify(last).slice(0, 800)}`)
+  await waitFor(async () => statuses.includes((last = await getExecution(e, id)).status), timeoutMs, () => `execution ${id} to reach ${statuses.join('|')}; last: ${JSON.stringify(last).slice(0, 800)}`)
+  return last
 }
 
 /** Opens /ws/executions/<id>?token= and waits for the auto-subscribe success. */
@@ -217,14 +212,6 @@ export function ourZombies(): ProcRow[] {
 export function enginePids(e: Env): number[] {
   const engine = e.s.services.engine as unknown as { processes: Map<string, { pid: number }>; retiring: Set<{ pid: number }> }
   return [...engine.processes.values(), ...engine.retiring].map((p) => p.pid)
-}
-
-export async function until(pred: () => boolean | Promise<boolean>, timeoutMs = 10_000, what = 'condition'): Promise<void> {
-  const end = Date.now() + timeoutMs
-  while (!(await pred())) {
-    if (Date.now() > end) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`)
-    await Bun.sleep(20)
-  }
 }
 
 export { waitFor }

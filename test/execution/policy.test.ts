@@ -4,7 +4,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { testConfig } from '../support/server.ts'
-import { execute, startEnv, stopEnv, until, waitStatus, type Env } from './helpers.ts'
+import { execute, startEnv, stopEnv, waitStatus, type Env, waitFor } from './helpers.ts'
 
 let e: Env | undefined
 let dir: string | undefined
@@ -78,7 +78,7 @@ describe('policy', () => {
     const ok = await post({ prompt: '-p looks like a flag', tools: ['Bash', 'Write'], max_turns: 3, model: 'claude-test-1', append_system_prompt: 'be brief' })
     expect(ok.status).toBe(202)
     await waitStatus(e, ok.body.execution_id, ['completed'], 10_000)
-    await until(() => starts(record).length === 1, 5000, 'the record')
+    await waitFor(() => starts(record).length === 1, 5000, 'the record')
     const [start] = starts(record)
     const env = start.env as Record<string, string>
 

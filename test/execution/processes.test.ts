@@ -4,7 +4,7 @@ import { afterEach, describe, expect, test } from 'bun:test'
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { alive, descendants, enginePids, execute, getExecution, groupMembers, ourZombies, startEnv, stopEnv, until, untilTerminal, waitStatus, watch, type Env } from './helpers.ts'
+import { alive, descendants, enginePids, execute, getExecution, groupMembers, ourZombies, startEnv, stopEnv, untilTerminal, waitStatus, watch, type Env, waitFor } from './helpers.ts'
 
 let e: Env | undefined
 let dir: string | undefined
@@ -40,7 +40,7 @@ describe('process clean-up', () => {
     const ex = await execute(e!, { prompt: 'hang and ignore everything' })
     const c = await watch(e!, ex.websocket_url)
     await c.next((m) => m.type === 'stream', 10_000)
-    await until(() => recorded(record).some((r) => r.event === 'child'), 5000, 'the fake tool to start')
+    await waitFor(() => recorded(record).some((r) => r.event === 'child'), 5000, 'the fake tool to start')
     const cli = recorded(record).find((r) => r.event === 'start').pid as number
     const child = recorded(record).find((r) => r.event === 'child').child as number
     expect(enginePids(e!)).toEqual([cli])
@@ -59,13 +59,13 @@ describe('process clean-up', () => {
     expect(body).toMatchObject({ status: 'cancelled', error: 'Cancelled by admin', exit_code: null })
     expect((await untilTerminal(c, ex.execution_id, 5000)).data.status).toBe('cancelled')
 
-    await until(() => !alive(cli) && !alive(child) && enginePids(e!).length === 0, 3000, 'the CLI and its tool to be gone')
+    await waitFor(() => !alive(cli) && !alive(child) && enginePids(e!).length === 0, 3000, 'the CLI and its tool to be gone')
     expect(groupMembers(cli)).toEqual([])
     expect(ourZombies()).toEqual([])
 
     // the killed process is not reused: the next prompt gets a fresh one
     const next = await execute(e!, { prompt: 'again', session_id: ex.session_id })
-    await until(() => recorded(record).filter((r) => r.event === 'start').length === 2, 5000, 'a second CLI start')
+    await waitFor(() => recorded(record).filter((r) => r.event === 'start').length === 2, 5000, 'a second CLI start')
     const starts = recorded(record).filter((r) => r.event === 'start')
     expect(starts[1].pid).not.toBe(cli)
     expect(starts[1].argv).toContain('--resume')
@@ -80,7 +80,7 @@ describe('process clean-up', () => {
     expect(got).toMatchObject({ status: 'timed_out', error: 'No output from the Claude CLI for 1 s', exit_code: 143 })
     const cli = recorded(record).find((r) => r.event === 'start').pid as number
     const child = recorded(record).find((r) => r.event === 'child').child as number
-    await until(() => !alive(cli) && !alive(child), 3000, 'the CLI and its tool to be gone')
+    await waitFor(() => !alive(cli) && !alive(child), 3000, 'the CLI and its tool to be gone')
     expect(groupMembers(cli)).toEqual([])
     expect(ourZombies()).toEqual([])
   }, 30_000)
@@ -88,13 +88,13 @@ describe('process clean-up', () => {
   test('server stop with a running execution kills everything it started', async () => {
     const record = await stubbornEnv({ FAKE_CLAUDE_IGNORE_INTERRUPT: '1', FAKE_CLAUDE_IGNORE_SIGTERM: '1' }, { shutdownTimeout: 1 })
     const ex = await execute(e!, { prompt: 'hang' })
-    await until(() => recorded(record).some((r) => r.event === 'child'), 5000, 'the fake tool to start')
+    await waitFor(() => recorded(record).some((r) => r.event === 'child'), 5000, 'the fake tool to start')
     const cli = recorded(record).find((r) => r.event === 'start').pid as number
     const child = recorded(record).find((r) => r.event === 'child').child as number
     const row = await getExecution(e!, ex.execution_id)
     expect(row.status).toBe('running')
     await e!.s.stop()
-    await until(() => !alive(cli) && !alive(child), 3000, 'the CLI and its tool to be gone')
+    await waitFor(() => !alive(cli) && !alive(child), 3000, 'the CLI and its tool to be gone')
     expect(ourZombies()).toEqual([])
   }, 30_000)
 })

@@ -4,7 +4,7 @@ import { afterEach, describe, expect, test } from 'bun:test'
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { alive, enginePids, execute, ourZombies, startEnv, stopEnv, until, waitStatus, type Env } from './helpers.ts'
+import { alive, enginePids, execute, ourZombies, startEnv, stopEnv, waitStatus, type Env, waitFor } from './helpers.ts'
 
 let e: Env | undefined
 let dir: string | undefined
@@ -40,12 +40,12 @@ describe('process reuse', () => {
     const second = starts[1]
     expect(second.argv[second.argv.indexOf('--resume') + 1]).toBe(a.session_id)
     expect(second.argv[second.argv.indexOf('--model') + 1]).toBe('model-b')
-    await until(() => !alive(first.pid) && enginePids(e!).length === 1, 5000, 'the retired process to exit')
+    await waitFor(() => !alive(first.pid) && enginePids(e!).length === 1, 5000, 'the retired process to exit')
     expect(enginePids(e)).toEqual([second.pid])
 
     const del = await e.s.api(`/api/v1/claude/sessions/${a.session_id}`, { method: 'DELETE', token: e.admin })
     expect(del.status).toBe(200)
-    await until(() => !alive(second.pid) && enginePids(e!).length === 0, 5000, 'the process of the closed session to exit')
+    await waitFor(() => !alive(second.pid) && enginePids(e!).length === 0, 5000, 'the process of the closed session to exit')
     expect(ourZombies()).toEqual([])
   }, 30_000)
 })

@@ -80,14 +80,6 @@ export async function stats(h: Hub): Promise<any> {
   return res.json()
 }
 
-/** Asserts `seqs` is exactly from+1, from+2, … (contiguous, in order, no duplicate). */
-export function expectContiguous(seqs: number[], from: number, what = 'seqs'): void {
-  for (let i = 0; i < seqs.length; i++) {
-    if (seqs[i] !== from + 1 + i) {
-      throw new Error(`${what}: expected seq ${from + 1 + i} at index ${i}, got ${seqs[i]} (around: ${seqs.slice(Math.max(0, i - 3), i + 3).join(',')})`)
-    }
-  }
-}
 
 export const rand = (min: number, max: number) => min + Math.floor(Math.random() * (max - min + 1))
 

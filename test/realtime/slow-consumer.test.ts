@@ -4,7 +4,8 @@
 import { afterEach, beforeEach, expect, setDefaultTimeout, test } from 'bun:test'
 import { RawWsClient } from '../support/raw-ws.ts'
 import { waitFor } from '../support/ws-client.ts'
-import { createWorkspace, expectContiguous, startHub, stats, stopHub, wsUrl, type Hub } from './helpers.ts'
+import { createWorkspace, startHub, stats, stopHub, wsUrl, type Hub } from './helpers.ts'
+import { expectSeqs } from '../support/seqs.ts'
 
 setDefaultTimeout(15_000) // servers, argon2 logins and real sockets: generous under a loaded CI
 
@@ -66,7 +67,7 @@ test('a stuck client is closed at the backpressure limit; a fast one gets everyt
   await fast.until(() => fast.channelMessages(channel).length >= N, 10_000, 'fast client to receive everything')
   const seqs = fast.channelMessages(channel).map((m) => m.seq!)
   expect(seqs.length).toBe(N)
-  expectContiguous(seqs, 0, 'fast client')
+  expectSeqs(seqs, 0, { what: 'fast client' })
   expect(fast.isClosed).toBe(false)
 
   // the stuck ones were closed by the server; only the fast one is left
@@ -95,7 +96,7 @@ test('the closed client recovers what it missed by replay with since', async () 
   stuck.resume()
   await stuck.waitEnded(3000)
   const got = stuck.messages.filter((m) => m.channel === channel).map((m) => m.seq as number)
-  expectContiguous(got, 0, 'what the stuck client got before the cut')
+  expectSeqs(got, 0, { what: 'what the stuck client got before the cut' })
   expect(got.length).toBeLessThan(N)
   const last = got.at(-1) ?? 0
 
@@ -106,6 +107,6 @@ test('the closed client recovers what it missed by replay with since', async () 
   expect(back.isClosed).toBe(false)
   const rest = back.channelMessages(channel).map((m) => m.seq!)
   expect(rest.length).toBe(N - last)
-  expectContiguous(rest, last, 'replayed rest')
+  expectSeqs(rest, last, { what: 'replayed rest' })
   expect(reply.seq).toBe(N)
 }, 20_000)

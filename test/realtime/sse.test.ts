@@ -2,7 +2,8 @@
 // several channels), resuming exactly after Last-Event-ID; read with fetch + a body reader and aborted at the end.
 import { afterAll, afterEach, beforeAll, describe, expect, setDefaultTimeout, test } from 'bun:test'
 import { waitFor } from '../support/ws-client.ts'
-import { createWorkspace, expectContiguous, startHub, stopHub, type Hub } from './helpers.ts'
+import { createWorkspace, startHub, stopHub, type Hub } from './helpers.ts'
+import { expectSeqs } from '../support/seqs.ts'
 
 setDefaultTimeout(15_000) // servers, argon2 logins and real sockets: generous under a loaded CI
 
@@ -151,7 +152,7 @@ describe('SSE', () => {
     await Bun.sleep(50)
     const got = second.seqs(ch)
     expect(got.length).toBe(1600 - 6)
-    expectContiguous(got, 6, 'resumed SSE stream')
+    expectSeqs(got, 6, { what: 'resumed SSE stream' })
     expect(second.events.every((e) => e.id === String(e.json.seq))).toBe(true)
   })
 
@@ -231,7 +232,7 @@ describe('SSE slow readers (wsBackpressureLimit 64 KiB)', () => {
       }
       await Promise.all(pending)
       await fast.until(() => fast.events.length >= 2000, 10_000)
-      expectContiguous(fast.seqs(ch), 0, 'fast SSE reader')
+      expectSeqs(fast.seqs(ch), 0, { what: 'fast SSE reader' })
       expect(fast.done).toBe(false)
       // the stuck one was dropped by the server (its tap is gone), so it holds no more than about the limit
       await waitFor(() => tapsOf(small) === 1, 3000, 'the stuck stream to be dropped')
@@ -247,7 +248,7 @@ describe('SSE slow readers (wsBackpressureLimit 64 KiB)', () => {
     await Promise.all(pending)
     const r = await open(small.admin, [ch], '0', small)
     await r.until(() => r.events.length >= 2000, 10_000)
-    expectContiguous(r.seqs(ch), 0, 'replayed SSE stream')
+    expectSeqs(r.seqs(ch), 0, { what: 'replayed SSE stream' })
     expect(r.done).toBe(false)
     await small.s.services.log.emit(ch, 'log', { i: 2001, payload: '' })
     await r.until(() => r.events.length >= 2001)
