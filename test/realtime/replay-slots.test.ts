@@ -82,8 +82,8 @@ test('Slots: at most size holders, FIFO hand-over, release is idempotent', async
 test('with one slot a second store replay waits while the first is stuck, ring replays do not; both end with every seq once', async () => {
   await hub()
   const { channel, gw, a, b } = await holderAndWaiter('slots')
-  // B needs the store too: it waits its turn and gets nothing meanwhile
-  await Bun.sleep(200)
+  // B needs the store too: it waits its turn (queued for a slot, so nothing can be sent to it) and gets nothing meanwhile
+  expect(gw.replaySlots.queued).toBe(1)
   expect(seqsOf(b, channel)).toEqual([])
   expect((await stats(h)).replays).toMatchObject({ active: 1, waiting: 1 })
 

@@ -70,7 +70,7 @@ async function cycler(channel: string, token: string, minCycles: number, deadlin
       const r = await reply
       if (r.type !== 'success') throw new Error(`subscribe failed: ${JSON.stringify(r.data)}`)
       if (r.data.truncated || r.data.reset) throw new Error(`unexpected ${JSON.stringify(r.data)}`)
-      await Bun.sleep(rand(0, 25))
+      await Bun.sleep(rand(0, 25)) // random pacing: the subject is every interleaving of replay, live and close
       if (mode === 4) c.terminate()
       else c.ws.close()
     }
@@ -84,7 +84,7 @@ async function cycler(channel: string, token: string, minCycles: number, deadlin
     if (out.cycles === 3 && last + STORE_REPLAY_GAP < N) {
       const until = Date.now() + 10_000
       while (published < last + STORE_REPLAY_GAP && Date.now() < until) await Bun.sleep(2)
-    } else await Bun.sleep(rand(0, 20))
+    } else await Bun.sleep(rand(0, 20)) // random pacing between reconnects (the subject, as above)
   }
   return out
 }
@@ -154,7 +154,8 @@ describe('replay while publishing', () => {
       expectExactlyOnce(r)
     }
     await steady.until(() => steady.channelMessages(channel).length >= N, 5000)
-    await Bun.sleep(50)
+    // marker: every publish is done, so a duplicate frame would be in the socket before this reply
+    expect((await steady.request({ type: 'ping' })).type).toBe('pong')
     expectSeqs(steady.channelMessages(channel).map((m) => m.seq!), 0, { what: 'steady client' })
     expect(steady.channelMessages(channel).length).toBe(N)
     const total = (results as CyclerResult[]).reduce((n, r) => n + r.midReplayCloses, 0)
@@ -180,7 +181,8 @@ describe('replay while publishing', () => {
     expect(reply.replayed).toBeGreaterThanOrEqual(N)
     await Promise.all(more)
     await c.until(() => c.channelMessages(channel).length >= N + 300, 5000)
-    await Bun.sleep(50)
+    // marker: every publish is done, so a duplicate frame would be in the socket before this reply
+    expect((await c.request({ type: 'ping' })).type).toBe('pong')
     const seqs = c.channelMessages(channel).map((m) => m.seq!)
     expect(seqs.length).toBe(N + 300)
     expectSeqs(seqs, 0, { what: 'late joiner' })

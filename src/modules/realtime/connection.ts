@@ -28,8 +28,10 @@ export class Connection {
     readonly ws: ServerWebSocket<unknown>,
     readonly remote: string,
     rate: { perSecond: number; burst: number },
+    /** The clock the rate limit refills on (the gateway's). */
+    now?: () => number,
   ) {
-    this.bucket = new TokenBucket(rate.perSecond, rate.burst)
+    this.bucket = new TokenBucket(rate.perSecond, rate.burst, now)
   }
 
   get userId(): string | null {

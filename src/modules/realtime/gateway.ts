@@ -46,7 +46,7 @@ export class Gateway {
     private readonly bus: EventBus,
     private readonly signals: Signals,
     readonly logger: Logger,
-    /** Drives the heartbeat, idle detection and the auth timeout. */
+    /** Drives the heartbeat, idle detection, the auth timeout and the refill of the per-connection rate limit. */
     readonly clock: Clock = systemClock,
   ) {
     this.replaySlots = new Slots(config.wsReplayConcurrency)

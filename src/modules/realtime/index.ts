@@ -24,7 +24,7 @@ export function realtimeModule(auth: AuthService, gateway: Gateway, dispatcher: 
       if (context.request && admitted.has(context.request as Request)) releaseUpgradeContext(context)
     },
     open(ws: { id: string; raw: any; data: { request: Request; params: Record<string, string>; query: { since?: number } } }) {
-      const conn = new Connection(ws.id, ws.raw, ws.raw.remoteAddress ?? '', { perSecond: gateway.config.wsRateLimit, burst: gateway.config.wsRateBurst })
+      const conn = new Connection(ws.id, ws.raw, ws.raw.remoteAddress ?? '', { perSecond: gateway.config.wsRateLimit, burst: gateway.config.wsRateBurst }, () => gateway.clock.now())
       const channel = autoJoin(ws.data.params ?? {})
       // an execution's own socket replays it from the start unless the client says where it left off
       if (channel) conn.autoJoin = { channel, since: ws.data.query?.since ?? 0 }
