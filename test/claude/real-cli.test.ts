@@ -409,14 +409,12 @@ describe('the mock API itself', () => {
       () => 'closed',
     )
     await local.waitForRequests(2)
-    const t0 = performance.now()
-    await local.stop()
+    await local.stop() // a stop() that waited for the open stream would never resolve (the test times out)
     const rest = await reader.read().then(
       (r) => (r.done ? 'done' : 'more'),
       () => 'errored',
     )
     expect(['done', 'errored']).toContain(rest)
     expect(['closed', 503]).toContain(await pending)
-    expect(performance.now() - t0).toBeLessThan(2000)
   })
 })

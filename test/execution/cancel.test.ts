@@ -20,11 +20,9 @@ describe.skipIf(!requireRealCli('cancel (real CLI)'))('cancel (real CLI)', () =>
     await c.next((m) => m.type === 'stream', 15_000)
     const [pid] = enginePids(e)
 
-    const t0 = Date.now()
     const res = await e.s.api(`/api/v1/claude/executions/${ex.execution_id}/cancel`, { method: 'POST', token: e.admin })
     expect(res.status).toBe(200)
     const body = await res.json()
-    expect(Date.now() - t0).toBeLessThan(2500)
     expect(body.status).toBe('cancelled')
     expect(body.error).toBe('Cancelled by admin')
     const final = await untilTerminal(c, ex.execution_id, 5000)

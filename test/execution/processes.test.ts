@@ -55,7 +55,6 @@ describe('process clean-up', () => {
     const body = await res.json()
     // interrupt, 0.3 s, SIGTERM, 0.3 s, SIGKILL
     expect(Date.now() - t0).toBeGreaterThanOrEqual(500)
-    expect(Date.now() - t0).toBeLessThan(3000)
     expect(body).toMatchObject({ status: 'cancelled', error: 'Cancelled by admin', exit_code: null })
     expect((await untilTerminal(c, ex.execution_id, 5000)).data.status).toBe('cancelled')
 

@@ -46,7 +46,7 @@ async function publish(channel: string, onTick?: () => void): Promise<void> {
   await Promise.all(pending)
 }
 
-test('a stuck client is closed at the backpressure limit; a fast one gets everything in order; RSS stays bounded', async () => {
+test('a stuck client is closed at the backpressure limit; a fast one gets everything in order; its buffer stays bounded', async () => {
   const channel = `workspace:${await createWorkspace(h.s, h.admin, 'slow')}`
   const stuck = await Promise.all([0, 1, 2].map(() => stuckClient(channel)))
   const fast = await h.pool.connect(wsUrl(h.s, h.admin))
@@ -55,13 +55,11 @@ test('a stuck client is closed at the backpressure limit; a fast one gets everyt
   expect(gw.connections.size).toBe(4)
   const fastId = (fast.messages.find((m) => m.type === 'connected')!).data.connection_id as string
 
-  Bun.gc(true)
-  const rssBefore = process.memoryUsage().rss
+  // memory is bounded by the buffer sizes measured here; RSS bounds live in bench/ and the soak, where a process of its
+  // own is measured (this one also holds the clients, and 3 × 8 MB of buffers would hide in allocator slack)
   let maxBuffered = 0
-  let peakRss = rssBefore
   await publish(channel, () => {
     for (const c of gw.connections.values()) if (c.id !== fastId) maxBuffered = Math.max(maxBuffered, c.ws.getBufferedAmount())
-    peakRss = Math.max(peakRss, process.memoryUsage().rss)
   })
 
   await fast.until(() => fast.channelMessages(channel).length >= N, 10_000, 'fast client to receive everything')
@@ -75,8 +73,6 @@ test('a stuck client is closed at the backpressure limit; a fast one gets everyt
   expect([...gw.connections.keys()]).toEqual([fastId])
   // the server never held much more than the limit for one socket (plus the frame that crossed it)
   expect(maxBuffered).toBeLessThanOrEqual(LIMIT + 8192)
-  // 3 stuck clients × 8 MB would be 24 MB+ of buffers if they were not cut off
-  expect(peakRss - rssBefore).toBeLessThan(96 * 1024 * 1024)
 
   const st = await stats(h)
   expect(st.connections.total).toBe(1)

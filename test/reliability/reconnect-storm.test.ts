@@ -39,20 +39,20 @@ test(`${CLIENTS} clients dropped and resumed at random while ${EVENTS} events ar
       c.drop()
       drops++
       const p = (async () => {
-        await Bun.sleep(Math.random() * 100)
+        await Bun.sleep(Math.random() * 100) // random pacing of the storm (its subject): clients come back at scattered times
         for (let attempt = 0; ; attempt++) {
           try {
             return await c.connect()
           } catch (err) {
             if (attempt >= 5) throw err
-            await Bun.sleep(50)
+            await Bun.sleep(50) // retry backoff of a refused reconnect, as a real client would
           }
         }
       })()
       reconnecting.add(p)
       void p.finally(() => reconnecting.delete(p))
     }
-    await Bun.sleep(20)
+    await Bun.sleep(20) // the storm's cadence (its subject): five drops every 20 ms while the publisher runs
   }
   await t.child.request('stopStream', { name: 'storm' })
   await Promise.all(reconnecting)
