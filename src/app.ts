@@ -57,7 +57,7 @@ export interface AppDeps {
   /** Environment the CLI processes inherit from (filtered); the server's own by default. */
   env: Record<string, string | undefined>
   runner?: Runner
-  /** Time for heartbeats, presence, typing and share links; the system clock by default. */
+  /** Time for WebSocket heartbeats, auth timeout and rate limit, presence, typing and share links; system clock by default. */
   clock?: Clock
 }
 
