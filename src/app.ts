@@ -2,6 +2,7 @@
 import { Elysia } from 'elysia'
 import type { Config } from './config/schema.ts'
 import type { ClaudeCli } from './core/claude-bin.ts'
+import { systemClock, type Clock } from './core/clock.ts'
 import { httpCore } from './core/http.ts'
 import type { Logger } from './core/logger.ts'
 import { Signals } from './core/signals.ts'
@@ -62,8 +63,8 @@ export interface AppDeps {
   /** Environment the CLI processes inherit from (filtered); the server's own by default. */
   env: Record<string, string | undefined>
   runner?: Runner
-  /** Wall clock (ms) for the login limits; Date.now by default. */
-  clock?: () => number
+  /** Time for login limits, WebSocket heartbeats, auth timeout and rate limit, presence, typing and share links; system clock by default. */
+  clock?: Clock
   /** The sandbox probed at start (server.ts); without it the CLI runs unsandboxed and the no-sandbox rules apply. */
   sandbox?: { status: SandboxStatus; wrapper: Sandbox | null }
 }
@@ -72,8 +73,9 @@ export type Services = Awaited<ReturnType<typeof createServices>>
 
 export async function createServices(deps: AppDeps) {
   const signals = new Signals()
+  const clock = deps.clock ?? systemClock
   const { loginMaxFailures, loginWindow, loginTrustedTtl } = deps.config
-  const throttle = new LoginThrottle({ maxFailures: loginMaxFailures, windowMs: loginWindow * 1000, trustTtlMs: loginTrustedTtl * 1000, now: deps.clock })
+  const throttle = new LoginThrottle({ maxFailures: loginMaxFailures, windowMs: loginWindow * 1000, trustTtlMs: loginTrustedTtl * 1000, now: () => clock.now() })
   const auth = new AuthService(deps.store, createTokenSigner(deps.jwtSecret), deps.config, signals, throttle)
   await auth.init()
   const bus = new MemoryBus()
@@ -83,7 +85,7 @@ export async function createServices(deps: AppDeps) {
     const ws = await deps.store.workspaces.byId(id)
     return ws !== null && (await workspaces.canSee(user, ws))
   })
-  const gateway = new Gateway(deps.config, auth, log, access, bus, signals, deps.logger)
+  const gateway = new Gateway(deps.config, auth, log, access, bus, signals, deps.logger, clock)
   const dispatcher = registerCoreHandlers(new Dispatcher(gateway))
   const c = deps.config
   const sandbox = deps.sandbox ?? { status: { mode: 'off' as const, reason: 'not probed' }, wrapper: null }
@@ -107,7 +109,7 @@ export async function createServices(deps: AppDeps) {
     const first = executeCheck.Errors(body).First()
     if (first) throw new AppError('VALIDATION_FAILED', 422, `Invalid execute command: ${first.path || '/'} ${first.message}`)
   })
-  const collab = createCollab({ store: deps.store, log, gateway, access: sessionAccess, signals, logger: deps.logger, config: c })
+  const collab = createCollab({ store: deps.store, log, gateway, access: sessionAccess, signals, logger: deps.logger, config: c, clock })
   registerCollabHandlers(dispatcher, collab)
   return { ...deps, signals, auth, users, workspaces, bus, log, access, gateway, dispatcher, engine, sessionAccess, toolPolicy, claudeService: claude, collab, files, uploads, terminalSessions: new TerminalSessions(deps.store, workspaces, (id) => homeOf(c.dataDir, id)), sandbox, startedAt: Date.now() }
 }

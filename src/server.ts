@@ -3,6 +3,7 @@ import { join } from 'node:path'
 import { createApp, createServices, VERSION, type Services } from './app.ts'
 import { ensureAdmin, loadOrCreateSecret, prepareDataDir, restrictDbFiles } from './bootstrap.ts'
 import type { Config } from './config/schema.ts'
+import type { Clock } from './core/clock.ts'
 import { CLAUDE_INSTALL_HINT, findClaudeBin, probeClaude } from './core/claude-bin.ts'
 import type { Logger } from './core/logger.ts'
 import { probeSandbox, type SandboxStatus } from './modules/claude/sandbox.ts'
@@ -20,8 +21,12 @@ export interface RunningServer {
   stop(): Promise<void>
 }
 
-/** `deps.clock` replaces the wall clock of the login limits (Date.now by default). */
-export async function startServer(config: Config, logger: Logger, env: Record<string, string | undefined> = process.env, deps: { clock?: () => number } = {}): Promise<RunningServer> {
+/** Dependencies a caller may pass in instead of the defaults (the system clock). */
+export interface ServerDeps {
+  clock?: Clock
+}
+
+export async function startServer(config: Config, logger: Logger, env: Record<string, string | undefined> = process.env, deps: ServerDeps = {}): Promise<RunningServer> {
   const dataDir = prepareDataDir(config.dataDir)
   // before anything is opened: CCHUB_SANDBOX=bwrap without a working bwrap refuses to start here
   const sandbox = await probeSandbox(config.sandbox, { dataDir, env })

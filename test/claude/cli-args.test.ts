@@ -1,13 +1,13 @@
 // CLI argv builder: flag layout, validation, and every emitted flag checked against both CLI versions' --help and the fake CLI.
 import { describe, expect, test } from 'bun:test'
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { CliArgsError, PERMISSION_MODES, buildCliArgs, type CliArgsOptions } from '../../src/modules/claude/cli-args.ts'
+import { REAL_CLAUDE, requireRealCli } from '../support/real-cli.ts'
 
 const SID = '11111111-2222-4333-8444-555555555555'
 const SID2 = '66666666-7777-4888-9999-000000000000'
-const REAL_CLAUDE = resolve(import.meta.dir, '../../node_modules/.bin/claude')
 const FAKE_CLAUDE = resolve(import.meta.dir, '../support/fake-claude')
 const HELP_197 = join(import.meta.dir, '../fixtures/claude-cli/claude-help-2.1.197.txt')
 
@@ -107,12 +107,12 @@ describe('flags exist in the real CLIs', () => {
   // --max-turns is accepted by both versions but hidden from --help (verified by the real-CLI tests).
   const HIDDEN = new Set(['--max-turns'])
 
-  test.skipIf(!existsSync(HELP_197))('2.1.197 --help lists every flag we emit', () => {
+  test('2.1.197 --help lists every flag we emit (vendored fixture)', () => {
     const help = readFileSync(HELP_197, 'utf8')
     for (const flag of emittedFlags()) if (!HIDDEN.has(flag)) expect({ flag, listed: help.includes(flag) }).toEqual({ flag, listed: true })
   })
 
-  test.skipIf(!existsSync(REAL_CLAUDE))('2.1.330 --help lists every flag we emit and every permission mode', async () => {
+  test.skipIf(!requireRealCli('2.1.330 --help'))('2.1.330 --help lists every flag we emit and every permission mode', async () => {
     const home = mkdtempSync(join(tmpdir(), 'cchub-help-'))
     const env = { PATH: process.env.PATH ?? '', HOME: home, CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: '1' }
     const proc = Bun.spawn([REAL_CLAUDE, '--help'], { stdout: 'pipe', stderr: 'pipe', stdin: 'ignore', env })

@@ -2,9 +2,10 @@
 import { afterEach, beforeEach, describe, expect, test } from 'bun:test'
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
-import { join, resolve } from 'node:path'
+import { join } from 'node:path'
 import type { Subprocess } from 'bun'
 import { buildCliArgs, type CliArgsOptions } from '../../src/modules/claude/cli-args.ts'
+import { REAL_CLAUDE, requireRealCli } from '../support/real-cli.ts'
 import { interruptLine, userInputLine } from '../../src/modules/claude/cli-events.ts'
 import {
   getAssistantText,
@@ -19,7 +20,6 @@ import {
 } from '../../src/modules/claude/stream-parser.ts'
 import { conversationText, reply, startMockAnthropic, type MockAnthropic, type MessagesRequestBody } from '../support/mock-anthropic.ts'
 
-const CLAUDE = resolve(import.meta.dir, '../../node_modules/.bin/claude')
 
 type Spawned = Subprocess<'pipe', 'pipe', 'pipe'>
 
@@ -117,7 +117,7 @@ afterEach(async () => {
 })
 
 function spawnClaude(opts: CliArgsOptions, extraEnv: Record<string, string> = {}): CliRun {
-  const proc = Bun.spawn([CLAUDE, ...buildCliArgs(opts)], {
+  const proc = Bun.spawn([REAL_CLAUDE, ...buildCliArgs(opts)], {
     cwd,
     // A clean env: nothing from the developer's shell (API keys, proxies) may leak in.
     env: {
@@ -146,9 +146,8 @@ function escapedCwd(dir: string): string {
   return dir.replace(/[^a-zA-Z0-9]/g, '-')
 }
 
-const available = existsSync(CLAUDE)
 
-describe.skipIf(!available)('real claude CLI against the mock API', () => {
+describe.skipIf(!requireRealCli('real claude CLI against the mock API'))('real claude CLI against the mock API', () => {
   test('a prompt streams: init, text deltas, assistant, result with cost; transcript written', async () => {
     mock.enqueue(reply.text('one two three four five', { chunks: ['one ', 'two ', 'three ', 'four ', 'five'] }))
     const run = spawnClaude({ input: { mode: 'prompt', prompt: 'hello there' } })
@@ -410,14 +409,12 @@ describe('the mock API itself', () => {
       () => 'closed',
     )
     await local.waitForRequests(2)
-    const t0 = performance.now()
-    await local.stop()
+    await local.stop() // a stop() that waited for the open stream would never resolve (the test times out)
     const rest = await reader.read().then(
       (r) => (r.done ? 'done' : 'more'),
       () => 'errored',
     )
     expect(['done', 'errored']).toContain(rest)
     expect(['closed', 503]).toContain(await pending)
-    expect(performance.now() - t0).toBeLessThan(2000)
   })
 })

@@ -7,6 +7,7 @@ import { join } from 'node:path'
 import { projectDirName } from '../../src/modules/claude/terminal-sessions.ts'
 import { RECORD, recordOf } from '../execution/helpers.ts'
 import { startTestServer, type TestServer } from '../support/server.ts'
+import { waitFor } from '../support/wait.ts'
 
 const FAKE = join(import.meta.dir, '../support/fake-claude')
 let server: TestServer | undefined
@@ -62,11 +63,10 @@ test('lists terminal sessions of the workspace from the caller\'s home, imports 
   expect(((await again.json()) as { code: string }).code).toBe('CONFLICT')
 
   const exec = (await (await server!.api('/api/v1/claude/execute', { token, body: { workspace_id: ws.id, session_id: session.id, prompt: 'continue' } })).json()) as { execution_id: string }
-  for (let i = 0; i < 100; i++) {
+  await waitFor(async () => {
     const e = (await (await server!.api(`/api/v1/claude/executions/${exec.execution_id}`, { token })).json()) as { status: string }
-    if (e.status !== 'queued' && e.status !== 'running') break
-    await Bun.sleep(50)
-  }
+    return e.status !== 'queued' && e.status !== 'running'
+  }, 10_000, 'the execution to finish')
   const start = readFileSync(recordOf(ws.path), 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as { argv?: string[]; env?: Record<string, string> }).find((r) => r.argv)
   expect(start?.argv?.join(' ')).toContain(`--resume ${cliId}`)
   // resumed in the home the transcript is in

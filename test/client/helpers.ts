@@ -1,5 +1,4 @@
-// Shared pieces of the client SDK suite: a server with a logged-in admin, a steady publisher, and waiting helpers.
-import { expect } from 'bun:test'
+// Shared pieces of the client SDK suite: a server with a logged-in admin, a steady publisher, socket drops.
 import { CchubClient, type CchubClientOptions, type ConnectionState } from '../../src/client/index.ts'
 import type { Config } from '../../src/config/schema.ts'
 import { startTestServer, type TestServer } from '../support/server.ts'
@@ -22,14 +21,6 @@ export async function fixture(overrides: Partial<Config> = {}, dataDir?: string)
 /** Client options tuned for tests: fast backoff, no background ping unless asked for. */
 export function fastClient(url: string, opts: Partial<CchubClientOptions>): CchubClient {
   return new CchubClient({ url, reconnect: { baseMs: 20, maxMs: 200 }, pingIntervalMs: 0, rateLimit: null, ...opts })
-}
-
-export async function waitFor(pred: () => boolean, timeoutMs = 3_000, what = 'condition'): Promise<void> {
-  const deadline = Date.now() + timeoutMs
-  while (!pred()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`)
-    await Bun.sleep(5)
-  }
 }
 
 /** Emits on `channel` every `everyMs` through whatever `emit` currently points at, until stopped. */
@@ -55,11 +46,6 @@ export function startPublisher(emit: () => (channel: string, type: string, data:
   }
 }
 
-/** Asserts `seqs` is exactly first..last: every seq once, in order. */
-export function expectContiguous(seqs: number[], first: number, last: number): void {
-  expect(seqs.length).toBe(last - first + 1)
-  expect(seqs).toEqual(Array.from({ length: last - first + 1 }, (_, i) => first + i))
-}
 
 export function recordStates(client: CchubClient): ConnectionState[] {
   const states: ConnectionState[] = []

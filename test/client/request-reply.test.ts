@@ -4,6 +4,7 @@ import { Type as T } from '@sinclair/typebox'
 import { CchubError, type CchubClient } from '../../src/client/index.ts'
 import * as exported from 'cchub/client'
 import { fastClient, fixture, type Fixture } from './helpers.ts'
+import { waitFor } from '../support/wait.ts'
 
 let f: Fixture
 let client: CchubClient
@@ -64,13 +65,16 @@ describe('request/reply', () => {
   })
 
   test('a request without a reply in time rejects with TIMEOUT', async () => {
+    // the handler answers only once the test lets it: after the client has given up
+    const gate = Promise.withResolvers<void>()
     f.server.services.dispatcher.on('slow', T.Object({ type: T.Literal('slow') }), async () => {
-      await Bun.sleep(300)
+      await gate.promise
       return { late: true }
     })
     await client.connect()
     const err = await client.request('slow', {}, { timeoutMs: 50 }).catch((e: unknown) => e)
     expect((err as CchubError).code).toBe('TIMEOUT')
+    gate.resolve()
     expect(await client.request<{ late: boolean }>('slow', {}, { timeoutMs: 2_000 })).toEqual({ late: true })
   })
 
@@ -90,14 +94,18 @@ describe('request/reply', () => {
   })
 
   test('in-flight requests reject with DISCONNECTED when the socket drops', async () => {
+    const gate = Promise.withResolvers<void>()
+    let started = false
     f.server.services.dispatcher.on('slow', T.Object({ type: T.Literal('slow') }), async () => {
-      await Bun.sleep(300)
+      started = true
+      await gate.promise
       return {}
     })
     await client.connect()
     const pending = client.request('slow', {}, { timeoutMs: 2_000 }).catch((e: unknown) => e)
-    await Bun.sleep(20)
+    await waitFor(() => started, 2_000, 'the request to reach the server')
     for (const c of f.server.services.gateway.connections.values()) c.close(1011, 'test drop')
     expect(((await pending) as CchubError).code).toBe('DISCONNECTED')
+    gate.resolve()
   })
 })

@@ -1,7 +1,8 @@
 // The docs/protocol.md client examples, as raw WebSockets (no SDK): seed 003 style, seed 000 style, /ws/executions and SSE.
 import { afterEach, beforeEach, describe, expect, test } from 'bun:test'
 import type { ExecutionRecord, SessionRecord } from '../../src/store/records.ts'
-import { fixture, waitFor, type Fixture } from './helpers.ts'
+import { fixture, type Fixture } from './helpers.ts'
+import { waitFor } from '../support/wait.ts'
 
 interface Frame {
   type: string

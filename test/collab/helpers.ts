@@ -2,6 +2,7 @@
 import { expect } from 'bun:test'
 import type { Config } from '../../src/config/schema.ts'
 import type { SessionRole } from '../../src/store/records.ts'
+import { ManualClock } from '../support/manual-clock.ts'
 import { startTestServer, type TestServer } from '../support/server.ts'
 import { ClientPool, type WsClient, type WsMsg } from '../support/ws-client.ts'
 
@@ -18,11 +19,14 @@ export interface Room {
   /** alice's workspace; nobody else is a member unless a test adds them. */
   wsId: string
   pool: ClientPool
+  /** The server's clock: presence grace, typing expiry and share-link expiry move only when a test advances it. */
+  clock: ManualClock
 }
 
-/** Heartbeat 0.3 s → presence grace 0.6 s; rate limits out of the way (typing has its own). */
+/** Heartbeat 0.3 s → presence grace 0.6 s (on the manual clock); rate limits out of the way (typing has its own). */
 export async function startRoom(overrides: Partial<Config> = {}): Promise<Room> {
-  const s = await startTestServer({ wsRateLimit: 1000, wsRateBurst: 1000, wsPingInterval: 0.3, ...overrides })
+  const clock = new ManualClock()
+  const s = await startTestServer({ wsRateLimit: 1000, wsRateBurst: 1000, wsPingInterval: 0.3, ...overrides }, undefined, undefined, { clock })
   const adminToken = await s.login()
   const me = await (await s.api('/api/v1/users/me', { token: adminToken })).json() as { id: string }
   const u = {} as Room['u']
@@ -30,7 +34,7 @@ export async function startRoom(overrides: Partial<Config> = {}): Promise<Room> 
   const res = await s.api('/api/v1/workspaces', { token: u.alice.token, body: { name: 'alice-ws' } })
   expect(res.status).toBe(201)
   const wsId = ((await res.json()) as { id: string }).id
-  return { s, admin: { id: me.id, token: adminToken }, u, wsId, pool: new ClientPool() }
+  return { s, admin: { id: me.id, token: adminToken }, u, wsId, pool: new ClientPool(), clock }
 }
 
 export async function stopRoom(r: Room | undefined): Promise<void> {

@@ -75,7 +75,9 @@ describe('participants over REST', () => {
       // removing the explicit row falls back to the workspace default: the socket keeps watching
       const removed = await json(await r.s.api(P(sid, r.u.eve.id), { method: 'DELETE', token: r.u.alice.token }))
       expect(removed.remaining_role).toBe('viewer')
-      await Bun.sleep(100)
+      // marker: a message on the session after the removal; a socket that was cut off would not get it
+      await r.s.services.log.emit(`session:${sid}`, 'note', { after: 'removal' })
+      await e.next((m) => m.type === 'note' && m.data.after === 'removal')
       expect(seen(e, 'unsubscribed')).toHaveLength(0)
     } finally {
       await r.s.api(`/api/v1/workspaces/${r.wsId}/members/${r.u.eve.id}`, { method: 'DELETE', token: r.u.alice.token })
@@ -109,8 +111,12 @@ describe('removal cuts a participant off at once', () => {
     // carol's presence ends at once (revoked, no grace); she cannot join again
     expect((await a.next((m) => m.type === 'participant_left' && m.data.user_id === r.u.carol.id, 1000)).data.reason).toBe('access_revoked')
     expect((await c1.request({ type: 'session_join', session_id: sid })).data.code).toBe('FORBIDDEN')
-    await Bun.sleep(50)
+    // marker: a later message on the session reaches bob; carol's sockets (handled in order) answer a ping after it
+    await r.s.services.log.emit(`session:${sid}`, 'note', { after: 'removal' })
+    await b.next((m) => m.type === 'note' && m.data.after === 'removal')
+    for (const c of [c1, c2]) expect((await c.request({ type: 'ping' })).type).toBe('pong')
     expect(seen(c1, 'code_change')).toHaveLength(0)
+    expect(seen(c1, 'note')).toHaveLength(0)
   })
 })
 

@@ -6,10 +6,7 @@ let r: Room
 beforeAll(async () => {
   r = await startRoom()
 }, SETUP_TIMEOUT)
-afterEach(async () => {
-  await r.pool.closeAll()
-  r.s.services.collab.timing.typingTtlMs = 5000
-})
+afterEach(() => r.pool.closeAll())
 afterAll(() => stopRoom(r))
 
 async function room3() {
@@ -32,7 +29,8 @@ describe('typing', () => {
     // seed 004 form: channel + is_typing
     b.send({ type: 'typing', channel: `session:${sid}`, data: { is_typing: false } })
     expect((await a.next((m) => m.type === 'typing')).data.state).toBe('stop')
-    await Bun.sleep(50)
+    // marker: a frame to b's socket sent after both relays; a typing echo to b would have come before it
+    expect((await b.request({ type: 'ping' })).type).toBe('pong')
     expect(seen(b, 'typing')).toHaveLength(0)
     const logs = await json(await r.s.api(`/api/v1/claude/sessions/${sid}/logs`, { token: r.u.alice.token }))
     expect(logs.logs.filter((l: any) => l.type === 'typing')).toEqual([])
@@ -44,30 +42,43 @@ describe('typing', () => {
     for (let i = 0; i < 5; i++) replies.push(await b.request({ type: 'typing', session_id: sid, data: { state: 'start' } }))
     expect(replies.map((x) => x.data.relayed)).toEqual([true, false, false, false, false])
     expect((await b.request({ type: 'typing', session_id: sid, data: { state: 'stop' } })).data.relayed).toBe(true)
-    await Bun.sleep(320)
+    r.clock.advance(299)
+    expect((await b.request({ type: 'typing', session_id: sid, data: { state: 'stop' } })).data.relayed).toBe(false)
+    r.clock.advance(1)
     expect((await b.request({ type: 'typing', session_id: sid, data: { state: 'stop' } })).data.relayed).toBe(true)
-    await Bun.sleep(50)
+    // marker: a live frame relayed to a after the typing ones, on the same channel
+    b.send({ type: 'cursor_update', session_id: sid, data: { position: { line: 1, column: 1 } } })
+    await a.next((m) => m.type === 'cursor_update')
     expect(seen(a, 'typing').map((m) => m.data.state)).toEqual(['start', 'stop', 'stop'])
   })
 
   test('a start without a refresh expires: the others get a stop by themselves', async () => {
-    r.s.services.collab.timing.typingTtlMs = 400
+    const ttl = r.s.services.collab.timing.typingTtlMs
     const { sid, a, b, c } = await room3()
-    const t0 = Date.now()
-    b.send({ type: 'typing', session_id: sid, data: { state: 'start' } })
+    expect((await b.request({ type: 'typing', session_id: sid, data: { state: 'start' } })).data.relayed).toBe(true)
     await a.next((m) => m.type === 'typing' && m.data.state === 'start')
-    const stop = await a.next((m) => m.type === 'typing' && m.data.state === 'stop', 2000)
-    expect(Date.now() - t0).toBeGreaterThanOrEqual(380)
+    r.clock.advance(ttl - 1)
+    // marker: a live frame after the moment a too-early stop would have been sent
+    const marker = () => b.send({ type: 'cursor_update', session_id: sid, data: { position: { line: 1, column: 1 } } })
+    marker()
+    await a.next((m) => m.type === 'cursor_update')
+    expect(seen(a, 'typing').filter((m) => m.data.state === 'stop')).toHaveLength(0)
+    r.clock.advance(1)
+    const stop = await a.next((m) => m.type === 'typing' && m.data.state === 'stop')
     expect(stop.data).toMatchObject({ user_id: r.u.bob.id, state: 'stop', expired: true })
     expect((await c.next((m) => m.type === 'typing' && m.data.state === 'stop')).data.expired).toBe(true)
 
-    // a refresh pushes the expiry back
-    b.send({ type: 'typing', session_id: sid, data: { state: 'start' } })
-    await Bun.sleep(320)
-    b.send({ type: 'typing', session_id: sid, data: { state: 'start' } })
-    await Bun.sleep(200)
+    // a refresh pushes the expiry back: started at T, refreshed at T + 0.8 ttl, still on at T + 1.5 ttl
+    r.clock.advance(1000) // past the rate limit of repeated starts
+    expect((await b.request({ type: 'typing', session_id: sid, data: { state: 'start' } })).data.relayed).toBe(true)
+    r.clock.advance(ttl * 0.8)
+    expect((await b.request({ type: 'typing', session_id: sid, data: { state: 'start' } })).data.relayed).toBe(true)
+    r.clock.advance(ttl * 0.7)
+    marker()
+    await a.next((m) => m.type === 'cursor_update')
     expect(seen(a, 'typing').filter((m) => m.data.state === 'stop')).toHaveLength(1)
-    await a.next((m) => m.type === 'typing' && m.data.state === 'stop' && m !== stop, 2000)
+    r.clock.advance(ttl * 0.3)
+    await a.next((m) => m.type === 'typing' && m.data.state === 'stop' && m !== stop)
   })
 
   test('viewers cannot type; sockets that have not joined cannot type', async () => {
@@ -88,7 +99,8 @@ describe('cursors', () => {
     expect(got.data).toEqual({ session_id: sid, user_id: r.u.carol.id, username: 'carol', position: { line: 3, column: 7 } })
     b.send({ type: 'cursor_update', session_id: sid, data: { selection: { start: 2, end: 9 } } })
     expect((await c.next((m) => m.type === 'cursor_update')).data.selection).toEqual({ start: 2, end: 9 })
-    await Bun.sleep(50)
+    // marker: c's frames are handled in order, so an echo of its own cursor_update would have come before this pong
+    expect((await c.request({ type: 'ping' })).type).toBe('pong')
     expect(seen(c, 'cursor_update')).toHaveLength(1)
     expect((await a.request({ type: 'cursor_update', session_id: sid, data: {} })).data.code).toBe('VALIDATION_FAILED')
     const logs = await json(await r.s.api(`/api/v1/claude/sessions/${sid}/logs`, { token: r.u.alice.token }))

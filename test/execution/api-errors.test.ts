@@ -1,7 +1,8 @@
 // REAL CLI + mock API: turns that end in an error — max_turns exceeded, API 500 and 529 — fail with a clear message.
 import { afterEach, describe, expect, test } from 'bun:test'
 import { reply } from '../support/mock-anthropic.ts'
-import { execute, getExecution, realCliAvailable, startEnv, statusesOf, stopEnv, untilTerminal, watch, type Env } from './helpers.ts'
+import { execute, getExecution, startEnv, statusesOf, stopEnv, untilTerminal, watch, type Env } from './helpers.ts'
+import { requireRealCli } from '../support/real-cli.ts'
 
 let e: Env | undefined
 afterEach(async () => {
@@ -9,7 +10,7 @@ afterEach(async () => {
   e = undefined
 })
 
-describe.skipIf(!realCliAvailable)('executions that fail (real CLI)', () => {
+describe.skipIf(!requireRealCli('executions that fail (real CLI)'))('executions that fail (real CLI)', () => {
   test('max_turns 1 with a tool_use reply → failed, error names max_turns', async () => {
     e = await startEnv({ cli: 'real' })
     e.mock!.enqueue(reply.toolUse('Bash', { command: 'echo one', description: 'one' }), reply.text('never reached'))

@@ -2,7 +2,8 @@
 import { afterEach, describe, expect, test } from 'bun:test'
 import { readFileSync } from 'node:fs'
 import { reply } from '../support/mock-anthropic.ts'
-import { alive, conversationText, enginePids, execute, getExecution, realCliAvailable, startEnv, stopEnv, until, untilTerminal, watch, type Env } from './helpers.ts'
+import { alive, conversationText, enginePids, execute, getExecution, startEnv, stopEnv, untilTerminal, watch, type Env, waitFor } from './helpers.ts'
+import { requireRealCli } from '../support/real-cli.ts'
 
 let e: Env | undefined
 afterEach(async () => {
@@ -12,7 +13,7 @@ afterEach(async () => {
 
 const argvOf = (pid: number) => readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').filter(Boolean)
 
-describe.skipIf(!realCliAvailable)('follow-up prompts (real CLI)', () => {
+describe.skipIf(!requireRealCli('follow-up prompts (real CLI)'))('follow-up prompts (real CLI)', () => {
   test('session_id keeps context: same process while alive, --resume after the idle TTL reaped it', async () => {
     e = await startEnv({ cli: 'real', config: { claudeProcessIdleTtl: 2 } })
     e.mock!.enqueue(reply.text('Noted: the secret word is PINEAPPLE.'), reply.text('You told me PINEAPPLE.'), reply.text('Still PINEAPPLE.'))
@@ -45,8 +46,8 @@ describe.skipIf(!realCliAvailable)('follow-up prompts (real CLI)', () => {
     expect(convo2).toContain('user: what was the secret word?')
 
     // idle for longer than the TTL: the reaper ends the process (stdin closed → the CLI exits)
-    await until(() => enginePids(e!).length === 0, 8000, 'the idle process to be reaped')
-    await until(() => !alive(pid1!), 5000, 'the reaped CLI to exit')
+    await waitFor(() => enginePids(e!).length === 0, 8000, 'the idle process to be reaped')
+    await waitFor(() => !alive(pid1!), 5000, 'the reaped CLI to exit')
 
     // 3rd prompt: a fresh process resumed with --resume <cli session id>; the model sees both earlier exchanges
     const third = await execute(e, { prompt: 'and once more?', session_id: first.session_id })

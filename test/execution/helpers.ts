@@ -1,7 +1,8 @@
 // Shared helpers for the execution-engine suite: a real server wired to the real CLI + mock API (or the fake CLI),
 // REST shortcuts, WebSocket watching and process-table checks.
 import { expect } from 'bun:test'
-import { mkdtempSync, readFileSync, existsSync, readdirSync, rmSync } from 'node:fs'
+import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs'
+import { REAL_CLAUDE } from '../support/real-cli.ts'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import type { Config } from '../../src/config/schema.ts'
@@ -11,9 +12,7 @@ export { conversationText }
 import { startTestServer, type TestServer } from '../support/server.ts'
 import { ClientPool, waitFor, type WsClient, type WsMsg } from '../support/ws-client.ts'
 
-export const REAL_CLAUDE = resolve(import.meta.dir, '../../node_modules/.bin/claude')
 export const FAKE_CLAUDE = resolve(import.meta.dir, '../support/fake-claude')
-export const realCliAvailable = existsSync(REAL_CLAUDE)
 
 /** Variables the fake CLI reads; they must be allow-listed because the server filters the CLI env. */
 const FAKE_VARS = [
@@ -134,14 +133,9 @@ export async function getExecution(e: Env, id: string, token = e.admin): Promise
 
 /** Polls GET execution until its status is one of `statuses` (default: any terminal one). */
 export async function waitStatus(e: Env, id: string, statuses: readonly string[] = TERMINAL, timeoutMs = 20_000): Promise<any> {
-  const end = Date.now() + timeoutMs
   let last: any
-  while (Date.now() < end) {
-    last = await getExecution(e, id)
-    if (statuses.includes(last.status)) return last
-    await Bun.sleep(25)
-  }
-  throw new Error(`execution ${id} did not reach ${statuses.join('|')} within ${timeoutMs} ms; last: ${JSON.stringify(last).slice(0, 800)}`)
+  await waitFor(async () => statuses.includes((last = await getExecution(e, id)).status), timeoutMs, () => `execution ${id} to reach ${statuses.join('|')}; last: ${JSON.stringify(last).slice(0, 800)}`)
+  return last
 }
 
 /** Opens /ws/executions/<id>?token= and waits for the auto-subscribe success. */
@@ -225,14 +219,6 @@ export function ourZombies(): ProcRow[] {
 export function enginePids(e: Env): number[] {
   const engine = e.s.services.engine as unknown as { processes: Map<string, { pid: number }>; retiring: Set<{ pid: number }> }
   return [...engine.processes.values(), ...engine.retiring].map((p) => p.pid)
-}
-
-export async function until(pred: () => boolean | Promise<boolean>, timeoutMs = 10_000, what = 'condition'): Promise<void> {
-  const end = Date.now() + timeoutMs
-  while (!(await pred())) {
-    if (Date.now() > end) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`)
-    await Bun.sleep(20)
-  }
 }
 
 export { waitFor }

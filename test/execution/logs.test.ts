@@ -1,6 +1,6 @@
 // GET /api/v1/claude/sessions/:id/logs: the session channel history, paged backwards by seq with limit/before/next_before.
 import { afterEach, describe, expect, test } from 'bun:test'
-import { execute, startEnv, stopEnv, waitStatus, type Env } from './helpers.ts'
+import { execute, startEnv, stopEnv, waitFor, waitStatus, type Env } from './helpers.ts'
 
 let e: Env | undefined
 afterEach(async () => {
@@ -21,7 +21,9 @@ describe('session logs', () => {
     await waitStatus(e, first.execution_id, ['completed'], 10_000)
     const second = await execute(e, { prompt: 'second prompt', session_id: first.session_id })
     await waitStatus(e, second.execution_id, ['completed'], 10_000)
-    await Bun.sleep(50) // the final status is stored before GET execution shows it; give the channel log its flush
+    // GET execution can show the final status before the channel log has flushed it: wait for it in the log
+    const done = (l: any) => l.type === 'status' && l.data.execution_id === second.execution_id && l.data.status === 'completed'
+    await waitFor(async () => (await logs(first.session_id, '?limit=1000')).logs.some(done), 5000, 'the final status in the session log')
 
     const all = await logs(first.session_id, '?limit=1000')
     expect(all.session_id).toBe(first.session_id)

@@ -3,7 +3,7 @@ import { afterEach, describe, expect, test } from 'bun:test'
 import { existsSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { testConfig } from '../support/server.ts'
-import { RECORD, recordOf, startEnv, stopEnv, until, waitStatus, type Env } from './helpers.ts'
+import { RECORD, recordOf, startEnv, stopEnv, waitFor, waitStatus, type Env } from './helpers.ts'
 
 let e: Env | undefined
 afterEach(async () => {
@@ -71,7 +71,7 @@ describe('policy', () => {
     expect(ok.status).toBe(202)
     await waitStatus(e, ok.body.execution_id, ['completed'], 10_000)
     const record = recordOf(e.workspacePath)
-    await until(() => starts(record).length === 1, 5000, 'the record')
+    await waitFor(() => starts(record).length === 1, 5000, 'the record')
     const [start] = starts(record)
     const env = start.env as Record<string, string>
 

@@ -7,7 +7,7 @@ import { join } from 'node:path'
 import type { Subprocess } from 'bun'
 import { ADMIN_PASSWORD, startTestServer, type TestServer } from '../support/server.ts'
 import { ClientPool, withTimeout } from '../support/ws-client.ts'
-import { FAKE_CLAUDE, RECORD, alive, cliProcess, descendants, ourZombies, recordOf, until } from './helpers.ts'
+import { FAKE_CLAUDE, RECORD, alive, cliProcess, descendants, ourZombies, recordOf, waitFor } from './helpers.ts'
 
 const MAIN = join(import.meta.dir, '../../src/main.ts')
 
@@ -79,10 +79,10 @@ describe('restart with executions in flight', () => {
     const ws = await call('/api/v1/workspaces', token, { name: 'w' })
     const running = await call('/api/v1/claude/execute', token, { workspace_id: ws.id, prompt: 'hang forever' })
     const queued = await call('/api/v1/claude/execute', token, { workspace_id: ws.id, prompt: 'wait in line' })
-    await until(async () => (await call(`/api/v1/claude/executions/${running.execution_id}`, token)).status === 'running', 10_000, 'running')
+    await waitFor(async () => (await call(`/api/v1/claude/executions/${running.execution_id}`, token)).status === 'running', 10_000, 'running')
     expect((await call(`/api/v1/claude/executions/${queued.execution_id}`, token))).toMatchObject({ status: 'queued', queue_position: 1 })
     const record = recordOf(ws.path)
-    await until(() => existsSync(record) && readFileSync(record, 'utf8').includes('"event":"start"'), 5000, 'the CLI to start')
+    await waitFor(() => existsSync(record) && readFileSync(record, 'utf8').includes('"event":"start"'), 5000, 'the CLI to start')
     // the server's child is bwrap; the CLI runs inside it (its recorded pid is one of its PID namespace)
     const root = descendants(a.pid).find((p) => p.ppid === a!.pid && p.args.includes('claude'))!.pid
     const cli = cliProcess(root)!.pid
@@ -91,7 +91,7 @@ describe('restart with executions in flight', () => {
     a.kill('SIGKILL')
     await a.exited
     // the sandbox dies with the server (--die-with-parent); start-up still has to recover the executions it left
-    await until(() => !alive(root) && !alive(cli), 5000, 'the sandboxed CLI to die with the server')
+    await waitFor(() => !alive(root) && !alive(cli), 5000, 'the sandboxed CLI to die with the server')
 
     b = await startTestServer({ claudeBin: FAKE_CLAUDE }, dataDir, { PATH: process.env.PATH, HOME: dir })
     const admin = await b.login()
@@ -108,7 +108,7 @@ describe('restart with executions in flight', () => {
     // the session is usable again: a new prompt on it is accepted and runs
     const again = await (await b.api('/api/v1/claude/execute', { token: admin, body: { workspace_id: ws.id, prompt: 'x', session_id: running.session_id } })).json()
     expect(again.execution_id).toBeDefined()
-    await until(async () => (await (await b!.api(`/api/v1/claude/executions/${again.execution_id}`, { token: admin })).json()).status === 'completed', 10_000, 'the new prompt to complete')
+    await waitFor(async () => (await (await b!.api(`/api/v1/claude/executions/${again.execution_id}`, { token: admin })).json()).status === 'completed', 10_000, 'the new prompt to complete')
     expect(ourZombies()).toEqual([])
   }, 30_000)
 })

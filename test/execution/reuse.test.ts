@@ -2,7 +2,7 @@
 // retire it and start a new one with --resume; a closed session's process ends.
 import { afterEach, describe, expect, test } from 'bun:test'
 import { existsSync, readFileSync } from 'node:fs'
-import { RECORD, alive, cliProcess, enginePids, execute, ourZombies, recordOf, startEnv, stopEnv, until, waitStatus, type Env } from './helpers.ts'
+import { RECORD, alive, cliProcess, enginePids, execute, ourZombies, recordOf, startEnv, stopEnv, waitFor, waitStatus, type Env } from './helpers.ts'
 
 let e: Env | undefined
 afterEach(async () => {
@@ -36,14 +36,14 @@ describe('process reuse', () => {
     const second = starts[1]
     expect(second.argv[second.argv.indexOf('--resume') + 1]).toBe(a.session_id)
     expect(second.argv[second.argv.indexOf('--model') + 1]).toBe('model-b')
-    await until(() => !alive(firstCli) && enginePids(e!).length === 1, 5000, 'the retired process to exit')
+    await waitFor(() => !alive(firstCli) && enginePids(e!).length === 1, 5000, 'the retired process to exit')
     const [secondRoot] = enginePids(e)
     expect(secondRoot).not.toBe(firstRoot)
     const secondCli = cliProcess(secondRoot!)!.pid
 
     const del = await e.s.api(`/api/v1/claude/sessions/${a.session_id}`, { method: 'DELETE', token: e.admin })
     expect(del.status).toBe(200)
-    await until(() => !alive(secondCli) && enginePids(e!).length === 0, 5000, 'the process of the closed session to exit')
+    await waitFor(() => !alive(secondCli) && enginePids(e!).length === 0, 5000, 'the process of the closed session to exit')
     expect(ourZombies()).toEqual([])
   }, 30_000)
 })

@@ -1,7 +1,8 @@
 // REAL CLI + mock API: one prompt streamed end to end to a WebSocket client on websocket_url, then read back over REST.
 import { afterEach, describe, expect, test } from 'bun:test'
 import { reply } from '../support/mock-anthropic.ts'
-import { cliEvents, execute, getExecution, realCliAvailable, socket, startEnv, statusesOf, stopEnv, untilTerminal, watch, type Env } from './helpers.ts'
+import { cliEvents, execute, getExecution, socket, startEnv, statusesOf, stopEnv, untilTerminal, watch, type Env, waitFor } from './helpers.ts'
+import { requireRealCli } from '../support/real-cli.ts'
 
 let e: Env | undefined
 afterEach(async () => {
@@ -9,7 +10,7 @@ afterEach(async () => {
   e = undefined
 })
 
-describe.skipIf(!realCliAvailable)('execution streamed end to end (real CLI)', () => {
+describe.skipIf(!requireRealCli('execution streamed end to end (real CLI)'))('execution streamed end to end (real CLI)', () => {
   test('prompt attribution, queued→running→completed, init, every delta inside coalesced stream frames, assistant, result, cost', async () => {
     e = await startEnv({ cli: 'real' })
     const chunks = Array.from({ length: 60 }, (_, i) => `w${i} `)

@@ -3,7 +3,8 @@ import { afterEach, describe, expect, test } from 'bun:test'
 import { existsSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { reply } from '../support/mock-anthropic.ts'
-import { cliEvents, execute, getExecution, realCliAvailable, startEnv, stopEnv, untilTerminal, watch, type Env } from './helpers.ts'
+import { cliEvents, execute, getExecution, startEnv, stopEnv, untilTerminal, watch, type Env } from './helpers.ts'
+import { requireRealCli } from '../support/real-cli.ts'
 
 let e: Env | undefined
 afterEach(async () => {
@@ -16,7 +17,7 @@ function toolResults(events: any[]): any[] {
   return events.filter((ev) => ev.type === 'user' && Array.isArray(ev.message?.content)).flatMap((ev) => ev.message.content.filter((b: any) => b.type === 'tool_result'))
 }
 
-describe.skipIf(!realCliAvailable)('tool-using turns (real CLI)', () => {
+describe.skipIf(!requireRealCli('tool-using turns (real CLI)'))('tool-using turns (real CLI)', () => {
   test('Bash allowed through tools: tool_use → tool_result → final text, all on the socket; the API gets the tool result', async () => {
     e = await startEnv({ cli: 'real' })
     e.mock!.enqueue(reply.toolUse('Bash', { command: 'echo hi-from-bash && pwd', description: 'say hi' }, { id: 'toolu_bash_1' }))

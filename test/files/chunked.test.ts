@@ -5,6 +5,7 @@ import { join } from 'node:path'
 import { startTestServer } from '../support/server.ts'
 import { WsClient } from '../support/ws-client.ts'
 import { sha256, startFilesEnv, type FilesEnv } from './helpers.ts'
+import { waitFor } from '../support/wait.ts'
 
 let e: FilesEnv
 const clients: WsClient[] = []
@@ -131,8 +132,7 @@ test('unfinished uploads expire and their chunks are removed by the sweeper', as
     await c.request({ type: 'upload_chunk', data: { file_id: id, chunk_index: 0, data: b64(new Uint8Array(2)) } })
     const dir = join(s.dataDir, 'tmp', 'chunks', id)
     expect(existsSync(join(dir, '0'))).toBe(true)
-    await Bun.sleep(700)
-    expect(existsSync(dir)).toBe(false)
+    await waitFor(() => !existsSync(dir), 5000, 'the sweeper to remove the expired chunks')
     const r = await c.request({ type: 'upload_status', data: { file_id: id } })
     expect(r.data.code).toBe('NOT_FOUND')
   } finally {

@@ -6,6 +6,7 @@ import { join, resolve } from 'node:path'
 import { expectError } from '../foundation/helpers.ts'
 import { RECORD, recordOf } from '../execution/helpers.ts'
 import { startFilesEnv, uploadOk, type FilesEnv } from './helpers.ts'
+import { waitFor } from '../support/wait.ts'
 
 const FAKE_CLAUDE = resolve(import.meta.dir, '../support/fake-claude')
 let e: FilesEnv
@@ -25,12 +26,9 @@ afterAll(async () => {
 })
 
 async function waitDone(id: string, token: string): Promise<any> {
-  for (let i = 0; i < 400; i++) {
-    const x = await (await e.s.api(`/api/v1/claude/executions/${id}`, { token })).json()
-    if (!['queued', 'running'].includes(x.status)) return x
-    await Bun.sleep(25)
-  }
-  throw new Error('execution did not finish')
+  let x: any
+  await waitFor(async () => !['queued', 'running'].includes((x = await (await e.s.api(`/api/v1/claude/executions/${id}`, { token })).json()).status), 10_000, 'the execution to finish')
+  return x
 }
 
 test('file_ids are listed to Claude before the prompt; the execution keeps the prompt as typed and records the ids', async () => {

@@ -117,7 +117,8 @@ test('200 MB multipart upload is on disk while it still arrives; the download is
   expect(got.digest('hex')).toBe(expected)
   console.log(`${SIZE / 1024 / 1024} MB upload: ${(SIZE / 1024 / 1024 / seconds).toFixed(0)} MB/s end to end (client generates and hashes too); server peak RSS growth: upload ${uploadGrowth.toFixed(1)} MB, download ${downloadGrowth.toFixed(1)} MB`)
   expect(onDiskAtHalf).toBeGreaterThanOrEqual(SIZE / 2 - 16 * 1024 * 1024)
-  // Buffering the body would grow RSS by the whole file or more; what remains is allocator and GC slack.
+  // Buffering the body would grow RSS by the whole file or more; what remains is allocator and GC slack, which on a
+  // loaded machine can be tens of MB: the bound is half the file both ways, a margin slack cannot reach.
   expect(uploadGrowth).toBeLessThan(SIZE / 1024 / 1024 / 2)
-  expect(downloadGrowth).toBeLessThan(30)
+  expect(downloadGrowth).toBeLessThan(SIZE / 1024 / 1024 / 2)
 }, 60_000)

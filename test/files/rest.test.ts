@@ -5,6 +5,7 @@ import { join } from 'node:path'
 import { expectError } from '../foundation/helpers.ts'
 import { WsClient } from '../support/ws-client.ts'
 import { createSession, sha256, startFilesEnv, upload, uploadOk, type FilesEnv } from './helpers.ts'
+import { waitFor } from '../support/wait.ts'
 
 let e: FilesEnv
 beforeAll(async () => {
@@ -170,9 +171,9 @@ describe('upload and download', () => {
     await expectError(res, 413, 'PAYLOAD_TOO_LARGE')
     // with Content-Length far above the limit: refused before reading
     await expectError(await upload(e.s, e.collaborator.token, [{ name: 'session_id', data: e.sessionId }, { name: 'file', filename: 'big.bin', data: new Uint8Array(3 * 1024 * 1024) }]), 413, 'PAYLOAD_TOO_LARGE')
-    await Bun.sleep(50)
+    // the refused stream's temporary file is removed as the request ends (possibly just after the answer)
+    await waitFor(() => readdirSync(e.s.services.files.tmpDir).length === 0, 3000, 'the temporary file to go')
     expect(readdirSync(uploadsDir()).length).toBe(before)
-    expect(readdirSync(e.s.services.files.tmpDir)).toEqual([])
     expect((await (await get(`/api/v1/files?session_id=${e.sessionId}`, e.owner.token)).json()).total).toBe(listBefore)
     // exactly at the limit is fine
     const ok = await uploadOk(e.s, e.collaborator.token, { session_id: e.sessionId }, 'limit.bin', new Uint8Array(1024 * 1024))
@@ -188,7 +189,8 @@ test('a client that disconnects mid-upload leaves no partial file behind', async
   const stream = new ReadableStream<Uint8Array>({
     async pull(c) {
       if (sent >= 256 * 1024) {
-        await Bun.sleep(100) // the server has started writing the file; now the client goes away
+        // once the server has started writing the file, the client goes away
+        await waitFor(() => readdirSync(e.s.services.files.tmpDir).length > 0, 3000, 'the server to start writing')
         abort.abort()
         return
       }
@@ -198,9 +200,7 @@ test('a client that disconnects mid-upload leaves no partial file behind', async
   })
   const res = fetch(`${e.s.url}/api/v1/files/upload`, { method: 'POST', headers: { authorization: `Bearer ${e.collaborator.token}`, 'content-type': contentType }, body: stream, signal: abort.signal })
   expect(await res.then(() => 'answered', () => 'aborted')).toBe('aborted')
-  const deadline = Date.now() + 3000
-  while (readdirSync(e.s.services.files.tmpDir).length && Date.now() < deadline) await Bun.sleep(20)
-  expect(readdirSync(e.s.services.files.tmpDir)).toEqual([])
+  await waitFor(() => readdirSync(e.s.services.files.tmpDir).length === 0, 3000, 'the partial file to go')
   expect(readdirSync(uploadsDir()).length).toBe(before)
 })
 

@@ -5,6 +5,7 @@ import { createLogger } from '../../src/core/logger.ts'
 import { startServer, type RunningServer } from '../../src/server.ts'
 import { ADMIN_PASSWORD, testConfig } from '../support/server.ts'
 import { SETUP_TIMEOUT } from './helpers.ts'
+import { waitFor } from '../support/wait.ts'
 
 setDefaultTimeout(SETUP_TIMEOUT) // servers and argon2 hashing are slow on a busy CI machine
 
@@ -76,8 +77,8 @@ beforeAll(async () => {
   await call('GET', '/api/v1/users/me', { token: 'not-a-token' })
   await server.stop()
   // Elysia writes the access line in a setImmediate after the response; on a busy machine the last one can land just
-  // after stop() resolves (reported: stop() should let those run before it closes the store). Give it a moment.
-  for (let i = 0; i < 100 && records().filter((r) => r.msg === 'request').length < sent.length; i++) await Bun.sleep(10)
+  // after stop() resolves (reported: stop() should let those run before it closes the store). Wait for it.
+  await waitFor(() => records().filter((r) => r.msg === 'request').length >= sent.length, 5000, 'every access line')
 }, SETUP_TIMEOUT)
 afterAll(async () => {
   await server?.stop() // already stopped unless setup failed half-way; stop() is idempotent

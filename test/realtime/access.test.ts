@@ -112,14 +112,15 @@ describe('re-checked when access changes', () => {
 
     const s2 = await h.s.services.log.emit(ch, 'log', { n: 2 })
     await owner.next((m) => m.channel === ch && m.seq === s2)
-    await Bun.sleep(50)
+    // marker: s2 was published to every subscriber before the owner got it; c answers a ping after it would have had it
+    expect((await c.request({ type: 'ping' })).type).toBe('pong')
     expect(c.messages.filter((m) => m.channel === ch && m.type === 'log').map((m) => m.seq)).toEqual([s1])
     // and cannot come back
     expect((await c.request({ type: 'subscribe', channel: ch, data: { since: 0 } })).data.code).toBe('FORBIDDEN')
     expect(c.isClosed).toBe(false)
     expect(h.s.services.gateway.stats.perChannel.get(ch)).toBe(1)
-    // what it may still read is untouched
-    await Bun.sleep(50)
+    // what it may still read is untouched: no further unsubscribed before the answer to a later ping
+    expect((await c.request({ type: 'ping' })).type).toBe('pong')
     expect(c.messages.filter((m) => m.type === 'unsubscribed').length).toBe(2)
   })
 
@@ -181,7 +182,8 @@ describe('POST /api/v1/broadcast', () => {
       const s = await c.next((m) => m.channel === 'system')
       expect(s).toMatchObject({ type: 'maintenance', channel: 'system', data: { in_minutes: 5 } })
     }
-    await Bun.sleep(50)
+    // marker: both publishes happened before the subscribers got them; a ping answered later comes after any leak
+    for (const x of [bystander, anon]) expect((await x.request({ type: 'ping' })).type).toBe('pong')
     expect(bystander.messages.filter((m) => m.channel)).toEqual([])
     expect(anon.messages.filter((m) => m.channel)).toEqual([])
   })

@@ -3,14 +3,18 @@
 // disabling and token expiry.
 import { afterAll, afterEach, beforeAll, describe, expect, setDefaultTimeout, test } from 'bun:test'
 import { createTokenSigner } from '../../src/modules/auth/tokens.ts'
+import { ManualClock } from '../support/manual-clock.ts'
 import { createApiKey, expectRefused, startHub, stopHub, tryUpgrade, wsUrl, type Hub } from './helpers.ts'
 
 setDefaultTimeout(15_000) // servers, argon2 logins and real sockets: generous under a loaded CI
 
+const AUTH_TIMEOUT = 400
+/** The auth timeout runs on it: sockets are closed by it only when a test advances it. */
+const clock = new ManualClock()
 let h: Hub
 let bob: { id: string; token: string }
 beforeAll(async () => {
-  h = await startHub({ wsAuthTimeout: 0.4 })
+  h = await startHub({ wsAuthTimeout: AUTH_TIMEOUT / 1000 }, { clock })
   bob = await h.s.createUser(h.admin, 'bob')
 }, 20_000)
 afterEach(() => h.pool.closeAll())
@@ -60,9 +64,9 @@ describe('auth by first message', () => {
     expect(r.type).toBe('success')
     expect(r.data).toMatchObject({ action: 'auth', authenticated: true, user: { id: bob.id, username: 'bob', role: 'user' } })
     expect((await c.request({ type: 'subscribe', channel: `user:${bob.id}` })).type).toBe('success')
-    await Bun.sleep(600) // past the 0.4 s auth timeout: still open
+    clock.advance(AUTH_TIMEOUT * 2) // past the auth timeout: still open
+    expect((await c.request({ type: 'ping' })).type).toBe('pong') // a close would have come before this answer
     expect(c.isClosed).toBe(false)
-    expect((await c.request({ type: 'ping' })).type).toBe('pong')
   })
 
   test('seed 003 form {"type":"auth","payload":{"apiKey":…}} authenticates', async () => {
@@ -84,20 +88,24 @@ describe('auth by first message', () => {
       expect(r.type).toBe('error')
       expect(r.data.code).toBe('UNAUTHORIZED')
     }
-    // nothing published meanwhile reached it
+    // nothing published meanwhile reached it: a subscriber got it, and c answers a ping after it would have
+    const listener = await h.pool.connect(wsUrl(h.s, h.admin))
+    await listener.subscribe('system')
     await h.s.services.log.emit('system', 'notice', { x: 1 })
-    await Bun.sleep(50)
+    await listener.next((m) => m.type === 'notice')
+    expect((await c.request({ type: 'ping' })).type).toBe('pong')
     expect(c.messages.filter((m) => m.channel !== undefined)).toEqual([])
   })
 
   test('no auth within CCHUB_WS_AUTH_TIMEOUT closes with 4001 and a reason', async () => {
     const c = await h.pool.connect(wsUrl(h.s))
-    const t0 = Date.now()
+    expect((await c.next()).data.auth_timeout_s).toBe(AUTH_TIMEOUT / 1000)
+    clock.advance(AUTH_TIMEOUT - 1)
+    expect((await c.request({ type: 'ping' })).type).toBe('pong') // not closed yet
+    clock.advance(1)
     const closed = await c.closed
     expect(closed.code).toBe(4001)
     expect(closed.reason).toMatch(/auth/i)
-    expect(Date.now() - t0).toBeGreaterThanOrEqual(300)
-    expect(Date.now() - t0).toBeLessThan(2000)
   })
 
   test('a bad token in the auth message gets an error reply and the socket is closed with 4001', async () => {
@@ -173,10 +181,10 @@ describe('open sockets are closed when their credentials die', () => {
       expect(closed.code).toBe(4002)
       expect(closed.reason).toMatch(/revoked/)
     }
-    await Bun.sleep(50)
+    // the closes happen together: a close of the others would have come before these answers
+    for (const c of [otherToken, otherUser]) expect((await c.request({ type: 'ping' })).type).toBe('pong')
     expect(otherToken.isClosed).toBe(false)
     expect(otherUser.isClosed).toBe(false)
-    expect((await otherToken.request({ type: 'ping' })).type).toBe('pong')
   })
 
   test('revoking an API key closes its sockets with 4002', async () => {
@@ -186,7 +194,7 @@ describe('open sockets are closed when their credentials die', () => {
     await c.next((m) => m.type === 'connected')
     expect((await h.s.api(`/api/v1/auth/api-keys/${key.id}`, { method: 'DELETE', token: bob.token })).status).toBe(200)
     expect((await c.closed).code).toBe(4002)
-    await Bun.sleep(50)
+    expect((await jwt.request({ type: 'ping' })).type).toBe('pong') // a close would have come before this answer
     expect(jwt.isClosed).toBe(false)
   })
 
@@ -203,7 +211,7 @@ describe('open sockets are closed when their credentials die', () => {
       expect(closed.code).toBe(4003)
       expect(closed.reason.length).toBeGreaterThan(0)
     }
-    await Bun.sleep(50)
+    expect((await other.request({ type: 'ping' })).type).toBe('pong') // a close would have come before this answer
     expect(other.isClosed).toBe(false)
     // and it cannot come back
     expect((await tryUpgrade(h.s, `/ws?token=${u.token}`)).status).toBe(403)

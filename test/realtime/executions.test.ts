@@ -64,9 +64,9 @@ describe('/ws/executions/:id', () => {
     expect(err.data.code).toBe('FORBIDDEN')
     expect(err.data.message).toContain(channel)
     await h.s.services.log.emit(channel, 'log', { secret: true })
-    await Bun.sleep(50)
-    expect(c.channelMessages(channel)).toEqual([])
+    // marker: the emit is published once it resolves, so a leak would be in the socket before this reply
     expect((await c.request({ type: 'ping' })).type).toBe('pong')
+    expect(c.channelMessages(channel)).toEqual([])
   })
 
   test('an execution that does not exist is FORBIDDEN, for admins too (ids do not leak)', async () => {
@@ -78,7 +78,8 @@ describe('/ws/executions/:id', () => {
   test('without a token: the subscription happens right after the auth message', async () => {
     const c = await h.pool.connect(execUrl(taskId))
     expect((await c.next()).data.authenticated).toBe(false)
-    await Bun.sleep(30)
+    // marker: a replay before the auth would have come before this reply
+    expect((await c.request({ type: 'ping' })).type).toBe('pong')
     expect(c.channelMessages(channel)).toEqual([])
     const auth = await c.request({ type: 'auth', data: { token: bob.token } })
     expect(auth.type).toBe('success')

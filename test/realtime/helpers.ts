@@ -2,6 +2,7 @@
 import { expect } from 'bun:test'
 import type { Config } from '../../src/config/schema.ts'
 import type { ExecutionRecord, SessionRecord } from '../../src/store/records.ts'
+import type { ServerDeps } from '../../src/server.ts'
 import { startTestServer, type TestServer } from '../support/server.ts'
 import { ClientPool } from '../support/ws-client.ts'
 
@@ -12,8 +13,8 @@ export interface Hub {
   pool: ClientPool
 }
 
-export async function startHub(overrides: Partial<Config> = {}): Promise<Hub> {
-  const s = await startTestServer(overrides)
+export async function startHub(overrides: Partial<Config> = {}, deps: ServerDeps = {}): Promise<Hub> {
+  const s = await startTestServer(overrides, undefined, undefined, deps)
   const admin = await s.login()
   const adminId = await userIdOf(s, admin)
   return { s, admin, adminId, pool: new ClientPool() }
@@ -79,14 +80,6 @@ export async function stats(h: Hub): Promise<any> {
   return res.json()
 }
 
-/** Asserts `seqs` is exactly from+1, from+2, … (contiguous, in order, no duplicate). */
-export function expectContiguous(seqs: number[], from: number, what = 'seqs'): void {
-  for (let i = 0; i < seqs.length; i++) {
-    if (seqs[i] !== from + 1 + i) {
-      throw new Error(`${what}: expected seq ${from + 1 + i} at index ${i}, got ${seqs[i]} (around: ${seqs.slice(Math.max(0, i - 3), i + 3).join(',')})`)
-    }
-  }
-}
 
 export const rand = (min: number, max: number) => min + Math.floor(Math.random() * (max - min + 1))
 

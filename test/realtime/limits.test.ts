@@ -2,6 +2,7 @@
 // replies, then close 1008 on sustained abuse).
 import { afterEach, describe, expect, setDefaultTimeout, test } from 'bun:test'
 import type { Config } from '../../src/config/schema.ts'
+import { ManualClock } from '../support/manual-clock.ts'
 import { waitFor } from '../support/ws-client.ts'
 import { expectRefused, startHub, stats, stopHub, tryUpgrade, wsUrl, type Hub } from './helpers.ts'
 import { startTestServer } from '../support/server.ts'
@@ -13,7 +14,7 @@ afterEach(async () => {
   await stopHub(h)
   h = undefined
 }, 20_000)
-const hub = async (o: Partial<Config>) => (h = await startHub(o))
+const hub = async (o: Partial<Config>, clock?: ManualClock) => (h = await startHub(o, { clock }))
 
 describe('connection limits', () => {
   test('per user: the connection over wsMaxConnectionsPerUser gets HTTP 429 TOO_MANY_CONNECTIONS, no upgrade', async () => {
@@ -53,13 +54,13 @@ describe('connection limits', () => {
     const { s, admin, pool } = await hub({ wsMaxConnectionsPerUser: 3, wsMaxConnections: 10 })
     const all = Array.from({ length: 20 }, () => pool.open(wsUrl(s, admin)))
     await Promise.allSettled(all.map((c) => c.opened))
-    await Bun.sleep(100)
-    expect(all.filter((c) => c.isOpen && !c.isClosed).length).toBe(3)
-    expect(s.services.gateway.connections.size).toBe(3)
+    // a socket admitted in the race and closed right after open may still be closing: wait for the count to settle
+    await waitFor(() => all.filter((c) => c.isOpen && !c.isClosed).length === 3 && s.services.gateway.connections.size === 3, 3000, '3 open sockets')
     const anon = Array.from({ length: 20 }, () => pool.open(wsUrl(s)))
     await Promise.allSettled(anon.map((c) => c.opened))
-    await Bun.sleep(100)
-    expect(anon.filter((c) => c.isOpen && !c.isClosed).length).toBe(7)
+    await waitFor(() => anon.filter((c) => c.isOpen && !c.isClosed).length === 7 && s.services.gateway.connections.size === 10, 3000, '10 open sockets')
+    // and they stay: every one answers
+    for (const c of all.concat(anon).filter((x) => x.isOpen && !x.isClosed)) expect((await c.request({ type: 'ping' })).type).toBe('pong')
     expect(s.services.gateway.connections.size).toBe(10)
   })
 
@@ -82,7 +83,8 @@ describe('connection limits', () => {
 
 describe('rate limit', () => {
   test('a burst over wsRateBurst gets RATE_LIMITED replies (same ids); the socket stays and recovers', async () => {
-    const { s, admin, pool } = await hub({ wsRateLimit: 5, wsRateBurst: 5 })
+    const clock = new ManualClock() // the bucket refills only when the test moves it
+    const { s, admin, pool } = await hub({ wsRateLimit: 5, wsRateBurst: 5 }, clock)
     const c = await pool.connect(wsUrl(s, admin))
     await c.next((m) => m.type === 'connected')
     const ids = Array.from({ length: 8 }, (_, i) => `p${i}`)
@@ -96,12 +98,14 @@ describe('rate limit', () => {
       expect(m.data.code).toBe('RATE_LIMITED')
       expect(m.data.message.length).toBeGreaterThan(0)
     }
-    await Bun.sleep(50)
+    clock.advance(199) // 5 tokens per second: not one back yet
+    expect((await c.request({ type: 'ping' })).data.code).toBe('RATE_LIMITED')
+    clock.advance(1) // one is back
+    // marker too: replies go out in order, so a second reply to any of the burst would have come before this one
+    expect((await c.request({ type: 'ping' })).type).toBe('pong')
     for (const id of ids) expect(c.messages.filter((m) => m.id === id).length).toBe(1)
     expect(c.isClosed).toBe(false)
-    await Bun.sleep(450) // 5 tokens per second: about two are back
-    expect((await c.request({ type: 'ping' })).type).toBe('pong')
-    expect((await stats(h!)).drops.rate_limited).toBe(3)
+    expect((await stats(h!)).drops.rate_limited).toBe(4)
   })
 
   test('sustained abuse closes the socket with 1008', async () => {

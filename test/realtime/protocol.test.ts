@@ -41,7 +41,8 @@ describe('one reply per request id', () => {
     ]
     for (const r of requests) c.send(r)
     const replies = await Promise.all(requests.map((r) => c.next((m) => m.id === r.id)))
-    await Bun.sleep(100)
+    // marker: replies go out in order, so a second reply to any of them would have come before this one
+    expect((await c.request({ type: 'ping', id: 'marker' })).type).toBe('pong')
     for (const r of requests) expect(c.messages.filter((m) => m.id === r.id).length).toBe(1)
     const byId = Object.fromEntries(replies.map((m) => [String(m.id), m]))
     expect(byId['ping-1']!.type).toBe('pong')

@@ -2,7 +2,8 @@
 // emitting, many times, alone and concurrently; plus `truncated` (since older than kept) and `reset` (since ahead).
 import { afterAll, afterEach, beforeAll, describe, expect, setDefaultTimeout, test } from 'bun:test'
 import { WsClient, withTimeout } from '../support/ws-client.ts'
-import { createWorkspace, expectContiguous, rand, startHub, stopHub, wsUrl, type Hub } from './helpers.ts'
+import { createWorkspace, rand, startHub, stopHub, wsUrl, type Hub } from './helpers.ts'
+import { expectSeqs } from '../support/seqs.ts'
 
 setDefaultTimeout(15_000) // servers, argon2 logins and real sockets: generous under a loaded CI
 
@@ -69,13 +70,13 @@ async function cycler(channel: string, token: string, minCycles: number, deadlin
       const r = await reply
       if (r.type !== 'success') throw new Error(`subscribe failed: ${JSON.stringify(r.data)}`)
       if (r.data.truncated || r.data.reset) throw new Error(`unexpected ${JSON.stringify(r.data)}`)
-      await Bun.sleep(rand(0, 25))
+      await Bun.sleep(rand(0, 25)) // random pacing: the subject is every interleaving of replay, live and close
       if (mode === 4) c.terminate()
       else c.ws.close()
     }
     await withTimeout(c.closed, 3000, 'close')
     live.delete(c)
-    expectContiguous(seqs, last, `connection ${out.cycles} (since ${last})`)
+    expectSeqs(seqs, last, { what: `connection ${out.cycles} (since ${last})` })
     if (wrongData.length) throw new Error(`frames whose data does not match their seq: ${wrongData.slice(0, 5).join(',')}`)
     if (seqs.length) last = seqs.at(-1)!
     out.perConnection.push(seqs)
@@ -83,7 +84,7 @@ async function cycler(channel: string, token: string, minCycles: number, deadlin
     if (out.cycles === 3 && last + STORE_REPLAY_GAP < N) {
       const until = Date.now() + 10_000
       while (published < last + STORE_REPLAY_GAP && Date.now() < until) await Bun.sleep(2)
-    } else await Bun.sleep(rand(0, 20))
+    } else await Bun.sleep(rand(0, 20)) // random pacing between reconnects (the subject, as above)
   }
   return out
 }
@@ -117,7 +118,7 @@ async function publisher(channel: string, perMs: number): Promise<number[]> {
 function expectExactlyOnce(r: CyclerResult) {
   const all = r.perConnection.flat()
   expect(all.length).toBe(N)
-  expectContiguous(all, 0, 'union of all connections')
+  expectSeqs(all, 0, { what: 'union of all connections' })
 }
 
 describe('replay while publishing', () => {
@@ -128,7 +129,7 @@ describe('replay while publishing', () => {
     const [seqs, result] = await Promise.all([publisher(channel, 1.5), cycler(channel, h.admin, 20, Date.now() + 40_000)])
     expect(result.cyclesWhilePublishing).toBeGreaterThanOrEqual(10)
     expect(h.s.services.log.stats.replayedFromStore - fromStore).toBeGreaterThan(0)
-    expectContiguous(seqs, 0, 'seqs acknowledged to the publisher')
+    expectSeqs(seqs, 0, { what: 'seqs acknowledged to the publisher' })
     expect(result.cycles).toBeGreaterThanOrEqual(20)
     expectExactlyOnce(result)
     expect(result.perConnection.filter((s) => s.length > 0).length).toBeGreaterThanOrEqual(10)
@@ -146,15 +147,16 @@ describe('replay while publishing', () => {
       publisher(channel, 1.5),
       ...[0, 1, 2, 3].map(() => cycler(channel, h.admin, 20, deadline)),
     ])
-    expectContiguous(seqs as number[], 0, 'publisher')
+    expectSeqs(seqs as number[], 0, { what: 'publisher' })
     for (const r of results as CyclerResult[]) {
       expect(r.cycles).toBeGreaterThanOrEqual(20)
       expect(r.cyclesWhilePublishing).toBeGreaterThanOrEqual(5)
       expectExactlyOnce(r)
     }
     await steady.until(() => steady.channelMessages(channel).length >= N, 5000)
-    await Bun.sleep(50)
-    expectContiguous(steady.channelMessages(channel).map((m) => m.seq!), 0, 'steady client')
+    // marker: every publish is done, so a duplicate frame would be in the socket before this reply
+    expect((await steady.request({ type: 'ping' })).type).toBe('pong')
+    expectSeqs(steady.channelMessages(channel).map((m) => m.seq!), 0, { what: 'steady client' })
     expect(steady.channelMessages(channel).length).toBe(N)
     const total = (results as CyclerResult[]).reduce((n, r) => n + r.midReplayCloses, 0)
     expect(total).toBeGreaterThan(0)
@@ -179,10 +181,11 @@ describe('replay while publishing', () => {
     expect(reply.replayed).toBeGreaterThanOrEqual(N)
     await Promise.all(more)
     await c.until(() => c.channelMessages(channel).length >= N + 300, 5000)
-    await Bun.sleep(50)
+    // marker: every publish is done, so a duplicate frame would be in the socket before this reply
+    expect((await c.request({ type: 'ping' })).type).toBe('pong')
     const seqs = c.channelMessages(channel).map((m) => m.seq!)
     expect(seqs.length).toBe(N + 300)
-    expectContiguous(seqs, 0, 'late joiner')
+    expectSeqs(seqs, 0, { what: 'late joiner' })
     for (const m of c.channelMessages(channel)) expect(m.data.i).toBe(m.seq)
   }, 20_000)
 })

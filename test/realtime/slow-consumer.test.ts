@@ -4,7 +4,8 @@
 import { afterEach, beforeEach, expect, setDefaultTimeout, test } from 'bun:test'
 import { RawWsClient } from '../support/raw-ws.ts'
 import { waitFor } from '../support/ws-client.ts'
-import { createWorkspace, expectContiguous, startHub, stats, stopHub, wsUrl, type Hub } from './helpers.ts'
+import { createWorkspace, startHub, stats, stopHub, wsUrl, type Hub } from './helpers.ts'
+import { expectSeqs } from '../support/seqs.ts'
 
 setDefaultTimeout(15_000) // servers, argon2 logins and real sockets: generous under a loaded CI
 
@@ -45,7 +46,7 @@ async function publish(channel: string, onTick?: () => void): Promise<void> {
   await Promise.all(pending)
 }
 
-test('a stuck client is closed at the backpressure limit; a fast one gets everything in order; RSS stays bounded', async () => {
+test('a stuck client is closed at the backpressure limit; a fast one gets everything in order; its buffer stays bounded', async () => {
   const channel = `workspace:${await createWorkspace(h.s, h.admin, 'slow')}`
   const stuck = await Promise.all([0, 1, 2].map(() => stuckClient(channel)))
   const fast = await h.pool.connect(wsUrl(h.s, h.admin))
@@ -54,19 +55,17 @@ test('a stuck client is closed at the backpressure limit; a fast one gets everyt
   expect(gw.connections.size).toBe(4)
   const fastId = (fast.messages.find((m) => m.type === 'connected')!).data.connection_id as string
 
-  Bun.gc(true)
-  const rssBefore = process.memoryUsage().rss
+  // memory is bounded by the buffer sizes measured here; RSS bounds live in bench/ and the soak, where a process of its
+  // own is measured (this one also holds the clients, and 3 × 8 MB of buffers would hide in allocator slack)
   let maxBuffered = 0
-  let peakRss = rssBefore
   await publish(channel, () => {
     for (const c of gw.connections.values()) if (c.id !== fastId) maxBuffered = Math.max(maxBuffered, c.ws.getBufferedAmount())
-    peakRss = Math.max(peakRss, process.memoryUsage().rss)
   })
 
   await fast.until(() => fast.channelMessages(channel).length >= N, 10_000, 'fast client to receive everything')
   const seqs = fast.channelMessages(channel).map((m) => m.seq!)
   expect(seqs.length).toBe(N)
-  expectContiguous(seqs, 0, 'fast client')
+  expectSeqs(seqs, 0, { what: 'fast client' })
   expect(fast.isClosed).toBe(false)
 
   // the stuck ones were closed by the server; only the fast one is left
@@ -74,8 +73,6 @@ test('a stuck client is closed at the backpressure limit; a fast one gets everyt
   expect([...gw.connections.keys()]).toEqual([fastId])
   // the server never held much more than the limit for one socket (plus the frame that crossed it)
   expect(maxBuffered).toBeLessThanOrEqual(LIMIT + 8192)
-  // 3 stuck clients × 8 MB would be 24 MB+ of buffers if they were not cut off
-  expect(peakRss - rssBefore).toBeLessThan(96 * 1024 * 1024)
 
   const st = await stats(h)
   expect(st.connections.total).toBe(1)
@@ -95,7 +92,7 @@ test('the closed client recovers what it missed by replay with since', async () 
   stuck.resume()
   await stuck.waitEnded(3000)
   const got = stuck.messages.filter((m) => m.channel === channel).map((m) => m.seq as number)
-  expectContiguous(got, 0, 'what the stuck client got before the cut')
+  expectSeqs(got, 0, { what: 'what the stuck client got before the cut' })
   expect(got.length).toBeLessThan(N)
   const last = got.at(-1) ?? 0
 
@@ -106,6 +103,6 @@ test('the closed client recovers what it missed by replay with since', async () 
   expect(back.isClosed).toBe(false)
   const rest = back.channelMessages(channel).map((m) => m.seq!)
   expect(rest.length).toBe(N - last)
-  expectContiguous(rest, last, 'replayed rest')
+  expectSeqs(rest, last, { what: 'replayed rest' })
   expect(reply.seq).toBe(N)
 }, 20_000)

@@ -2,7 +2,8 @@
 // several channels), resuming exactly after Last-Event-ID; read with fetch + a body reader and aborted at the end.
 import { afterAll, afterEach, beforeAll, describe, expect, setDefaultTimeout, test } from 'bun:test'
 import { waitFor } from '../support/ws-client.ts'
-import { createWorkspace, expectContiguous, startHub, stopHub, type Hub } from './helpers.ts'
+import { createWorkspace, startHub, stopHub, type Hub } from './helpers.ts'
+import { expectSeqs } from '../support/seqs.ts'
 
 setDefaultTimeout(15_000) // servers, argon2 logins and real sockets: generous under a loaded CI
 
@@ -86,8 +87,9 @@ beforeAll(async () => {
   bob = await h.s.createUser(h.admin, 'bob')
 }, 20_000)
 afterEach(async () => {
-  for (const r of readers.splice(0)) r.abort()
-  await Bun.sleep(20)
+  const open = readers.splice(0)
+  for (const r of open) r.abort()
+  await waitFor(() => open.every((r) => r.done), 3000, 'the aborted SSE readers to end')
 }, 20_000)
 afterAll(async () => {
   await stopHub(h)
@@ -147,11 +149,10 @@ describe('SSE', () => {
     const during: Promise<unknown>[] = []
     for (let i = 1501; i <= 1600; i++) during.push(emit(ch, { i }))
     await Promise.all(during)
-    await second.until(() => second.seqs(ch).length >= 1600 - 6, 5000)
-    await Bun.sleep(50)
-    const got = second.seqs(ch)
-    expect(got.length).toBe(1600 - 6)
-    expectContiguous(got, 6, 'resumed SSE stream')
+    // marker: one more event after the rest; a duplicate or stray one would have come before it
+    const marker = await emit(ch, { i: 'marker' })
+    await second.until(() => second.seqs(ch).includes(marker!), 5000)
+    expectSeqs(second.seqs(ch), 6, { through: marker!, what: 'resumed SSE stream' })
     expect(second.events.every((e) => e.id === String(e.json.seq))).toBe(true)
   })
 
@@ -176,10 +177,12 @@ describe('SSE', () => {
     const b3 = await emit(b, { x: 'b3' })
     const r2 = await open(bob.token, [a, b], last)
     await r2.until(() => r2.events.length >= 3)
-    await Bun.sleep(30)
-    expect(r2.seqs(a)).toEqual([a2!])
-    expect(r2.seqs(b)).toEqual([b2!, b3!])
     expect(r2.lastId()).toBe(`${a}=${a2};${b}=${b3}`)
+    // marker: a later event on the same stream; anything extra from the resume would have come before it
+    const b4 = await emit(b, { x: 'marker' })
+    await r2.until(() => r2.seqs(b).includes(b4!))
+    expect(r2.seqs(a)).toEqual([a2!])
+    expect(r2.seqs(b)).toEqual([b2!, b3!, b4!])
   })
 
   test('unauthenticated → 401; a channel the user may not read → 403; a bad channel name → 422', async () => {
@@ -231,7 +234,7 @@ describe('SSE slow readers (wsBackpressureLimit 64 KiB)', () => {
       }
       await Promise.all(pending)
       await fast.until(() => fast.events.length >= 2000, 10_000)
-      expectContiguous(fast.seqs(ch), 0, 'fast SSE reader')
+      expectSeqs(fast.seqs(ch), 0, { what: 'fast SSE reader' })
       expect(fast.done).toBe(false)
       // the stuck one was dropped by the server (its tap is gone), so it holds no more than about the limit
       await waitFor(() => tapsOf(small) === 1, 3000, 'the stuck stream to be dropped')
@@ -247,7 +250,7 @@ describe('SSE slow readers (wsBackpressureLimit 64 KiB)', () => {
     await Promise.all(pending)
     const r = await open(small.admin, [ch], '0', small)
     await r.until(() => r.events.length >= 2000, 10_000)
-    expectContiguous(r.seqs(ch), 0, 'replayed SSE stream')
+    expectSeqs(r.seqs(ch), 0, { what: 'replayed SSE stream' })
     expect(r.done).toBe(false)
     await small.s.services.log.emit(ch, 'log', { i: 2001, payload: '' })
     await r.until(() => r.events.length >= 2001)

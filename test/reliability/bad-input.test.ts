@@ -3,7 +3,8 @@
 // shape (or a close with a clear code), nothing leaks a stack trace or a file path, and the server stays up.
 // Seeded: a failure names its seed and case so it can be replayed.
 import { afterAll, beforeAll, expect, test } from 'bun:test'
-import { RawWs, api, expectErrorShape, json, leakIn, prng, startServerChild, until, type Target } from './helpers.ts'
+import { RawWs, api, expectErrorShape, json, leakIn, prng, startServerChild, type Target } from './helpers.ts'
+import { waitFor } from '../support/wait.ts'
 
 const SEED = Number(process.env.FUZZ_SEED ?? 20261122)
 const COUNT = Number(process.env.FUZZ_COUNT ?? 1000)
@@ -139,9 +140,7 @@ test(`${WS_FRAMES} fuzzed WebSocket frames: error-shaped answers or clear closes
       const cl = closed as { code: number; reason: string }
       if (!ALLOWED_CLOSES.has(cl.code)) throw new Error(`${what}: closed with ${cl.code} ${cl.reason}`)
       if (c.kind !== 'invalid UTF-8' && c.kind !== 'oversize') stats[`close ${cl.code}`] = (stats[`close ${cl.code}`] ?? 0) + 1
-      await Bun.sleep(20)
-      inbox = inbox.filter(() => false)
-      await open()
+      await open() // the old socket is closed (onClose ran): a fresh one, with an empty inbox
     }
   }
   ws!.close()
@@ -242,7 +241,7 @@ test('the reported cases: a 100,000-level body, offset=99999999999999999999, a 5
   const inbox: string[] = []
   const sock = await RawWs.connect(t.port, t.wsPath, { onText: (_w, text) => inbox.push(text) })
   sock.sendText(`{"type":"command","id":"deep","data":{"action":"execute",${execute.slice(1, -1)}}}`)
-  await until(() => inbox.some((m) => JSON.parse(m).id === 'deep'), 5000, 'the reply to the deep frame')
+  await waitFor(() => inbox.some((m) => JSON.parse(m).id === 'deep'), 5000, 'the reply to the deep frame')
   expect(JSON.parse(inbox.find((m) => JSON.parse(m).id === 'deep')!).data.code).toBe('VALIDATION_FAILED')
   sock.close()
   expect(await sessions()).toBe(before)

@@ -4,7 +4,8 @@
 import { afterAll, describe, expect, test } from 'bun:test'
 import { childrenOf, processesIn } from '../../bench/lib/proc.ts'
 import { FAKE_CLAUDE, FAKE_VARS } from '../../bench/lib/targets.ts'
-import { api, json, startServerChild, until, type Target } from './helpers.ts'
+import { api, json, startServerChild, type Target } from './helpers.ts'
+import { waitFor } from '../support/wait.ts'
 
 const started: Target[] = []
 afterAll(async () => {
@@ -46,7 +47,7 @@ describe('CLI faults end with a clear status and leave no zombie', () => {
       const ex = await json(api(s, '/api/v1/claude/execute', { body: { workspace_id, prompt: `fault: ${fault.name}` } }))
       expect(ex.execution_id).toBeString()
       let last: any
-      await until(async () => {
+      await waitFor(async () => {
         last = await json(api(s, `/api/v1/claude/executions/${ex.execution_id}`))
         return ['completed', 'failed', 'cancelled', 'timed_out', 'interrupted'].includes(last.status)
       }, 15_000, `${fault.name}: a final status`)
@@ -58,8 +59,8 @@ describe('CLI faults end with a clear status and leave no zombie', () => {
       const logs = await json(api(s, `/api/v1/claude/sessions/${ex.session_id}/logs?limit=1000`))
       expect(logs.logs.some((l: any) => l.type === 'status' && l.data.status === fault.status)).toBe(true)
 
-      if (fault.gone) await until(() => processesIn(s.dataDir!).length === 0, 5000, `${fault.name}: the CLI process to be gone`)
-      await until(() => childrenOf(s.pid).every((c) => c.state !== 'Z'), 3000, `${fault.name}: no zombie under the server`)
+      if (fault.gone) await waitFor(() => processesIn(s.dataDir!).length === 0, 5000, `${fault.name}: the CLI process to be gone`)
+      await waitFor(() => childrenOf(s.pid).every((c) => c.state !== 'Z'), 3000, `${fault.name}: no zombie under the server`)
 
       // the server takes the next prompt, and stopping it leaves nothing behind
       expect((await api(s, '/health')).status).toBe(200)

@@ -8,7 +8,9 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { FAKE_CLAUDE, FAKE_VARS } from '../../bench/lib/targets.ts'
 import { descendants } from '../execution/helpers.ts'
-import { ResumingClient, api, expectExactly, json, startServerChild, until, type Target } from './helpers.ts'
+import { ResumingClient, api, json, startServerChild, type Target } from './helpers.ts'
+import { expectSeqs } from '../support/seqs.ts'
+import { waitFor } from '../support/wait.ts'
 
 const dir = mkdtempSync(join(tmpdir(), 'cchub-crash-'))
 const dataDir = join(dir, 'data')
@@ -42,14 +44,14 @@ test('kill -9 during publishing and a running execution: acknowledged events kep
 
   // a running execution (the slow fake CLI prints a line every 10 ms for 20 s)
   const ex = await json(api(a, '/api/v1/claude/execute', { body: { workspace_id, prompt: 'keep going' } }))
-  await until(async () => (await json(api(a, `/api/v1/claude/executions/${ex.execution_id}`))).status === 'running', 10_000, 'execution to run')
+  await waitFor(async () => (await json(api(a, `/api/v1/claude/executions/${ex.execution_id}`))).status === 'running', 10_000, 'execution to run')
 
   // a watcher on the published channel, and a publisher acknowledging each event as it is stored
   const watcher = new ResumingClient(a, channel)
   await watcher.connect()
   await a.child.request('startStream', { name: 'crash', channel, everyMs: 1, perTick: 4 })
-  await until(() => a.child.events.filter((e) => e.stream === 'crash').length >= 400, 10_000, 'acknowledged events')
-  await until(() => watcher.last >= 100, 5000, 'the watcher to receive events')
+  await waitFor(() => a.child.events.filter((e) => e.stream === 'crash').length >= 400, 10_000, 'acknowledged events')
+  await waitFor(() => watcher.last >= 100, 5000, 'the watcher to receive events')
 
   strays.push(...descendants(a.pid).map((p) => p.pid))
   await a.child.kill9()
@@ -66,7 +68,7 @@ test('kill -9 during publishing and a running execution: acknowledged events kep
     const kept = new Set(seqs)
     const missing = acked.filter((s) => !kept.has(s))
     expect(missing).toEqual([])
-    expectExactly(seqs, 0, seqs.length, 'stored seqs')
+    expectSeqs(seqs, 0, { through: seqs.length, what: 'stored seqs' })
     expect(seqs.length).toBeGreaterThanOrEqual(Math.max(...acked))
     db.close()
   }
@@ -82,8 +84,8 @@ test('kill -9 during publishing and a running execution: acknowledged events kep
   resumed.last = seenBefore
   await resumed.connect()
   const head = (await b.child.request('emit', { channel })).seq as number
-  await until(() => resumed.last >= head, 5000, 'the resumed client to reach the head')
-  expectExactly(resumed.seqs, seenBefore, head, 'resumed client')
+  await waitFor(() => resumed.last >= head, 5000, 'the resumed client to reach the head')
+  expectSeqs(resumed.seqs, seenBefore, { through: head, what: 'resumed client' })
   resumed.ws?.close()
   await b.stop()
 }, 60_000)

@@ -1,6 +1,5 @@
 // Shared pieces of the reliability suite: cchub in a child process (bench/server-child.ts), raw WebSocket clients that
 // resume by seq, and checks for the error shape and for leaks (stack traces, file paths) in anything the server says.
-import { expect } from 'bun:test'
 import { RawWs } from '../../bench/lib/rawws.ts'
 import { startCchub, type CchubOptions, type Target } from '../../bench/lib/targets.ts'
 
@@ -82,13 +81,6 @@ export class ResumingClient {
   }
 }
 
-/** Asserts seqs is exactly from+1 … to (each once, in order); reports the first difference. */
-export function expectExactly(seqs: number[], from: number, to: number, what: string): void {
-  for (let i = 0; i < seqs.length; i++) {
-    if (seqs[i] !== from + 1 + i) throw new Error(`${what}: expected seq ${from + 1 + i} at index ${i}, got ${seqs[i]} (around ${seqs.slice(Math.max(0, i - 3), i + 4).join(',')})`)
-  }
-  expect(seqs.length).toBe(to - from)
-}
 
 const STACK_LINE = /\n\s+at\s|^\s{4}at /m
 const PATHS = /(\/work\/|\/home\/|\/tmp\/|\/usr\/|node_modules|\bsrc\/[\w/-]+\.ts|\.tsx?:\d+|\.m?js:\d+)/
@@ -132,13 +124,5 @@ export function prng(seed: number): () => number {
     t = Math.imul(t ^ (t >>> 15), t | 1)
     t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
     return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
-
-export async function until(cond: () => boolean | Promise<boolean>, timeoutMs: number, what: string): Promise<void> {
-  const end = Date.now() + timeoutMs
-  while (!(await cond())) {
-    if (Date.now() > end) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`)
-    await Bun.sleep(10)
   }
 }

@@ -2,7 +2,9 @@
 // `since` at random while a publisher keeps going; every client must end with every seq exactly once, in order.
 // The server runs as its own process (bench/server-child.ts); the load is this test process.
 import { afterAll, beforeAll, expect, test } from 'bun:test'
-import { ResumingClient, expectExactly, startServerChild, until, type Target } from './helpers.ts'
+import { ResumingClient, startServerChild, type Target } from './helpers.ts'
+import { expectSeqs } from '../support/seqs.ts'
+import { waitFor } from '../support/wait.ts'
 
 const CLIENTS = 100
 const EVENTS = 1500
@@ -37,20 +39,20 @@ test(`${CLIENTS} clients dropped and resumed at random while ${EVENTS} events ar
       c.drop()
       drops++
       const p = (async () => {
-        await Bun.sleep(Math.random() * 100)
+        await Bun.sleep(Math.random() * 100) // random pacing of the storm (its subject): clients come back at scattered times
         for (let attempt = 0; ; attempt++) {
           try {
             return await c.connect()
           } catch (err) {
             if (attempt >= 5) throw err
-            await Bun.sleep(50)
+            await Bun.sleep(50) // retry backoff of a refused reconnect, as a real client would
           }
         }
       })()
       reconnecting.add(p)
       void p.finally(() => reconnecting.delete(p))
     }
-    await Bun.sleep(20)
+    await Bun.sleep(20) // the storm's cadence (its subject): five drops every 20 ms while the publisher runs
   }
   await t.child.request('stopStream', { name: 'storm' })
   await Promise.all(reconnecting)
@@ -58,7 +60,7 @@ test(`${CLIENTS} clients dropped and resumed at random while ${EVENTS} events ar
   expect(head).toBe(EVENTS)
   expect(drops).toBeGreaterThan(100)
 
-  await until(() => clients.every((c) => c.last >= head), 15_000, 'every client to catch up')
-  for (const [i, c] of clients.entries()) expectExactly(c.seqs, 0, head, `client ${i} (${c.connects} connections)`)
+  await waitFor(() => clients.every((c) => c.last >= head), 15_000, 'every client to catch up')
+  for (const [i, c] of clients.entries()) expectSeqs(c.seqs, 0, { through: head, what: `client ${i} (${c.connects} connections)` })
   for (const c of clients) c.ws?.close()
 }, 60_000)

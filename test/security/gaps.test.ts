@@ -11,6 +11,8 @@ import { configKeys, settingMeta } from '../../src/config/schema.ts'
 import { createLogger } from '../../src/core/logger.ts'
 import { startServer, type RunningServer } from '../../src/server.ts'
 import { expectError, tempDir } from '../foundation/helpers.ts'
+import { ManualClock } from '../support/manual-clock.ts'
+import { waitFor } from '../support/wait.ts'
 import { ADMIN_PASSWORD, testConfig } from '../support/server.ts'
 import { WsClient } from '../support/ws-client.ts'
 
@@ -20,7 +22,7 @@ const WINDOW_S = 7200
 const TRUST_S = 3600
 const MAX_FAILURES = 3
 const lines: string[] = []
-let now = Date.parse('2030-01-01T00:00:00Z')
+const clock = new ManualClock(Date.parse('2030-01-01T00:00:00Z'))
 let server: RunningServer
 let dataDir: string
 let roots: string
@@ -34,7 +36,7 @@ beforeAll(async () => {
   symlinkSync(outside, join(roots, 'link-out'))
   const config = testConfig({ logLevel: 'info', loginMaxFailures: MAX_FAILURES, loginWindow: WINDOW_S, loginTrustedTtl: TRUST_S, workspaceRoots: [roots] })
   dataDir = config.dataDir
-  server = await startServer(config, createLogger('info', (l) => lines.push(l)), { PATH: process.env.PATH }, { clock: () => now })
+  server = await startServer(config, createLogger('info', (l) => lines.push(l)), { PATH: process.env.PATH }, { clock })
   admin = await login('admin', ADMIN_PASSWORD)
 })
 afterAll(async () => {
@@ -105,7 +107,7 @@ test('the access log shows a share link\'s token as [redacted], for accept and f
   expect([accepted.status, info.status]).toEqual([200, 200])
   // the access line is written just after the response: wait for both
   const logged = () => lines.map((l) => JSON.parse(l)).filter((r) => r.msg === 'request' && ids.includes(r.request_id))
-  for (let i = 0; i < 500 && logged().length < 2; i++) await Bun.sleep(5)
+  await waitFor(() => logged().length >= 2, 2500, 'both access-log lines')
   expect(logged().map((r) => r.path).sort()).toEqual(['/api/v1/claude/share/[redacted]', '/api/v1/claude/share/[redacted]/accept'])
   expect(lines.join('\n')).not.toContain(link.token)
 })
@@ -120,14 +122,14 @@ describe('login throttling: strict per address, per username only for addresses 
     expect((await attempt('admin', ADMIN_PASSWORD, '127.0.0.1')).status).toBe(200)
     // the trusted login gave the attacker no fresh tries; once the window has passed it may try again
     await expectLimited(await attempt('admin', ADMIN_PASSWORD, '127.0.0.2'))
-    now += WINDOW_S * 1000 + 1000
+    clock.advance(WINDOW_S * 1000 + 1000)
     expect((await attempt('admin', ADMIN_PASSWORD, '127.0.0.2')).status).toBe(200)
   })
 
   test('trust ends CCHUB_LOGIN_TRUSTED_TTL after the last successful login from the address', async () => {
     const password = await newUser('trusting')
     await login('trusting', password, '127.0.0.4')
-    now += TRUST_S * 1000 + 1000
+    clock.advance(TRUST_S * 1000 + 1000)
     for (let i = 0; i < MAX_FAILURES; i++) await expectError(await attempt('trusting', 'guess-' + i, '127.0.0.5'), 401, 'INVALID_CREDENTIALS')
     await expectLimited(await attempt('trusting', password, '127.0.0.4'))
   })

@@ -1,6 +1,7 @@
 // Ownership and data: workspaces may not overlap, roles a workspace gives cannot be taken away on a session,
 // deleting a user keeps what others share, deleting a workspace stops its runs first.
 import { afterAll, afterEach, beforeAll, describe, expect, test } from 'bun:test'
+import { requireRealCli } from '../support/real-cli.ts'
 import { existsSync, mkdirSync, mkdtempSync, realpathSync, rmSync, symlinkSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -8,7 +9,7 @@ import { homeOf } from '../../src/modules/claude/cli-home.ts'
 import { projectDirName } from '../../src/modules/claude/terminal-sessions.ts'
 import { reply } from '../support/mock-anthropic.ts'
 import { createSession, uploadOk } from '../files/helpers.ts'
-import { alive, createWorkspace, execute, realCliAvailable, startEnv, stopEnv, until, untilTerminal, waitStatus, watch, socket, type Env } from '../execution/helpers.ts'
+import { alive, createWorkspace, execute, startEnv, stopEnv, waitFor, untilTerminal, waitStatus, watch, socket, type Env } from '../execution/helpers.ts'
 
 const HANG = { cli: 'fake' as const, env: { FAKE_CLAUDE_MODE: 'hang' } }
 type User = { id: string; token: string }
@@ -29,7 +30,7 @@ async function member(e: Env, owner: string, wsId: string, userId: string, role:
 /** The CLI process of an execution, as the engine stored it when the run started. */
 async function pidOf(e: Env, executionId: string): Promise<number> {
   let pid: number | null | undefined
-  await until(async () => Boolean((pid = (await e.s.services.store.executions.byId(executionId))?.pid)), 10_000, 'the run to record its pid')
+  await waitFor(async () => Boolean((pid = (await e.s.services.store.executions.byId(executionId))?.pid)), 10_000, 'the run to record its pid')
   return pid!
 }
 
@@ -221,7 +222,7 @@ describe('deleting a user', () => {
     // bob's run was cancelled and its CLI is gone; alice's runs go on
     const cancelled = await waitStatus(e, bobRun.execution_id, ['cancelled'])
     expect(cancelled.error).toContain('bob was deleted')
-    await until(() => !alive(bobPid), 10_000, 'bob\'s CLI to exit')
+    await waitFor(() => !alive(bobPid), 10_000, 'bob\'s CLI to exit')
     expect((await waitStatus(e, aliceQueued.execution_id, ['running'])).user_id).toBe(alice.id)
     expect((await waitStatus(e, aliceRun.execution_id, ['running'])).user_id).toBe(alice.id)
     // the shared session and workspace now belong to the admin; alice keeps her access, files and bytes
@@ -274,7 +275,7 @@ describe('deleting a workspace with a run inside', () => {
     await deleteWhileRunning(e)
   }, 30_000)
 
-  test.skipIf(!realCliAvailable)('real CLI: the same with a turn stalled at the API', async () => {
+  test.skipIf(!requireRealCli('ownership (real CLI)'))('real CLI: the same with a turn stalled at the API', async () => {
     e = await startEnv({ cli: 'real' })
     e.mock!.enqueue(reply.hang('thinking '))
     await deleteWhileRunning(e)

@@ -2,7 +2,7 @@
 // a password change revokes older tokens; a demoted admin's socket loses admin rights; SSE counts against the caps.
 import { afterAll, afterEach, beforeAll, describe, expect, setDefaultTimeout, test } from 'bun:test'
 import { createTokenSigner } from '../../src/modules/auth/tokens.ts'
-import { startEnv, stopEnv, until, waitFor, type Env } from '../execution/helpers.ts'
+import { startEnv, stopEnv, waitFor, type Env } from '../execution/helpers.ts'
 import { createSession, tryUpgrade, wsUrl } from '../realtime/helpers.ts'
 import { startTestServer, type TestServer } from '../support/server.ts'
 
@@ -222,7 +222,7 @@ describe('a demoted admin\'s open socket', () => {
 describe('SSE streams count against the connection caps with WebSockets', () => {
   /** Opens a stream as soon as the server has a slot again (each refusal in between is a 429). */
   async function openWhenFree(s: TestServer, token: string, channels: string[]): Promise<void> {
-    await until(async () => (await Sse.attempt(s, token, channels)).res.status === 200, 5000, 'a free slot')
+    await waitFor(async () => (await Sse.attempt(s, token, channels)).res.status === 200, 5000, 'a free slot')
   }
 
   test(`per user (CCHUB_WS_MAX_CONNECTIONS_PER_USER=${PER_USER}): the next stream or socket is 429; closing either frees a slot`, async () => {

@@ -1,6 +1,7 @@
 // CCHUB_SANDBOX: `bwrap` without a working bubblewrap refuses to start; `auto` falls back to off, says so loudly, and
 // then refuses non-admins the tools and modes that are only safe inside a sandbox (SANDBOX_REQUIRED).
 import { afterEach, expect, test } from 'bun:test'
+import { waitFor } from '../support/wait.ts'
 import { mkdtempSync, rmSync, symlinkSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -88,9 +89,9 @@ test('without a sandbox non-admins get SANDBOX_REQUIRED for tools that run or wr
   // and it runs, unsandboxed
   const id = ((await byAdmin.json()) as { execution_id: string }).execution_id
   let status = 'queued'
-  for (let i = 0; i < 200 && (status === 'queued' || status === 'running'); i++) {
+  await waitFor(async () => {
     status = ((await (await s.api(`/api/v1/claude/executions/${id}`, { token: admin })).json()) as { status: string }).status
-    if (status === 'queued' || status === 'running') await Bun.sleep(25)
-  }
+    return status !== 'queued' && status !== 'running'
+  }, 5000, 'the admin\'s run to end')
   expect(status).toBe('completed')
 }, 30_000)

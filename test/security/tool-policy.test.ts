@@ -1,10 +1,11 @@
 // Tool allow-list: entries parsed as the CLI parses them (no smuggling past the cap), the per-role default, REST and WebSocket.
 import { afterEach, describe, expect, test } from 'bun:test'
+import { requireRealCli } from '../support/real-cli.ts'
 import { existsSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import type { Config } from '../../src/config/schema.ts'
 import { reply } from '../support/mock-anthropic.ts'
-import { addMember, RECORD, realCliAvailable, recordOf, socket, startEnv, stopEnv, waitStatus, type Env } from '../execution/helpers.ts'
+import { addMember, RECORD, recordOf, socket, startEnv, stopEnv, waitStatus, type Env } from '../execution/helpers.ts'
 
 let e: Env | undefined
 afterEach(async () => {
@@ -154,7 +155,7 @@ describe('the per-role default (admin-managed)', () => {
   }, 60_000)
 })
 
-describe.skipIf(!realCliAvailable)('real CLI', () => {
+describe.skipIf(!requireRealCli('tool-policy (real CLI)'))('real CLI', () => {
   test('a tool smuggled the old way no longer runs: refused up front, and the CLI only gets the parsed rules', async () => {
     e = await startEnv({ cli: 'real', config: { claudeAllowedTools: ['Read', 'Write', 'Edit'] } })
     const target = join(e.workspacePath, 'made-by-bash')

@@ -1,6 +1,7 @@
 // A WebSocket client written by hand over a raw TCP socket (Bun.connect), for behaviour real clients hide:
 // never reading (a stuck consumer that leaves TCP backpressure to build up) and never answering pings.
 import type { Socket } from 'bun'
+import { waitFor } from './wait.ts'
 
 export interface RawFrame {
   opcode: number
@@ -83,15 +84,10 @@ export class RawWsClient {
     this.socket.resume()
   }
 
-  /** Waits until a parsed message matches, polling. */
+  /** Waits until a parsed message matches. */
   async waitFor(pred: (m: any) => boolean, timeoutMs = 3000): Promise<any> {
-    const end = Date.now() + timeoutMs
-    for (;;) {
-      const m = this.messages.find(pred)
-      if (m) return m
-      if (Date.now() > end) throw new Error(`raw client: timed out waiting for a message (have ${JSON.stringify(this.messages).slice(0, 300)})`)
-      await Bun.sleep(5)
-    }
+    await waitFor(() => this.messages.some(pred), timeoutMs, () => `a message on the raw client (have ${JSON.stringify(this.messages).slice(0, 300)})`)
+    return this.messages.find(pred)
   }
 
   /** Resolves when the TCP connection is closed, or after `timeoutMs` (then `ended` is still false). */

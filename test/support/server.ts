@@ -5,7 +5,7 @@ import { join } from 'node:path'
 import { Value } from '@sinclair/typebox/value'
 import { ConfigSchema, type Config } from '../../src/config/schema.ts'
 import { silentLogger } from '../../src/core/logger.ts'
-import { startServer, type RunningServer } from '../../src/server.ts'
+import { startServer, type RunningServer, type ServerDeps } from '../../src/server.ts'
 
 export const ADMIN_PASSWORD = 'admin-password-for-tests'
 
@@ -34,10 +34,13 @@ export function testConfig(overrides: Partial<Config> = {}, dataDir?: string): C
   }
 }
 
-/** `env` is what CLI processes inherit from (filtered by the server), e.g. ANTHROPIC_BASE_URL for the mock API. */
-export async function startTestServer(overrides: Partial<Config> = {}, dataDir?: string, env: Record<string, string | undefined> = { PATH: process.env.PATH }): Promise<TestServer> {
+/**
+ * `env` is what CLI processes inherit from (filtered by the server), e.g. ANTHROPIC_BASE_URL for the mock API;
+ * `deps.clock` a ManualClock where time is the subject of the test.
+ */
+export async function startTestServer(overrides: Partial<Config> = {}, dataDir?: string, env: Record<string, string | undefined> = { PATH: process.env.PATH }, deps: ServerDeps = {}): Promise<TestServer> {
   const config = testConfig(overrides, dataDir)
-  const running = await startServer(config, silentLogger, env)
+  const running = await startServer(config, silentLogger, env, deps)
   const api: TestServer['api'] = (path, init = {}) => {
     const headers: Record<string, string> = { ...init.headers }
     if (init.token) headers.authorization = `Bearer ${init.token}`

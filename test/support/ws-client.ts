@@ -13,6 +13,8 @@ export interface CloseInfo {
   reason: string
 }
 
+import { waitFor } from './wait.ts'
+
 let nextRequestId = 0
 
 export class WsClient {
@@ -125,7 +127,7 @@ export class WsClient {
 
   /** Waits until `pred` holds (polling), or throws after `timeoutMs`. */
   async until(pred: () => boolean, timeoutMs = 3000, what = 'condition'): Promise<void> {
-    await waitFor(pred, timeoutMs, `${what} (messages: ${this.messages.length})`)
+    await waitFor(pred, timeoutMs, () => `${what} (messages: ${this.messages.length})`)
   }
 
   /** Closes (if still open) and waits for the close event, at most `timeoutMs`. */
@@ -159,13 +161,7 @@ export function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise
   ]).finally(() => clearTimeout(timer))
 }
 
-export async function waitFor(pred: () => boolean, timeoutMs = 3000, what = 'condition', stepMs = 5): Promise<void> {
-  const end = Date.now() + timeoutMs
-  while (!pred()) {
-    if (Date.now() > end) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`)
-    await Bun.sleep(stepMs)
-  }
-}
+export { waitFor }
 
 /** Tracks clients so afterEach can close them all. */
 export class ClientPool {

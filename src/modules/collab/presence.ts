@@ -1,4 +1,5 @@
 // Who is in a session right now: one presence per user however many tabs, with a grace period for dropped sockets.
+import type { Clock } from '../../core/clock.ts'
 import type { Logger } from '../../core/logger.ts'
 import type { SessionRole, UserRecord } from '../../store/records.ts'
 import type { Store } from '../../store/store.ts'
@@ -14,8 +15,8 @@ interface Entry {
   username: string
   role: SessionRole
   conns: Set<Connection>
-  /** Set while the user's last socket dropped and the grace period runs. */
-  leaveTimer?: ReturnType<typeof setTimeout>
+  /** Cancels the pending leave: set while the user's last socket dropped and the grace period runs. */
+  leaveTimer?: () => void
 }
 
 export interface OnlineUser {
@@ -31,6 +32,7 @@ export interface PresenceDeps {
   gateway: Gateway
   queue: KeyedQueue
   timing: CollabTiming
+  clock: Clock
   logger: Logger
   /** Sends session_state to a socket that just joined. */
   onJoin: (conn: Connection, sessionId: string, role: SessionRole) => Promise<void>
@@ -96,7 +98,7 @@ export class Presence {
     // A pending leave (dropped socket within the grace period) counts as still present: no joined/left pair.
     const first = !entry
     if (!entry) users.set(user.id, (entry = { userId: user.id, username: user.username, role: 'viewer', conns: new Set() }))
-    clearTimeout(entry.leaveTimer)
+    entry.leaveTimer?.()
     entry.leaveTimer = undefined
     entry.conns.add(conn)
     const role = this.roleOf(user, sessionId)
@@ -134,9 +136,8 @@ export class Presence {
       this.publish(sessionId, async () => ['participant_left', { session_id: sessionId, user_id: entry.userId, username: entry.username, role: entry.role, connections: 0, reason }])
     }
     if (why !== 'closed') return gone(why === 'revoked' ? 'access_revoked' : 'left')
-    clearTimeout(entry.leaveTimer)
-    entry.leaveTimer = setTimeout(() => gone('disconnected'), this.d.timing.presenceGraceMs)
-    entry.leaveTimer.unref?.()
+    entry.leaveTimer?.()
+    entry.leaveTimer = this.d.clock.after(this.d.timing.presenceGraceMs, () => gone('disconnected'))
   }
 
   /**

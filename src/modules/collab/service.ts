@@ -1,5 +1,6 @@
 // Session participants and roles (list, invite, change, hand over, remove), and the wiring of the collab parts.
 import type { Config } from '../../config/schema.ts'
+import type { Clock } from '../../core/clock.ts'
 import { AppError, conflict, notFound } from '../../core/errors.ts'
 import type { Logger } from '../../core/logger.ts'
 import type { Signals } from '../../core/signals.ts'
@@ -159,20 +160,24 @@ export interface CollabDeps {
   signals: Signals
   logger: Logger
   config: Pick<Config, 'wsPingInterval'>
+  /** Presence grace, typing expiry and share-link expiry run on it. */
+  clock: Clock
+  /** Overrides of the defaults in roles.ts. */
+  timing?: Partial<CollabTiming>
 }
 
 export type Collab = ReturnType<typeof createCollab>
 
 /** Builds the collaboration parts and hooks presence into the gateway's session channel joins and leaves. */
 export function createCollab(d: CollabDeps) {
-  const timing: CollabTiming = defaultTiming(d.config.wsPingInterval)
+  const timing: CollabTiming = defaultTiming(d.config.wsPingInterval, d.timing)
   const queue = new KeyedQueue()
-  const typing = new Typing(d.gateway, timing)
+  const typing = new Typing(d.gateway, timing, d.clock)
   const docs = new SharedDocs({ store: d.store, log: d.log, access: d.access, queue, timing })
   // `presence` is read when a join happens, after it is assigned below.
   const state = (sessionId: string, user: UserRecord, role: SessionRole) => sessionState({ store: d.store, log: d.log, presence, docs, timing }, sessionId, user, role)
   const presence: Presence = new Presence({
-    store: d.store, access: d.access, gateway: d.gateway, queue, timing, logger: d.logger,
+    store: d.store, access: d.access, gateway: d.gateway, queue, timing, clock: d.clock, logger: d.logger,
     onJoin: async (conn, sessionId, role) => {
       d.gateway.sendTo(conn, 'session_state', await state(sessionId, conn.principal!.user, role), sessionChannel(sessionId))
     },
@@ -180,6 +185,6 @@ export function createCollab(d: CollabDeps) {
   })
   d.gateway.watch('session', presence.watcher())
   const service = new CollabService({ store: d.store, log: d.log, access: d.access, signals: d.signals, presence })
-  const shareLinks = new ShareLinks({ store: d.store, access: d.access, participants: service })
+  const shareLinks = new ShareLinks({ store: d.store, access: d.access, participants: service, clock: d.clock })
   return { service, presence, typing, docs, shareLinks, timing, state, access: d.access }
 }

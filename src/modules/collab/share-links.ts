@@ -1,4 +1,5 @@
 // Share links: an owner mints a token that lets any existing user join the session with a role until it expires.
+import type { Clock } from '../../core/clock.ts'
 import { AppError, notFound } from '../../core/errors.ts'
 import type { ShareLinkRecord, UserRecord } from '../../store/records.ts'
 import type { Store } from '../../store/store.ts'
@@ -11,23 +12,23 @@ const DEFAULT_TTL_S = 86_400
 /** Only the hash is stored: a leaked database does not hand out working links. */
 export const hashToken = (token: string) => new Bun.CryptoHasher('sha256').update(token).digest('hex')
 
-function stateOf(l: ShareLinkRecord, now = Date.now()): 'active' | 'expired' | 'revoked' {
+function stateOf(l: ShareLinkRecord, now: number): 'active' | 'expired' | 'revoked' {
   if (l.revoked_at !== null) return 'revoked'
   return l.expires_at <= now ? 'expired' : 'active'
 }
 
-const toPublicLink = (l: ShareLinkRecord) => ({
+const toPublicLink = (l: ShareLinkRecord, now: number) => ({
   id: l.id, session_id: l.session_id, role: l.role, created_by: l.created_by, created_at: iso(l.created_at), expires_at: iso(l.expires_at),
-  revoked_at: l.revoked_at === null ? null : iso(l.revoked_at), uses: l.uses, state: stateOf(l),
+  revoked_at: l.revoked_at === null ? null : iso(l.revoked_at), uses: l.uses, state: stateOf(l, now),
 })
 
 export class ShareLinks {
-  constructor(private readonly d: { store: Store; access: SessionAccess; participants: CollabService }) {}
+  constructor(private readonly d: { store: Store; access: SessionAccess; participants: CollabService; clock: Clock }) {}
 
   async create(user: UserRecord, sessionId: string, input: { role: ShareLinkRecord['role']; expires_in_s?: number }) {
     await this.d.access.require(user, sessionId, 'owner')
     const token = Buffer.from(crypto.getRandomValues(new Uint8Array(32))).toString('base64url')
-    const now = Date.now()
+    const now = this.d.clock.now()
     const link: ShareLinkRecord = {
       id: Bun.randomUUIDv7(), session_id: sessionId, token_hash: hashToken(token), role: input.role, created_by: user.id,
       created_at: now, expires_at: now + (input.expires_in_s ?? DEFAULT_TTL_S) * 1000, revoked_at: null, uses: 0,
@@ -38,7 +39,7 @@ export class ShareLinks {
 
   async list(user: UserRecord, sessionId: string) {
     await this.d.access.require(user, sessionId, 'owner')
-    return { links: (await this.d.store.shareLinks.listForSession(sessionId)).map(toPublicLink) }
+    return { links: (await this.d.store.shareLinks.listForSession(sessionId)).map((l) => toPublicLink(l, this.d.clock.now())) }
   }
 
   /** Idempotent: revoking a revoked link answers the link as it is. */
@@ -46,8 +47,8 @@ export class ShareLinks {
     await this.d.access.require(user, sessionId, 'owner')
     const link = await this.d.store.shareLinks.byId(linkId)
     if (!link || link.session_id !== sessionId) throw notFound('Share link')
-    await this.d.store.shareLinks.revoke(linkId, Date.now())
-    return toPublicLink((await this.d.store.shareLinks.byId(linkId))!)
+    await this.d.store.shareLinks.revoke(linkId, this.d.clock.now())
+    return toPublicLink((await this.d.store.shareLinks.byId(linkId))!, this.d.clock.now())
   }
 
   /** What a link grants, so a client can ask "join <title> as <role>?" before accepting. */
@@ -68,7 +69,7 @@ export class ShareLinks {
     const link = await this.d.store.shareLinks.byTokenHash(hashToken(token))
     const session = link ? await this.d.store.sessions.byId(link.session_id) : null
     if (!link || !session) throw new AppError('SHARE_LINK_NOT_FOUND', 404, 'This share link does not exist')
-    const state = stateOf(link)
+    const state = stateOf(link, this.d.clock.now())
     if (state === 'revoked') throw new AppError('SHARE_LINK_REVOKED', 410, 'This share link was revoked; ask the session owner for a new one')
     if (state === 'expired') throw new AppError('SHARE_LINK_EXPIRED', 410, 'This share link has expired; ask the session owner for a new one')
     return { link, session }

@@ -1,4 +1,5 @@
 // Typing indicators: relayed live to the other sockets of the session, never stored, rate-limited, self-expiring.
+import type { Clock } from '../../core/clock.ts'
 import type { UserRecord } from '../../store/records.ts'
 import type { Connection } from '../realtime/connection.ts'
 import type { Gateway } from '../realtime/gateway.ts'
@@ -9,12 +10,13 @@ export type TypingState = 'start' | 'stop'
 
 export class Typing {
   private readonly last = new WeakMap<Connection, { at: number; state: TypingState }>()
-  /** One expiry timer per (session, user): a start that is not refreshed turns into a stop by itself. */
-  private readonly timers = new Map<string, ReturnType<typeof setTimeout>>()
+  /** One expiry timer (its cancel) per (session, user): a start that is not refreshed turns into a stop by itself. */
+  private readonly timers = new Map<string, () => void>()
 
   constructor(
     private readonly gateway: Gateway,
     private readonly timing: CollabTiming,
+    private readonly clock: Clock,
   ) {}
 
   /**
@@ -22,23 +24,21 @@ export class Typing {
    * state are limited, so a stop right after a start still gets through (else others would see a stale indicator).
    */
   signal(conn: Connection, sessionId: string, user: UserRecord, state: TypingState): boolean {
-    const now = Date.now()
+    const now = this.clock.now()
     const prev = this.last.get(conn)
     if (prev && prev.state === state && now - prev.at < this.timing.typingMinIntervalMs) return false
     this.last.set(conn, { at: now, state })
     const data = { session_id: sessionId, user_id: user.id, username: user.username, state }
     this.gateway.relayToOthers(conn, sessionChannel(sessionId), 'typing', data)
     const key = `${sessionId}\0${user.id}`
-    clearTimeout(this.timers.get(key))
-    this.timers.delete(key)
+    this.forget(sessionId, user.id)
     if (state === 'start') {
-      const timer = setTimeout(() => {
+      const cancel = this.clock.after(this.timing.typingTtlMs, () => {
         this.timers.delete(key)
         // to every socket of the session: the one that started typing may be gone by now
         sendToSession(this.gateway, sessionId, 'typing', { ...data, state: 'stop', expired: true })
-      }, this.timing.typingTtlMs)
-      timer.unref?.()
-      this.timers.set(key, timer)
+      })
+      this.timers.set(key, cancel)
     }
     return true
   }
@@ -46,7 +46,7 @@ export class Typing {
   /** The user left the session: their indicator is implied off by participant_left, so just drop the timer. */
   forget(sessionId: string, userId: string): void {
     const key = `${sessionId}\0${userId}`
-    clearTimeout(this.timers.get(key))
+    this.timers.get(key)?.()
     this.timers.delete(key)
   }
 }

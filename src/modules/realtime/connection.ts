@@ -12,7 +12,8 @@ export class Connection {
   closed = false
   /** Bun has had to buffer frames for this socket since it last drained (see Gateway.closed: backpressure closes). */
   congested = false
-  authTimer: ReturnType<typeof setTimeout> | undefined
+  /** Cancels the auth timeout (set while the socket has not authenticated). */
+  authTimer: (() => void) | undefined
   expiryTimer: ReturnType<typeof setTimeout> | undefined
   /** Messages are handled one after another, so a subscribe and the following unsubscribe never race. */
   queue: Promise<void> = Promise.resolve()
@@ -27,8 +28,10 @@ export class Connection {
     readonly ws: ServerWebSocket<unknown>,
     readonly remote: string,
     rate: { perSecond: number; burst: number },
+    /** The clock the rate limit refills on (the gateway's). */
+    now?: () => number,
   ) {
-    this.bucket = new TokenBucket(rate.perSecond, rate.burst)
+    this.bucket = new TokenBucket(rate.perSecond, rate.burst, now)
   }
 
   get userId(): string | null {
@@ -95,7 +98,8 @@ export class Connection {
   }
 
   clearTimers(): void {
-    clearTimeout(this.authTimer)
+    this.authTimer?.()
+    this.authTimer = undefined
     clearTimeout(this.expiryTimer)
   }
 }

@@ -40,7 +40,7 @@ export class Dispatcher {
 
   /** Entry point for every frame; never throws, never leaves a request with an id unanswered. */
   receive(conn: Connection, message: unknown): void {
-    conn.lastSeen = Date.now()
+    conn.lastSeen = this.gateway.clock.now()
     this.gateway.stats.received++
     const type = message && typeof message === 'object' ? (message as { type?: unknown }).type : undefined
     const metered = !(typeof type === 'string' && conn.principal && this.handlers.get(type)?.unmetered)

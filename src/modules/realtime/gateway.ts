@@ -2,6 +2,7 @@
 import type { Server } from 'bun'
 import type { EventBus, BusMessage } from '../../bus/event-bus.ts'
 import type { Config } from '../../config/schema.ts'
+import { systemClock, type Clock } from '../../core/clock.ts'
 import { AppError } from '../../core/errors.ts'
 import type { Logger } from '../../core/logger.ts'
 import type { Signals } from '../../core/signals.ts'
@@ -32,7 +33,7 @@ export class Gateway {
   private readonly members = new Map<string, Set<Connection>>()
   readonly stats = new GatewayStats()
   private server: Server<unknown> | null = null
-  private timers: ReturnType<typeof setInterval>[] = []
+  private stopHeartbeat: (() => void) | null = null
   private unsubscribers: (() => void)[] = []
   /** Non-socket listeners (SSE streams) that receive every bus message. */
   private readonly taps = new Set<(m: BusMessage) => void>()
@@ -48,6 +49,8 @@ export class Gateway {
     private readonly bus: EventBus,
     private readonly signals: Signals,
     readonly logger: Logger,
+    /** Drives the heartbeat, idle detection, the auth timeout and the refill of the per-connection rate limit. */
+    readonly clock: Clock = systemClock,
   ) {
     this.replaySlots = new Slots(config.wsReplayConcurrency)
     this.streams = new StreamRegistry({ total: config.wsMaxConnections, perUser: config.wsMaxConnectionsPerUser })
@@ -65,7 +68,7 @@ export class Gateway {
         (s) => s.principal?.via === 'jwt' && (s.principal.tva ?? 0) < before, CloseCode.TOKEN_REVOKED, 'password changed', userId)),
       this.signals.on('access-changed', ({ userId }) => void this.recheckAll(userId)),
     )
-    this.timers.push(setInterval(() => this.heartbeat(), this.config.wsPingInterval * 1000))
+    this.stopHeartbeat = this.clock.every(this.config.wsPingInterval * 1000, () => this.heartbeat())
   }
 
   /** Upgrade-time checks: Origin, credentials (if given) and connection limits. Throws AppError → HTTP error, no upgrade. */
@@ -81,9 +84,10 @@ export class Gateway {
   open(conn: Connection, principal: Principal | null): void {
     this.connections.set(conn.id, conn)
     this.streams.add(conn)
+    conn.lastSeen = this.clock.now()
     this.stats.connectionsOpened++
     if (principal) this.authenticate(conn, principal)
-    else conn.authTimer = setTimeout(() => conn.close(CloseCode.AUTH_FAILED, 'authentication timeout'), this.config.wsAuthTimeout * 1000)
+    else conn.authTimer = this.clock.after(this.config.wsAuthTimeout * 1000, () => conn.close(CloseCode.AUTH_FAILED, 'authentication timeout'))
     conn.send(reply('connected', undefined, {
       connection_id: conn.id,
       authenticated: principal !== null,
@@ -223,7 +227,7 @@ export class Gateway {
   }
 
   shutdown(): void {
-    for (const t of this.timers) clearInterval(t)
+    this.stopHeartbeat?.()
     for (const u of this.unsubscribers) u()
     this.streams.closeWhere(() => true, 1001, 'server shutting down')
   }
@@ -283,7 +287,7 @@ export class Gateway {
 
   private heartbeat(): void {
     const idleMs = this.config.wsIdleTimeout * 1000
-    const now = Date.now()
+    const now = this.clock.now()
     for (const c of this.connections.values()) {
       if (now - c.lastSeen > idleMs) c.close(CloseCode.IDLE, 'idle timeout')
       else c.ws.ping()

@@ -24,7 +24,7 @@ export function realtimeModule(auth: AuthService, gateway: Gateway, dispatcher: 
       if (context.request && admitted.has(context.request as Request)) releaseUpgradeContext(context)
     },
     open(ws: { id: string; raw: any; data: { request: Request; params: Record<string, string>; query: { since?: number } } }) {
-      const conn = new Connection(ws.id, ws.raw, ws.raw.remoteAddress ?? '', { perSecond: gateway.config.wsRateLimit, burst: gateway.config.wsRateBurst })
+      const conn = new Connection(ws.id, ws.raw, ws.raw.remoteAddress ?? '', { perSecond: gateway.config.wsRateLimit, burst: gateway.config.wsRateBurst }, () => gateway.clock.now())
       const channel = autoJoin(ws.data.params ?? {})
       // an execution's own socket replays it from the start unless the client says where it left off
       if (channel) conn.autoJoin = { channel, since: ws.data.query?.since ?? 0 }
@@ -47,7 +47,7 @@ export function realtimeModule(auth: AuthService, gateway: Gateway, dispatcher: 
     // Elysia passes ping/pong the raw Bun socket (its id is in ws.data), unlike open/message/close/drain
     pong(ws: { id?: string; data?: { id?: string } }) {
       const conn = gateway.connections.get(ws.id ?? ws.data?.id ?? '')
-      if (conn) conn.lastSeen = Date.now()
+      if (conn) conn.lastSeen = gateway.clock.now()
     },
     detail: { hide: true },
   })

@@ -2,6 +2,7 @@
 import type { Database } from 'bun:sqlite'
 import type { ExecutionRecord, ExecutionStatus } from '../records.ts'
 import type { ExecutionRepo } from '../store.ts'
+import { insertUnique } from './constraint.ts'
 import { fromRow, toRow, updateSql } from './json-columns.ts'
 
 const JSON_COLS = ['options', 'usage', 'permission_denials'] as const
@@ -29,7 +30,7 @@ export class SqliteExecutions implements ExecutionRepo {
     }
   }
   async create(e: ExecutionRecord) {
-    this.q.insert.run(toRow({ ...e }, JSON_COLS))
+    insertUnique(() => this.q.insert.run(toRow({ ...e }, JSON_COLS)), `execution ${e.id}`)
   }
   async byId(id: string) {
     return fromRow<ExecutionRecord>(this.q.byId.get({ id }), JSON_COLS)

@@ -2,6 +2,7 @@
 import type { Database } from 'bun:sqlite'
 import type { FileRecord, SessionDocRecord, ShareLinkRecord } from '../records.ts'
 import type { FileRepo, SessionDocRepo, ShareLinkRepo } from '../store.ts'
+import { insertUnique } from './constraint.ts'
 
 type Filter = { session: string | null; workspace: string | null }
 const WHERE = 'WHERE ($session IS NULL OR session_id = $session) AND ($workspace IS NULL OR workspace_id = $workspace)'
@@ -19,7 +20,7 @@ export class SqliteFiles implements FileRepo {
     }
   }
   async create(f: FileRecord) {
-    this.q.insert.run({ ...f })
+    insertUnique(() => this.q.insert.run({ ...f }), `file ${f.id}`)
   }
   async byId(id: string) {
     return this.q.byId.get({ id })
@@ -47,7 +48,7 @@ export class SqliteShareLinks implements ShareLinkRepo {
     }
   }
   async create(l: ShareLinkRecord) {
-    this.q.insert.run({ ...l })
+    insertUnique(() => this.q.insert.run({ ...l }), `share link ${l.id} (or its token)`)
   }
   async byId(id: string) {
     return this.q.byId.get({ id })

@@ -2,6 +2,7 @@
 import type { Database } from 'bun:sqlite'
 import type { ApiKeyRecord } from '../records.ts'
 import type { ApiKeyRepo, RevokedTokenRepo } from '../store.ts'
+import { insertUnique } from './constraint.ts'
 
 export class SqliteApiKeys implements ApiKeyRepo {
   private readonly q
@@ -18,7 +19,7 @@ export class SqliteApiKeys implements ApiKeyRepo {
     }
   }
   async create(k: ApiKeyRecord) {
-    this.q.insert.run({ ...k })
+    insertUnique(() => this.q.insert.run({ ...k }), `api key ${k.id} (or its hash)`)
   }
   async byHash(key_hash: string) {
     return this.q.byHash.get({ key_hash })

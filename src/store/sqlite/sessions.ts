@@ -2,6 +2,7 @@
 import type { Database } from 'bun:sqlite'
 import type { ParticipantRecord, SessionRecord } from '../records.ts'
 import type { SessionRepo } from '../store.ts'
+import { insertUnique } from './constraint.ts'
 import { fromRow, toRow, updateSql } from './json-columns.ts'
 
 const JSON_COLS = ['usage'] as const
@@ -29,7 +30,7 @@ export class SqliteSessions implements SessionRepo {
     }
   }
   async create(s: SessionRecord) {
-    this.q.insert.run(toRow({ ...s }, JSON_COLS))
+    insertUnique(() => this.q.insert.run(toRow({ ...s }, JSON_COLS)), `session ${s.id}`)
   }
   async byId(id: string) {
     return fromRow<SessionRecord>(this.q.byId.get({ id }), JSON_COLS)
