@@ -9,16 +9,17 @@ export interface ClaudeCli {
 
 export const CLAUDE_INSTALL_HINT = 'install it with `npm install -g @anthropic-ai/claude-code` or set CCHUB_CLAUDE_BIN'
 
-/** Configured path, else `claude` on PATH, else node_modules/.bin/claude beside the working directory or the binary. */
+/** Where npm puts the pinned CLI: its own package's bin, not node_modules/.bin (which another version may also claim). */
+const PINNED = ['node_modules', '@anthropic-ai', 'claude-code', 'bin', 'claude.exe']
+
+/** Configured path, else the CLI that came with npm install (beside the working directory or the binary), else `claude` on PATH. */
 export function findClaudeBin(configured: string | undefined, env: Record<string, string | undefined>): string | null {
   if (configured) return configured
-  const onPath = Bun.which('claude', { PATH: env.PATH ?? '' })
-  if (onPath) return onPath
   for (const base of [process.cwd(), dirname(process.execPath), resolve(import.meta.dir, '../..')]) {
-    const candidate = join(base, 'node_modules', '.bin', 'claude')
+    const candidate = join(base, ...PINNED)
     if (existsSync(candidate)) return candidate
   }
-  return null
+  return Bun.which('claude', { PATH: env.PATH ?? '' })
 }
 
 /** `claude --version`, or null if it cannot be run within the timeout. */

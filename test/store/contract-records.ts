@@ -66,6 +66,30 @@ export function recordRepoContract(ctx: ContractContext): void {
       expect(await s.users.delete(u.id)).toBe(false)
       expect(await s.users.byId(u.id)).toBeNull()
     })
+
+    test('tokens_valid_after is kept to the millisecond (a password change revokes tokens by it)', async () => {
+      const s = ctx.store
+      const u = f.user()
+      await s.users.create(u)
+      expect((await s.users.byId(u.id))!.tokens_valid_after).toBe(0)
+      const at = 1_764_480_000_123
+      expect((await s.users.update(u.id, { tokens_valid_after: at }))!.tokens_valid_after).toBe(at)
+      expect((await s.users.byId(u.id))!.tokens_valid_after).toBe(at)
+    })
+  })
+
+  describe('settings', () => {
+    test('missing is null; put inserts, a second put replaces; values are returned as stored', async () => {
+      const s = ctx.store
+      expect(await s.settings.get('tool-policy')).toBeNull()
+      const first = { key: 'tool-policy', value: '{"a":1}', updated_by: null, updated_at: 1 }
+      await s.settings.put(first)
+      expect(await s.settings.get('tool-policy')).toEqual(first)
+      const second = { key: 'tool-policy', value: '{"a":2}', updated_by: 'admin-id', updated_at: 2 }
+      await s.settings.put(second)
+      expect(await s.settings.get('tool-policy')).toEqual(second)
+      expect(await s.settings.get('other')).toBeNull()
+    })
   })
 
   describe('api keys and revoked tokens', () => {

@@ -2,7 +2,10 @@
 import { existsSync } from 'node:fs'
 import { resolve } from 'node:path'
 
-export const REAL_CLAUDE = resolve(import.meta.dir, '../../node_modules/.bin/claude')
+/** The pinned CLI (package.json); node_modules/.bin/claude may be the older one installed beside it for comparison. */
+export const REAL_CLAUDE = resolve(import.meta.dir, '../../node_modules/@anthropic-ai/claude-code/bin/claude.exe')
+/** The older CLI the permission-relay tests also run against (devDependency alias claude-code-2-1-197). */
+export const REAL_CLAUDE_2_1_197 = resolve(import.meta.dir, '../../node_modules/claude-code-2-1-197/bin/claude.exe')
 
 /**
  * True when node_modules/.bin/claude exists. Missing, it throws when CI=true (a skipped real-CLI suite would let CI
