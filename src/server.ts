@@ -4,9 +4,9 @@ import { createApp, createServices, VERSION, type Services } from './app.ts'
 import { ensureAdmin, loadOrCreateSecret, prepareDataDir, restrictDbFiles } from './bootstrap.ts'
 import type { Config } from './config/schema.ts'
 import type { Clock } from './core/clock.ts'
-import { CLAUDE_INSTALL_HINT, findClaudeBin, probeClaude } from './core/claude-bin.ts'
+import { CLAUDE_INSTALL_HINT, findClaudeBin, probeClaude } from './modules/claude/cli/binary.ts'
 import type { Logger } from './core/logger.ts'
-import { probeSandbox, type SandboxStatus } from './modules/claude/sandbox.ts'
+import { probeSandbox, type SandboxStatus } from './modules/claude/cli/sandbox.ts'
 import { openSqliteStore } from './store/sqlite/sqlite-store.ts'
 
 export interface RunningServer {

@@ -1,6 +1,6 @@
 // The configuration schema: every setting once, with its env variable, flag, default and meaning.
 import { Type, type Static, type TSchema } from '@sinclair/typebox'
-import { parseToolRules } from '../modules/claude/tool-rules.ts'
+import { parseToolRules } from '../modules/claude/cli/tool-rules.ts'
 
 /** `split`: how a list setting's text becomes items (default: on commas); it throws with the reason for bad text. */
 type Meta = { env: string; flag: string; description: string; secret?: boolean; split?: (raw: string) => string[] }

@@ -3,7 +3,7 @@ import { describe, expect, test } from 'bun:test'
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
-import { CliArgsError, PERMISSION_MODES, buildCliArgs, type CliArgsOptions } from '../../src/modules/claude/cli-args.ts'
+import { CliArgsError, PERMISSION_MODES, buildCliArgs, type CliArgsOptions } from '../../src/modules/claude/cli/args.ts'
 import { REAL_CLAUDE, requireRealCli } from '../support/real-cli.ts'
 
 const SID = '11111111-2222-4333-8444-555555555555'

@@ -4,9 +4,9 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:f
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import type { Subprocess } from 'bun'
-import { buildCliArgs, type CliArgsOptions } from '../../src/modules/claude/cli-args.ts'
+import { buildCliArgs, type CliArgsOptions } from '../../src/modules/claude/cli/args.ts'
 import { REAL_CLAUDE, requireRealCli } from '../support/real-cli.ts'
-import { interruptLine, userInputLine } from '../../src/modules/claude/cli-events.ts'
+import { interruptLine, userInputLine } from '../../src/modules/claude/cli/events.ts'
 import {
   getAssistantText,
   getControlResponse,
@@ -17,7 +17,7 @@ import {
   type CliJsonEvent,
   type ParsedItem,
   type ResultInfo,
-} from '../../src/modules/claude/stream-parser.ts'
+} from '../../src/modules/claude/cli/stream-parser.ts'
 import { conversationText, reply, startMockAnthropic, type MockAnthropic, type MessagesRequestBody } from '../support/mock-anthropic.ts'
 
 

@@ -3,7 +3,7 @@ import { describe, expect, test } from 'bun:test'
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs'
 import { join } from 'node:path'
 import { Value } from '@sinclair/typebox/value'
-import { CLI_EVENT_SCHEMAS, type CliEventKey } from '../../src/modules/claude/cli-events.ts'
+import { CLI_EVENT_SCHEMAS, type CliEventKey } from '../../src/modules/claude/cli/events.ts'
 import {
   DEFAULT_MAX_LINE_BYTES,
   StreamParser,
@@ -21,7 +21,7 @@ import {
   type CliJsonEvent,
   type JsonItem,
   type ParsedItem,
-} from '../../src/modules/claude/stream-parser.ts'
+} from '../../src/modules/claude/cli/stream-parser.ts'
 import { waitFor } from '../support/wait.ts'
 
 const SAMPLES = join(import.meta.dir, '../fixtures/claude-cli/samples')

@@ -2,8 +2,8 @@
 import { describe, expect, test } from 'bun:test'
 import { loadConfig } from '../../src/config/load.ts'
 import { AppError } from '../../src/core/errors.ts'
-import { buildCliArgs } from '../../src/modules/claude/cli-args.ts'
-import { allows, parseToolRules, splitLikeCli } from '../../src/modules/claude/tool-rules.ts'
+import { buildCliArgs } from '../../src/modules/claude/cli/args.ts'
+import { allows, parseToolRules, splitLikeCli } from '../../src/modules/claude/cli/tool-rules.ts'
 
 const texts = (entries: string[]) => parseToolRules(entries).map((r) => r.text)
 function refusal(entries: string[]): AppError {

@@ -8,7 +8,7 @@ import {
   ExecuteBody, ExecuteResponse, Execution, ExecutionList, ExecutionQuery, IdParam, ImportSessionBody, LogsQuery, LogsResponse, Session, SessionList, SessionQuery, TerminalSession,
 } from './model.ts'
 import type { TerminalSessions } from './terminal-sessions.ts'
-import { toPublicSession } from './views.ts'
+import { toPublicSession } from '../sessions/views.ts'
 import type { ClaudeService } from './service.ts'
 
 export function claudeModule(auth: AuthService, claude: ClaudeService, terminal: TerminalSessions) {

@@ -1,6 +1,6 @@
 // TypeBox schemas for executions, sessions and logs (seed 002's REST surface).
 import { t } from 'elysia'
-import { PERMISSION_MODES } from './cli-args.ts'
+import { PERMISSION_MODES } from './cli/args.ts'
 
 export const PermissionModeSchema = t.Union(PERMISSION_MODES.map((m) => t.Literal(m)))
 export const ExecutionStatusSchema = t.Union([

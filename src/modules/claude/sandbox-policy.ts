@@ -1,6 +1,6 @@
 // Without a sandbox the CLI runs as the server's user: non-admins may only ask for tools that touch no file.
 import { AppError } from '../../core/errors.ts'
-import type { SandboxStatus } from './sandbox.ts'
+import type { SandboxStatus } from './cli/sandbox.ts'
 
 /**
  * Tools that touch no file: everything else (Bash, Write, Edit, Task, MCP…) is refused. Not even Read, Glob, Grep or LS:

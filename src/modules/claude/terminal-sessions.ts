@@ -5,7 +5,7 @@ import { AppError, conflict, forbidden } from '../../core/errors.ts'
 import type { SessionRecord, UserRecord } from '../../store/records.ts'
 import type { Store } from '../../store/store.ts'
 import type { WorkspaceService } from '../workspaces/service.ts'
-import { workspaceRole } from './access.ts'
+import { workspaceRole } from '../sessions/access.ts'
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
 

@@ -3,7 +3,7 @@ import type { Clock } from '../../core/clock.ts'
 import { AppError, notFound } from '../../core/errors.ts'
 import type { ShareLinkRecord, UserRecord } from '../../store/records.ts'
 import type { Store } from '../../store/store.ts'
-import type { SessionAccess } from '../claude/access.ts'
+import type { SessionAccess } from '../sessions/access.ts'
 import type { CollabService } from './service.ts'
 
 const iso = (ms: number) => new Date(ms).toISOString()

@@ -2,7 +2,7 @@
 import { AppError } from '../../core/errors.ts'
 import type { SessionDocRecord, UserRecord } from '../../store/records.ts'
 import type { Store } from '../../store/store.ts'
-import type { SessionAccess } from '../claude/access.ts'
+import type { SessionAccess } from '../sessions/access.ts'
 import type { ChannelLog } from '../realtime/channel-log.ts'
 import type { KeyedQueue } from './keyed-queue.ts'
 import { sessionChannel } from './live.ts'

@@ -1,8 +1,8 @@
 // GET /health: liveness, version, uptime, database, sandbox and Claude CLI status; the one route without auth.
 import { Elysia, t } from 'elysia'
-import type { ClaudeCli } from '../../core/claude-bin.ts'
+import type { ClaudeCli } from '../claude/cli/binary.ts'
 import type { Store } from '../../store/store.ts'
-import type { SandboxStatus } from '../claude/sandbox.ts'
+import type { SandboxStatus } from '../claude/cli/sandbox.ts'
 
 export const HealthBody = t.Object(
   {

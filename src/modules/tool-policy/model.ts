@@ -1,6 +1,6 @@
 // TypeBox schemas for the admin-managed tool policy (/api/v1/admin/tool-policy).
 import { t } from 'elysia'
-import type { PermissionMode } from '../claude/cli-args.ts'
+import type { PermissionMode } from '../claude/cli/args.ts'
 import { PermissionModeSchema } from '../claude/model.ts'
 
 const Mode = t.Unsafe<PermissionMode>(PermissionModeSchema)

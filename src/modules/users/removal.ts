@@ -6,7 +6,7 @@ import { isInside, realOrSelf, safeJoin } from '../../core/paths.ts'
 import type { Signals } from '../../core/signals.ts'
 import type { UserRecord } from '../../store/records.ts'
 import type { Store } from '../../store/store.ts'
-import type { ExecutionEngine } from '../claude/engine.ts'
+import type { ExecutionEngine } from '../claude/engine/execution-engine.ts'
 import { removeStored } from '../files/storage.ts'
 
 export interface UserRemovalDeps {

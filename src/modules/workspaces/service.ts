@@ -4,7 +4,7 @@ import { join } from 'node:path'
 import { AppError, conflict, forbidden, notFound } from '../../core/errors.ts'
 import { confineToRoots, isInside, realDir, realOrSelf } from '../../core/paths.ts'
 import type { Signals } from '../../core/signals.ts'
-import type { ExecutionEngine } from '../claude/engine.ts'
+import type { ExecutionEngine } from '../claude/engine/execution-engine.ts'
 import type { UserRecord, WorkspaceMemberRecord, WorkspaceRecord } from '../../store/records.ts'
 import { StoreConflict, type Store } from '../../store/store.ts'
 

@@ -1,8 +1,8 @@
 // One long-lived CLI process per active session, fed user turns over stdin (stream-json) and routing output to the turn.
-import { interruptLine, userInputLine } from './cli-events.ts'
-import type { ExitInfo, RunnerProcess } from './runner.ts'
-import { getInit, getResult, type ResultInfo } from './cli-extract.ts'
-import type { ParsedItem } from './stream-parser.ts'
+import { interruptLine, userInputLine } from '../cli/events.ts'
+import type { ExitInfo, RunnerProcess } from '../cli/runner.ts'
+import { getInit, getResult, type ResultInfo } from '../cli/extract.ts'
+import type { ParsedItem } from '../cli/stream-parser.ts'
 
 export interface TurnHandler {
   onItem(item: ParsedItem): void

@@ -175,4 +175,4 @@ export async function* parseStream(
 }
 
 // the extractors live beside the parser; re-exported so callers that parse and read can import one module
-export * from './cli-extract.ts'
+export * from './extract.ts'

@@ -1,9 +1,9 @@
 // Records how an execution ended: its row, the session's cost and usage totals, and the final status message.
-import type { ExecutionRecord, SessionRecord } from '../../store/records.ts'
-import type { Store } from '../../store/store.ts'
-import type { ChannelLog } from '../realtime/channel-log.ts'
+import type { ExecutionRecord, SessionRecord } from '../../../store/records.ts'
+import type { Store } from '../../../store/store.ts'
+import type { ChannelLog } from '../../realtime/channel-log.ts'
 import type { Progress } from './relay.ts'
-import type { RunOutcome } from './run.ts'
+import type { RunOutcome } from './execution-run.ts'
 import { publishStatus } from './status.ts'
 
 export async function recordOutcome(

@@ -1,10 +1,10 @@
 // One running execution: relays output, enforces timeouts, escalates cancel, and records how it ended.
-import type { ExecutionRecord, ExecutionStatus } from '../../store/records.ts'
+import type { ExecutionRecord, ExecutionStatus } from '../../../store/records.ts'
 import type { Relay } from './relay.ts'
-import type { ExitInfo } from './runner.ts'
+import type { ExitInfo } from '../cli/runner.ts'
 import type { SessionProcess, TurnHandler } from './session-process.ts'
-import type { ResultInfo } from './cli-extract.ts'
-import type { ParsedItem } from './stream-parser.ts'
+import type { ResultInfo } from '../cli/extract.ts'
+import type { ParsedItem } from '../cli/stream-parser.ts'
 
 export interface RunLimits {
   timeoutMs: number

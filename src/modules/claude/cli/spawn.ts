@@ -1,7 +1,7 @@
 // Runner implementation: Bun.spawn of the Claude CLI (inside the sandbox when there is one) in its own process group.
 import { readdirSync, readFileSync } from 'node:fs'
 import { constants } from 'node:os'
-import { CLAUDE_INSTALL_HINT } from '../../core/claude-bin.ts'
+import { CLAUDE_INSTALL_HINT } from './binary.ts'
 import { RunnerError, type Runner, type RunnerProcess, type RunSpec } from './runner.ts'
 import type { Sandbox } from './sandbox.ts'
 import { parseStream } from './stream-parser.ts'

@@ -1,7 +1,7 @@
 // bubblewrap sandbox for CLI processes: probed once at start; wraps each RunSpec so the CLI sees only what it needs.
 import { closeSync, existsSync, lstatSync, openSync, readlinkSync, readSync, realpathSync } from 'node:fs'
 import { basename, dirname, join, relative } from 'node:path'
-import { serverLogin } from './cli-home.ts'
+import { serverLogin } from './home.ts'
 import type { RunSpec } from './runner.ts'
 
 export type SandboxSetting = 'auto' | 'bwrap' | 'off'

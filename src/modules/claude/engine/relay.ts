@@ -1,7 +1,7 @@
 // Turns CLI output into channel messages: every line stored and published, text deltas coalesced to ~25 frames/s.
-import type { ChannelLog } from '../realtime/channel-log.ts'
-import { getResult, getTextDelta } from './cli-extract.ts'
-import type { ParsedItem } from './stream-parser.ts'
+import type { ChannelLog } from '../../realtime/channel-log.ts'
+import { getResult, getTextDelta } from '../cli/extract.ts'
+import type { ParsedItem } from '../cli/stream-parser.ts'
 
 export const COALESCE_MS = 40
 const MAX_BATCH = 500

@@ -1,5 +1,5 @@
 // Tool rules parsed exactly as the Claude CLI parses --allowedTools (see docs/claude-cli.md), refusing what it reads differently.
-import { invalid } from '../../core/errors.ts'
+import { invalid } from '../../../core/errors.ts'
 
 /** One allow rule: a tool name and, for `Tool(pattern)`, the pattern (absent when the rule covers the whole tool). */
 export interface ToolRule {

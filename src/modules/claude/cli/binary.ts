@@ -15,7 +15,7 @@ const PINNED = ['node_modules', '@anthropic-ai', 'claude-code', 'bin', 'claude.e
 /** Configured path, else the CLI that came with npm install (beside the working directory or the binary), else `claude` on PATH. */
 export function findClaudeBin(configured: string | undefined, env: Record<string, string | undefined>): string | null {
   if (configured) return configured
-  for (const base of [process.cwd(), dirname(process.execPath), resolve(import.meta.dir, '../..')]) {
+  for (const base of [process.cwd(), dirname(process.execPath), resolve(import.meta.dir, '../../../..')]) {
     const candidate = join(base, ...PINNED)
     if (existsSync(candidate)) return candidate
   }

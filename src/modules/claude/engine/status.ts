@@ -1,6 +1,6 @@
 // Status messages for executions: one `status` type on the task, session, workspace and user channels.
-import type { ExecutionRecord } from '../../store/records.ts'
-import type { ChannelLog } from '../realtime/channel-log.ts'
+import type { ExecutionRecord } from '../../../store/records.ts'
+import type { ChannelLog } from '../../realtime/channel-log.ts'
 import type { Progress } from './relay.ts'
 
 const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString())
