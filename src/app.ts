@@ -30,7 +30,6 @@ import { CliRunner } from './modules/claude/cli/spawn.ts'
 import { ExecutionEngine } from './modules/claude/engine/execution-engine.ts'
 import { claudeModule } from './modules/claude/index.ts'
 import { ExecuteBody } from './modules/claude/model.ts'
-import type { Runner } from './modules/claude/cli/runner.ts'
 import type { Sandbox, SandboxStatus } from './modules/claude/cli/sandbox.ts'
 import { homeOf } from './modules/claude/cli/home.ts'
 import { ClaudeService } from './modules/claude/service.ts'
@@ -62,7 +61,6 @@ export interface AppDeps {
   claudeBin: () => string | null
   /** Environment the CLI processes inherit from (filtered); the server's own by default. */
   env: Record<string, string | undefined>
-  runner?: Runner
   /** Time for login limits, WebSocket heartbeats, auth timeout and rate limit, presence, typing and share links; system clock by default. */
   clock?: Clock
   /** The sandbox probed at start (server.ts); without it the CLI runs unsandboxed and the no-sandbox rules apply. */
@@ -89,7 +87,7 @@ export async function createServices(deps: AppDeps) {
   const dispatcher = registerCoreHandlers(new Dispatcher(gateway))
   const c = deps.config
   const sandbox = deps.sandbox ?? { status: { mode: 'off' as const, reason: 'not probed' }, wrapper: null }
-  const engine = new ExecutionEngine(deps.store, log, deps.runner ?? new CliRunner(sandbox.wrapper), {
+  const engine = new ExecutionEngine(deps.store, log, new CliRunner(sandbox.wrapper), {
     maxProcesses: c.claudeMaxConcurrent, maxPerUser: c.claudeMaxPerUser, idleTtlMs: c.claudeProcessIdleTtl * 1000,
     timeoutMs: c.claudeTimeout * 1000, outputTimeoutMs: c.claudeOutputTimeout * 1000, killGraceMs: c.claudeKillGrace * 1000,
   }, deps.logger)

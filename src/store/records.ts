@@ -80,7 +80,6 @@ export interface ParticipantRecord {
 }
 
 export type ExecutionStatus = 'queued' | 'running' | 'completed' | 'failed' | 'cancelled' | 'timed_out' | 'interrupted'
-export const FINAL_STATUSES: readonly ExecutionStatus[] = ['completed', 'failed', 'cancelled', 'timed_out', 'interrupted']
 
 export interface ExecutionRecord {
   id: string

@@ -7,17 +7,9 @@ import type { Subprocess } from 'bun'
 import { buildCliArgs, type CliArgsOptions } from '../../src/modules/claude/cli/args.ts'
 import { REAL_CLAUDE, requireRealCli } from '../support/real-cli.ts'
 import { interruptLine, userInputLine } from '../../src/modules/claude/cli/events.ts'
-import {
-  getAssistantText,
-  getControlResponse,
-  getInit,
-  getResult,
-  getTextDelta,
-  parseStream,
-  type CliJsonEvent,
-  type ParsedItem,
-  type ResultInfo,
-} from '../../src/modules/claude/cli/stream-parser.ts'
+import { getInit, getResult, getTextDelta, type ResultInfo } from '../../src/modules/claude/cli/extract.ts'
+import { parseStream, type CliJsonEvent, type ParsedItem } from '../../src/modules/claude/cli/stream-parser.ts'
+import { getAssistantText, getControlResponse } from '../support/cli-extract.ts'
 import { conversationText, reply, startMockAnthropic, type MockAnthropic, type MessagesRequestBody } from '../support/mock-anthropic.ts'
 
 

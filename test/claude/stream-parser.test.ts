@@ -3,25 +3,18 @@ import { describe, expect, test } from 'bun:test'
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs'
 import { join } from 'node:path'
 import { Value } from '@sinclair/typebox/value'
-import { CLI_EVENT_SCHEMAS, type CliEventKey } from '../../src/modules/claude/cli/events.ts'
+import { getInit, getResult, getTextDelta } from '../../src/modules/claude/cli/extract.ts'
 import {
   DEFAULT_MAX_LINE_BYTES,
   StreamParser,
-  eventKey,
-  getApiRetry,
-  getAssistantText,
-  getControlResponse,
-  getInit,
-  getResult,
-  getSessionId,
-  getTextDelta,
-  isTextDelta,
   parseLine,
   parseStream,
   type CliJsonEvent,
   type JsonItem,
   type ParsedItem,
 } from '../../src/modules/claude/cli/stream-parser.ts'
+import { CLI_EVENT_SCHEMAS, type CliEventKey } from '../support/cli-events.ts'
+import { eventKey, getApiRetry, getAssistantText, getControlResponse, getSessionId, isTextDelta } from '../support/cli-extract.ts'
 import { waitFor } from '../support/wait.ts'
 
 const SAMPLES = join(import.meta.dir, '../fixtures/claude-cli/samples')

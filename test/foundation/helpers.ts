@@ -6,7 +6,7 @@ import { join } from 'node:path'
 import { createApp, createServices } from '../../src/app.ts'
 import { ensureAdmin, prepareDataDir } from '../../src/bootstrap.ts'
 import type { Logger } from '../../src/core/logger.ts'
-import { silentLogger } from '../../src/core/logger.ts'
+import { createLogger } from '../../src/core/logger.ts'
 import { openSqliteStore, type SqliteStore } from '../../src/store/sqlite/sqlite-store.ts'
 import type { Store } from '../../src/store/store.ts'
 import { ADMIN_PASSWORD, testConfig } from '../support/server.ts'
@@ -71,7 +71,7 @@ export async function inProcessApp(opts: { config?: Partial<Config>; wrapStore?:
   const store = openSqliteStore(join(dataDir, 'cchub.db'))
   await ensureAdmin(store, config.adminUsername, ADMIN_PASSWORD)
   const services = await createServices({
-    config, store: opts.wrapStore ? opts.wrapStore(store) : store, logger: opts.logger ?? silentLogger,
+    config, store: opts.wrapStore ? opts.wrapStore(store) : store, logger: opts.logger ?? createLogger('silent'),
     jwtSecret: config.jwtSecret!, claude: async () => null, claudeBin: () => null, env: { PATH: process.env.PATH },
   })
   const app = createApp(services)

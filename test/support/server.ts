@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { Value } from '@sinclair/typebox/value'
 import { ConfigSchema, type Config } from '../../src/config/schema.ts'
-import { silentLogger } from '../../src/core/logger.ts'
+import { createLogger } from '../../src/core/logger.ts'
 import { startServer, type RunningServer, type ServerDeps } from '../../src/server.ts'
 
 export const ADMIN_PASSWORD = 'admin-password-for-tests'
@@ -40,7 +40,7 @@ export function testConfig(overrides: Partial<Config> = {}, dataDir?: string): C
  */
 export async function startTestServer(overrides: Partial<Config> = {}, dataDir?: string, env: Record<string, string | undefined> = { PATH: process.env.PATH }, deps: ServerDeps = {}): Promise<TestServer> {
   const config = testConfig(overrides, dataDir)
-  const running = await startServer(config, silentLogger, env, deps)
+  const running = await startServer(config, createLogger('silent'), env, deps)
   const api: TestServer['api'] = (path, init = {}) => {
     const headers: Record<string, string> = { ...init.headers }
     if (init.token) headers.authorization = `Bearer ${init.token}`

@@ -1,4 +1,4 @@
-// Reads the fields the server relies on out of parsed CLI events (init, result, deltas, retries, control responses).
+// Reads the fields the server relies on out of parsed CLI events: init, result and text deltas.
 import type { CliJsonEvent } from './stream-parser.ts'
 
 function isRecord(value: unknown): value is Record<string, unknown> {
@@ -15,18 +15,6 @@ function num(value: unknown): number | undefined {
 
 function strings(value: unknown): string[] {
   return Array.isArray(value) ? value.filter((v): v is string => typeof v === 'string') : []
-}
-
-/** "type" or "type:subtype", e.g. "system:init", "result", "stream_event". */
-export function eventKey(event: CliJsonEvent): string {
-  const type = str(event.type) ?? ''
-  const subtype = str(event.subtype)
-  return type === 'system' && subtype !== undefined ? `${type}:${subtype}` : type
-}
-
-/** session_id carried by nearly every event (not by control_response). */
-export function getSessionId(event: CliJsonEvent): string | undefined {
-  return str(event.session_id)
 }
 
 export interface InitInfo {
@@ -155,7 +143,7 @@ export function getResult(event: CliJsonEvent): ResultInfo | undefined {
 }
 
 /** The inner Anthropic SSE event of a stream_event line. */
-export function getStreamEvent(event: CliJsonEvent): Record<string, unknown> | undefined {
+function getStreamEvent(event: CliJsonEvent): Record<string, unknown> | undefined {
   if (event.type !== 'stream_event' || !isRecord(event.event)) return undefined
   return event.event
 }
@@ -165,58 +153,4 @@ export function getTextDelta(event: CliJsonEvent): string | undefined {
   const inner = getStreamEvent(event)
   if (inner?.type !== 'content_block_delta' || !isRecord(inner.delta)) return undefined
   return inner.delta.type === 'text_delta' ? str(inner.delta.text) : undefined
-}
-
-export function isTextDelta(event: CliJsonEvent): boolean {
-  return getTextDelta(event) !== undefined
-}
-
-export interface ApiRetryInfo {
-  attempt: number | undefined
-  maxRetries: number | undefined
-  retryDelayMs: number | undefined
-  errorStatus: number | null | undefined
-  error: string | undefined
-}
-
-/** Fields of system/api_retry (the CLI is about to retry a failed API call). */
-export function getApiRetry(event: CliJsonEvent): ApiRetryInfo | undefined {
-  if (event.type !== 'system' || event.subtype !== 'api_retry') return undefined
-  return {
-    attempt: num(event.attempt),
-    maxRetries: num(event.max_retries),
-    retryDelayMs: num(event.retry_delay_ms),
-    errorStatus: nullableNum(event.error_status),
-    error: str(event.error),
-  }
-}
-
-export interface ControlResponseInfo {
-  requestId: string
-  ok: boolean
-  error: string | undefined
-  response: unknown
-}
-
-/** Answer to a control_request we wrote to stdin (e.g. interrupt). */
-export function getControlResponse(event: CliJsonEvent): ControlResponseInfo | undefined {
-  if (event.type !== 'control_response' || !isRecord(event.response)) return undefined
-  const requestId = str(event.response.request_id)
-  if (requestId === undefined) return undefined
-  return {
-    requestId,
-    ok: event.response.subtype === 'success',
-    error: str(event.response.error),
-    response: event.response.response,
-  }
-}
-
-/** Concatenated text blocks of an assistant event. */
-export function getAssistantText(event: CliJsonEvent): string | undefined {
-  if (event.type !== 'assistant' || !isRecord(event.message) || !Array.isArray(event.message.content)) return undefined
-  return event.message.content
-    .filter(isRecord)
-    .filter((b) => b.type === 'text')
-    .map((b) => str(b.text) ?? '')
-    .join('')
 }

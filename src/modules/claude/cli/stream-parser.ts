@@ -1,4 +1,4 @@
-// Dependency-free line splitter/parser for the Claude CLI's stream-json stdout, plus typed extractors for the fields the server needs.
+// Dependency-free line splitter/parser for the Claude CLI's stream-json stdout (the fields are read in extract.ts).
 
 /** A parsed stdout line that is a JSON object; unknown event types pass through untouched. */
 export interface JsonItem {
@@ -174,5 +174,3 @@ export async function* parseStream(
   yield* parser.end()
 }
 
-// the extractors live beside the parser; re-exported so callers that parse and read can import one module
-export * from './extract.ts'
