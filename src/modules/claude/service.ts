@@ -32,13 +32,13 @@ export interface ClaudeDeps {
 }
 
 export class ClaudeService {
-  constructor(private readonly d: ClaudeDeps) {}
+  constructor(private readonly deps: ClaudeDeps) {}
 
   async execute(user: UserRecord, request: ExecuteBody) {
     const body = await this.checkPolicy(user, request)
-    requireSandboxFor({ role: user.role, tools: body.tools, permissionMode: body.permission_mode }, this.d.sandbox)
+    requireSandboxFor({ role: user.role, tools: body.tools, permissionMode: body.permission_mode }, this.deps.sandbox)
     // A session participant prompts by their session role, even without being a member of the session's workspace.
-    const ws = body.session_id ? await this.sessionWorkspace(user, body.session_id, body.workspace_id) : await this.d.workspaces.visible(user, body.workspace_id)
+    const ws = body.session_id ? await this.sessionWorkspace(user, body.session_id, body.workspace_id) : await this.deps.workspaces.visible(user, body.workspace_id)
     const preamble = body.file_ids?.length ? await this.attachFiles(user, ws.id, body.file_ids) : ''
     const session = body.session_id ? await this.openSession(user, body.session_id, ws.id) : await this.newSession(user, ws, body.prompt)
     const now = Date.now()
@@ -49,95 +49,95 @@ export class ClaudeService {
       num_turns: 0, message_count: 0, total_cost_usd: null, usage: null, stderr: null, permission_denials: null,
       created_at: now, started_at: null, finished_at: null,
     }
-    await this.d.store.executions.create(execution)
+    await this.deps.store.executions.create(execution)
     const attribution = { execution_id: execution.id, user_id: user.id, username: user.username, prompt, options: execution.options }
-    await Promise.all([this.d.log.emit(`session:${session.id}`, 'prompt', attribution), this.d.log.emit(`task:${execution.id}`, 'prompt', attribution)])
-    this.d.engine.enqueue({
+    await Promise.all([this.deps.log.emit(`session:${session.id}`, 'prompt', attribution), this.deps.log.emit(`task:${execution.id}`, 'prompt', attribution)])
+    this.deps.engine.enqueue({
       execution, session, input: preamble + prompt,
       signature: JSON.stringify([options.model, options.system_prompt, options.append_system_prompt, options.max_turns, [...(options.tools ?? [])].sort(), options.permission_mode]),
       spec: (s) => this.spec(s, ws.path, body),
     })
-    const current = await this.d.store.executions.byId(execution.id)
+    const current = await this.deps.store.executions.byId(execution.id)
     return {
       execution_id: execution.id, session_id: session.id, status: current?.status ?? 'queued',
-      queue_position: this.d.engine.position(execution.id), websocket_url: `/ws/executions/${execution.id}`,
+      queue_position: this.deps.engine.position(execution.id), websocket_url: `/ws/executions/${execution.id}`,
     }
   }
 
   async getExecution(user: UserRecord, id: string) {
-    const e = await this.d.store.executions.byId(id)
-    if (!e || !(await this.d.access.canReadSession(user, e.session_id))) throw notFound('Execution')
-    return toPublicExecution(e, this.d.engine.position(e.id))
+    const e = await this.deps.store.executions.byId(id)
+    if (!e || !(await this.deps.access.canReadSession(user, e.session_id))) throw notFound('Execution')
+    return toPublicExecution(e, this.deps.engine.position(e.id))
   }
 
   async listExecutions(user: UserRecord, q: { session_id?: string; status?: ExecutionRecord['status']; limit?: number; offset?: number }) {
-    if (q.session_id) await this.d.access.require(user, q.session_id, 'viewer')
-    const { items, total } = await this.d.store.executions.list({
+    if (q.session_id) await this.deps.access.require(user, q.session_id, 'viewer')
+    const { items, total } = await this.deps.store.executions.list({
       sessionId: q.session_id, status: q.status, visibleTo: user.role === 'admin' ? null : user.id, limit: q.limit ?? 50, offset: q.offset ?? 0,
     })
-    return { executions: items.map((e) => toPublicExecution(e, this.d.engine.position(e.id))), total }
+    return { executions: items.map((e) => toPublicExecution(e, this.deps.engine.position(e.id))), total }
   }
 
   async cancel(user: UserRecord, id: string) {
-    const e = await this.d.store.executions.byId(id)
-    if (!e || !(await this.d.access.canReadSession(user, e.session_id))) throw notFound('Execution')
-    await this.d.access.require(user, e.session_id, 'collaborator')
-    if (!(await this.d.engine.cancel(id, 'cancelled', `Cancelled by ${user.username}`))) {
+    const e = await this.deps.store.executions.byId(id)
+    if (!e || !(await this.deps.access.canReadSession(user, e.session_id))) throw notFound('Execution')
+    await this.deps.access.require(user, e.session_id, 'collaborator')
+    if (!(await this.deps.engine.cancel(id, 'cancelled', `Cancelled by ${user.username}`))) {
       throw new AppError('CONFLICT', 409, `Execution already ${e.status}`)
     }
     return this.getExecution(user, id)
   }
 
   async listSessions(user: UserRecord, q: { workspace_id?: string; limit?: number; offset?: number }) {
-    if (q.workspace_id) await this.d.workspaces.visible(user, q.workspace_id)
-    const { items, total } = await this.d.store.sessions.listVisible(user.role === 'admin' ? null : user.id, { workspaceId: q.workspace_id, limit: q.limit ?? 50, offset: q.offset ?? 0 })
-    return { sessions: await Promise.all(items.map(async (s) => toPublicSession(s, await this.d.access.roleOf(user, s)))), total }
+    if (q.workspace_id) await this.deps.workspaces.visible(user, q.workspace_id)
+    const { items, total } = await this.deps.store.sessions.listVisible(user.role === 'admin' ? null : user.id, { workspaceId: q.workspace_id, limit: q.limit ?? 50, offset: q.offset ?? 0 })
+    return { sessions: await Promise.all(items.map(async (s) => toPublicSession(s, await this.deps.access.roleOf(user, s)))), total }
   }
 
   async getSession(user: UserRecord, id: string) {
-    const { session, role } = await this.d.access.require(user, id, 'viewer')
-    const running = await this.d.store.executions.list({ sessionId: id, status: 'running', visibleTo: null, limit: 1, offset: 0 })
+    const { session, role } = await this.deps.access.require(user, id, 'viewer')
+    const running = await this.deps.store.executions.list({ sessionId: id, status: 'running', visibleTo: null, limit: 1, offset: 0 })
     return { ...toPublicSession(session, role), current_execution_id: running.items[0]?.id ?? null }
   }
 
   async closeSession(user: UserRecord, id: string) {
-    const { session } = await this.d.access.require(user, id, 'owner')
+    const { session } = await this.deps.access.require(user, id, 'owner')
     if (session.status === 'closed') return this.getSession(user, id)
-    await this.d.store.sessions.update(id, { status: 'closed', closed_at: Date.now(), updated_at: Date.now() })
-    await this.d.engine.closeSession(id, `Session closed by ${user.username}`)
-    await this.d.log.emit(`session:${id}`, 'session', { session_id: id, status: 'closed', by: user.id })
+    await this.deps.store.sessions.update(id, { status: 'closed', closed_at: Date.now(), updated_at: Date.now() })
+    await this.deps.engine.closeSession(id, `Session closed by ${user.username}`)
+    await this.deps.log.emit(`session:${id}`, 'session', { session_id: id, status: 'closed', by: user.id })
     return this.getSession(user, id)
   }
 
   async logs(user: UserRecord, id: string, limit = 100, before?: number) {
-    await this.d.access.require(user, id, 'viewer')
-    const rows = await this.d.store.events.readBefore(`session:${id}`, before ?? Number.MAX_SAFE_INTEGER, limit)
+    await this.deps.access.require(user, id, 'viewer')
+    const rows = await this.deps.store.events.readBefore(`session:${id}`, before ?? Number.MAX_SAFE_INTEGER, limit)
     const logs = rows.reverse().map((r) => ({ seq: r.seq, type: r.type, data: JSON.parse(r.data) as unknown, timestamp: new Date(r.ts).toISOString() }))
     return { session_id: id, logs, count: logs.length, next_before: rows.length === limit && logs[0] ? logs[0].seq : null }
   }
 
   private attachFiles(user: UserRecord, workspaceId: string, fileIds: string[]): Promise<string> {
-    if (!this.d.attachments) throw new AppError('VALIDATION_FAILED', 422, 'file_ids are not supported on this server')
-    return this.d.attachments(user, workspaceId, fileIds)
+    if (!this.deps.attachments) throw new AppError('VALIDATION_FAILED', 422, 'file_ids are not supported on this server')
+    return this.deps.attachments(user, workspaceId, fileIds)
   }
 
   /** The request with `tools` replaced by the checked rules, one per CLI argv entry (see ToolPolicyService.check). */
   private async checkPolicy(user: UserRecord, body: ExecuteBody): Promise<ExecuteBody> {
-    const tools = await this.d.toolPolicy.check(user, body.tools, body.permission_mode)
-    if (!this.d.claudeBin()) throw new AppError('CLAUDE_UNAVAILABLE', 503, 'The Claude CLI is not installed on this server; install @anthropic-ai/claude-code or set CCHUB_CLAUDE_BIN')
+    const tools = await this.deps.toolPolicy.check(user, body.tools, body.permission_mode)
+    if (!this.deps.claudeBin()) throw new AppError('CLAUDE_UNAVAILABLE', 503, 'The Claude CLI is not installed on this server; install @anthropic-ai/claude-code or set CCHUB_CLAUDE_BIN')
     return tools === undefined ? body : { ...body, tools }
   }
 
   private async sessionWorkspace(user: UserRecord, sessionId: string, workspaceId: string): Promise<WorkspaceRecord> {
-    const { session } = await this.d.access.require(user, sessionId, 'collaborator')
-    const ws = await this.d.store.workspaces.byId(session.workspace_id)
+    const { session } = await this.deps.access.require(user, sessionId, 'collaborator')
+    const ws = await this.deps.store.workspaces.byId(session.workspace_id)
     if (!ws) throw notFound('Workspace')
     if (ws.id !== workspaceId) throw new AppError('VALIDATION_FAILED', 422, 'session_id belongs to another workspace')
     return ws
   }
 
   private async openSession(user: UserRecord, id: string, workspaceId: string): Promise<SessionRecord> {
-    const { session } = await this.d.access.require(user, id, 'collaborator')
+    const { session } = await this.deps.access.require(user, id, 'collaborator')
     if (session.workspace_id !== workspaceId) throw new AppError('VALIDATION_FAILED', 422, 'session_id belongs to another workspace')
     if (session.status === 'closed') throw new AppError('SESSION_CLOSED', 409, 'This session is closed; start a new one')
     return session
@@ -145,7 +145,7 @@ export class ClaudeService {
 
   private async newSession(user: UserRecord, ws: WorkspaceRecord, prompt: string): Promise<SessionRecord> {
     // a member whose role in the workspace is viewer reads its sessions but may not run Claude there
-    if (user.role !== 'admin' && ws.owner_id !== user.id && (await this.d.store.workspaces.member(ws.id, user.id))?.session_role === 'viewer') {
+    if (user.role !== 'admin' && ws.owner_id !== user.id && (await this.deps.store.workspaces.member(ws.id, user.id))?.session_role === 'viewer') {
       throw new AppError('FORBIDDEN', 403, 'Viewers of this workspace cannot start sessions in it; the workspace owner can make you a collaborator')
     }
     const workspaceId = ws.id
@@ -154,8 +154,8 @@ export class ClaudeService {
       id: crypto.randomUUID(), workspace_id: workspaceId, owner_id: user.id, title: prompt.slice(0, 80), cli_session_id: null,
       status: 'active', model: null, total_cost_usd: 0, usage: {}, created_at: now, updated_at: now, closed_at: null,
     }
-    await this.d.store.sessions.create(session)
-    await this.d.store.sessions.putParticipant({ session_id: session.id, user_id: user.id, role: 'owner', created_at: now })
+    await this.deps.store.sessions.create(session)
+    await this.deps.store.sessions.putParticipant({ session_id: session.id, user_id: user.id, role: 'owner', created_at: now })
     return session
   }
 
@@ -166,11 +166,11 @@ export class ClaudeService {
       maxTurns: body.max_turns, allowedTools: body.tools, permissionMode: body.permission_mode ?? 'default',
       model: body.model, systemPrompt: body.system_prompt, appendSystemPrompt: body.append_system_prompt,
     })
-    const env = cliEnv(this.d.env, this.d.config.claudeEnvAllowList, { bypassPermissions: body.permission_mode === 'bypassPermissions' })
+    const env = cliEnv(this.deps.env, this.deps.config.claudeEnvAllowList, { bypassPermissions: body.permission_mode === 'bypassPermissions' })
     // the session owner's home: every participant continues the one transcript, which --resume finds there
-    env.HOME = prepareHome(this.d.config.dataDir, session.owner_id, serverLogin(this.d.env), this.d.sandbox.mode === 'bwrap')
+    env.HOME = prepareHome(this.deps.config.dataDir, session.owner_id, serverLogin(this.deps.env), this.deps.sandbox.mode === 'bwrap')
     // a shared config dir would put every user's transcripts back in one place
     delete env.CLAUDE_CONFIG_DIR
-    return { bin: this.d.claudeBin() ?? 'claude', args, cwd, env }
+    return { bin: this.deps.claudeBin() ?? 'claude', args, cwd, env }
   }
 }

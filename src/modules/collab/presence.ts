@@ -43,7 +43,7 @@ export interface PresenceDeps {
 export class Presence {
   private readonly sessions = new Map<string, Map<string, Entry>>()
 
-  constructor(private readonly d: PresenceDeps) {}
+  constructor(private readonly deps: PresenceDeps) {}
 
   /** Hook for gateway.watch('session'): runs after a successful subscribe and on every kind of leave. */
   watcher() {
@@ -79,10 +79,10 @@ export class Presence {
   dropUser(sessionId: string, userId: string): number {
     const channel = sessionChannel(sessionId)
     let n = 0
-    for (const conn of [...this.d.gateway.connections.values()]) {
+    for (const conn of [...this.deps.gateway.connections.values()]) {
       if (conn.userId !== userId || !conn.channels.has(channel)) continue
-      if (this.d.gateway.unsubscribe(conn, channel, 'revoked')) {
-        this.d.gateway.sendTo(conn, 'unsubscribed', { reason: 'access revoked' }, channel)
+      if (this.deps.gateway.unsubscribe(conn, channel, 'revoked')) {
+        this.deps.gateway.sendTo(conn, 'unsubscribed', { reason: 'access revoked' }, channel)
         n++
       }
     }
@@ -113,15 +113,15 @@ export class Presence {
     }
     try {
       const r = await role
-      if (r && entry.conns.has(conn)) await this.d.onJoin(conn, sessionId, r)
+      if (r && entry.conns.has(conn)) await this.deps.onJoin(conn, sessionId, r)
     } catch (err) {
-      this.d.logger.warn('session join hook failed', { session_id: sessionId, connection_id: conn.id, error: String(err) })
+      this.deps.logger.warn('session join hook failed', { session_id: sessionId, connection_id: conn.id, error: String(err) })
     }
   }
 
   private async roleOf(user: UserRecord, sessionId: string): Promise<SessionRole | null> {
-    const session = await this.d.store.sessions.byId(sessionId)
-    return session ? this.d.access.roleOf(user, session) : null
+    const session = await this.deps.store.sessions.byId(sessionId)
+    return session ? this.deps.access.roleOf(user, session) : null
   }
 
   private leave(conn: Connection, sessionId: string, why: LeaveReason): void {
@@ -132,12 +132,12 @@ export class Presence {
       if (users.get(entry.userId) !== entry || entry.conns.size) return
       users.delete(entry.userId)
       if (!users.size && this.sessions.get(sessionId) === users) this.sessions.delete(sessionId)
-      this.d.onGone(sessionId, entry.userId)
+      this.deps.onGone(sessionId, entry.userId)
       this.publish(sessionId, async () => ['participant_left', { session_id: sessionId, user_id: entry.userId, username: entry.username, role: entry.role, connections: 0, reason }])
     }
     if (why !== 'closed') return gone(why === 'revoked' ? 'access_revoked' : 'left')
     entry.leaveTimer?.()
-    entry.leaveTimer = this.d.clock.after(this.d.timing.presenceGraceMs, () => gone('disconnected'))
+    entry.leaveTimer = this.deps.clock.after(this.deps.timing.presenceGraceMs, () => gone('disconnected'))
   }
 
   /**
@@ -148,10 +148,10 @@ export class Presence {
   private publish(sessionId: string, make: () => Promise<[string, Record<string, unknown>] | null>): void {
     const job = async () => {
       const msg = await make()
-      if (msg) sendToSession(this.d.gateway, sessionId, msg[0], msg[1])
+      if (msg) sendToSession(this.deps.gateway, sessionId, msg[0], msg[1])
     }
-    void this.d.queue.run(`presence:${sessionId}`, job).catch((err) => {
-      this.d.logger.warn('presence publish failed', { session_id: sessionId, error: String(err) })
+    void this.deps.queue.run(`presence:${sessionId}`, job).catch((err) => {
+      this.deps.logger.warn('presence publish failed', { session_id: sessionId, error: String(err) })
     })
   }
 }

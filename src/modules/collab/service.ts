@@ -25,18 +25,18 @@ const iso = (ms: number) => new Date(ms).toISOString()
 
 export class CollabService {
   constructor(
-    private readonly d: { store: Store; log: ChannelLog; access: SessionAccess; signals: Signals; presence: Presence },
+    private readonly deps: { store: Store; log: ChannelLog; access: SessionAccess; signals: Signals; presence: Presence },
   ) {}
 
   /** Everyone with a role on the session: its owner, explicit participants and the workspace's owner and members. */
   async list(user: UserRecord, sessionId: string) {
-    const { session } = await this.d.access.require(user, sessionId, 'viewer')
+    const { session } = await this.deps.access.require(user, sessionId, 'viewer')
     const rows = new Map<string, { role: SessionRole; source: 'owner' | 'participant' | 'workspace'; created_at: number | null }>()
-    const ws = await this.d.store.workspaces.byId(session.workspace_id)
+    const ws = await this.deps.store.workspaces.byId(session.workspace_id)
     if (ws) rows.set(ws.owner_id, { role: 'owner', source: 'workspace', created_at: null })
-    for (const m of ws ? await this.d.store.workspaces.members(ws.id) : []) rows.set(m.user_id, { role: m.session_role, source: 'workspace', created_at: null })
+    for (const m of ws ? await this.deps.store.workspaces.members(ws.id) : []) rows.set(m.user_id, { role: m.session_role, source: 'workspace', created_at: null })
     // An explicit participant row counts when it is higher than the workspace role, as in SessionAccess.roleOf.
-    for (const p of await this.d.store.sessions.participants(sessionId)) {
+    for (const p of await this.deps.store.sessions.participants(sessionId)) {
       const byWorkspace = rows.get(p.user_id)
       if (!byWorkspace || RANK[p.role] > RANK[byWorkspace.role]) rows.set(p.user_id, { role: p.role, source: 'participant', created_at: p.created_at })
     }
@@ -44,41 +44,41 @@ export class CollabService {
     rows.set(session.owner_id, { role: 'owner', source: 'owner', created_at: own?.created_at ?? session.created_at })
     const participants = []
     for (const [id, r] of rows) {
-      const u = await this.d.store.users.byId(id)
+      const u = await this.deps.store.users.byId(id)
       if (!u) continue
-      const connections = this.d.presence.connections(sessionId, id)
-      participants.push({ user_id: id, username: u.username, display_name: u.display_name, role: u.role === 'admin' ? 'owner' : r.role, source: r.source, online: this.d.presence.isPresent(sessionId, id), connections, created_at: r.created_at === null ? null : iso(r.created_at) })
+      const connections = this.deps.presence.connections(sessionId, id)
+      participants.push({ user_id: id, username: u.username, display_name: u.display_name, role: u.role === 'admin' ? 'owner' : r.role, source: r.source, online: this.deps.presence.isPresent(sessionId, id), connections, created_at: r.created_at === null ? null : iso(r.created_at) })
     }
     return { session_id: sessionId, participants }
   }
 
   async add(user: UserRecord, sessionId: string, targetId: string, role: Grant = 'collaborator') {
-    const { session } = await this.d.access.require(user, sessionId, 'owner')
+    const { session } = await this.deps.access.require(user, sessionId, 'owner')
     const target = await this.user(targetId)
     if (target.id === session.owner_id) throw conflict('That user owns the session')
     await this.refuseLowering(session, target, role)
-    const existing = await this.d.store.sessions.participant(sessionId, target.id)
+    const existing = await this.deps.store.sessions.participant(sessionId, target.id)
     if (existing) throw new AppError('CONFLICT', 409, `Already a participant (${existing.role}); PATCH the participant to change the role`, { details: { role: existing.role } })
     const record: ParticipantRecord = { session_id: sessionId, user_id: target.id, role, created_at: Date.now() }
-    await this.d.store.sessions.putParticipant(record)
+    await this.deps.store.sessions.putParticipant(record)
     await this.changed(session, target, 'participant_added', { role, via: 'invite' }, user)
     return (await this.list(user, sessionId)).participants.find((p) => p.user_id === target.id)!
   }
 
   /** Used by share links: grants `role` unless the user already has it or a higher one. */
   async grant(session: SessionRecord, target: UserRecord, role: Grant, via: Record<string, unknown>, by: UserRecord | null) {
-    const previous = await this.d.access.roleOf(target, session)
+    const previous = await this.deps.access.roleOf(target, session)
     if (atLeast(previous, role)) return { previous, role: previous!, changed: false }
-    const existing = await this.d.store.sessions.participant(session.id, target.id)
-    await this.d.store.sessions.putParticipant({ session_id: session.id, user_id: target.id, role, created_at: existing?.created_at ?? Date.now() })
+    const existing = await this.deps.store.sessions.participant(session.id, target.id)
+    await this.deps.store.sessions.putParticipant({ session_id: session.id, user_id: target.id, role, created_at: existing?.created_at ?? Date.now() })
     await this.changed(session, target, existing ? 'role_changed' : 'participant_added', { role, previous_role: previous, ...via }, by)
     return { previous, role, changed: true }
   }
 
   async setRole(user: UserRecord, sessionId: string, targetId: string, role: SessionRole) {
-    const { session } = await this.d.access.require(user, sessionId, 'owner')
+    const { session } = await this.deps.access.require(user, sessionId, 'owner')
     const target = await this.user(targetId)
-    const previous = await this.d.access.roleOf(target, session)
+    const previous = await this.deps.access.roleOf(target, session)
     if (!previous) throw notFound('Participant')
     if (target.id === session.owner_id) {
       if (role === 'owner') return this.find(user, sessionId, target.id)
@@ -86,8 +86,8 @@ export class CollabService {
     }
     if (role === 'owner') return this.handOver(user, session, target, previous)
     await this.refuseLowering(session, target, role)
-    const existing = await this.d.store.sessions.participant(sessionId, target.id)
-    await this.d.store.sessions.putParticipant({ session_id: sessionId, user_id: target.id, role, created_at: existing?.created_at ?? Date.now() })
+    const existing = await this.deps.store.sessions.participant(sessionId, target.id)
+    await this.deps.store.sessions.putParticipant({ session_id: sessionId, user_id: target.id, role, created_at: existing?.created_at ?? Date.now() })
     await this.changed(session, target, 'role_changed', { role, previous_role: previous }, user)
     return this.find(user, sessionId, target.id)
   }
@@ -95,13 +95,13 @@ export class CollabService {
   /** Owner (or the participant themself, to leave) removes an explicit participant. */
   async remove(user: UserRecord, sessionId: string, targetId: string) {
     const self = user.id === targetId
-    const { session } = await this.d.access.require(user, sessionId, self ? 'viewer' : 'owner')
+    const { session } = await this.deps.access.require(user, sessionId, self ? 'viewer' : 'owner')
     if (targetId === session.owner_id) throw conflict('The owner cannot be removed; hand the session over first')
     const target = await this.user(targetId)
-    if (!self && (await this.d.access.workspaceRoleOn(target, session)) === 'owner') throw keepsOwner(target)
-    const previous = (await this.d.store.sessions.participant(sessionId, targetId))?.role ?? null
-    if (!previous || !(await this.d.store.sessions.removeParticipant(sessionId, targetId))) throw notFound('Participant')
-    const remaining = await this.d.access.roleOf(target, session)
+    if (!self && (await this.deps.access.workspaceRoleOn(target, session)) === 'owner') throw keepsOwner(target)
+    const previous = (await this.deps.store.sessions.participant(sessionId, targetId))?.role ?? null
+    if (!previous || !(await this.deps.store.sessions.removeParticipant(sessionId, targetId))) throw notFound('Participant')
+    const remaining = await this.deps.access.roleOf(target, session)
     // Published before the sockets are dropped, so the removed user learns why; then nothing more reaches them.
     await this.changed(session, target, 'participant_removed', { previous_role: previous, remaining_role: remaining }, user, remaining === null)
     return { ok: true, user_id: targetId, remaining_role: remaining }
@@ -109,7 +109,7 @@ export class CollabService {
 
   /** A session owner cannot take away what the workspace gives: its owner and admins stay owners, members keep their default. */
   private async refuseLowering(session: SessionRecord, target: UserRecord, role: SessionRole): Promise<void> {
-    const floor = await this.d.access.workspaceRoleOn(target, session)
+    const floor = await this.deps.access.workspaceRoleOn(target, session)
     if (floor === null || RANK[role] >= RANK[floor]) return
     if (floor === 'owner') throw keepsOwner(target)
     throw new AppError('FORBIDDEN', 403, `${target.username} is a ${floor} on every session of this workspace as a member; change their role in the workspace's members instead`)
@@ -117,11 +117,11 @@ export class CollabService {
 
   private async handOver(user: UserRecord, session: SessionRecord, target: UserRecord, previous: SessionRole) {
     const now = Date.now()
-    const old = await this.d.store.users.byId(session.owner_id)
-    await this.d.store.sessions.update(session.id, { owner_id: target.id, updated_at: now })
-    const [t, o] = await Promise.all([this.d.store.sessions.participant(session.id, target.id), this.d.store.sessions.participant(session.id, session.owner_id)])
-    await this.d.store.sessions.putParticipant({ session_id: session.id, user_id: target.id, role: 'owner', created_at: t?.created_at ?? now })
-    await this.d.store.sessions.putParticipant({ session_id: session.id, user_id: session.owner_id, role: 'collaborator', created_at: o?.created_at ?? session.created_at })
+    const old = await this.deps.store.users.byId(session.owner_id)
+    await this.deps.store.sessions.update(session.id, { owner_id: target.id, updated_at: now })
+    const [t, o] = await Promise.all([this.deps.store.sessions.participant(session.id, target.id), this.deps.store.sessions.participant(session.id, session.owner_id)])
+    await this.deps.store.sessions.putParticipant({ session_id: session.id, user_id: target.id, role: 'owner', created_at: t?.created_at ?? now })
+    await this.deps.store.sessions.putParticipant({ session_id: session.id, user_id: session.owner_id, role: 'collaborator', created_at: o?.created_at ?? session.created_at })
     const moved = { ...session, owner_id: target.id }
     await this.changed(moved, target, 'role_changed', { role: 'owner', previous_role: previous, owner_id: target.id }, user)
     if (old) await this.changed(moved, old, 'role_changed', { role: 'collaborator', previous_role: 'owner', owner_id: target.id }, user)
@@ -130,13 +130,13 @@ export class CollabService {
 
   /** Publishes the change on session:<id> (durable), updates presence, drops sockets that lost access, re-checks the rest. */
   private async changed(session: SessionRecord, target: UserRecord, type: string, data: Record<string, unknown>, by: UserRecord | null, drop = false) {
-    await this.d.log.emit(sessionChannel(session.id), type, {
+    await this.deps.log.emit(sessionChannel(session.id), type, {
       session_id: session.id, user_id: target.id, username: target.username, ...data, by: by?.id ?? null, by_username: by?.username ?? null,
     })
     const role = (data.role ?? data.remaining_role) as SessionRole | null | undefined
-    if (role) this.d.presence.setRole(session.id, target.id, role)
-    if (drop) this.d.presence.dropUser(session.id, target.id)
-    this.d.signals.emit('access-changed', { sessionId: session.id, userId: target.id })
+    if (role) this.deps.presence.setRole(session.id, target.id, role)
+    if (drop) this.deps.presence.dropUser(session.id, target.id)
+    this.deps.signals.emit('access-changed', { sessionId: session.id, userId: target.id })
   }
 
   private async find(user: UserRecord, sessionId: string, targetId: string) {
@@ -146,7 +146,7 @@ export class CollabService {
   }
 
   private async user(id: string): Promise<UserRecord> {
-    const u = await this.d.store.users.byId(id)
+    const u = await this.deps.store.users.byId(id)
     if (!u || u.disabled) throw notFound('User')
     return u
   }

@@ -42,11 +42,11 @@ export class SharedDocs {
   private readonly recent = new Map<string, Applied[]>()
 
   constructor(
-    private readonly d: { store: Store; log: ChannelLog; access: SessionAccess; queue: KeyedQueue; timing: CollabTiming },
+    private readonly deps: { store: Store; log: ChannelLog; access: SessionAccess; queue: KeyedQueue; timing: CollabTiming },
   ) {}
 
   async view(sessionId: string) {
-    const doc = await this.d.store.docs.get(sessionId)
+    const doc = await this.deps.store.docs.get(sessionId)
     return {
       session_id: sessionId, version: doc?.version ?? 0, text: doc?.text ?? '', language: doc?.language ?? null,
       updated_by: doc?.updated_by ?? null, updated_at: iso(doc?.updated_at ?? null),
@@ -54,7 +54,7 @@ export class SharedDocs {
   }
 
   async read(user: UserRecord, sessionId: string) {
-    await this.d.access.require(user, sessionId, 'viewer')
+    await this.deps.access.require(user, sessionId, 'viewer')
     return this.view(sessionId)
   }
 
@@ -63,24 +63,24 @@ export class SharedDocs {
    * two edits against the same version cannot both win: the second sees the new version and is told to rebase.
    */
   async change(user: UserRecord, sessionId: string, input: { version: number; edits: Edit[]; language?: string }) {
-    const { session } = await this.d.access.require(user, sessionId, 'collaborator')
+    const { session } = await this.deps.access.require(user, sessionId, 'collaborator')
     if (session.status === 'closed') throw new AppError('SESSION_CLOSED', 409, 'This session is closed; its document is read-only')
-    return this.d.queue.run(`doc:${sessionId}`, async () => {
-      const doc = await this.d.store.docs.get(sessionId)
+    return this.deps.queue.run(`doc:${sessionId}`, async () => {
+      const doc = await this.deps.store.docs.get(sessionId)
       const current = doc?.version ?? 0
       if (input.version !== current) throw this.stale(sessionId, input.version, doc)
       const text = applyEdits(doc?.text ?? '', input.edits)
-      if (text.length > this.d.timing.maxDocChars) {
-        throw new AppError('PAYLOAD_TOO_LARGE', 413, `The document would exceed ${this.d.timing.maxDocChars} characters`)
+      if (text.length > this.deps.timing.maxDocChars) {
+        throw new AppError('PAYLOAD_TOO_LARGE', 413, `The document would exceed ${this.deps.timing.maxDocChars} characters`)
       }
       const next: SessionDocRecord = {
         session_id: sessionId, version: current + 1, text, language: input.language ?? doc?.language ?? null,
         updated_by: user.id, updated_at: Date.now(),
       }
       // The store's own check catches a writer outside this process (the queue only orders this one).
-      if (!(await this.d.store.docs.put(next, current))) throw this.stale(sessionId, input.version, await this.d.store.docs.get(sessionId))
+      if (!(await this.deps.store.docs.put(next, current))) throw this.stale(sessionId, input.version, await this.deps.store.docs.get(sessionId))
       this.remember(sessionId, { version: next.version, edits: input.edits, user_id: user.id })
-      const seq = await this.d.log.emit(sessionChannel(sessionId), 'code_change', {
+      const seq = await this.deps.log.emit(sessionChannel(sessionId), 'code_change', {
         session_id: sessionId, version: next.version, base_version: current, edits: input.edits, language: next.language,
         user_id: user.id, username: user.username,
       })

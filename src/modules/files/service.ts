@@ -34,12 +34,12 @@ const hasRef = (r: TargetRef) => Boolean(r.session_id || r.workspace_id)
 export class FileService {
   readonly tmpDir: string
 
-  constructor(private readonly d: FilesDeps) {
-    this.tmpDir = freshDir(join(d.config.dataDir, 'tmp', 'uploads'))
+  constructor(private readonly deps: FilesDeps) {
+    this.tmpDir = freshDir(join(deps.config.dataDir, 'tmp', 'uploads'))
   }
 
   get maxBytes(): number {
-    return this.d.config.maxUploadBytes
+    return this.deps.config.maxUploadBytes
   }
 
   async upload(user: UserRecord, req: { body: ReadableStream<Uint8Array> | null; contentType: string | null; contentLength: number | null; query: TargetRef }) {
@@ -63,14 +63,14 @@ export class FileService {
   /** Where a user may upload: a session (collaborator or more) or a workspace (its owner, an admin or a collaborator member). */
   async target(user: UserRecord, ref: TargetRef): Promise<Target> {
     if (ref.session_id) {
-      const { session } = await this.d.access.require(user, ref.session_id, 'collaborator')
+      const { session } = await this.deps.access.require(user, ref.session_id, 'collaborator')
       if (ref.workspace_id && ref.workspace_id !== session.workspace_id) throw invalid('session_id belongs to another workspace')
-      const ws = await this.d.store.workspaces.byId(session.workspace_id)
+      const ws = await this.deps.store.workspaces.byId(session.workspace_id)
       if (!ws) throw notFound('Workspace')
       return { ws, session }
     }
     if (!ref.workspace_id) throw invalid('session_id or workspace_id is required')
-    const ws = await this.d.workspaces.visible(user, ref.workspace_id)
+    const ws = await this.deps.workspaces.visible(user, ref.workspace_id)
     const role = await this.workspaceRole(user, ws)
     if (role !== 'owner' && role !== 'collaborator') throw forbidden('Uploading to a workspace needs the collaborator role in it')
     return { ws, session: null }
@@ -85,13 +85,13 @@ export class FileService {
       name: basename(path), path, size: c.size, content_type: detectType(name, c.head), sha256: c.sha256, created_at: Date.now(),
     }
     try {
-      await this.d.store.files.create(file)
+      await this.deps.store.files.create(file)
     } catch (err) {
       await unlink(path).catch(() => {})
       throw err
     }
     const view = this.view(file, target.ws)
-    await this.d.log.emit(channelOf(file), o.event ?? 'file_uploaded', { ...view, ...o.extra, by: { id: user.id, username: user.username } })
+    await this.deps.log.emit(channelOf(file), o.event ?? 'file_uploaded', { ...view, ...o.extra, by: { id: user.id, username: user.username } })
     return view
   }
 
@@ -103,14 +103,14 @@ export class FileService {
   async list(user: UserRecord, q: { session_id?: string; workspace_id?: string; limit?: number; offset?: number }) {
     const page = { limit: q.limit ?? 100, offset: q.offset ?? 0 }
     if (q.session_id) {
-      const { session } = await this.d.access.require(user, q.session_id, 'viewer')
-      const ws = await this.d.store.workspaces.byId(session.workspace_id)
-      const { items, total } = await this.d.store.files.list({ sessionId: session.id, ...page })
+      const { session } = await this.deps.access.require(user, q.session_id, 'viewer')
+      const ws = await this.deps.store.workspaces.byId(session.workspace_id)
+      const { items, total } = await this.deps.store.files.list({ sessionId: session.id, ...page })
       return { files: items.map((f) => this.view(f, ws)), total }
     }
     if (!q.workspace_id) throw invalid('session_id or workspace_id is required')
-    const ws = await this.d.workspaces.visible(user, q.workspace_id)
-    const { items, total } = await this.d.store.files.list({ workspaceId: ws.id, ...page })
+    const ws = await this.deps.workspaces.visible(user, q.workspace_id)
+    const { items, total } = await this.deps.store.files.list({ workspaceId: ws.id, ...page })
     const files: FileView[] = []
     for (const f of items) if ((await this.roleOn(user, f)) !== null) files.push(this.view(f, ws))
     return { files, total: total - (items.length - files.length) }
@@ -146,8 +146,8 @@ export class FileService {
     const { file, role, ws } = await this.readable(user, id)
     if (file.owner_id !== user.id && role !== 'owner') throw forbidden('Only the uploader or an owner of the session may delete this file')
     if (ws) await removeStored(file.path, ws.path)
-    await this.d.store.files.delete(file.id)
-    await this.d.log.emit(channelOf(file), 'file_deleted', { file_id: file.id, name: file.name, session_id: file.session_id, workspace_id: file.workspace_id, by: { id: user.id, username: user.username } })
+    await this.deps.store.files.delete(file.id)
+    await this.deps.log.emit(channelOf(file), 'file_deleted', { file_id: file.id, name: file.name, session_id: file.session_id, workspace_id: file.workspace_id, by: { id: user.id, username: user.username } })
   }
 
   /** Copies a file the user can read into a session they may write to (re-hashed: the workspace copy may have changed). */
@@ -179,24 +179,24 @@ export class FileService {
   }
 
   async readable(user: UserRecord, id: string): Promise<{ file: FileRecord; role: SessionRole; ws: WorkspaceRecord | null }> {
-    const file = await this.d.store.files.byId(id)
+    const file = await this.deps.store.files.byId(id)
     const role = file ? await this.roleOn(user, file) : null
     if (!file || !role) throw notFound('File')
-    return { file, role, ws: file.workspace_id ? await this.d.store.workspaces.byId(file.workspace_id) : null }
+    return { file, role, ws: file.workspace_id ? await this.deps.store.workspaces.byId(file.workspace_id) : null }
   }
 
   private async roleOn(user: UserRecord, file: FileRecord): Promise<SessionRole | null> {
     if (file.session_id) {
-      const session = await this.d.store.sessions.byId(file.session_id)
-      return session ? this.d.access.roleOf(user, session) : null
+      const session = await this.deps.store.sessions.byId(file.session_id)
+      return session ? this.deps.access.roleOf(user, session) : null
     }
-    const ws = file.workspace_id ? await this.d.store.workspaces.byId(file.workspace_id) : null
+    const ws = file.workspace_id ? await this.deps.store.workspaces.byId(file.workspace_id) : null
     return ws ? this.workspaceRole(user, ws) : null
   }
 
   private async workspaceRole(user: UserRecord, ws: WorkspaceRecord): Promise<SessionRole | null> {
     if (user.role === 'admin' || ws.owner_id === user.id) return 'owner'
-    return (await this.d.store.workspaces.member(ws.id, user.id))?.session_role ?? null
+    return (await this.deps.store.workspaces.member(ws.id, user.id))?.session_role ?? null
   }
 
   view(f: FileRecord, ws: WorkspaceRecord | null): FileView {

@@ -17,26 +17,26 @@ export interface UserRemovalDeps {
 }
 
 export class UserRemoval {
-  constructor(private readonly d: UserRemovalDeps) {}
+  constructor(private readonly deps: UserRemovalDeps) {}
 
   async remove(admin: UserRecord, id: string) {
     if (id === admin.id) throw new AppError('CONFLICT', 409, 'Administrators cannot delete themselves')
-    const user = await this.d.store.users.byId(id)
+    const user = await this.deps.store.users.byId(id)
     if (!user) throw notFound('User')
     // disabled first: no new request, socket or run of theirs while their things are taken apart
-    await this.d.store.users.update(id, { disabled: true, updated_at: Date.now() })
-    this.d.signals.emit('user-disabled', { userId: id })
+    await this.deps.store.users.update(id, { disabled: true, updated_at: Date.now() })
+    this.deps.signals.emit('user-disabled', { userId: id })
     const cancelled = await this.stopRuns(user)
-    const r = await this.d.store.users.deleteHandingOver(id, admin.id, Date.now())
+    const r = await this.deps.store.users.deleteHandingOver(id, admin.id, Date.now())
     if (!r) throw notFound('User')
     for (const f of r.deletedFiles) if (f.workspace_path) await removeStored(f.path, f.workspace_path)
-    const managedRoot = join(realOrSelf(this.d.dataDir), 'workspaces')
+    const managedRoot = join(realOrSelf(this.deps.dataDir), 'workspaces')
     for (const ws of r.deletedWorkspaces) {
       // a directory cchub created for the workspace goes with it; a registered directory is the host's and stays
       if (ws.managed && isInside(managedRoot, realOrSelf(ws.path)) && realOrSelf(ws.path) !== managedRoot) rmSync(ws.path, { recursive: true, force: true })
     }
-    rmSync(safeJoin(join(this.d.dataDir, 'homes'), id), { recursive: true, force: true })
-    for (const workspaceId of r.transferredWorkspaces) this.d.signals.emit('access-changed', { workspaceId })
+    rmSync(safeJoin(join(this.deps.dataDir, 'homes'), id), { recursive: true, force: true })
+    for (const workspaceId of r.transferredWorkspaces) this.deps.signals.emit('access-changed', { workspaceId })
     return {
       ok: true,
       cancelled_executions: cancelled,
@@ -48,9 +48,9 @@ export class UserRemoval {
 
   /** Cancels the user's queued and running executions and everything in the workspaces that go with them; ends those CLI processes. */
   private async stopRuns(user: UserRecord): Promise<number> {
-    const dropped = new Set((await this.d.store.users.soleWorkspaces(user.id)).map((w) => w.id))
-    const { items } = await this.d.store.sessions.listVisible(user.id, { limit: 1_000_000, offset: 0 })
+    const dropped = new Set((await this.deps.store.users.soleWorkspaces(user.id)).map((w) => w.id))
+    const { items } = await this.deps.store.sessions.listVisible(user.id, { limit: 1_000_000, offset: 0 })
     const sessions = items.filter((s) => s.owner_id === user.id || dropped.has(s.workspace_id)).map((s) => s.id)
-    return this.d.engine.stopWhere((e) => e.user_id === user.id || dropped.has(e.workspace_id), sessions, `User ${user.username} was deleted`)
+    return this.deps.engine.stopWhere((e) => e.user_id === user.id || dropped.has(e.workspace_id), sessions, `User ${user.username} was deleted`)
   }
 }
