@@ -1,4 +1,4 @@
-// TypeBox schemas for executions, sessions and logs (seed 002's REST surface).
+// TypeBox schemas for executions, sessions and logs: the bodies and replies of /api/v1/claude.
 import { t } from 'elysia'
 import { PERMISSION_MODES } from './cli/args.ts'
 

@@ -1,4 +1,4 @@
-// WebSocket `command` messages (execute, cancel) with the same checks as REST; seed 001's claude_message is an alias.
+// WebSocket `command` messages (execute, cancel) with the same checks as REST; claude_message is an alias (docs/protocol.md, Commands).
 import { Type as T } from '@sinclair/typebox'
 import { AppError } from '../../core/errors.ts'
 import type { Dispatcher } from '../realtime/dispatcher.ts'

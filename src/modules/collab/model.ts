@@ -103,7 +103,7 @@ export const ChangeRoleMessage = wsMsg(['change_role'], T.Object({ ...SessionRef
 export const JoinMessage = wsMsg(['join_collaboration', 'session_join'], T.Optional(T.Object({
   ...SessionRef,
   since: T.Optional(T.Integer({ minimum: 0, description: 'Last seq seen: everything after it is replayed first' })),
-  user_id: T.Optional(T.String({ maxLength: 64, description: 'Ignored (seed 001 sends it): you join as the authenticated user' })),
+  user_id: T.Optional(T.String({ maxLength: 64, description: 'Ignored (older clients send it, see docs/protocol.md, session_join): you join as the authenticated user' })),
 })))
 export const LeaveMessage = wsMsg(['leave_collaboration', 'session_leave'], T.Optional(T.Object({ ...SessionRef, user_id: T.Optional(T.String({ maxLength: 64 })) })))
 export const TypingMessage = wsMsg(['typing'], T.Optional(T.Object({

@@ -1,4 +1,4 @@
-// WebSocket file messages: chunked upload (upload_start/chunk/status/cancel) and seed 001's share_file and delete_file.
+// WebSocket file messages: chunked upload (upload_start/chunk/status/cancel) and share_file, delete_file (docs/protocol.md, Files).
 import type { Dispatcher } from '../realtime/dispatcher.ts'
 import { reply } from '../realtime/gateway.ts'
 import type { ChunkedUploads } from './chunked-upload.ts'
