@@ -21,9 +21,14 @@ export interface TokenSigner {
   isExpired(token: string): Promise<boolean>
 }
 
+/**
+ * @elysiajs/jwt is part of the stack the project was given. Its documented use is the `jwt` decorator inside route
+ * handlers, but tokens here are minted and checked by services (login, refresh, the guard, the WebSocket auth
+ * message, SSE) that never see Elysia's Context: so the decorator is taken once from the plugin instance and wrapped
+ * in this interface, which is all the rest of cchub knows of JWTs.
+ */
 export function createTokenSigner(secret: string): TokenSigner {
-  const plugin = jwt({ name: 'jwt', secret, alg: 'HS256' })
-  const impl = plugin.decorator.jwt
+  const impl = jwt({ name: 'jwt', secret, alg: 'HS256' }).decorator.jwt
   return {
     sign: (claims) => impl.sign({ ...claims }),
     async verify(token) {
