@@ -1,13 +1,13 @@
 // WebSocket commands of collaboration (seeds 001 and 004): join/leave, invite/remove/change_role, typing, code, cursors.
 import { AppError } from '../../core/errors.ts'
 import type { UserRecord } from '../../store/records.ts'
+import { sessionChannel } from '../realtime/channels.ts'
 import type { Connection } from '../realtime/connection.ts'
 import type { Dispatcher } from '../realtime/dispatcher.ts'
 import type { Gateway } from '../realtime/gateway.ts'
 import {
   ChangeRoleMessage, CodeChangeMessage, CursorUpdateMessage, InviteUserMessage, JoinMessage, LeaveMessage, RemoveUserMessage, TypingMessage,
 } from './model.ts'
-import { sessionChannel } from './live.ts'
 import type { Collab } from './service.ts'
 
 type Msg = Record<string, any>

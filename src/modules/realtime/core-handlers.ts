@@ -1,12 +1,14 @@
 // The built-in message types: auth, ping, subscribe and unsubscribe.
 import { AppError } from '../../core/errors.ts'
 import type { Dispatcher } from './dispatcher.ts'
+import { taskChannel } from './channels.ts'
+import { reply } from './envelope.ts'
 import { publicUser } from './gateway.ts'
 import { AuthMessage, CloseCode, PingMessage, SubscribeMessage, UnsubscribeMessage } from './model.ts'
 
 /** subscribe/unsubscribe name the channel in `channel`, `data.channel`, or seed 003's `data.taskId`. */
 function channelOf(msg: { channel?: string; data?: { channel?: string; taskId?: string } }): string {
-  const ch = msg.channel ?? msg.data?.channel ?? (msg.data?.taskId ? `task:${msg.data.taskId}` : undefined)
+  const ch = msg.channel ?? msg.data?.channel ?? (msg.data?.taskId ? taskChannel(msg.data.taskId) : undefined)
   if (!ch) throw new AppError('VALIDATION_FAILED', 422, 'channel is required, e.g. {"type":"subscribe","channel":"session:<id>"}')
   return ch
 }
@@ -35,7 +37,7 @@ export function registerCoreHandlers(d: Dispatcher): Dispatcher {
     }, { public: true })
     .on('ping', PingMessage, (msg, { conn }) => {
       const ts = msg.data?.timestamp
-      conn.send(JSON.stringify({ type: 'pong', ...(msg.id === undefined ? {} : { id: msg.id }), data: { timestamp: ts ?? null, server_time: Date.now() }, timestamp: new Date().toISOString() }))
+      conn.send(reply('pong', msg.id, { timestamp: ts ?? null, server_time: Date.now() }))
       return undefined
     }, { public: true })
     .on('subscribe', SubscribeMessage, async (msg, { conn, gateway }) => {

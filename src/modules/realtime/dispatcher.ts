@@ -5,7 +5,8 @@ import { AppError } from '../../core/errors.ts'
 import { toAppError } from '../../core/http.ts'
 import { checkJsonDepth } from '../../core/json-depth.ts'
 import type { Connection } from './connection.ts'
-import { reply, type Gateway } from './gateway.ts'
+import { reply } from './envelope.ts'
+import type { Gateway } from './gateway.ts'
 import { ClientEnvelope, CloseCode } from './model.ts'
 
 export interface MessageContext {

@@ -10,8 +10,9 @@ import { Slots } from '../../core/slots.ts'
 import type { UserRecord } from '../../store/records.ts'
 import type { AuthService, Principal } from '../auth/service.ts'
 import type { ChannelLog } from './channel-log.ts'
-import { parseChannel, type ChannelAccess } from './channels.ts'
+import { kindOf, parseChannel, type ChannelAccess } from './channels.ts'
 import { Connection } from './connection.ts'
+import { message, reply } from './envelope.ts'
 import { CloseCode } from './model.ts'
 import { GatewayStats } from './stats.ts'
 import { replayThenJoin } from './replay.ts'
@@ -21,9 +22,6 @@ import { expiryTimer, StreamRegistry } from './streams.ts'
 export type GatewayConfig = Pick<Config,
   'wsAllowedOrigins' | 'wsAuthTimeout' | 'wsPingInterval' | 'wsIdleTimeout' | 'wsMaxConnections' | 'wsMaxConnectionsPerUser' |
   'wsRateLimit' | 'wsRateBurst' | 'wsBackpressureLimit' | 'wsMaxMessageBytes' | 'wsReplayConcurrency' | 'wsReplayStallTimeout'>
-
-export const reply = (type: string, id: unknown, data: unknown) =>
-  JSON.stringify({ type, ...(id === undefined ? {} : { id }), data, timestamp: new Date().toISOString() })
 
 export class Gateway {
   readonly connections = new Map<string, Connection>()
@@ -196,12 +194,12 @@ export class Gateway {
 
   /** Sends one frame to one connection (e.g. session_state after a join). */
   sendTo(conn: Connection, type: string, data: unknown, channel?: string): boolean {
-    return conn.send(JSON.stringify({ type, ...(channel ? { channel } : {}), data, timestamp: new Date().toISOString() }))
+    return conn.send(message(type, data, { channel }))
   }
 
   /** Live-only frame to every subscriber of `channel` except the sender's socket (typing, cursors). */
   relayToOthers(conn: Connection, channel: string, type: string, data: unknown): void {
-    const frame = JSON.stringify({ type, channel, data, timestamp: new Date().toISOString() })
+    const frame = message(type, data, { channel })
     const n = this.server?.subscriberCount(channel) ?? 0
     if (n > 1 && conn.ws.publish(channel, frame) > 0) this.stats.delivered += n - 1
   }
@@ -213,7 +211,7 @@ export class Gateway {
   }
 
   private watchersOf(channel: string): ChannelWatcher[] {
-    return this.watchers.get(channel.slice(0, channel.indexOf(':'))) ?? []
+    return this.watchers.get(kindOf(channel)) ?? []
   }
 
   /** Subscribes the raw socket to the topic; only called in the same tick as the replay's last frame. */
@@ -280,7 +278,7 @@ export class Gateway {
       for (const ch of [...stream.channels]) {
         if (await this.access.canRead(user, parseChannel(ch))) continue
         if (!(stream instanceof Connection)) stream.drop(ch)
-        else if (this.unsubscribe(stream, ch, 'revoked')) stream.send(JSON.stringify({ type: 'unsubscribed', channel: ch, data: { reason: 'access revoked' }, timestamp: new Date().toISOString() }))
+        else if (this.unsubscribe(stream, ch, 'revoked')) stream.send(message('unsubscribed', { reason: 'access revoked' }, { channel: ch }))
       }
     }
   }

@@ -3,6 +3,7 @@ import { Elysia, t } from 'elysia'
 import { errors } from '../../core/openapi-errors.ts'
 import { authGuard } from '../auth/guard.ts'
 import type { AuthService, Principal } from '../auth/service.ts'
+import { taskChannel } from './channels.ts'
 import { Connection } from './connection.ts'
 import type { Dispatcher } from './dispatcher.ts'
 import type { Gateway } from './gateway.ts'
@@ -55,7 +56,7 @@ export function realtimeModule(auth: AuthService, gateway: Gateway, dispatcher: 
   return new Elysia({ name: 'realtime' })
     .use(authGuard(auth))
     .ws('/ws', socket(() => null))
-    .ws('/ws/executions/:id', socket((p) => `task:${p.id}`))
+    .ws('/ws/executions/:id', socket((p) => taskChannel(p.id!)))
     .get('/api/v1/events', ({ principal, query, request }) => sseStream(gateway, principal, query.channel, request), {
       auth: 'stream',
       query: t.Object({
