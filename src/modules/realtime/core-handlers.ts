@@ -15,12 +15,12 @@ function channelOf(msg: { channel?: string; data?: { channel?: string; taskId?: 
 
 export function registerCoreHandlers(d: Dispatcher): Dispatcher {
   return d
-    .on('auth', AuthMessage, async (msg, { conn, gateway }) => {
+    .on('auth', AuthMessage, async (msg, { conn, gateway, auth }) => {
       const token = msg.data.token ?? msg.data.apiKey
       if (!token) throw new AppError('VALIDATION_FAILED', 422, 'auth needs data.token (a JWT or API key)')
       let principal
       try {
-        principal = await gateway.auth.authenticateToken(token)
+        principal = await auth.authenticateToken(token)
       } catch (err) {
         if (!conn.principal) setTimeout(() => conn.close(CloseCode.AUTH_FAILED, 'authentication failed'), 50)
         throw err
