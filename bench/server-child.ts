@@ -120,7 +120,7 @@ serveControl(
       return out
     },
     stats() {
-      return { ws: statsOf(services.gateway), log: services.log.stats, processes: services.engine.processCount, mem: process.memoryUsage() }
+      return { ws: statsOf(services.realtime.metrics), log: services.log.stats, processes: services.engine.processCount, mem: process.memoryUsage() }
     },
     gc() {
       Bun.gc(true)

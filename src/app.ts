@@ -21,10 +21,8 @@ import type { Store } from './store/store.ts'
 import { MemoryBus } from './bus/memory-bus.ts'
 import { ChannelLog } from './modules/realtime/channel-log.ts'
 import { ChannelAccess } from './modules/realtime/channels.ts'
-import { registerCoreHandlers } from './modules/realtime/core-handlers.ts'
-import { Dispatcher } from './modules/realtime/dispatcher.ts'
-import { Gateway } from './modules/realtime/gateway.ts'
 import { realtimeModule } from './modules/realtime/index.ts'
+import { createRealtime } from './modules/realtime/service.ts'
 import { SessionAccess } from './modules/sessions/access.ts'
 import { CliRunner } from './modules/claude/cli/spawn.ts'
 import { ExecutionEngine } from './modules/claude/engine/execution-engine.ts'
@@ -83,8 +81,8 @@ export async function createServices(deps: AppDeps) {
     const ws = await deps.store.workspaces.byId(id)
     return ws !== null && (await workspaces.canSee(user, ws))
   })
-  const gateway = new Gateway(deps.config, auth, log, access, bus, signals, deps.logger, clock)
-  const dispatcher = registerCoreHandlers(new Dispatcher(gateway))
+  const realtime = createRealtime({ config: deps.config, auth, log, access, bus, signals, logger: deps.logger, clock })
+  const { gateway, dispatcher } = realtime
   const c = deps.config
   const sandbox = deps.sandbox ?? { status: { mode: 'off' as const, reason: 'not probed' }, wrapper: null }
   const engine = new ExecutionEngine(deps.store, log, new CliRunner(sandbox.wrapper), {
@@ -109,7 +107,7 @@ export async function createServices(deps: AppDeps) {
   })
   const collab = createCollab({ store: deps.store, log, gateway, access: sessionAccess, signals, logger: deps.logger, config: c, clock })
   registerCollabHandlers(dispatcher, collab)
-  return { ...deps, signals, auth, users, workspaces, bus, log, access, gateway, dispatcher, engine, sessionAccess, toolPolicy, claudeService: claude, collab, files, uploads, terminalSessions: new TerminalSessions(deps.store, workspaces, (id) => homeOf(c.dataDir, id)), sandbox, startedAt: Date.now() }
+  return { ...deps, signals, auth, users, workspaces, bus, log, access, realtime, gateway, dispatcher, engine, sessionAccess, toolPolicy, claudeService: claude, collab, files, uploads, terminalSessions: new TerminalSessions(deps.store, workspaces, (id) => homeOf(c.dataDir, id)), sandbox, startedAt: Date.now() }
 }
 
 export function createApp(s: Services) {
@@ -133,7 +131,7 @@ export function createApp(s: Services) {
     .use(authModule(s.auth))
     .use(usersModule(s.auth, s.users))
     .use(workspacesModule(s.auth, s.workspaces))
-    .use(realtimeModule(s.auth, s.gateway, s.dispatcher))
+    .use(realtimeModule(s.auth, s.log, s.realtime))
     .use(claudeModule(s.auth, s.claudeService, s.terminalSessions))
     .use(toolPolicyModule(s.auth, s.toolPolicy))
     .use(filesModule(s.auth, s.files))

@@ -2,7 +2,7 @@
 // several channels), resuming exactly after Last-Event-ID; read with fetch + a body reader and aborted at the end.
 import { afterAll, afterEach, beforeAll, describe, expect, setDefaultTimeout, test } from 'bun:test'
 import { waitFor } from '../support/ws-client.ts'
-import { createWorkspace, startHub, stopHub, type Hub } from './helpers.ts'
+import { createWorkspace, startHub, stopHub, wsUrl, type Hub } from './helpers.ts'
 import { expectSeqs } from '../support/seqs.ts'
 
 setDefaultTimeout(15_000) // servers, argon2 logins and real sockets: generous under a loaded CI
@@ -209,6 +209,29 @@ describe('SSE', () => {
     await r.until(() => r.events.length >= 1)
     expect(r.events[0]).toMatchObject({ event: 'maintenance', json: { channel: 'system', data: { up: true } } })
     expect(r.events[0]!.id).toBeUndefined()
+  })
+})
+
+describe('replay that cannot make progress', () => {
+  // Rows gone from the store without a prune (a damaged store): the oldest kept seq is below the cursor, so there is
+  // nothing to skip to, and the ring (512 per channel, trimmed at 1,024) no longer reaches back. Both transports
+  // share one replay, whose progress guard gives up after a few empty reads instead of spinning for ever.
+  test('the SSE stream ends and the subscribe gets an error, instead of spinning for ever', async () => {
+    const ch = `workspace:${await createWorkspace(h.s, h.admin, 'sse-stuck')}`
+    const pending: Promise<unknown>[] = []
+    for (let i = 1; i <= 1100; i++) pending.push(emit(ch, { i }))
+    await Promise.all(pending)
+    const db = (h.s.services.store as unknown as { db: { query(sql: string): { run(...a: unknown[]): unknown } } }).db
+    db.query('DELETE FROM events WHERE channel = ? AND seq > 5').run(ch)
+    const before = taps()
+    const r = await open(h.admin, [ch], '5')
+    await waitFor(() => r.done, 5000, 'the stream to end')
+    expect(r.events).toEqual([])
+    await waitFor(() => taps() === before, 2000, 'the stream to be unregistered')
+
+    const c = await h.pool.connect(wsUrl(h.s, h.admin))
+    const reply = await c.request({ type: 'subscribe', channel: ch, data: { since: 5 } })
+    expect(reply.type).toBe('error')
   })
 })
 

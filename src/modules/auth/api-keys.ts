@@ -1,8 +1,7 @@
 // API key material: generation, hashing (only the hash is stored) and the public view of a key.
 import { createHash, randomBytes } from 'node:crypto'
+import { iso } from '../../core/iso.ts'
 import type { ApiKeyRecord } from '../../store/records.ts'
-
-const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString())
 
 export function newApiKey(prefix: string): { key: string; prefix: string } {
   const key = prefix + randomBytes(32).toString('base64url')

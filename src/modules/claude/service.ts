@@ -4,6 +4,7 @@ import { AppError, notFound } from '../../core/errors.ts'
 import type { ExecutionRecord, SessionRecord, UserRecord, WorkspaceRecord } from '../../store/records.ts'
 import type { Store } from '../../store/store.ts'
 import type { ChannelLog } from '../realtime/channel-log.ts'
+import { sessionChannel, taskChannel } from '../realtime/channels.ts'
 import type { ToolPolicyService } from '../tool-policy/service.ts'
 import type { WorkspaceService } from '../workspaces/service.ts'
 import type { SessionAccess } from '../sessions/access.ts'
@@ -51,7 +52,7 @@ export class ClaudeService {
     }
     await this.deps.store.executions.create(execution)
     const attribution = { execution_id: execution.id, user_id: user.id, username: user.username, prompt, options: execution.options }
-    await Promise.all([this.deps.log.emit(`session:${session.id}`, 'prompt', attribution), this.deps.log.emit(`task:${execution.id}`, 'prompt', attribution)])
+    await Promise.all([this.deps.log.emit(sessionChannel(session.id), 'prompt', attribution), this.deps.log.emit(taskChannel(execution.id), 'prompt', attribution)])
     this.deps.engine.enqueue({
       execution, session, input: preamble + prompt,
       signature: JSON.stringify([options.model, options.system_prompt, options.append_system_prompt, options.max_turns, [...(options.tools ?? [])].sort(), options.permission_mode]),
@@ -105,13 +106,13 @@ export class ClaudeService {
     if (session.status === 'closed') return this.getSession(user, id)
     await this.deps.store.sessions.update(id, { status: 'closed', closed_at: Date.now(), updated_at: Date.now() })
     await this.deps.engine.closeSession(id, `Session closed by ${user.username}`)
-    await this.deps.log.emit(`session:${id}`, 'session', { session_id: id, status: 'closed', by: user.id })
+    await this.deps.log.emit(sessionChannel(id), 'session', { session_id: id, status: 'closed', by: user.id })
     return this.getSession(user, id)
   }
 
   async logs(user: UserRecord, id: string, limit = 100, before?: number) {
     await this.deps.access.require(user, id, 'viewer')
-    const rows = await this.deps.store.events.readBefore(`session:${id}`, before ?? Number.MAX_SAFE_INTEGER, limit)
+    const rows = await this.deps.store.events.readBefore(sessionChannel(id), before ?? Number.MAX_SAFE_INTEGER, limit)
     const logs = rows.reverse().map((r) => ({ seq: r.seq, type: r.type, data: JSON.parse(r.data) as unknown, timestamp: new Date(r.ts).toISOString() }))
     return { session_id: id, logs, count: logs.length, next_before: rows.length === limit && logs[0] ? logs[0].seq : null }
   }

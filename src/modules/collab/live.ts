@@ -1,7 +1,6 @@
 // Live-only frames to everyone joined to a session, for senders that may have no socket of their own any more.
+import { sessionChannel } from '../realtime/channels.ts'
 import type { Gateway } from '../realtime/gateway.ts'
-
-export const sessionChannel = (id: string) => `session:${id}`
 
 /**
  * Sends a seq-less frame to every socket subscribed to session:<id>. Unlike gateway.relayToOthers it needs no sender

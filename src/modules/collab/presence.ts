@@ -4,10 +4,11 @@ import type { Logger } from '../../core/logger.ts'
 import type { SessionRole, UserRecord } from '../../store/records.ts'
 import type { Store } from '../../store/store.ts'
 import type { SessionAccess } from '../sessions/access.ts'
+import { sessionChannel } from '../realtime/channels.ts'
 import type { Connection } from '../realtime/connection.ts'
 import type { Gateway, LeaveReason } from '../realtime/gateway.ts'
 import type { KeyedQueue } from './keyed-queue.ts'
-import { sendToSession, sessionChannel } from './live.ts'
+import { sendToSession } from './live.ts'
 import type { CollabTiming } from './roles.ts'
 
 interface Entry {

@@ -2,15 +2,16 @@
 import type { Config } from '../../config/schema.ts'
 import type { Clock } from '../../core/clock.ts'
 import { AppError, conflict, notFound } from '../../core/errors.ts'
+import { iso } from '../../core/iso.ts'
 import type { Logger } from '../../core/logger.ts'
 import type { Signals } from '../../core/signals.ts'
 import type { ParticipantRecord, SessionRecord, SessionRole, UserRecord } from '../../store/records.ts'
 import type { Store } from '../../store/store.ts'
 import type { SessionAccess } from '../sessions/access.ts'
 import type { ChannelLog } from '../realtime/channel-log.ts'
+import { sessionChannel } from '../realtime/channels.ts'
 import type { Gateway } from '../realtime/gateway.ts'
 import { KeyedQueue } from './keyed-queue.ts'
-import { sessionChannel } from './live.ts'
 import { Presence } from './presence.ts'
 import { atLeast, defaultTiming, RANK, type CollabTiming } from './roles.ts'
 import { sessionState } from './session-state.ts'
@@ -21,7 +22,6 @@ import { Typing } from './typing.ts'
 type Grant = Exclude<SessionRole, 'owner'>
 const keepsOwner = (target: UserRecord) =>
   new AppError('FORBIDDEN', 403, `${target.username} owns the workspace or is an admin, and keeps the owner role on every session in it; a session owner cannot demote or remove them`)
-const iso = (ms: number) => new Date(ms).toISOString()
 
 export class CollabService {
   constructor(
@@ -47,7 +47,7 @@ export class CollabService {
       const u = await this.deps.store.users.byId(id)
       if (!u) continue
       const connections = this.deps.presence.connections(sessionId, id)
-      participants.push({ user_id: id, username: u.username, display_name: u.display_name, role: u.role === 'admin' ? 'owner' : r.role, source: r.source, online: this.deps.presence.isPresent(sessionId, id), connections, created_at: r.created_at === null ? null : iso(r.created_at) })
+      participants.push({ user_id: id, username: u.username, display_name: u.display_name, role: u.role === 'admin' ? 'owner' : r.role, source: r.source, online: this.deps.presence.isPresent(sessionId, id), connections, created_at: iso(r.created_at) })
     }
     return { session_id: sessionId, participants }
   }

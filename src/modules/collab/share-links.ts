@@ -1,11 +1,11 @@
 // Share links: an owner mints a token that lets any existing user join the session with a role until it expires.
 import type { Clock } from '../../core/clock.ts'
 import { AppError, notFound } from '../../core/errors.ts'
+import { iso } from '../../core/iso.ts'
 import type { SessionRecord, SessionRole, ShareLinkRecord, UserRecord } from '../../store/records.ts'
 import type { Store } from '../../store/store.ts'
 import type { SessionAccess } from '../sessions/access.ts'
 
-const iso = (ms: number) => new Date(ms).toISOString()
 const DEFAULT_TTL_S = 86_400
 
 /** Only the hash is stored: a leaked database does not hand out working links. */
@@ -18,7 +18,7 @@ function stateOf(l: ShareLinkRecord, now: number): 'active' | 'expired' | 'revok
 
 const toPublicLink = (l: ShareLinkRecord, now: number) => ({
   id: l.id, session_id: l.session_id, role: l.role, created_by: l.created_by, created_at: iso(l.created_at), expires_at: iso(l.expires_at),
-  revoked_at: l.revoked_at === null ? null : iso(l.revoked_at), uses: l.uses, state: stateOf(l, now),
+  revoked_at: iso(l.revoked_at), uses: l.uses, state: stateOf(l, now),
 })
 
 /** What accepting a link needs of the participants (CollabService): a grant that never lowers a role. */

@@ -1,11 +1,12 @@
 // The session's shared document: versioned range edits, applied one at a time per session, stale versions rejected.
 import { AppError } from '../../core/errors.ts'
+import { iso } from '../../core/iso.ts'
 import type { SessionDocRecord, UserRecord } from '../../store/records.ts'
 import type { Store } from '../../store/store.ts'
 import type { SessionAccess } from '../sessions/access.ts'
 import type { ChannelLog } from '../realtime/channel-log.ts'
+import { sessionChannel } from '../realtime/channels.ts'
 import type { KeyedQueue } from './keyed-queue.ts'
-import { sessionChannel } from './live.ts'
 import type { CollabTiming } from './roles.ts'
 
 export interface Edit {
@@ -20,7 +21,6 @@ interface Applied {
 }
 
 const RECENT = 100
-const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString())
 
 /**
  * Applies edits in order, each against the text the previous one left (UTF-16 offsets, end exclusive).

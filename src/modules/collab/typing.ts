@@ -1,9 +1,10 @@
 // Typing indicators: relayed live to the other sockets of the session, never stored, rate-limited, self-expiring.
 import type { Clock } from '../../core/clock.ts'
 import type { UserRecord } from '../../store/records.ts'
+import { sessionChannel } from '../realtime/channels.ts'
 import type { Connection } from '../realtime/connection.ts'
 import type { Gateway } from '../realtime/gateway.ts'
-import { sendToSession, sessionChannel } from './live.ts'
+import { sendToSession } from './live.ts'
 import type { CollabTiming } from './roles.ts'
 
 export type TypingState = 'start' | 'stop'

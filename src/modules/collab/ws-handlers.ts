@@ -1,16 +1,17 @@
 // WebSocket commands of collaboration (docs/protocol.md, Collaboration): join/leave, invite/remove/change_role, typing, code, cursors.
 import { AppError } from '../../core/errors.ts'
 import type { UserRecord } from '../../store/records.ts'
+import type { AuthService } from '../auth/service.ts'
+import { sessionChannel } from '../realtime/channels.ts'
 import type { Connection } from '../realtime/connection.ts'
 import type { Dispatcher } from '../realtime/dispatcher.ts'
-import type { Gateway } from '../realtime/gateway.ts'
 import {
   ChangeRoleMessage, CodeChangeMessage, CursorUpdateMessage, InviteUserMessage, JoinMessage, LeaveMessage, RemoveUserMessage, TypingMessage,
 } from './model.ts'
-import { sessionChannel } from './live.ts'
 import type { Collab } from './service.ts'
 
-type Msg = Record<string, any>
+/** What sessionIdOf reads of every collaboration message (model.ts wsMsg). */
+type Msg = { type: string; channel?: string; session_id?: string; data?: { session_id?: string } }
 
 /** The session a message is about: `session_id`, `data.session_id` or `channel: "session:<id>"`. */
 export function sessionIdOf(msg: Msg): string {
@@ -22,8 +23,8 @@ export function sessionIdOf(msg: Msg): string {
 }
 
 /** The user as stored now (a disabled user or a changed role must not act with connect-time rights). */
-async function currentUser(conn: Connection, gateway: Gateway): Promise<UserRecord> {
-  const user = await gateway.auth.reloadUser(conn.principal!.user.id)
+async function currentUser(conn: Connection, auth: AuthService): Promise<UserRecord> {
+  const user = await auth.reloadUser(conn.principal!.user.id)
   if (!user || user.disabled) throw new AppError('FORBIDDEN', 403, 'Your account is disabled')
   return user
 }
@@ -36,25 +37,25 @@ function requireJoined(conn: Connection, sessionId: string): void {
 }
 
 export function registerCollabHandlers(d: Dispatcher, c: Collab): void {
-  d.on('invite_user', InviteUserMessage, async (msg, { conn, gateway }) => {
-    const participant = await c.service.add(await currentUser(conn, gateway), sessionIdOf(msg), msg.data.user_id, msg.data.role)
+  d.on('invite_user', InviteUserMessage, async (msg, { conn, auth }) => {
+    const participant = await c.service.add(await currentUser(conn, auth), sessionIdOf(msg), msg.data.user_id, msg.data.role)
     return { action: 'invite_user', participant }
   })
-  d.on('remove_user', RemoveUserMessage, async (msg, { conn, gateway }) => {
-    return { action: 'remove_user', ...(await c.service.remove(await currentUser(conn, gateway), sessionIdOf(msg), msg.data.user_id)) }
+  d.on('remove_user', RemoveUserMessage, async (msg, { conn, auth }) => {
+    return { action: 'remove_user', ...(await c.service.remove(await currentUser(conn, auth), sessionIdOf(msg), msg.data.user_id)) }
   })
-  d.on('change_role', ChangeRoleMessage, async (msg, { conn, gateway }) => {
-    const participant = await c.service.setRole(await currentUser(conn, gateway), sessionIdOf(msg), msg.data.user_id, msg.data.role)
+  d.on('change_role', ChangeRoleMessage, async (msg, { conn, auth }) => {
+    const participant = await c.service.setRole(await currentUser(conn, auth), sessionIdOf(msg), msg.data.user_id, msg.data.role)
     return { action: 'change_role', participant }
   })
 
   for (const type of ['join_collaboration', 'session_join']) {
-    d.on(type, JoinMessage, async (msg, { conn, gateway }) => {
+    d.on(type, JoinMessage, async (msg, { conn, gateway, auth }) => {
       const sessionId = sessionIdOf(msg)
       const result = await gateway.subscribe(conn, sessionChannel(sessionId), msg.data?.since)
       if ('already_subscribed' in result && result.already_subscribed) {
         // No join hook fires for a second subscribe; a client asking to join again wants a fresh state.
-        const user = await currentUser(conn, gateway)
+        const user = await currentUser(conn, auth)
         const { role } = await c.access.require(user, sessionId, 'viewer')
         gateway.sendTo(conn, 'session_state', await c.state(sessionId, user, role), sessionChannel(sessionId))
       }
@@ -68,10 +69,10 @@ export function registerCollabHandlers(d: Dispatcher, c: Collab): void {
     })
   }
 
-  d.on('typing', TypingMessage, async (msg, { conn, gateway }) => {
+  d.on('typing', TypingMessage, async (msg, { conn, auth }) => {
     const sessionId = sessionIdOf(msg)
     requireJoined(conn, sessionId)
-    const user = await currentUser(conn, gateway)
+    const user = await currentUser(conn, auth)
     await c.access.require(user, sessionId, 'collaborator')
     const state = msg.data?.state ?? (msg.data?.is_typing === false ? 'stop' : 'start')
     const relayed = c.typing.signal(conn, sessionId, user, state)
@@ -79,18 +80,18 @@ export function registerCollabHandlers(d: Dispatcher, c: Collab): void {
     return msg.id === undefined ? undefined : { action: 'typing', relayed }
   })
 
-  d.on('code_change', CodeChangeMessage, async (msg, { conn, gateway }) => {
+  d.on('code_change', CodeChangeMessage, async (msg, { conn, auth }) => {
     const sessionId = sessionIdOf(msg)
     const { version, edits, language } = msg.data
-    return { action: 'code_change', session_id: sessionId, ...(await c.docs.change(await currentUser(conn, gateway), sessionId, { version, edits, language })) }
+    return { action: 'code_change', session_id: sessionId, ...(await c.docs.change(await currentUser(conn, auth), sessionId, { version, edits, language })) }
   })
 
-  d.on('cursor_update', CursorUpdateMessage, async (msg, { conn, gateway }) => {
+  d.on('cursor_update', CursorUpdateMessage, async (msg, { conn, gateway, auth }) => {
     const sessionId = sessionIdOf(msg)
     requireJoined(conn, sessionId)
     const { position, selection } = msg.data
     if (position === undefined && selection === undefined) throw new AppError('VALIDATION_FAILED', 422, 'cursor_update needs data.position or data.selection')
-    const user = await currentUser(conn, gateway)
+    const user = await currentUser(conn, auth)
     await c.access.require(user, sessionId, 'viewer')
     gateway.relayToOthers(conn, sessionChannel(sessionId), 'cursor_update', {
       session_id: sessionId, user_id: user.id, username: user.username, ...(position === undefined ? {} : { position }), ...(selection === undefined ? {} : { selection }),

@@ -7,6 +7,7 @@ import type { FileRecord, SessionRecord, SessionRole, UserRecord, WorkspaceRecor
 import type { Store } from '../../store/store.ts'
 import type { SessionAccess } from '../sessions/access.ts'
 import type { ChannelLog } from '../realtime/channel-log.ts'
+import { sessionChannel, workspaceChannel } from '../realtime/channels.ts'
 import type { WorkspaceService } from '../workspaces/service.ts'
 import type { FileView } from './model.ts'
 import { multipartBoundary } from './multipart-stream.ts'
@@ -28,7 +29,7 @@ export interface Content { size: number; sha256: string; head: Uint8Array }
 
 /** Room for multipart framing and small fields beyond the file itself. */
 export const MULTIPART_OVERHEAD = 1024 * 1024
-const channelOf = (f: FileRecord) => (f.session_id ? `session:${f.session_id}` : `workspace:${f.workspace_id}`)
+const channelOf = (f: FileRecord) => (f.session_id ? sessionChannel(f.session_id) : workspaceChannel(f.workspace_id!))
 const hasRef = (r: TargetRef) => Boolean(r.session_id || r.workspace_id)
 
 export class FileService {

@@ -1,6 +1,6 @@
 // WebSocket file messages: chunked upload (upload_start/chunk/status/cancel) and share_file, delete_file (docs/protocol.md, Files).
 import type { Dispatcher } from '../realtime/dispatcher.ts'
-import { reply } from '../realtime/gateway.ts'
+import { reply } from '../realtime/envelope.ts'
 import type { ChunkedUploads } from './chunked-upload.ts'
 import { DeleteFileMessage, ShareFileMessage, UploadCancelMessage, UploadChunkMessage, UploadStartMessage, UploadStatusMessage } from './model.ts'
 import type { FileService } from './service.ts'

@@ -4,6 +4,7 @@ import type { Logger } from '../../core/logger.ts'
 import type { EventRecord } from '../../store/records.ts'
 import type { Store } from '../../store/store.ts'
 import { isDurable } from './channels.ts'
+import { envelope } from './envelope.ts'
 import { RecentRing, type Frame } from './recent-ring.ts'
 
 /** Memory for recent frames across all channels (~64 MB of ASCII JSON); beyond it replays read the store. */
@@ -16,13 +17,7 @@ interface Pending {
   reject: (err: unknown) => void
 }
 
-/** Builds the wire envelope once; `data` is already JSON text so stored events need no re-parse. */
-export function envelope(type: string, channel: string, seq: number | undefined, dataJson: string, ts: number): string {
-  const seqPart = seq === undefined ? '' : `,"seq":${seq}`
-  return `{"type":${JSON.stringify(type)},"channel":${JSON.stringify(channel)}${seqPart},"data":${dataJson},"timestamp":"${new Date(ts).toISOString()}"}`
-}
-
-export const frameOf = (e: EventRecord): string => envelope(e.type, e.channel, e.seq, e.data, e.ts)
+export const frameOf = (e: EventRecord): string => envelope(e.type, e.data, { channel: e.channel, seq: e.seq, ts: e.ts })
 
 export class ChannelLog {
   /** Highest seq assigned per channel (persisted or pending). */
@@ -52,7 +47,7 @@ export class ChannelLog {
     const ts = Date.now()
     const dataJson = JSON.stringify(data ?? null)
     if (!isDurable(channel)) {
-      this.bus.publish({ channel, type, frame: envelope(type, channel, undefined, dataJson, ts) })
+      this.bus.publish({ channel, type, frame: envelope(type, dataJson, { channel, ts }) })
       return undefined
     }
     let head = this.assigned.get(channel)
@@ -68,7 +63,7 @@ export class ChannelLog {
     this.assigned.set(channel, seq)
     const record: EventRecord = { channel, seq, type, data: dataJson, ts }
     return new Promise<number>((resolve, reject) => {
-      this.pending.push({ record, frame: envelope(type, channel, seq, dataJson, ts), resolve, reject })
+      this.pending.push({ record, frame: envelope(type, dataJson, { channel, seq, ts }), resolve, reject })
       this.schedule()
     })
   }

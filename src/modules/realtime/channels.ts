@@ -24,7 +24,15 @@ export function parseChannel(name: unknown): ChannelName {
   return { kind, id, name }
 }
 
-export const isDurable = (channel: string) => DURABLE.has(channel.slice(0, channel.indexOf(':')) as ChannelKind)
+/** The kind part of a channel name (`session` of `session:<id>`; '' for system and broadcast). */
+export const kindOf = (channel: string): string => channel.slice(0, channel.indexOf(':'))
+export const isDurable = (channel: string) => DURABLE.has(kindOf(channel) as ChannelKind)
+
+// The names of the durable channels: every module builds them here, so a rename happens once.
+export const taskChannel = (executionId: string) => `task:${executionId}`
+export const sessionChannel = (sessionId: string) => `session:${sessionId}`
+export const workspaceChannel = (workspaceId: string) => `workspace:${workspaceId}`
+export const userChannel = (userId: string) => `user:${userId}`
 
 export type AccessCheck = (user: UserRecord, id: string) => Promise<boolean>
 

@@ -2,6 +2,8 @@
 import type { ServerWebSocket } from 'bun'
 import { TokenBucket } from '../../core/rate-limit.ts'
 import type { Principal } from '../auth/service.ts'
+import { until } from './drain.ts'
+import type { ReplaySink } from './replay.ts'
 
 export class Connection {
   principal: Principal | null = null
@@ -78,16 +80,8 @@ export class Connection {
   }
 
   /** Resolves once the socket's send buffer is below `limit` bytes (or it closed): true, or false after `timeoutMs`. */
-  async writable(limit: number, timeoutMs = Infinity): Promise<boolean> {
-    const deadline = Date.now() + timeoutMs
-    while (!this.closed && this.ws.getBufferedAmount() > limit) {
-      if (Date.now() >= deadline) return false
-      await new Promise<void>((r) => {
-        ;(this.drainWaiters ??= []).push(r)
-        setTimeout(r, Math.min(250, Math.max(1, deadline - Date.now())))
-      })
-    }
-    return true
+  writable(limit: number, timeoutMs: number): Promise<boolean> {
+    return until(() => this.closed || this.ws.getBufferedAmount() <= limit, timeoutMs, (wake) => (this.drainWaiters ??= []).push(wake))
   }
 
   drained(): void {
@@ -95,6 +89,21 @@ export class Connection {
     const waiters = this.drainWaiters
     this.drainWaiters = null
     for (const w of waiters ?? []) w()
+  }
+
+  /** This socket as the target of a replay of `channel`; live delivery is its subscription to the channel's topic. */
+  replaySink(channel: string): ReplaySink {
+    const conn = this
+    return {
+      get closed() {
+        return conn.closed
+      },
+      send: (f) => conn.send(f.frame),
+      buffered: () => conn.ws.getBufferedAmount(),
+      writable: (limit, timeoutMs) => conn.writable(limit, timeoutMs),
+      cutOff: () => conn.cutOff(),
+      joinLive: () => conn.ws.subscribe(channel),
+    }
   }
 
   clearTimers(): void {

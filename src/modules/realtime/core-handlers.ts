@@ -1,24 +1,26 @@
 // The built-in message types: auth, ping, subscribe and unsubscribe.
 import { AppError } from '../../core/errors.ts'
 import type { Dispatcher } from './dispatcher.ts'
+import { taskChannel } from './channels.ts'
+import { reply } from './envelope.ts'
 import { publicUser } from './gateway.ts'
 import { AuthMessage, CloseCode, PingMessage, SubscribeMessage, UnsubscribeMessage } from './model.ts'
 
 /** subscribe/unsubscribe name the channel in `channel`, `data.channel`, or seed 003's `data.taskId`. */
 function channelOf(msg: { channel?: string; data?: { channel?: string; taskId?: string } }): string {
-  const ch = msg.channel ?? msg.data?.channel ?? (msg.data?.taskId ? `task:${msg.data.taskId}` : undefined)
+  const ch = msg.channel ?? msg.data?.channel ?? (msg.data?.taskId ? taskChannel(msg.data.taskId) : undefined)
   if (!ch) throw new AppError('VALIDATION_FAILED', 422, 'channel is required, e.g. {"type":"subscribe","channel":"session:<id>"}')
   return ch
 }
 
 export function registerCoreHandlers(d: Dispatcher): Dispatcher {
   return d
-    .on('auth', AuthMessage, async (msg, { conn, gateway }) => {
+    .on('auth', AuthMessage, async (msg, { conn, gateway, auth }) => {
       const token = msg.data.token ?? msg.data.apiKey
       if (!token) throw new AppError('VALIDATION_FAILED', 422, 'auth needs data.token (a JWT or API key)')
       let principal
       try {
-        principal = await gateway.auth.authenticateToken(token)
+        principal = await auth.authenticateToken(token)
       } catch (err) {
         if (!conn.principal) setTimeout(() => conn.close(CloseCode.AUTH_FAILED, 'authentication failed'), 50)
         throw err
@@ -35,7 +37,7 @@ export function registerCoreHandlers(d: Dispatcher): Dispatcher {
     }, { public: true })
     .on('ping', PingMessage, (msg, { conn }) => {
       const ts = msg.data?.timestamp
-      conn.send(JSON.stringify({ type: 'pong', ...(msg.id === undefined ? {} : { id: msg.id }), data: { timestamp: ts ?? null, server_time: Date.now() }, timestamp: new Date().toISOString() }))
+      conn.send(reply('pong', msg.id, { timestamp: ts ?? null, server_time: Date.now() }))
       return undefined
     }, { public: true })
     .on('subscribe', SubscribeMessage, async (msg, { conn, gateway }) => {

@@ -1,23 +1,40 @@
 // Turns each incoming frame into exactly one reply: validation, rate limits, auth gate and the handler registry.
-import type { TSchema } from '@sinclair/typebox'
+import type { Static, TSchema } from '@sinclair/typebox'
 import { TypeCompiler, type TypeCheck } from '@sinclair/typebox/compiler'
+import type { Clock } from '../../core/clock.ts'
 import { AppError } from '../../core/errors.ts'
 import { toAppError } from '../../core/http.ts'
 import { checkJsonDepth } from '../../core/json-depth.ts'
+import type { Logger } from '../../core/logger.ts'
+import type { AuthService } from '../auth/service.ts'
 import type { Connection } from './connection.ts'
-import { reply, type Gateway } from './gateway.ts'
+import { reply } from './envelope.ts'
+import type { Gateway } from './gateway.ts'
 import { ClientEnvelope, CloseCode } from './model.ts'
+import type { GatewayStats } from './stats.ts'
 
+/** What every handler gets besides its message: the socket, the gateway (subscriptions, sends) and auth. */
 export interface MessageContext {
   conn: Connection
   gateway: Gateway
+  auth: AuthService
 }
-export type MessageHandler = (msg: Record<string, any>, ctx: MessageContext) => Promise<unknown> | unknown
+export type MessageHandler<M = unknown> = (msg: M, ctx: MessageContext) => Promise<unknown> | unknown
 interface Entry {
   check: TypeCheck<TSchema>
   handle: MessageHandler
   public: boolean
   unmetered: boolean
+}
+
+export interface DispatcherDeps {
+  gateway: Gateway
+  auth: AuthService
+  stats: GatewayStats
+  logger: Logger
+  clock: Clock
+  /** CCHUB_WS_RATE_BURST: twice as many rate-limited messages within 10 s close the socket. */
+  rateBurst: number
 }
 
 const envelopeCheck = TypeCompiler.Compile(ClientEnvelope)
@@ -27,27 +44,33 @@ const INVALID_WINDOW_MS = 60_000
 export class Dispatcher {
   private readonly handlers = new Map<string, Entry>()
 
-  constructor(private readonly gateway: Gateway) {}
+  private readonly ctx: Omit<MessageContext, 'conn'>
+
+  constructor(private readonly deps: DispatcherDeps) {
+    this.ctx = { gateway: deps.gateway, auth: deps.auth }
+  }
 
   /**
    * Registers the handler for one message type; `public` handlers run before authentication (auth, ping);
    * `unmetered` ones skip the per-connection message rate limit because their own size limits bound them (upload chunks).
    */
-  on(type: string, schema: TSchema, handle: MessageHandler, opts: { public?: boolean; unmetered?: boolean } = {}): this {
-    this.handlers.set(type, { check: TypeCompiler.Compile(schema), handle, public: opts.public ?? false, unmetered: opts.unmetered ?? false })
+  on<S extends TSchema>(type: string, schema: S, handle: MessageHandler<Static<S>>, opts: { public?: boolean; unmetered?: boolean } = {}): this {
+    // the compiled check runs before the handler, so the message it gets is a Static<S>
+    const entry = { check: TypeCompiler.Compile(schema), handle: handle as MessageHandler, public: opts.public ?? false, unmetered: opts.unmetered ?? false }
+    this.handlers.set(type, entry)
     return this
   }
 
   /** Entry point for every frame; never throws, never leaves a request with an id unanswered. */
   receive(conn: Connection, message: unknown): void {
-    conn.lastSeen = this.gateway.clock.now()
-    this.gateway.stats.received++
+    conn.lastSeen = this.deps.clock.now()
+    this.deps.stats.received++
     const type = message && typeof message === 'object' ? (message as { type?: unknown }).type : undefined
     const metered = !(typeof type === 'string' && conn.principal && this.handlers.get(type)?.unmetered)
     if (metered && !conn.bucket.take()) {
-      this.gateway.stats.rateLimited++
+      this.deps.stats.rateLimited++
       conn.send(reply('error', idOf(message), { code: 'RATE_LIMITED', message: 'Too many messages; slow down' }))
-      if (conn.strike('rate', this.gateway.config.wsRateBurst * 2, 10_000)) conn.close(CloseCode.POLICY, 'rate limit exceeded')
+      if (conn.strike('rate', this.deps.rateBurst * 2, 10_000)) conn.close(CloseCode.POLICY, 'rate limit exceeded')
       return
     }
     conn.queue = conn.queue.then(() => this.handle(conn, message))
@@ -68,13 +91,13 @@ export class Dispatcher {
         throw new AppError('VALIDATION_FAILED', 422, `Invalid ${type} message: ${first ? `${first.path || '/'} ${first.message}` : 'bad shape'}`)
       }
       if (!entry.public && !(await this.stillHolds(conn, id))) return
-      const data = await entry.handle(msg, { conn, gateway: this.gateway })
+      const data = await entry.handle(msg, { conn, ...this.ctx })
       if (data !== undefined && !conn.closed) conn.send(reply('success', msg.id, data))
     } catch (err) {
       const e = toAppError('UNKNOWN', err)
-      if (e.status >= 500) this.gateway.logger.error('ws handler failed', { connection_id: conn.id, error: String((err as Error)?.stack ?? err) })
+      if (e.status >= 500) this.deps.logger.error('ws handler failed', { connection_id: conn.id, error: String((err as Error)?.stack ?? err) })
       if (e.status === 400 || e.status === 422) {
-        this.gateway.stats.invalid++
+        this.deps.stats.invalid++
         if (conn.strike('invalid', INVALID_MAX, INVALID_WINDOW_MS)) {
           conn.send(reply('error', id, { code: e.code, message: e.message }))
           conn.close(CloseCode.POLICY, 'too many invalid messages')
@@ -92,7 +115,7 @@ export class Dispatcher {
    */
   private async stillHolds(conn: Connection, id: string | number | undefined): Promise<boolean> {
     try {
-      conn.principal!.user = await this.gateway.auth.current(conn.principal!)
+      conn.principal!.user = await this.deps.auth.current(conn.principal!)
       return true
     } catch (e) {
       if (!(e instanceof AppError)) throw e // the store failed: an ordinary error reply, the socket stays

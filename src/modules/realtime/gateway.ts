@@ -1,29 +1,39 @@
 // The realtime gateway: the only code that touches sockets and calls server.publish.
-import type { Server } from 'bun'
+import type { Server, ServerWebSocket } from 'bun'
 import type { EventBus, BusMessage } from '../../bus/event-bus.ts'
 import type { Config } from '../../config/schema.ts'
-import { systemClock, type Clock } from '../../core/clock.ts'
+import type { Clock } from '../../core/clock.ts'
 import { AppError } from '../../core/errors.ts'
-import type { Logger } from '../../core/logger.ts'
 import type { Signals } from '../../core/signals.ts'
-import { Slots } from '../../core/slots.ts'
-import type { UserRecord } from '../../store/records.ts'
+import type { Slots } from '../../core/slots.ts'
 import type { AuthService, Principal } from '../auth/service.ts'
 import type { ChannelLog } from './channel-log.ts'
-import { parseChannel, type ChannelAccess } from './channels.ts'
+import { kindOf, parseChannel, type ChannelAccess } from './channels.ts'
 import { Connection } from './connection.ts'
+import { message, reply } from './envelope.ts'
 import { CloseCode } from './model.ts'
 import { GatewayStats } from './stats.ts'
-import { replayThenJoin } from './replay.ts'
+import type { Replayer } from './replay.ts'
+import { Revocations } from './revocation.ts'
 import { SseStream } from './sse-stream.ts'
 import { expiryTimer, StreamRegistry } from './streams.ts'
 
 export type GatewayConfig = Pick<Config,
   'wsAllowedOrigins' | 'wsAuthTimeout' | 'wsPingInterval' | 'wsIdleTimeout' | 'wsMaxConnections' | 'wsMaxConnectionsPerUser' |
-  'wsRateLimit' | 'wsRateBurst' | 'wsBackpressureLimit' | 'wsMaxMessageBytes' | 'wsReplayConcurrency' | 'wsReplayStallTimeout'>
+  'wsRateLimit' | 'wsRateBurst' | 'wsBackpressureLimit'>
 
-export const reply = (type: string, id: unknown, data: unknown) =>
-  JSON.stringify({ type, ...(id === undefined ? {} : { id }), data, timestamp: new Date().toISOString() })
+export interface GatewayDeps {
+  config: GatewayConfig
+  auth: AuthService
+  log: ChannelLog
+  access: ChannelAccess
+  bus: EventBus
+  signals: Signals
+  /** Replays on subscribe with `since` (shared with SSE, so both take turns from the same replay slots). */
+  replayer: Replayer
+  /** Drives the heartbeat, idle detection, the auth timeout and the refill of the per-connection rate limit. */
+  clock: Clock
+}
 
 export class Gateway {
   readonly connections = new Map<string, Connection>()
@@ -38,35 +48,28 @@ export class Gateway {
   /** Non-socket listeners (SSE streams) that receive every bus message. */
   private readonly taps = new Set<(m: BusMessage) => void>()
   private readonly watchers = new Map<string, ChannelWatcher[]>()
-  /** Replays that read the store (and fill send buffers) run a few at a time, so a reconnect wave cannot blow up memory; fair between users. */
-  readonly replaySlots: Slots
+  private readonly config: GatewayConfig
+  private readonly clock: Clock
+  private readonly revocations: Revocations
 
-  constructor(
-    readonly config: GatewayConfig,
-    readonly auth: AuthService,
-    readonly log: ChannelLog,
-    readonly access: ChannelAccess,
-    private readonly bus: EventBus,
-    private readonly signals: Signals,
-    readonly logger: Logger,
-    /** Drives the heartbeat, idle detection, the auth timeout and the refill of the per-connection rate limit. */
-    readonly clock: Clock = systemClock,
-  ) {
-    this.replaySlots = new Slots(config.wsReplayConcurrency)
-    this.streams = new StreamRegistry({ total: config.wsMaxConnections, perUser: config.wsMaxConnectionsPerUser })
+  constructor(private readonly deps: GatewayDeps) {
+    this.config = deps.config
+    this.clock = deps.clock
+    this.streams = new StreamRegistry({ total: deps.config.wsMaxConnections, perUser: deps.config.wsMaxConnectionsPerUser })
+    this.revocations = new Revocations(this.streams, deps, (conn, channel) => this.unsubscribe(conn, channel, 'revoked'))
+  }
+
+  /** Replays that read the store (and fill send buffers) take turns, so a reconnect wave cannot blow up memory. */
+  get replaySlots(): Slots {
+    return this.deps.replayer.slots
   }
 
   /** Starts delivering: called once the HTTP server is listening. */
   attach(server: Server<unknown>): void {
     this.server = server
     this.unsubscribers.push(
-      this.bus.subscribe((m) => this.deliver(m)),
-      this.signals.on('token-revoked', ({ jti }) => this.streams.closeWhere((c) => c.principal?.jti === jti, CloseCode.TOKEN_REVOKED, 'token revoked')),
-      this.signals.on('api-key-revoked', ({ keyId }) => this.streams.closeWhere((c) => c.principal?.apiKeyId === keyId, CloseCode.TOKEN_REVOKED, 'api key revoked')),
-      this.signals.on('user-disabled', ({ userId }) => this.streams.closeWhere(() => true, CloseCode.USER_DISABLED, 'user disabled or deleted', userId)),
-      this.signals.on('tokens-revoked', ({ userId, before }) => this.streams.closeWhere(
-        (s) => s.principal?.via === 'jwt' && (s.principal.tva ?? 0) < before, CloseCode.TOKEN_REVOKED, 'password changed', userId)),
-      this.signals.on('access-changed', ({ userId }) => void this.recheckAll(userId)),
+      this.deps.bus.subscribe((m) => this.deliver(m)),
+      ...this.revocations.listen(),
     )
     this.stopHeartbeat = this.clock.every(this.config.wsPingInterval * 1000, () => this.heartbeat())
   }
@@ -76,12 +79,19 @@ export class Gateway {
     this.checkOrigin(request)
     this.streams.checkTotal()
     if (!token) return null
-    const principal = await this.auth.authenticateToken(token)
+    const principal = await this.deps.auth.authenticateToken(token)
     this.streams.checkUser(principal.user.id)
     return principal
   }
 
-  open(conn: Connection, principal: Principal | null): void {
+  /**
+   * A socket has been upgraded: registers it, starts its auth timeout unless `principal` came with the upgrade, and
+   * joins `autoJoin` (the endpoint's own channel) once it is authenticated.
+   */
+  open(id: string, ws: ServerWebSocket<unknown>, principal: Principal | null, autoJoin: Connection['autoJoin']): Connection {
+    const rate = { perSecond: this.config.wsRateLimit, burst: this.config.wsRateBurst }
+    const conn = new Connection(id, ws, ws.remoteAddress ?? '', rate, () => this.clock.now())
+    conn.autoJoin = autoJoin
     this.connections.set(conn.id, conn)
     this.streams.add(conn)
     conn.lastSeen = this.clock.now()
@@ -95,6 +105,14 @@ export class Gateway {
       heartbeat_interval_s: this.config.wsPingInterval,
       auth_timeout_s: principal ? null : this.config.wsAuthTimeout,
     }))
+    if (principal && autoJoin) void this.afterAuth(conn)
+    return conn
+  }
+
+  /** A pong (or any sign of life) from the socket: it is not idle. */
+  seen(id: string): void {
+    const conn = this.connections.get(id)
+    if (conn) conn.lastSeen = this.clock.now()
   }
 
   /** Binds a principal to the connection (first time or re-auth with a fresh token of the same user). */
@@ -164,12 +182,12 @@ export class Gateway {
   async subscribe(conn: Connection, channelName: string, since?: number) {
     const channel = parseChannel(channelName)
     // The user as stored now, not as at connect time: a role change must not leave a socket with its old rights.
-    const user = await this.auth.reloadUser(conn.principal!.user.id)
+    const user = await this.deps.auth.reloadUser(conn.principal!.user.id)
     if (!user || user.disabled) throw new AppError('FORBIDDEN', 403, `You may not subscribe to ${channel.name}`)
     conn.principal!.user = user
-    await this.access.assertRead(user, channel)
-    if (conn.channels.has(channel.name)) return { channel: channel.name, already_subscribed: true, seq: this.log.publishedHead(channel.name) }
-    const result = await replayThenJoin(this, conn, channel.name, since)
+    await this.deps.access.assertRead(user, channel)
+    if (conn.channels.has(channel.name)) return { channel: channel.name, already_subscribed: true, seq: this.deps.log.publishedHead(channel.name) }
+    const result = await this.deps.replayer.replayThenJoin(conn.replaySink(channel.name), channel.name, since, conn.userId ?? '', this.stats)
     if (!conn.closed) {
       conn.channels.add(channel.name)
       this.stats.subscribed(channel.name)
@@ -196,12 +214,12 @@ export class Gateway {
 
   /** Sends one frame to one connection (e.g. session_state after a join). */
   sendTo(conn: Connection, type: string, data: unknown, channel?: string): boolean {
-    return conn.send(JSON.stringify({ type, ...(channel ? { channel } : {}), data, timestamp: new Date().toISOString() }))
+    return conn.send(message(type, data, { channel }))
   }
 
   /** Live-only frame to every subscriber of `channel` except the sender's socket (typing, cursors). */
   relayToOthers(conn: Connection, channel: string, type: string, data: unknown): void {
-    const frame = JSON.stringify({ type, channel, data, timestamp: new Date().toISOString() })
+    const frame = message(type, data, { channel })
     const n = this.server?.subscriberCount(channel) ?? 0
     if (n > 1 && conn.ws.publish(channel, frame) > 0) this.stats.delivered += n - 1
   }
@@ -213,12 +231,7 @@ export class Gateway {
   }
 
   private watchersOf(channel: string): ChannelWatcher[] {
-    return this.watchers.get(channel.slice(0, channel.indexOf(':'))) ?? []
-  }
-
-  /** Subscribes the raw socket to the topic; only called in the same tick as the replay's last frame. */
-  joinTopic(conn: Connection, channel: string): void {
-    conn.ws.subscribe(channel)
+    return this.watchers.get(kindOf(channel)) ?? []
   }
 
   tap(listener: (m: BusMessage) => void): () => void {
@@ -264,25 +277,6 @@ export class Gateway {
     const own = host ? [`http://${host}`, `https://${host}`] : []
     if (allowed.includes('*') || allowed.includes(origin) || own.includes(origin)) return
     throw new AppError('ORIGIN_NOT_ALLOWED', 403, `Origin ${origin} may not open WebSockets here; add it to CCHUB_WS_ALLOWED_ORIGINS`)
-  }
-
-  /**
-   * After a membership change, drops every subscription (socket) or channel (SSE stream) its user may no longer
-   * read: only that user's streams, when named.
-   */
-  private async recheckAll(onlyUser?: string): Promise<void> {
-    const users = new Map<string, Promise<UserRecord | null>>()
-    for (const stream of this.streams.list(onlyUser)) {
-      if (!stream.principal || stream.channels.size === 0) continue
-      const id = stream.principal.user.id
-      if (!users.has(id)) users.set(id, this.auth.reloadUser(id))
-      const user = (await users.get(id)) ?? stream.principal.user
-      for (const ch of [...stream.channels]) {
-        if (await this.access.canRead(user, parseChannel(ch))) continue
-        if (!(stream instanceof Connection)) stream.drop(ch)
-        else if (this.unsubscribe(stream, ch, 'revoked')) stream.send(JSON.stringify({ type: 'unsubscribed', channel: ch, data: { reason: 'access revoked' }, timestamp: new Date().toISOString() }))
-      }
-    }
   }
 
   private heartbeat(): void {

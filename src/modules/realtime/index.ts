@@ -3,17 +3,16 @@ import { Elysia, t } from 'elysia'
 import { errors } from '../../core/openapi-errors.ts'
 import { authGuard } from '../auth/guard.ts'
 import type { AuthService, Principal } from '../auth/service.ts'
-import { Connection } from './connection.ts'
-import type { Dispatcher } from './dispatcher.ts'
-import type { Gateway } from './gateway.ts'
+import { taskChannel } from './channels.ts'
+import type { ChannelLog } from './channel-log.ts'
 import { WsStats } from './model.ts'
 import { metricsText, statsOf } from './metrics.ts'
-import { sseStream } from './sse.ts'
+import type { Realtime } from './service.ts'
 import { releaseSocketData, releaseUpgradeContext } from './upgrade-context.ts'
 
 const WsQuery = t.Object({ token: t.Optional(t.String({ maxLength: 8192 })), since: t.Optional(t.Numeric({ minimum: 0 })) })
 
-export function realtimeModule(auth: AuthService, gateway: Gateway, dispatcher: Dispatcher) {
+export function realtimeModule(auth: AuthService, log: ChannelLog, { gateway, dispatcher, sse, metrics }: Realtime) {
   const admitted = new WeakMap<Request, Principal | null>()
   const socket = (autoJoin: (params: Record<string, string>) => string | null) => ({
     query: WsQuery,
@@ -24,14 +23,12 @@ export function realtimeModule(auth: AuthService, gateway: Gateway, dispatcher: 
       if (context.request && admitted.has(context.request as Request)) releaseUpgradeContext(context)
     },
     open(ws: { id: string; raw: any; data: { request: Request; params: Record<string, string>; query: { since?: number } } }) {
-      const conn = new Connection(ws.id, ws.raw, ws.raw.remoteAddress ?? '', { perSecond: gateway.config.wsRateLimit, burst: gateway.config.wsRateBurst }, () => gateway.clock.now())
       const channel = autoJoin(ws.data.params ?? {})
       // an execution's own socket replays it from the start unless the client says where it left off
-      if (channel) conn.autoJoin = { channel, since: ws.data.query?.since ?? 0 }
+      const join = channel ? { channel, since: ws.data.query?.since ?? 0 } : null
       const principal = admitted.get(ws.data.request) ?? null
       releaseSocketData(ws.raw.data)
-      gateway.open(conn, principal)
-      if (principal && channel) void gateway.afterAuth(conn)
+      gateway.open(ws.id, ws.raw, principal, join)
     },
     message(ws: { id: string }, message: unknown) {
       const conn = gateway.connections.get(ws.id)
@@ -46,8 +43,7 @@ export function realtimeModule(auth: AuthService, gateway: Gateway, dispatcher: 
     },
     // Elysia passes ping/pong the raw Bun socket (its id is in ws.data), unlike open/message/close/drain
     pong(ws: { id?: string; data?: { id?: string } }) {
-      const conn = gateway.connections.get(ws.id ?? ws.data?.id ?? '')
-      if (conn) conn.lastSeen = gateway.clock.now()
+      gateway.seen(ws.id ?? ws.data?.id ?? '')
     },
     detail: { hide: true },
   })
@@ -55,8 +51,8 @@ export function realtimeModule(auth: AuthService, gateway: Gateway, dispatcher: 
   return new Elysia({ name: 'realtime' })
     .use(authGuard(auth))
     .ws('/ws', socket(() => null))
-    .ws('/ws/executions/:id', socket((p) => `task:${p.id}`))
-    .get('/api/v1/events', ({ principal, query, request }) => sseStream(gateway, principal, query.channel, request), {
+    .ws('/ws/executions/:id', socket((p) => taskChannel(p.id!)))
+    .get('/api/v1/events', ({ principal, query, request }) => sse.open(principal, query.channel, request), {
       auth: 'stream',
       query: t.Object({
         channel: t.Union([t.String(), t.Array(t.String())], { description: 'One or more channels' }),
@@ -69,7 +65,7 @@ export function realtimeModule(auth: AuthService, gateway: Gateway, dispatcher: 
       },
     })
     .post('/api/v1/broadcast', async ({ body }) => {
-      await gateway.log.emit(body.channel ?? 'broadcast', body.type ?? 'broadcast', body.data)
+      await log.emit(body.channel ?? 'broadcast', body.type ?? 'broadcast', body.data)
       return { ok: true }
     }, {
       auth: 'admin',
@@ -81,14 +77,14 @@ export function realtimeModule(auth: AuthService, gateway: Gateway, dispatcher: 
       response: { 200: t.Object({ ok: t.Boolean() }), ...errors(401, 403) },
       detail: { tags: ['realtime'], summary: 'Publish a message to every connected client on broadcast or system (admin)' },
     })
-    .get('/api/v1/ws/stats', () => statsOf(gateway), {
+    .get('/api/v1/ws/stats', () => statsOf(metrics), {
       auth: 'admin',
       response: { 200: WsStats, ...errors(401, 403) },
       detail: { tags: ['realtime'], summary: 'Connections, subscriptions, message counters, drops and replays (admin)' },
     })
     .get('/metrics', ({ set }) => {
       set.headers['content-type'] = 'text/plain; version=0.0.4'
-      return metricsText(gateway)
+      return metricsText(metrics)
     }, {
       auth: 'admin',
       response: { 200: t.String({ description: 'Prometheus text exposition format' }), ...errors(401, 403) },

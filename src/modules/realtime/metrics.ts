@@ -1,7 +1,18 @@
 // Renders gateway counters as the /api/v1/ws/stats document and as Prometheus text.
-import type { Gateway } from './gateway.ts'
+import type { Slots } from '../../core/slots.ts'
+import type { ChannelLog } from './channel-log.ts'
+import type { Connection } from './connection.ts'
+import type { GatewayStats } from './stats.ts'
 
-export function statsOf(gw: Gateway) {
+/** What the numbers are read from: the gateway's sockets and counters, the replay turns, the event log. */
+export interface MetricsSources {
+  connections: ReadonlyMap<string, Connection>
+  stats: GatewayStats
+  replaySlots: Pick<Slots, 'inUse' | 'queued'>
+  log: Pick<ChannelLog, 'stats'>
+}
+
+export function statsOf(gw: MetricsSources) {
   const perUser: Record<string, number> = {}
   let authenticated = 0
   for (const c of gw.connections.values()) {
@@ -22,7 +33,7 @@ export function statsOf(gw: Gateway) {
 
 const esc = (v: string) => v.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n')
 
-export function metricsText(gw: Gateway): string {
+export function metricsText(gw: MetricsSources): string {
   const st = statsOf(gw)
   const lines: string[] = []
   const metric = (name: string, type: 'gauge' | 'counter', help: string, samples: [Record<string, string>, number][]) => {

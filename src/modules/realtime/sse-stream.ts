@@ -1,11 +1,10 @@
 // One SSE stream as the gateway sees it: registered like a socket, so caps and revocations reach it; ends on close().
 import type { Principal } from '../auth/service.ts'
+import { message } from './envelope.ts'
 import { CloseCode } from './model.ts'
 import type { LiveStream } from './streams.ts'
 
 type Send = (type: string, frame: string) => void
-const frame = (type: string, channel: string | undefined, data: unknown) =>
-  JSON.stringify({ type, ...(channel ? { channel } : {}), data, timestamp: new Date().toISOString() })
 
 export class SseStream implements LiveStream {
   readonly channels: Set<string>
@@ -40,12 +39,12 @@ export class SseStream implements LiveStream {
   /** Access to one channel is gone: it gets no more events, the client is told, and a stream left with none ends. */
   drop(channel: string): void {
     if (!this.channels.delete(channel)) return
-    this.wire?.send('unsubscribed', frame('unsubscribed', channel, { reason: 'access revoked' }))
+    this.wire?.send('unsubscribed', message('unsubscribed', { reason: 'access revoked' }, { channel }))
     if (!this.channels.size) this.close(CloseCode.POLICY, 'access revoked')
   }
 
   private end(): void {
-    this.wire!.send('closed', frame('closed', undefined, this.closedWith))
+    this.wire!.send('closed', message('closed', this.closedWith))
     this.wire!.stop()
   }
 }

@@ -1,7 +1,7 @@
 // Public JSON views of execution and session records.
 import type { ExecutionRecord, SessionRecord, SessionRole } from '../../store/records.ts'
 
-const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString())
+import { iso } from '../../core/iso.ts'
 
 export function toPublicExecution(e: ExecutionRecord, queuePosition: number | null) {
   return {

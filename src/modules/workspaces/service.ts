@@ -2,13 +2,13 @@
 import { mkdirSync, rmSync } from 'node:fs'
 import { join } from 'node:path'
 import { AppError, conflict, forbidden, notFound } from '../../core/errors.ts'
+import { iso } from '../../core/iso.ts'
 import { confineToRoots, isInside, realDir, realOrSelf } from '../../core/paths.ts'
 import type { Signals } from '../../core/signals.ts'
 import type { ExecutionEngine } from '../claude/engine/execution-engine.ts'
 import type { UserRecord, WorkspaceMemberRecord, WorkspaceRecord } from '../../store/records.ts'
 import { StoreConflict, type Store } from '../../store/store.ts'
 
-const iso = (ms: number) => new Date(ms).toISOString()
 export const toPublicWorkspace = (w: WorkspaceRecord) => ({ ...w, created_at: iso(w.created_at), updated_at: iso(w.updated_at) })
 const toPublicMember = (m: WorkspaceMemberRecord) => ({ user_id: m.user_id, session_role: m.session_role, created_at: iso(m.created_at) })
 

@@ -3,6 +3,7 @@ import type { Logger } from '../../../core/logger.ts'
 import type { ExecutionRecord, SessionRecord } from '../../../store/records.ts'
 import type { Store } from '../../../store/store.ts'
 import type { ChannelLog } from '../../realtime/channel-log.ts'
+import { sessionChannel, taskChannel } from '../../realtime/channels.ts'
 import { killOrphan, startTimeOf } from '../cli/spawn.ts'
 import { Relay } from './relay.ts'
 import { ExecutionRun, type RunLimits, type RunOutcome } from './execution-run.ts'
@@ -139,7 +140,7 @@ export class ExecutionEngine {
     // tell each still-queued execution's watchers when its position moved
     this.queue.forEach((j, i) => {
       const was = before.get(j.execution.id)
-      if (was !== undefined && was !== i + 1) void this.log.emit(`task:${j.execution.id}`, 'status', statusPayload(j.execution, { queue_position: i + 1 }))
+      if (was !== undefined && was !== i + 1) void this.log.emit(taskChannel(j.execution.id), 'status', statusPayload(j.execution, { queue_position: i + 1 }))
     })
   }
 
@@ -180,7 +181,7 @@ export class ExecutionEngine {
 
   private async startRun(job: Job, sp: SessionProcess): Promise<void> {
     const e = job.execution
-    const relay = new Relay(this.log, e.id, [`task:${e.id}`, `session:${e.session_id}`])
+    const relay = new Relay(this.log, e.id, [taskChannel(e.id), sessionChannel(e.session_id)])
     const run = new ExecutionRun(e, sp, relay, this.limits)
     let recorded!: () => void
     this.runs.set(e.id, { job, run, recorded: new Promise<void>((r) => (recorded = r)) })

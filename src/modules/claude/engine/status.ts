@@ -1,9 +1,9 @@
 // Status messages for executions: one `status` type on the task, session, workspace and user channels.
+import { iso } from '../../../core/iso.ts'
 import type { ExecutionRecord } from '../../../store/records.ts'
 import type { ChannelLog } from '../../realtime/channel-log.ts'
+import { sessionChannel, taskChannel, userChannel, workspaceChannel } from '../../realtime/channels.ts'
 import type { Progress } from './relay.ts'
-
-const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString())
 
 export function statusPayload(e: ExecutionRecord, extra: { progress?: Progress; queue_position?: number | null } = {}) {
   return {
@@ -25,6 +25,6 @@ export function statusPayload(e: ExecutionRecord, extra: { progress?: Progress; 
 /** Publishes a status change everywhere someone may be watching; resolves once stored. */
 export async function publishStatus(log: ChannelLog, e: ExecutionRecord, sessionOwner: string, extra: Parameters<typeof statusPayload>[1] = {}): Promise<void> {
   const data = statusPayload(e, extra)
-  const channels = new Set([`task:${e.id}`, `session:${e.session_id}`, `workspace:${e.workspace_id}`, `user:${e.user_id}`, `user:${sessionOwner}`])
+  const channels = new Set([taskChannel(e.id), sessionChannel(e.session_id), workspaceChannel(e.workspace_id), userChannel(e.user_id), userChannel(sessionOwner)])
   await Promise.all([...channels].map((ch) => log.emit(ch, 'status', data)))
 }
