@@ -2,7 +2,7 @@
 // deleting a user keeps what others share, deleting a workspace stops its runs first.
 import { afterAll, afterEach, beforeAll, describe, expect, test } from 'bun:test'
 import { requireRealCli } from '../support/real-cli.ts'
-import { existsSync, mkdirSync, mkdtempSync, realpathSync, rmSync, symlinkSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, realpathSync, rmSync, symlinkSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { homeOf } from '../../src/modules/claude/cli/home.ts'
@@ -209,6 +209,12 @@ describe('deleting a user', () => {
     expect(existsSync(bobOwnPath)).toBe(true)
     const home = join(e.s.dataDir, 'homes', bob.id)
     mkdirSync(join(home, '.claude'), { recursive: true })
+    // the conversation of the session that changes hands is in bob's CLI home (its owner's): it must move, not go
+    const cliId = (await store.sessions.byId(bobRun.session_id))?.cli_session_id ?? crypto.randomUUID()
+    await store.sessions.update(bobRun.session_id, { cli_session_id: cliId })
+    const project = join('.claude', 'projects', projectDirName(wb.path))
+    mkdirSync(join(home, project), { recursive: true })
+    writeFileSync(join(home, project, `${cliId}.jsonl`), '{"type":"user"}\n')
 
     const res = await e.s.api(`/api/v1/users/${bob.id}`, { method: 'DELETE', token: e.admin })
     expect(res.status).toBe(200)
@@ -224,6 +230,7 @@ describe('deleting a user', () => {
     expect(cancelled.error).toContain('bob was deleted')
     await waitFor(() => !alive(bobPid), 10_000, 'bob\'s CLI to exit')
     expect((await waitStatus(e, aliceQueued.execution_id, ['running'])).user_id).toBe(alice.id)
+    expect(readFileSync(join(e.s.dataDir, 'homes', e.adminId, project, `${cliId}.jsonl`), 'utf8')).toBe('{"type":"user"}\n')
     expect((await waitStatus(e, aliceRun.execution_id, ['running'])).user_id).toBe(alice.id)
     // the shared session and workspace now belong to the admin; alice keeps her access, files and bytes
     const session = await json(await e.s.api(`/api/v1/claude/sessions/${bobRun.session_id}`, { token: alice.token }))

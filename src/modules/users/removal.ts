@@ -4,14 +4,15 @@ import { join } from 'node:path'
 import { AppError, notFound } from '../../core/errors.ts'
 import { isInside, realOrSelf, safeJoin } from '../../core/paths.ts'
 import type { Signals } from '../../core/signals.ts'
-import type { UserRecord } from '../../store/records.ts'
+import type { SessionRecord, UserRecord } from '../../store/records.ts'
 import type { Store } from '../../store/store.ts'
+import { moveTranscripts } from '../claude/cli/home.ts'
 import type { ExecutionEngine } from '../claude/engine/execution-engine.ts'
 import { removeStored } from '../files/storage.ts'
 
 export interface UserRemovalDeps {
   store: Store
-  engine: Pick<ExecutionEngine, 'stopWhere'>
+  engine: Pick<ExecutionEngine, 'stopWhere' | 'reassignOwner'>
   signals: Signals
   dataDir: string
 }
@@ -26,7 +27,12 @@ export class UserRemoval {
     // disabled first: no new request, socket or run of theirs while their things are taken apart
     await this.deps.store.users.update(id, { disabled: true, updated_at: Date.now() })
     this.deps.signals.emit('user-disabled', { userId: id })
-    const cancelled = await this.stopRuns(user)
+    const dropped = new Set((await this.deps.store.users.soleWorkspaces(user.id)).map((w) => w.id))
+    const { items } = await this.deps.store.sessions.listVisible(user.id, { limit: 1_000_000, offset: 0 })
+    // before any run stops: a turn of someone else's that a cancel frees must already start in the new owner's home
+    this.handOver(id, admin.id, items.filter((s) => s.owner_id === id && !dropped.has(s.workspace_id)))
+    const sessions = items.filter((s) => s.owner_id === id || dropped.has(s.workspace_id)).map((s) => s.id)
+    const cancelled = await this.deps.engine.stopWhere((e) => e.user_id === id || dropped.has(e.workspace_id), sessions, `User ${user.username} was deleted`)
     const r = await this.deps.store.users.deleteHandingOver(id, admin.id, Date.now())
     if (!r) throw notFound('User')
     for (const f of r.deletedFiles) if (f.workspace_path) await removeStored(f.path, f.workspace_path)
@@ -46,11 +52,9 @@ export class UserRemoval {
     }
   }
 
-  /** Cancels the user's queued and running executions and everything in the workspaces that go with them; ends those CLI processes. */
-  private async stopRuns(user: UserRecord): Promise<number> {
-    const dropped = new Set((await this.deps.store.users.soleWorkspaces(user.id)).map((w) => w.id))
-    const { items } = await this.deps.store.sessions.listVisible(user.id, { limit: 1_000_000, offset: 0 })
-    const sessions = items.filter((s) => s.owner_id === user.id || dropped.has(s.workspace_id)).map((s) => s.id)
-    return this.deps.engine.stopWhere((e) => e.user_id === user.id || dropped.has(e.workspace_id), sessions, `User ${user.username} was deleted`)
+  /** Sessions handed over keep their conversation: the transcripts go to the new owner's CLI home, where runs resume. */
+  private handOver(from: string, to: string, sessions: SessionRecord[]): void {
+    moveTranscripts(this.deps.dataDir, from, to, sessions.flatMap((s) => (s.cli_session_id ? [s.cli_session_id] : [])))
+    this.deps.engine.reassignOwner(sessions.map((s) => s.id), to)
   }
 }

@@ -1,5 +1,5 @@
 // Per-user CLI homes: <data>/homes/<user id> is HOME for that user's Claude runs, so transcripts stay their own.
-import { existsSync, lstatSync, mkdirSync, symlinkSync, unlinkSync } from 'node:fs'
+import { existsSync, lstatSync, mkdirSync, readdirSync, renameSync, symlinkSync, unlinkSync } from 'node:fs'
 import { join } from 'node:path'
 
 export const homeOf = (dataDir: string, userId: string): string => join(dataDir, 'homes', userId)
@@ -22,4 +22,26 @@ export function prepareHome(dataDir: string, userId: string, login: string | nul
   if (sandboxed && st?.isSymbolicLink()) unlinkSync(link)
   else if (!sandboxed && login && !st) symlinkSync(login, link)
   return home
+}
+
+/**
+ * Moves the transcripts of `cliSessionIds` (projects/<escaped cwd>/<id>.jsonl, and the <id>/ folder the CLI keeps
+ * beside it) from one user's home to another's, so sessions that change owner can still be resumed there.
+ */
+export function moveTranscripts(dataDir: string, fromUser: string, toUser: string, cliSessionIds: string[]): number {
+  const from = join(homeOf(dataDir, fromUser), '.claude', 'projects')
+  if (!cliSessionIds.length || !existsSync(from)) return 0
+  const to = join(homeOf(dataDir, toUser), '.claude', 'projects')
+  let moved = 0
+  for (const project of readdirSync(from)) {
+    for (const id of cliSessionIds) {
+      for (const name of [`${id}.jsonl`, id]) {
+        if (!existsSync(join(from, project, name))) continue
+        mkdirSync(join(to, project), { recursive: true, mode: 0o700 })
+        renameSync(join(from, project, name), join(to, project, name))
+        if (name.endsWith('.jsonl')) moved++
+      }
+    }
+  }
+  return moved
 }

@@ -110,6 +110,17 @@ export class ExecutionEngine {
     return cancelled.filter(Boolean).length
   }
 
+  /**
+   * The sessions changed hands (their owner was deleted): turns still waiting start with the new owner's CLI home,
+   * where the transcripts were moved.
+   */
+  reassignOwner(sessionIds: Iterable<string>, ownerId: string): void {
+    const ids = new Set(sessionIds)
+    for (const job of [...this.queue, ...[...this.runs.values()].map((r) => r.job)]) {
+      if (ids.has(job.session.id)) job.session = { ...job.session, owner_id: ownerId }
+    }
+  }
+
   /** Running or queued executions left by a previous run of the server become `interrupted`. */
   async recover(): Promise<number> {
     const stale = await this.store.executions.withStatus(['running', 'queued'])
