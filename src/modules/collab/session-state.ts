@@ -4,6 +4,7 @@ import type { FileRecord, SessionRole, UserRecord } from '../../store/records.ts
 import type { Store } from '../../store/store.ts'
 import type { ChannelLog } from '../realtime/channel-log.ts'
 import { toPublicSession } from '../claude/views.ts'
+import { toPermissionView } from '../permissions/views.ts'
 import { sessionChannel } from './live.ts'
 import type { Presence } from './presence.ts'
 import type { CollabTiming } from './roles.ts'
@@ -32,15 +33,17 @@ export interface StateDeps {
 export async function sessionState(d: StateDeps, sessionId: string, user: UserRecord, role: SessionRole) {
   const channel = sessionChannel(sessionId)
   const seq = await d.log.head(channel)
-  const [session, rows, running, queued, files, document] = await Promise.all([
+  const [session, rows, running, waiting, queued, files, document, pending] = await Promise.all([
     d.store.sessions.byId(sessionId),
     seq > 0 ? d.store.events.readBefore(channel, seq + 1, d.timing.historyLimit) : Promise.resolve([]),
     d.store.executions.list({ sessionId, status: 'running', visibleTo: null, limit: 1, offset: 0 }),
+    d.store.executions.list({ sessionId, status: 'waiting_for_permission', visibleTo: null, limit: 1, offset: 0 }),
     d.store.executions.list({ sessionId, status: 'queued', visibleTo: null, limit: 1, offset: 0 }),
     d.store.files.list({ sessionId, limit: FILES, offset: 0 }),
     d.docs.view(sessionId),
+    d.store.permissions.pending({ sessionId }),
   ])
-  const current = running.items[0] ?? queued.items[0] ?? null
+  const current = running.items[0] ?? waiting.items[0] ?? queued.items[0] ?? null
   const ws = session ? await d.store.workspaces.byId(session.workspace_id) : null
   return {
     session_id: sessionId,
@@ -55,5 +58,7 @@ export async function sessionState(d: StateDeps, sessionId: string, user: UserRe
     files: files.items.map((f) => toPublicFile(f, ws?.path ?? null)),
     files_total: files.total,
     document,
+    // a late joiner (a phone opened later) can answer what is still waiting
+    pending_permissions: pending.map(toPermissionView),
   }
 }
