@@ -53,6 +53,11 @@ export const PermissionView = t.Object({
   created_at: Iso,
   expires_at: Iso,
 }, { title: 'PermissionRequest' })
+export const PermissionResolved = t.Object({
+  request_id: t.String(), session_id: t.String(), execution_id: t.String(), kind: PermissionView.properties.kind, tool_name: t.String(),
+  status: PermissionStatus, decision: PermissionView.properties.decision, scope: t.Nullable(PermissionScope), message: t.Nullable(t.String()),
+  by: Who, at: t.Nullable(Iso), updated_permissions: t.Array(t.Unknown(), { description: 'What was sent to the CLI as updatedPermissions' }),
+}, { title: 'PermissionResolved' })
 export const PermissionList = t.Object({ session_id: t.String(), permissions: t.Array(PermissionView) })
 
 // ---- WebSocket --------------------------------------------------------------------------------------

@@ -1,5 +1,6 @@
 // Public shapes of a permission request: the published `permission_request` data and the `permission_resolved` data.
 import type { PermissionRecord } from '../../store/records.ts'
+import type { PermissionResolved, PermissionView } from './model.ts'
 
 const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString())
 const str = (v: unknown) => (typeof v === 'string' ? v : null)
@@ -16,7 +17,7 @@ export function decisionOf(p: PermissionRecord): 'allow' | 'deny' | null {
 
 const decider = (p: PermissionRecord) => (p.decided_by_name ? { user_id: p.decided_by, username: p.decided_by_name } : null)
 
-export function toPermissionView(p: PermissionRecord) {
+export function toPermissionView(p: PermissionRecord): typeof PermissionView.static {
   const r = p.request
   return {
     request_id: p.id, session_id: p.session_id, execution_id: p.execution_id, kind: p.kind, tool_name: p.tool_name,
@@ -30,7 +31,7 @@ export function toPermissionView(p: PermissionRecord) {
   }
 }
 
-export function resolvedPayload(p: PermissionRecord) {
+export function resolvedPayload(p: PermissionRecord): typeof PermissionResolved.static {
   const sent = p.response as { updatedPermissions?: unknown[] } | null
   return {
     request_id: p.id, session_id: p.session_id, execution_id: p.execution_id, kind: p.kind, tool_name: p.tool_name,
