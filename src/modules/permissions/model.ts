@@ -42,7 +42,7 @@ export const PermissionView = t.Object({
   agent_id: t.Nullable(t.String()),
   suggestions: t.Array(t.Unknown(), { description: "The CLI's permission_suggestions (sent back as updatedPermissions for scope session/persist)" }),
   questions: t.Optional(t.Array(t.Unknown(), { description: 'question: [{question, header, options:[{label, description}], multiSelect}]' })),
-  plan: t.Optional(t.Nullable(t.String({ description: 'plan: the plan text (CLI 2.1.197 sends it; 2.1.330 sends an empty input, the text is in the preceding tool_use event)' }))),
+  plan: t.Optional(t.Nullable(t.String({ description: 'plan: the plan text (CLI 2.1.197 sends it in the input; for 2.1.330, which sends an empty input, cchub takes it from the tool_use the model sent)' }))),
   can_answer: t.Array(t.String(), { description: 'Session roles that may answer' }),
   status: PermissionStatus,
   decision: t.Nullable(t.Union([t.Literal('allow'), t.Literal('deny')])),

@@ -85,14 +85,18 @@ export class PermissionService implements ControlHandler {
     return toPermissionView(settled)
   }
 
-  private async open(run: ExecutionRun, cliId: string, request: Record<string, unknown>): Promise<void> {
+  private async open(run: ExecutionRun, cliId: string, asked: Record<string, unknown>): Promise<void> {
+    let request = asked
     const e = run.execution
     const now = this.d.clock.now()
     const tool = String(request.tool_name ?? '')
     const input = request.input && typeof request.input === 'object' ? (request.input as Record<string, unknown>) : {}
+    const toolUseId = typeof request.tool_use_id === 'string' ? request.tool_use_id : null
+    // CLI 2.1.330 asks to approve a plan with an empty input: the text is in the tool_use the model sent just before
+    if (KIND(tool) === 'plan' && typeof input.plan !== 'string' && toolUseId) request = { ...request, plan_from_tool_use: await planText(this.d.store, run, toolUseId) }
     const p: PermissionRecord = {
       id: Bun.randomUUIDv7(), cli_request_id: cliId, session_id: e.session_id, execution_id: e.id, kind: KIND(tool), tool_name: tool,
-      tool_use_id: typeof request.tool_use_id === 'string' ? request.tool_use_id : null, input, request, status: 'pending', scope: null,
+      tool_use_id: toolUseId, input, request, status: 'pending', scope: null,
       response: null, message: null, decided_by: null, decided_by_name: null, decided_at: null, created_at: now, expires_at: now + this.d.timeoutMs,
     }
     await this.d.store.permissions.create(p)
@@ -146,6 +150,17 @@ export class PermissionService implements ControlHandler {
   private async publish(p: PermissionRecord, type: string, data: unknown): Promise<void> {
     await Promise.all([this.d.log.emit(`session:${p.session_id}`, type, data), this.d.log.emit(`task:${p.execution_id}`, type, data)])
   }
+}
+
+/** The `plan` of the tool_use block `toolUseId` among the execution's latest events (stored before the request). */
+async function planText(store: Store, run: ExecutionRun, toolUseId: string): Promise<string | null> {
+  await run.relay.settled()
+  for (const row of await store.events.readBefore(`task:${run.execution.id}`, Number.MAX_SAFE_INTEGER, 20)) {
+    const ev = (JSON.parse(row.data) as { event?: { type?: string; message?: { content?: { type?: string; id?: string; input?: { plan?: unknown } }[] } } }).event
+    const block = ev?.type === 'assistant' ? ev.message?.content?.find((b) => b.type === 'tool_use' && b.id === toolUseId) : undefined
+    if (block) return typeof block.input?.plan === 'string' ? block.input.plan : null
+  }
+  return null
 }
 
 function alreadyResolved(p: PermissionRecord): AppError {

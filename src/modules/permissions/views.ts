@@ -25,7 +25,7 @@ export function toPermissionView(p: PermissionRecord): typeof PermissionView.sta
     description: str(r.description), title: str(r.title), blocked_path: str(r.blocked_path), decision_reason: r.decision_reason ?? null,
     agent_id: str(r.agent_id), suggestions: Array.isArray(r.permission_suggestions) ? (r.permission_suggestions as unknown[]) : [],
     ...(p.kind === 'question' ? { questions: Array.isArray(p.input.questions) ? (p.input.questions as unknown[]) : [] } : {}),
-    ...(p.kind === 'plan' ? { plan: str(p.input.plan) } : {}),
+    ...(p.kind === 'plan' ? { plan: str(p.input.plan) ?? str(r.plan_from_tool_use) } : {}),
     can_answer: CAN_ANSWER, status: p.status, decision: decisionOf(p), scope: p.scope, message: p.message,
     decided_by: decider(p), decided_at: iso(p.decided_at), created_at: iso(p.created_at)!, expires_at: iso(p.expires_at)!,
   }
