@@ -116,6 +116,29 @@ describe.skipIf(!requireRealCli('permission late joiner (real CLI)'))('late join
     expect(existsSync(join(t.e.workspacePath, 'joiner.txt'))).toBe(true)
   }, 40_000)
 
+  test('policy: nobody is asked for a tool the run\'s user may not use; an answerer may not allow beyond their own policy; persist is admin-only', async () => {
+    t = await startTeam(CLIS[0][1])
+    // bob (role user, default policy: no Bash) runs: his Bash call is denied by cchub at once, nobody is asked
+    t.e.mock!.enqueue(reply.toolUse('Bash', { command: 'touch bob.txt', description: 'touch' }, { id: 'toolu_bob_bash' }), reply.text('ok'))
+    const bobs = await runUntilAsked(t, { prompt: 'touch' }, t.bob.token)
+    expect(await resolvedOn(bobs.c, bobs.request.request_id)).toMatchObject({ status: 'denied', by: { user_id: null, username: 'cchub' }, message: expect.stringContaining('Bash') })
+    expect((await untilTerminal(bobs.c, bobs.ex.execution_id)).data.status).toBe('completed')
+    expect(toolResultsSent(t).find((b) => b.tool_use_id === 'toolu_bob_bash')).toMatchObject({ is_error: true, content: expect.stringContaining("Denied by cchub's policy") })
+
+    // the admin's run: bob may allow a Write once but not persist it; he may not allow Bash at all; the admin may persist
+    t.e.mock!.enqueue(writeCall(t, 'w.txt'), reply.toolUse('Bash', { command: 'touch p.txt', description: 'touch' }, { id: 'toolu_admin_bash' }), reply.text('done'))
+    const { ex, c, request } = await runUntilAsked(t, { prompt: 'write then touch' })
+    expectError(await answerRest(t, ex.session_id, request.request_id, { decision: 'allow', scope: 'persist' }, t.bob.token), 403, 'FORBIDDEN')
+    expect((await answerRest(t, ex.session_id, request.request_id, { decision: 'allow' }, t.bob.token)).status).toBe(200)
+    const bash = (await c.next((m) => m.type === 'permission_request' && m.data.tool_name === 'Bash', 20_000)).data
+    const refused = await answerRest(t, ex.session_id, bash.request_id, { decision: 'allow' }, t.bob.token)
+    expect(refused).toMatchObject({ status: 403, body: { code: 'FORBIDDEN', message: expect.stringContaining('You may not allow Bash') } })
+    expect((await answerRest(t, ex.session_id, bash.request_id, { decision: 'allow', scope: 'persist' })).status).toBe(200)
+    expect((await resolvedOn(c, bash.request_id)).updated_permissions).toContainEqual(expect.objectContaining({ type: 'addRules', destination: 'localSettings' }))
+    expect((await untilTerminal(c, ex.execution_id)).data.status).toBe('completed')
+    expect([existsSync(join(t.e.workspacePath, 'w.txt')), existsSync(join(t.e.workspacePath, 'p.txt'))]).toEqual([true, true])
+  }, 60_000)
+
   test('set_model without a live process is NO_LIVE_PROCESS; an unknown request id is NOT_FOUND', async () => {
     t = await startTeam(CLIS[0][1])
     const first = await execute(t.e, { prompt: 'hello' })
