@@ -42,6 +42,11 @@ import { filesModule, STREAMED_BODY_PATHS } from './modules/files/index.ts'
 import { FileService } from './modules/files/service.ts'
 import { ChunkedUploads } from './modules/files/chunked-upload.ts'
 import { registerFileCommands } from './modules/files/ws-commands.ts'
+import { permissionsModule } from './modules/permissions/index.ts'
+import { SessionControls } from './modules/permissions/controls.ts'
+import { PermissionPolicy } from './modules/permissions/policy.ts'
+import { PermissionService } from './modules/permissions/service.ts'
+import { registerPermissionHandlers } from './modules/permissions/ws-handlers.ts'
 import { TypeCompiler } from '@sinclair/typebox/compiler'
 import { AppError } from './core/errors.ts'
 import pkg from '../package.json' with { type: 'json' }
@@ -85,20 +90,24 @@ export async function createServices(deps: AppDeps) {
   const { gateway, dispatcher } = realtime
   const c = deps.config
   const sandbox = deps.sandbox ?? { status: { mode: 'off' as const, reason: 'not probed' }, wrapper: null }
+  const sessionAccess = new SessionAccess(deps.store)
+  const toolPolicy = new ToolPolicyService(deps.store, c)
+  const policy = new PermissionPolicy(toolPolicy, sandbox.status)
+  const permissions = new PermissionService({ store: deps.store, log, access: sessionAccess, policy, clock, logger: deps.logger, timeoutMs: c.permissionTimeout * 1000 })
   const engine = new ExecutionEngine(deps.store, log, new CliRunner(sandbox.wrapper), {
     maxProcesses: c.claudeMaxConcurrent, maxPerUser: c.claudeMaxPerUser, idleTtlMs: c.claudeProcessIdleTtl * 1000,
     timeoutMs: c.claudeTimeout * 1000, outputTimeoutMs: c.claudeOutputTimeout * 1000, killGraceMs: c.claudeKillGrace * 1000,
-  }, deps.logger)
+  }, deps.logger, permissions)
+  await permissions.expireLeftovers()
   await engine.recover()
+  registerPermissionHandlers(dispatcher, permissions, new SessionControls({ engine, access: sessionAccess, policy, log, clock }))
   const users = new UserService(deps.store, signals, throttle, new UserRemoval({ store: deps.store, engine, signals, dataDir: c.dataDir }))
   const workspaces = new WorkspaceService(deps.store, deps.config, signals, engine)
-  const sessionAccess = new SessionAccess(deps.store)
   access.register('session', (user, id) => sessionAccess.canReadSession(user, id))
   access.register('task', (user, id) => sessionAccess.canReadExecution(user, id))
   const files = new FileService({ store: deps.store, log, access: sessionAccess, workspaces, config: c })
   const uploads = new ChunkedUploads(files, deps.store, { dataDir: c.dataDir, maxUploadBytes: c.maxUploadBytes, expirySeconds: c.uploadExpiry, wsMaxMessageBytes: c.wsMaxMessageBytes }, deps.logger)
   registerFileCommands(dispatcher, files, uploads)
-  const toolPolicy = new ToolPolicyService(deps.store, c)
   const claude = new ClaudeService({ store: deps.store, log, engine, access: sessionAccess, workspaces, config: c, env: deps.env, claudeBin: deps.claudeBin, toolPolicy, sandbox: sandbox.status, attachments: (u, w, ids) => files.preamble(u, w, ids) })
   const executeCheck = TypeCompiler.Compile(ExecuteBody)
   registerClaudeCommands(dispatcher, claude, (body) => {
@@ -107,7 +116,7 @@ export async function createServices(deps: AppDeps) {
   })
   const collab = createCollab({ store: deps.store, log, gateway, access: sessionAccess, signals, logger: deps.logger, config: c, clock })
   registerCollabHandlers(dispatcher, collab)
-  return { ...deps, signals, auth, users, workspaces, bus, log, access, realtime, gateway, dispatcher, engine, sessionAccess, toolPolicy, claudeService: claude, collab, files, uploads, terminalSessions: new TerminalSessions(deps.store, workspaces, (id) => homeOf(c.dataDir, id)), sandbox, startedAt: Date.now() }
+  return { ...deps, signals, auth, users, workspaces, bus, log, access, realtime, gateway, dispatcher, engine, sessionAccess, toolPolicy, permissions, claudeService: claude, collab, files, uploads, terminalSessions: new TerminalSessions(deps.store, workspaces, (id) => homeOf(c.dataDir, id)), sandbox, startedAt: Date.now() }
 }
 
 export function createApp(s: Services) {
@@ -134,6 +143,7 @@ export function createApp(s: Services) {
     .use(realtimeModule(s.auth, s.log, s.realtime))
     .use(claudeModule(s.auth, s.claudeService, s.terminalSessions))
     .use(toolPolicyModule(s.auth, s.toolPolicy))
+    .use(permissionsModule(s.auth, s.permissions))
     .use(filesModule(s.auth, s.files))
     .use(collabModule(s.auth, s.collab))
 }

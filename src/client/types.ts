@@ -4,6 +4,8 @@ import type {
   AuthMessage, ErrorData as ErrorDataSchema, PingMessage, ServerEnvelope, SubscribeMessage, UnsubscribeMessage,
 } from '../modules/realtime/model.ts'
 import type { SubscribeResult } from '../modules/realtime/replay.ts'
+import type { ExecutionStatusSchema } from '../modules/claude/model.ts'
+import type { PermissionResolved, PermissionResponseMessage, PermissionView, SetModelMessage, SetPermissionModeMessage } from '../modules/permissions/model.ts'
 
 /** Every frame the server sends: `{type, id?, channel?, seq?, data, timestamp}`. */
 export type ServerMessage = ServerEnvelope
@@ -15,6 +17,14 @@ export type PingRequest = Static<typeof PingMessage>
 export type SubscribeRequest = Static<typeof SubscribeMessage>
 export type UnsubscribeRequest = Static<typeof UnsubscribeMessage>
 export type ErrorData = Static<typeof ErrorDataSchema>
+/** `status` of an execution (REST and `status` messages); `waiting_for_permission` while Claude waits for an answer. */
+export type ExecutionStatus = Static<typeof ExecutionStatusSchema>
+/** `data` of `permission_request`, `question` and `plan_approval` messages (and of `session_state.pending_permissions`). */
+export type PermissionRequestData = Static<typeof PermissionView>
+export type PermissionResolvedData = Static<typeof PermissionResolved>
+export type PermissionResponseRequest = Static<typeof PermissionResponseMessage>
+export type SetPermissionModeRequest = Static<typeof SetPermissionModeMessage>
+export type SetModelRequest = Static<typeof SetModelMessage>
 
 export interface PublicUser {
   id: string

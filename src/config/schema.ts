@@ -42,6 +42,7 @@ export const ConfigSchema = Type.Object({
   claudeTimeout: s(seconds(1800, 1), { env: 'CCHUB_CLAUDE_TIMEOUT', flag: '--claude-timeout', description: 'Overall seconds an execution may run' }),
   claudeOutputTimeout: s(seconds(300, 1), { env: 'CCHUB_CLAUDE_OUTPUT_TIMEOUT', flag: '--claude-output-timeout', description: 'Seconds without CLI output before an execution is ended as timed out' }),
   claudeProcessIdleTtl: s(seconds(600, 1), { env: 'CCHUB_CLAUDE_PROCESS_IDLE_TTL', flag: '--claude-process-idle-ttl', description: 'Seconds an idle session process is kept before it is reaped (resumed on the next prompt)' }),
+  permissionTimeout: s(seconds(600, 1), { env: 'CCHUB_PERMISSION_TIMEOUT', flag: '--permission-timeout', description: 'Seconds a permission request, question or plan approval waits for an answer before it is denied' }),
   claudeKillGrace: s(seconds(5, 0.01), { env: 'CCHUB_CLAUDE_KILL_GRACE', flag: '--claude-kill-grace', description: 'Seconds between interrupt, SIGTERM and SIGKILL when cancelling' }),
   claudeEnvAllowList: s(list(), { env: 'CCHUB_CLAUDE_ENV_ALLOW', flag: '--claude-env-allow', description: 'Extra environment variables passed to the CLI (besides PATH, HOME, ANTHROPIC_*, CLAUDE_*)' }),
   claudeAllowedTools: s(list(), {

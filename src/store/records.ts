@@ -79,7 +79,8 @@ export interface ParticipantRecord {
   created_at: number
 }
 
-export type ExecutionStatus = 'queued' | 'running' | 'completed' | 'failed' | 'cancelled' | 'timed_out' | 'interrupted'
+/** `waiting_for_permission`: running, with a permission request (tool, question, plan) waiting for an answer. */
+export type ExecutionStatus = 'queued' | 'running' | 'waiting_for_permission' | 'completed' | 'failed' | 'cancelled' | 'timed_out' | 'interrupted'
 
 export interface ExecutionRecord {
   id: string
@@ -147,4 +148,33 @@ export interface SettingRecord {
   value: string
   updated_by: string | null
   updated_at: number
+}
+
+export type PermissionKind = 'tool' | 'question' | 'plan'
+/** pending until answered (allowed/denied), or until the run ends (cancelled), it times out or the server restarts (expired). */
+export type PermissionStatus = 'pending' | 'allowed' | 'denied' | 'cancelled' | 'timed_out' | 'expired'
+
+/** A `can_use_tool` control_request of the CLI relayed to the session's participants, and how it was settled. */
+export interface PermissionRecord {
+  id: string
+  /** The CLI's request_id, echoed in the control_response. */
+  cli_request_id: string
+  session_id: string
+  execution_id: string
+  kind: PermissionKind
+  tool_name: string
+  tool_use_id: string | null
+  input: Record<string, unknown>
+  /** The CLI's request as sent (description, permission_suggestions, blocked_path, title, decision_reason, …). */
+  request: Record<string, unknown>
+  status: PermissionStatus
+  scope: 'once' | 'session' | 'persist' | null
+  /** What was sent back to the CLI (the control_response's inner response). */
+  response: Record<string, unknown> | null
+  message: string | null
+  decided_by: string | null
+  decided_by_name: string | null
+  decided_at: number | null
+  created_at: number
+  expires_at: number
 }

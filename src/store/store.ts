@@ -1,6 +1,6 @@
 // The Store seam: what the server needs from persistence, independent of the database behind it.
 import type {
-  ApiKeyRecord, EventRecord, ExecutionRecord, ExecutionStatus, FileRecord, ParticipantRecord, SessionDocRecord, SessionRecord, SettingRecord, ShareLinkRecord,
+  ApiKeyRecord, EventRecord, ExecutionRecord, ExecutionStatus, FileRecord, ParticipantRecord, PermissionRecord, SessionDocRecord, SessionRecord, SettingRecord, ShareLinkRecord,
   UserRecord, WorkspaceMemberRecord, WorkspaceRecord,
 } from './records.ts'
 
@@ -27,6 +27,7 @@ export interface Store {
   readonly shareLinks: ShareLinkRepo
   readonly docs: SessionDocRepo
   readonly settings: SettingRepo
+  readonly permissions: PermissionRepo
   /** Cheap liveness probe used by /health. */
   ping(): Promise<boolean>
   /** Flushes and closes; later calls reject. */
@@ -129,6 +130,8 @@ export interface ExecutionRepo {
   update(id: string, patch: Partial<Omit<ExecutionRecord, 'id' | 'created_at'>>): Promise<ExecutionRecord | null>
   /** Every execution in one of `statuses`, oldest first. */
   withStatus(statuses: ExecutionStatus[]): Promise<ExecutionRecord[]>
+  /** Sets `to` only while the status is `from` (atomically); resolves the updated record, or null when it was not `from`. */
+  setStatusIf(id: string, from: ExecutionStatus, to: ExecutionStatus): Promise<ExecutionRecord | null>
 }
 
 export interface FileRepo {
@@ -158,4 +161,21 @@ export interface SettingRepo {
   get(key: string): Promise<SettingRecord | null>
   /** Inserts or replaces the value stored under `setting.key`. */
   put(setting: SettingRecord): Promise<void>
+}
+
+/**
+ * Permission requests of the CLI. `settle` is the one way out of `pending` and is atomic: of any number of concurrent
+ * calls for one id exactly one resolves the settled record, every other resolves null (first answer wins, also across
+ * processes sharing the database). Settled records never change again.
+ */
+export interface PermissionRepo {
+  create(p: PermissionRecord): Promise<void>
+  byId(id: string): Promise<PermissionRecord | null>
+  /** The request the CLI knows as `cliRequestId` in that execution (the CLI's ids are only unique per process). */
+  byCliId(executionId: string, cliRequestId: string): Promise<PermissionRecord | null>
+  /** Pending requests of a session or an execution, oldest first. */
+  pending(filter: { sessionId?: string; executionId?: string }): Promise<PermissionRecord[]>
+  settle(id: string, outcome: Pick<PermissionRecord, 'status' | 'scope' | 'response' | 'message' | 'decided_by' | 'decided_by_name' | 'decided_at'>): Promise<PermissionRecord | null>
+  /** Marks every pending request `expired` with `message` (a restart: no CLI is waiting any more); resolves those records. */
+  expireAll(message: string, at: number): Promise<PermissionRecord[]>
 }

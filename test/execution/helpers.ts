@@ -6,6 +6,7 @@ import { REAL_CLAUDE } from '../support/real-cli.ts'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import type { Config } from '../../src/config/schema.ts'
+import type { Clock } from '../../src/core/clock.ts'
 import { conversationText, startMockAnthropic, type MockAnthropic } from '../support/mock-anthropic.ts'
 
 export { conversationText }
@@ -49,6 +50,8 @@ export interface EnvOptions {
   /** Extra variables in the environment the server hands (filtered) to the CLI. */
   env?: Record<string, string>
   dataDir?: string
+  /** The server's clock (a ManualClock where time is the subject); the system clock by default. */
+  clock?: Clock
 }
 
 /** Starts mock (for the real CLI), temp HOME, server, logs the admin in and creates a workspace. */
@@ -72,7 +75,7 @@ export async function startEnv(o: EnvOptions): Promise<Env> {
   }
   let s: TestServer
   try {
-    s = await startTestServer(config, o.dataDir, cliEnv)
+    s = await startTestServer(config, o.dataDir, cliEnv, o.clock ? { clock: o.clock } : {})
   } catch (err) {
     await mock?.stop()
     rmSync(home, { recursive: true, force: true })

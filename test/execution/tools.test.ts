@@ -1,4 +1,4 @@
-// REAL CLI + mock API: tool-using turns as root, offline — Bash allowed by `tools`, Write allowed by acceptEdits.
+// REAL CLI + mock API: tool-using turns as root, offline — Bash allowed by `tools`, Write allowed by acceptEdits or asked.
 import { afterEach, describe, expect, test } from 'bun:test'
 import { existsSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
@@ -63,12 +63,16 @@ describe.skipIf(!requireRealCli('tool-using turns (real CLI)'))('tool-using turn
     expect(events.find((ev) => ev.type === 'result')).toMatchObject({ is_error: false, num_turns: 2, permission_denials: [] })
   }, 30_000)
 
-  test('Write denied in default mode: the denial is surfaced on the execution and nothing is written', async () => {
+  test('Write asked in default mode and denied: the denial is surfaced on the execution and nothing is written', async () => {
     e = await startEnv({ cli: 'real' })
     const target = join(e.workspacePath, 'denied.txt')
     e.mock!.enqueue(reply.toolUse('Write', { file_path: target, content: 'nope\n' }, { id: 'toolu_write_2' }))
     const ex = await execute(e, { prompt: 'write a file' })
     const c = await watch(e, ex.websocket_url)
+    // default mode asks the session's people (test/permissions covers the relay); a denial ends up in permission_denials
+    const asked = await c.next((m) => m.type === 'permission_request', 20_000)
+    const denied = await e.s.api(`/api/v1/claude/sessions/${ex.session_id}/permissions/${asked.data.request_id}`, { token: e.admin, body: { decision: 'deny' } })
+    expect(denied.status).toBe(200)
     expect((await untilTerminal(c, ex.execution_id)).data.status).toBe('completed')
     expect(existsSync(target)).toBe(false)
     const got = await getExecution(e, ex.execution_id)

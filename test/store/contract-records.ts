@@ -1,5 +1,6 @@
 // Store contract, part two: the record repositories (users, keys, workspaces, sessions, executions, files, links, docs).
 import { describe, expect, test } from 'bun:test'
+import type { PermissionRecord } from '../../src/store/records.ts'
 import type { Store } from '../../src/store/store.ts'
 import { expectConflict, type ContractContext } from './contract.ts'
 import * as f from './fixtures.ts'
@@ -250,6 +251,62 @@ export function recordRepoContract(ctx: ContractContext): void {
       expect(await s.docs.put({ ...doc, version: 2, text: 'ab' }, 1)).toBe(true)
       expect(await s.docs.put({ ...doc, version: 2, text: 'stale' }, 1)).toBe(false)
       expect(await s.docs.get(ses.id)).toEqual({ ...doc, version: 2, text: 'ab' })
+    })
+  })
+
+  describe('permissions and conditional execution status', () => {
+    const request = (ses: { id: string }, e: { id: string }, o: Partial<PermissionRecord> = {}): PermissionRecord => ({
+      id: crypto.randomUUID(), cli_request_id: crypto.randomUUID(), session_id: ses.id, execution_id: e.id, kind: 'tool', tool_name: 'Write',
+      tool_use_id: 'toolu_1', input: { file_path: '/w/a.txt' }, request: { subtype: 'can_use_tool', permission_suggestions: [] }, status: 'pending',
+      scope: null, response: null, message: null, decided_by: null, decided_by_name: null, decided_at: null, created_at: f.tick(), expires_at: f.tick(), ...o,
+    })
+    const allow = { status: 'allowed', scope: 'once', response: { behavior: 'allow', updatedInput: {} }, message: null, decided_by: 'u1', decided_by_name: 'bob', decided_at: 7 } as const
+
+    test('create/read (JSON columns), by the CLI id within an execution, pending by session and execution oldest first', async () => {
+      const s = ctx.store
+      const { owner, ses } = await base(s)
+      const e = f.execution(ses, owner.id)
+      await s.executions.create(e)
+      const [p1, p2] = [request(ses, e), request(ses, e, { kind: 'question', tool_name: 'AskUserQuestion' })]
+      await s.permissions.create(p1)
+      await s.permissions.create(p2)
+      await expectConflict(s.permissions.create({ ...p1 }))
+      expect(await s.permissions.byId(p1.id)).toEqual(p1)
+      expect(await s.permissions.byCliId(e.id, p2.cli_request_id)).toEqual(p2)
+      expect(await s.permissions.byCliId('other', p2.cli_request_id)).toBeNull()
+      expect((await s.permissions.pending({ sessionId: ses.id })).map((p) => p.id)).toEqual([p1.id, p2.id])
+      expect((await s.permissions.pending({ executionId: e.id })).map((p) => p.id)).toEqual([p1.id, p2.id])
+      expect(await s.permissions.pending({ sessionId: 'nope' })).toEqual([])
+    })
+
+    test('settle: exactly one of concurrent settles wins, the record never changes again; expireAll takes only what is pending', async () => {
+      const s = ctx.store
+      const { owner, ses } = await base(s)
+      const e = f.execution(ses, owner.id)
+      await s.executions.create(e)
+      const [p1, p2] = [request(ses, e), request(ses, e)]
+      await s.permissions.create(p1)
+      await s.permissions.create(p2)
+      const results = await Promise.all([s.permissions.settle(p1.id, allow), s.permissions.settle(p1.id, { ...allow, status: 'denied', decided_by_name: 'carol' })])
+      expect(results.filter((r) => r !== null)).toHaveLength(1)
+      expect(results[0]).toMatchObject({ id: p1.id, status: 'allowed', decided_by_name: 'bob', response: { behavior: 'allow' } })
+      expect(await s.permissions.byId(p1.id)).toMatchObject({ status: 'allowed', decided_by_name: 'bob' })
+      expect(await s.permissions.settle('missing', allow)).toBeNull()
+      const expired = await s.permissions.expireAll('restarted', 9)
+      expect(expired.map((p) => [p.id, p.status, p.message, p.decided_at])).toEqual([[p2.id, 'expired', 'restarted', 9]])
+      expect(await s.permissions.expireAll('again', 10)).toEqual([])
+      expect(await s.permissions.pending({ sessionId: ses.id })).toEqual([])
+    })
+
+    test('executions.setStatusIf changes the status only from the expected one', async () => {
+      const s = ctx.store
+      const { owner, ses } = await base(s)
+      const e = f.execution(ses, owner.id, { status: 'running' })
+      await s.executions.create(e)
+      expect(await s.executions.setStatusIf(e.id, 'running', 'waiting_for_permission')).toMatchObject({ id: e.id, status: 'waiting_for_permission' })
+      expect(await s.executions.setStatusIf(e.id, 'running', 'waiting_for_permission')).toBeNull()
+      expect(await s.executions.setStatusIf('missing', 'running', 'completed')).toBeNull()
+      expect((await s.executions.byId(e.id))!.status).toBe('waiting_for_permission')
     })
   })
 }

@@ -25,6 +25,7 @@ const DEFAULT_SAMPLE = join(import.meta.dir, '../fixtures/claude-cli/samples/v2.
 const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
 
 interface FakeArgs {
+  permissionPromptTool?: string
   print: boolean
   verbose: boolean
   includePartial: boolean
@@ -88,6 +89,7 @@ const VALUE_FLAGS: Record<string, keyof FakeArgs> = {
   '--session-id': 'sessionId',
   '--max-turns': 'maxTurns',
   '--permission-mode': 'permissionMode',
+  '--permission-prompt-tool': 'permissionPromptTool',
   '--model': 'model',
   '--system-prompt': 'systemPrompt',
   '--append-system-prompt': 'appendSystemPrompt',

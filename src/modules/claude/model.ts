@@ -4,7 +4,7 @@ import { PERMISSION_MODES } from './cli/args.ts'
 
 export const PermissionModeSchema = t.Union(PERMISSION_MODES.map((m) => t.Literal(m)))
 export const ExecutionStatusSchema = t.Union([
-  t.Literal('queued'), t.Literal('running'), t.Literal('completed'), t.Literal('failed'), t.Literal('cancelled'), t.Literal('timed_out'), t.Literal('interrupted'),
+  t.Literal('queued'), t.Literal('running'), t.Literal('waiting_for_permission'), t.Literal('completed'), t.Literal('failed'), t.Literal('cancelled'), t.Literal('timed_out'), t.Literal('interrupted'),
 ])
 
 export const ExecuteBody = t.Object({

@@ -98,7 +98,8 @@ export class ClaudeService {
   async getSession(user: UserRecord, id: string) {
     const { session, role } = await this.deps.access.require(user, id, 'viewer')
     const running = await this.deps.store.executions.list({ sessionId: id, status: 'running', visibleTo: null, limit: 1, offset: 0 })
-    return { ...toPublicSession(session, role), current_execution_id: running.items[0]?.id ?? null }
+    const waiting = running.total ? running : await this.deps.store.executions.list({ sessionId: id, status: 'waiting_for_permission', visibleTo: null, limit: 1, offset: 0 })
+    return { ...toPublicSession(session, role), current_execution_id: waiting.items[0]?.id ?? null }
   }
 
   async closeSession(user: UserRecord, id: string) {
@@ -164,7 +165,7 @@ export class ClaudeService {
     const args = buildCliArgs({
       input: { mode: 'stream-json' },
       ...(session.cli_session_id ? { resume: session.cli_session_id } : { sessionId: session.id }),
-      maxTurns: body.max_turns, allowedTools: body.tools, permissionMode: body.permission_mode ?? 'default',
+      maxTurns: body.max_turns, allowedTools: body.tools, permissionMode: body.permission_mode ?? 'default', permissionPromptTool: 'stdio',
       model: body.model, systemPrompt: body.system_prompt, appendSystemPrompt: body.append_system_prompt,
     })
     const env = cliEnv(this.deps.env, this.deps.config.claudeEnvAllowList, { bypassPermissions: body.permission_mode === 'bypassPermissions' })

@@ -5,16 +5,18 @@ import type { Store } from '../../store/store.ts'
 import type { ChannelLog } from '../realtime/channel-log.ts'
 import { sessionChannel } from '../realtime/channels.ts'
 import { toPublicSession } from '../sessions/views.ts'
+import { toPermissionView } from '../permissions/views.ts'
 import type { Presence } from './presence.ts'
 import type { CollabTiming } from './roles.ts'
 import type { SharedDocs } from './shared-doc.ts'
+import { iso } from '../../core/iso.ts'
 
 const FILES = 200
 
 /** Same shape as the files module's FileView (GET /api/v1/files), so clients handle one file object. */
 export const toPublicFile = (f: FileRecord, wsPath: string | null) => ({
   file_id: f.id, name: f.name, path: wsPath ? relative(wsPath, f.path) : `uploads/${f.name}`, size: f.size, content_type: f.content_type,
-  sha256: f.sha256, session_id: f.session_id, workspace_id: f.workspace_id, owner_id: f.owner_id, created_at: new Date(f.created_at).toISOString(),
+  sha256: f.sha256, session_id: f.session_id, workspace_id: f.workspace_id, owner_id: f.owner_id, created_at: iso(f.created_at),
 })
 
 export interface StateDeps {
@@ -32,15 +34,17 @@ export interface StateDeps {
 export async function sessionState(d: StateDeps, sessionId: string, user: UserRecord, role: SessionRole) {
   const channel = sessionChannel(sessionId)
   const seq = await d.log.head(channel)
-  const [session, rows, running, queued, files, document] = await Promise.all([
+  const [session, rows, running, waiting, queued, files, document, pending] = await Promise.all([
     d.store.sessions.byId(sessionId),
     seq > 0 ? d.store.events.readBefore(channel, seq + 1, d.timing.historyLimit) : Promise.resolve([]),
     d.store.executions.list({ sessionId, status: 'running', visibleTo: null, limit: 1, offset: 0 }),
+    d.store.executions.list({ sessionId, status: 'waiting_for_permission', visibleTo: null, limit: 1, offset: 0 }),
     d.store.executions.list({ sessionId, status: 'queued', visibleTo: null, limit: 1, offset: 0 }),
     d.store.files.list({ sessionId, limit: FILES, offset: 0 }),
     d.docs.view(sessionId),
+    d.store.permissions.pending({ sessionId }),
   ])
-  const current = running.items[0] ?? queued.items[0] ?? null
+  const current = running.items[0] ?? waiting.items[0] ?? queued.items[0] ?? null
   const ws = session ? await d.store.workspaces.byId(session.workspace_id) : null
   return {
     session_id: sessionId,
@@ -51,9 +55,11 @@ export async function sessionState(d: StateDeps, sessionId: string, user: UserRe
     participants: d.presence.online(sessionId),
     current_execution: current ? { id: current.id, status: current.status, user_id: current.user_id } : null,
     seq,
-    history: rows.reverse().map((r) => ({ seq: r.seq, type: r.type, data: JSON.parse(r.data) as unknown, timestamp: new Date(r.ts).toISOString() })),
+    history: rows.reverse().map((r) => ({ seq: r.seq, type: r.type, data: JSON.parse(r.data) as unknown, timestamp: iso(r.ts) })),
     files: files.items.map((f) => toPublicFile(f, ws?.path ?? null)),
     files_total: files.total,
     document,
+    // a late joiner (a phone opened later) can answer what is still waiting
+    pending_permissions: pending.map(toPermissionView),
   }
 }

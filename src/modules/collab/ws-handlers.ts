@@ -23,7 +23,7 @@ export function sessionIdOf(msg: Msg): string {
 }
 
 /** The user as stored now (a disabled user or a changed role must not act with connect-time rights). */
-async function currentUser(conn: Connection, auth: AuthService): Promise<UserRecord> {
+export async function currentUser(conn: Connection, auth: AuthService): Promise<UserRecord> {
   const user = await auth.reloadUser(conn.principal!.user.id)
   if (!user || user.disabled) throw new AppError('FORBIDDEN', 403, 'Your account is disabled')
   return user

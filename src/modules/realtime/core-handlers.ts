@@ -6,7 +6,7 @@ import { reply } from './envelope.ts'
 import { publicUser } from './gateway.ts'
 import { AuthMessage, CloseCode, PingMessage, SubscribeMessage, UnsubscribeMessage } from './model.ts'
 
-/** subscribe/unsubscribe name the channel in `channel`, `data.channel`, or seed 003's `data.taskId`. */
+/** subscribe/unsubscribe name the channel in `channel`, `data.channel`, or `data.taskId` (docs/protocol.md, seed 003 style clients). */
 function channelOf(msg: { channel?: string; data?: { channel?: string; taskId?: string } }): string {
   const ch = msg.channel ?? msg.data?.channel ?? (msg.data?.taskId ? taskChannel(msg.data.taskId) : undefined)
   if (!ch) throw new AppError('VALIDATION_FAILED', 422, 'channel is required, e.g. {"type":"subscribe","channel":"session:<id>"}')

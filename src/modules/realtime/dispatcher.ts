@@ -132,7 +132,7 @@ function idOf(raw: unknown): string | number | undefined {
   return (typeof id === 'string' && id.length <= 128) || typeof id === 'number' ? id : undefined
 }
 
-/** Accepts seed 003's `payload` as `data`; anything not a JSON object envelope is a clear error. */
+/** Accepts `payload` as `data` (docs/protocol.md, seed 003 style clients); anything not a JSON object envelope is a clear error. */
 function normalise(raw: unknown): ClientEnvelope & Record<string, unknown> {
   if (typeof raw === 'string' || raw instanceof Uint8Array || raw instanceof ArrayBuffer) {
     throw new AppError('INVALID_JSON', 400, 'Frames must be JSON objects like {"type":"ping"}')

@@ -14,7 +14,7 @@ export const SubscribeMessage = msg('subscribe', T.Optional(T.Object({
 })))
 export const UnsubscribeMessage = msg('unsubscribe', T.Optional(T.Object({ channel: T.Optional(T.String({ maxLength: 80 })), taskId: T.Optional(T.String({ maxLength: 64 })) })))
 
-/** Every envelope a client sends has at least these. `payload` (seed 003) is accepted as an alias of `data`. */
+/** Every envelope a client sends has at least these. `payload` is accepted as an alias of `data` (docs/protocol.md, seed 003 style clients). */
 export const ClientEnvelope = T.Object({ type: T.String({ minLength: 1, maxLength: 64 }), id: T.Optional(Id), channel: T.Optional(T.String()), data: T.Optional(T.Unknown()) })
 export type ClientEnvelope = Static<typeof ClientEnvelope>
 

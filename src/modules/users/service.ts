@@ -5,6 +5,7 @@ import type { Role, UserRecord } from '../../store/records.ts'
 import { StoreConflict, type Store } from '../../store/store.ts'
 import type { LoginThrottle } from '../auth/throttle.ts'
 import type { UserRemoval } from './removal.ts'
+import { iso } from '../../core/iso.ts'
 
 export type PublicUser = ReturnType<typeof toPublicUser>
 
@@ -16,8 +17,8 @@ export function toPublicUser(u: UserRecord) {
     display_name: u.display_name,
     email: u.email,
     disabled: u.disabled,
-    created_at: new Date(u.created_at).toISOString(),
-    updated_at: new Date(u.updated_at).toISOString(),
+    created_at: iso(u.created_at),
+    updated_at: iso(u.updated_at),
   }
 }
 

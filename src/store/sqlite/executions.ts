@@ -27,6 +27,7 @@ export class SqliteExecutions implements ExecutionRepo {
       list: db.query<Record<string, unknown>, Filter & { limit: number; offset: number }>(
         `SELECT e.* ${FILTER} ORDER BY e.created_at DESC, e.id DESC LIMIT $limit OFFSET $offset`),
       count: db.query<{ n: number }, Filter>(`SELECT COUNT(*) AS n ${FILTER}`),
+      setIf: db.query<Record<string, unknown>, { id: string; from: string; to: string }>('UPDATE executions SET status = $to WHERE id = $id AND status = $from RETURNING *'),
     }
   }
   async create(e: ExecutionRecord) {
@@ -50,5 +51,8 @@ export class SqliteExecutions implements ExecutionRepo {
     const params = Object.fromEntries(statuses.map((s, i) => [`s${i}`, s]))
     return this.db.query<Record<string, unknown>, Record<string, string>>(`SELECT * FROM executions WHERE status IN (${marks}) ORDER BY created_at`)
       .all(params).map((r) => fromRow<ExecutionRecord>(r, JSON_COLS)!)
+  }
+  async setStatusIf(id: string, from: ExecutionStatus, to: ExecutionStatus) {
+    return fromRow<ExecutionRecord>(this.q.setIf.get({ id, from, to }), JSON_COLS)
   }
 }

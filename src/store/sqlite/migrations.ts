@@ -115,6 +115,23 @@ ALTER TABLE users ADD COLUMN tokens_valid_after INTEGER NOT NULL DEFAULT 0;
 CREATE TABLE settings (key TEXT PRIMARY KEY, value TEXT NOT NULL, updated_by TEXT, updated_at INTEGER NOT NULL) STRICT, WITHOUT ROWID;
 `,
   },
+  {
+    version: 6,
+    name: 'permission requests of the CLI relayed to the session, pending until someone answers',
+    sql: `
+CREATE TABLE permissions (
+  id TEXT PRIMARY KEY, cli_request_id TEXT NOT NULL, session_id TEXT NOT NULL REFERENCES sessions(id) ON DELETE CASCADE,
+  execution_id TEXT NOT NULL REFERENCES executions(id) ON DELETE CASCADE, kind TEXT NOT NULL CHECK (kind IN ('tool','question','plan')),
+  tool_name TEXT NOT NULL, tool_use_id TEXT, input TEXT NOT NULL, request TEXT NOT NULL,
+  status TEXT NOT NULL CHECK (status IN ('pending','allowed','denied','cancelled','timed_out','expired')),
+  scope TEXT, response TEXT, message TEXT, decided_by TEXT, decided_by_name TEXT, decided_at INTEGER,
+  created_at INTEGER NOT NULL, expires_at INTEGER NOT NULL
+) STRICT;
+CREATE INDEX permissions_session ON permissions(session_id, status);
+CREATE INDEX permissions_execution ON permissions(execution_id, status);
+CREATE INDEX permissions_pending ON permissions(status) WHERE status = 'pending';
+`,
+  },
 ]
 
 /** Applies every migration newer than the database, each in its own transaction. Refuses a newer database. */

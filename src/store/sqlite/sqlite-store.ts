@@ -10,6 +10,7 @@ import { SqliteExecutions } from './executions.ts'
 import { SqliteSessions } from './sessions.ts'
 import { SqliteFiles, SqliteSessionDocs, SqliteShareLinks } from './files.ts'
 import { SqliteSettings } from './settings.ts'
+import { SqlitePermissions } from './permissions.ts'
 
 export interface SqliteStore extends Store {
   /** The raw handle, for repos added by later modules and for tests; not part of the Store contract. */
@@ -48,6 +49,7 @@ export function openSqliteStore(path: string): SqliteStore {
     shareLinks: new SqliteShareLinks(db),
     docs: new SqliteSessionDocs(db),
     settings: new SqliteSettings(db),
+    permissions: new SqlitePermissions(db),
     async ping() {
       if (closed) return false
       try {

@@ -27,6 +27,8 @@ export interface CliArgsOptions {
   allowedTools?: string[]
   disallowedTools?: string[]
   permissionMode?: PermissionMode
+  /** 'stdio': a tool call that needs approval becomes a control_request on stdout, answered on stdin (stream-json only). */
+  permissionPromptTool?: 'stdio'
   model?: string
   /** Replaces the default system prompt. */
   systemPrompt?: string
@@ -62,6 +64,7 @@ function validate(opts: CliArgsOptions): void {
     throw new CliArgsError('sessionId together with resume requires forkSession')
   }
   if (opts.forkSession === true && opts.resume === undefined) throw new CliArgsError('forkSession requires resume')
+  if (opts.permissionPromptTool !== undefined && opts.input.mode !== 'stream-json') throw new CliArgsError('permissionPromptTool stdio needs stream-json input')
   // --max-turns 0 is silently treated as "no limit" by the CLI, so reject it here.
   if (opts.maxTurns !== undefined && (!Number.isInteger(opts.maxTurns) || opts.maxTurns < 1)) {
     throw new CliArgsError(`maxTurns must be an integer >= 1, got ${opts.maxTurns}`)
@@ -83,6 +86,7 @@ function valueFlags(opts: CliArgsOptions): string[] {
   add('--session-id', opts.sessionId)
   add('--max-turns', opts.maxTurns)
   add('--permission-mode', opts.permissionMode)
+  add('--permission-prompt-tool', opts.permissionPromptTool)
   add('--model', opts.model)
   add('--system-prompt', opts.systemPrompt)
   add('--append-system-prompt', opts.appendSystemPrompt)

@@ -6,7 +6,7 @@ import type { ChannelLog } from '../../realtime/channel-log.ts'
 import { sessionChannel, taskChannel } from '../../realtime/channels.ts'
 import { killOrphan, startTimeOf } from '../cli/spawn.ts'
 import { Relay } from './relay.ts'
-import { ExecutionRun, type RunLimits, type RunOutcome } from './execution-run.ts'
+import { ExecutionRun, type ControlHandler, type RunLimits, type RunOutcome } from './execution-run.ts'
 import { RunnerError, type Runner, type RunSpec } from '../cli/runner.ts'
 import { SessionProcess } from './session-process.ts'
 import { recordOutcome } from './outcome.ts'
@@ -42,6 +42,7 @@ export class ExecutionEngine {
     private readonly runner: Runner,
     private readonly limits: EngineLimits,
     private readonly logger: Logger,
+    private readonly controls: ControlHandler,
   ) {
     this.reaper = setInterval(() => this.reapIdle(), Math.min(5000, Math.max(100, limits.idleTtlMs / 2)))
   }
@@ -61,6 +62,12 @@ export class ExecutionEngine {
 
   isRunning(executionId: string): boolean {
     return this.runs.has(executionId)
+  }
+
+  /** The session's live CLI process (idle or in a turn), for controls such as set_model; undefined when none. */
+  liveProcess(sessionId: string): SessionProcess | undefined {
+    const sp = this.processes.get(sessionId)
+    return sp && sp.state !== 'exited' ? sp : undefined
   }
 
   /** Cancels a queued or running execution; false when it is neither. */
@@ -123,7 +130,7 @@ export class ExecutionEngine {
 
   /** Running or queued executions left by a previous run of the server become `interrupted`. */
   async recover(): Promise<number> {
-    const stale = await this.store.executions.withStatus(['running', 'queued'])
+    const stale = await this.store.executions.withStatus(['running', 'waiting_for_permission', 'queued'])
     for (const e of stale) {
       if (e.pid && e.pid_start && killOrphan(e.pid, e.pid_start)) this.logger.warn('stopped a CLI left by the previous run', { pid: e.pid, execution_id: e.id })
       const session = await this.store.sessions.byId(e.session_id)
@@ -193,7 +200,7 @@ export class ExecutionEngine {
   private async startRun(job: Job, sp: SessionProcess): Promise<void> {
     const e = job.execution
     const relay = new Relay(this.log, e.id, [taskChannel(e.id), sessionChannel(e.session_id)])
-    const run = new ExecutionRun(e, sp, relay, this.limits)
+    const run = new ExecutionRun(e, sp, relay, this.limits, this.controls)
     let recorded!: () => void
     this.runs.set(e.id, { job, run, recorded: new Promise<void>((r) => (recorded = r)) })
     this.perUser.set(e.user_id, (this.perUser.get(e.user_id) ?? 0) + 1)
@@ -205,6 +212,7 @@ export class ExecutionEngine {
     if (!run.start(job.input)) run.onExit({ code: null, signal: null }, 'the CLI process did not accept input')
     const outcome = await run.outcome
     await relay.settled()
+    await this.controls.ended(e.id, outcome.error ?? `The execution ended (${outcome.status})`)
     if (!outcome.reusable) sp.kill('SIGTERM', this.limits.killGraceMs)
     await this.record(job, outcome, relay, sp).finally(recorded)
     this.runs.delete(e.id)

@@ -22,6 +22,13 @@ export interface RunOutcome {
   reusable: boolean
 }
 
+/** Where a run's control requests go (the permissions module); the engine settles what a run leaves behind. */
+export interface ControlHandler {
+  onControl(event: Record<string, unknown>, run: ExecutionRun): void
+  /** The run has ended: its still-pending requests are settled (nobody can answer them any more). */
+  ended(executionId: string, reason: string): Promise<void>
+}
+
 type Stop = { status: Extract<ExecutionStatus, 'cancelled' | 'timed_out' | 'interrupted'>; reason: string }
 
 export class ExecutionRun implements TurnHandler {
@@ -38,6 +45,7 @@ export class ExecutionRun implements TurnHandler {
     readonly process: SessionProcess,
     readonly relay: Relay,
     private readonly limits: RunLimits,
+    private readonly controls: ControlHandler,
   ) {
     this.outcome = new Promise((r) => (this.resolve = r))
   }
@@ -53,6 +61,19 @@ export class ExecutionRun implements TurnHandler {
   onItem(item: ParsedItem): void {
     this.armSilence()
     this.relay.push(item)
+  }
+
+  onControl(event: Record<string, unknown>): void {
+    // a person is deciding: silence is expected now (the permission timeout bounds the wait instead)
+    if (event.type === 'control_request') clearTimeout(this.silence)
+    this.controls.onControl(event, this)
+  }
+
+  /** Writes the answer to one of the CLI's control requests; the CLI goes on, so its silence counts again. */
+  answer(response: Record<string, unknown>): boolean {
+    if (this.finished) return false
+    this.armSilence()
+    return this.process.write(`${JSON.stringify({ type: 'control_response', response })}\n`)
   }
 
   onResult(result: ResultInfo): void {
