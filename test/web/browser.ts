@@ -1,4 +1,5 @@
 // Headless Debian Chromium driven by playwright-core (no browser download); launch() gives each run a fresh temporary profile.
+import { existsSync } from 'node:fs'
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core'
 
 export const CHROMIUM = '/usr/bin/chromium'
@@ -26,4 +27,27 @@ export async function launchBrowser(): Promise<TestBrowser> {
       await browser.close().catch(() => {})
     },
   }
+}
+
+/** Chromium present, or a loud failure in CI (a skipped browser suite would let CI pass untested), else a skip. */
+export function requireChromium(suite: string, env: Record<string, string | undefined> = process.env): boolean {
+  if (existsSync(CHROMIUM)) return true
+  if (env.CI === 'true') throw new Error(`${suite}: ${CHROMIUM} is missing (apt-get install chromium); with CI=true it must run, not skip`)
+  console.warn(`skipping ${suite}: no ${CHROMIUM} (apt-get install chromium)`)
+  return false
+}
+
+/** Signs in through the form and waits for the workspace screen. */
+export async function signIn(page: Page, base: string, username: string, password: string): Promise<void> {
+  await page.goto(`${base}/`)
+  await page.getByLabel('Username').fill(username)
+  await page.getByLabel('Password').fill(password)
+  await page.getByRole('button', { name: 'Sign in' }).click()
+  await page.getByRole('button', { name: 'Sign out' }).waitFor()
+}
+
+/** Every host the pages of a context asked for that is not the server's own. */
+export function foreignHosts(requests: string[], base: string): string[] {
+  const own = new URL(base).host
+  return requests.filter((u) => !u.startsWith('data:') && !u.startsWith('blob:') && new URL(u).host !== own)
 }

@@ -73,7 +73,7 @@ export function Files({ sessionId, files, canUpload, added, attach }: FilesProps
       <ul class="files">
         {files.map((f) => (
           <li key={f.file_id}>
-            <button type="button" class="link" onClick={() => void downloadFile(f).catch((e) => setError(e.message))} title="Download">{f.name}</button>
+            <button type="button" class="link" onClick={() => void downloadFile(f).catch((e) => setError(e.message))} aria-label={`Download ${f.name}`}>{f.name}</button>
             <span class="muted"> {bytes(f.size)}</span>
             {attach && <button type="button" class="small" onClick={() => attach(f)} aria-label={`Attach ${f.name} to the next prompt`}>Attach</button>}
           </li>
