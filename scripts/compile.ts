@@ -9,6 +9,7 @@
 import { existsSync, mkdirSync, rmSync, statSync } from 'node:fs'
 import { join, relative, resolve } from 'node:path'
 import pkg from '../package.json' with { type: 'json' }
+import { buildWebAssets, embeddedModule } from '../src/modules/web/build.ts'
 
 const ROOT = resolve(import.meta.dir, '..')
 const DIST = join(ROOT, 'dist')
@@ -107,11 +108,22 @@ const mib = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(1)} MiB`
 
 type BuildResult = { ok: true; file: string } | { ok: false; error: string }
 
+/** The web app, built once per run and compiled into every binary in place of src/modules/web/assets.ts. */
+let webModuleSource: Promise<string> | undefined
+const webAssetsPlugin = (source: string): Bun.BunPlugin => ({
+  name: 'cchub-web-assets',
+  setup(b) {
+    b.onLoad({ filter: /[\\/]src[\\/]modules[\\/]web[\\/]assets\.ts$/ }, () => ({ contents: source, loader: 'ts' }))
+  },
+})
+
 async function build(outfile: string, target?: Bun.Build.CompileTarget, executablePath?: string, bytecode = true): Promise<BuildResult> {
   let result: Bun.BuildOutput
   try {
+    const web = await (webModuleSource ??= buildWebAssets().then(embeddedModule))
     result = await Bun.build({
       entrypoints: [ENTRY],
+      plugins: [webAssetsPlugin(web)],
       compile: {
         outfile,
         ...(target ? { target } : {}),

@@ -205,6 +205,19 @@ async function main() {
   for (const p of ['/api/v1/auth/login', '/api/v1/workspaces', '/health']) check(spec.paths?.[p], `/swagger/json has no ${p}`)
   ok(`GET /swagger -> 200 HTML with local assets only; /swagger/json -> OpenAPI ${spec.openapi}, ${Object.keys(spec.paths ?? {}).length} paths`)
 
+  step = 'web app'
+  const app = await fetch(`${url}/`)
+  const appHtml = await app.text()
+  check(app.status === 200 && /text\/html/.test(app.headers.get('content-type') ?? '') && (app.headers.get('content-security-policy') ?? '').includes("script-src 'self'"), `/ answered ${app.status} ${app.headers.get('content-type')} without the CSP`)
+  const appAssets = [...appHtml.matchAll(/(?:src|href)="(\/assets\/[^"]+)"/g)].map((m) => m[1]!)
+  check(appAssets.some((a) => a.endsWith('.js')) && appAssets.some((a) => a.endsWith('.css')), `/ references no script or stylesheet: ${appHtml.slice(0, 300)}`)
+  for (const asset of appAssets) {
+    const r = await fetch(url + asset)
+    const body = await r.arrayBuffer()
+    check(r.status === 200 && body.byteLength > 1000, `${asset} answered ${r.status} with ${body.byteLength} bytes`)
+  }
+  ok(`GET / -> 200 the web app with CSP; ${appAssets.length} embedded assets served`)
+
   step = 'logs'
   check(stdoutText.includes('"msg":"request"'), `no request log lines on stdout:\n${stdoutText}`)
   check(!stdoutText.includes(password) && !stdoutText.includes(tokens.access_token), 'the admin password or an access token appears in the logs')

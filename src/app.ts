@@ -11,6 +11,8 @@ import { AuthService } from './modules/auth/service.ts'
 import { LoginThrottle } from './modules/auth/throttle.ts'
 import { createTokenSigner } from './modules/auth/tokens.ts'
 import { docsModule } from './modules/docs/index.ts'
+import { loadWebAssets } from './modules/web/assets.ts'
+import { webModule } from './modules/web/index.ts'
 import { healthModule } from './modules/health/index.ts'
 import { usersModule } from './modules/users/index.ts'
 import { UserService } from './modules/users/service.ts'
@@ -136,6 +138,7 @@ export function createApp(s: Services) {
   })
     .use(httpCore(s.logger, { maxBytes: c.maxBodyBytes, streamed: STREAMED_BODY_PATHS }, SECRET_PATHS))
     .use(docsModule(VERSION))
+    .use(webModule(loadWebAssets))
     .use(healthModule({ store: s.store, version: VERSION, startedAt: s.startedAt, claude: s.claude, sandbox: s.sandbox.status, authenticated: (h) => s.auth.authenticateHeaders(h).then(() => true, () => false) }))
     .use(authModule(s.auth))
     .use(usersModule(s.auth, s.users))

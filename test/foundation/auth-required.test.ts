@@ -5,7 +5,7 @@ import { expectError, SETUP_TIMEOUT } from './helpers.ts'
 
 setDefaultTimeout(SETUP_TIMEOUT) // servers and argon2 hashing are slow on a busy CI machine
 
-/** Routes reachable without credentials: health, login, refresh, the docs, and the sockets that authenticate themselves. */
+/** Routes reachable without credentials: health, login, refresh, the docs, the web app (it holds no data), and the sockets that authenticate themselves. */
 const PUBLIC = new Set([
   'GET /health',
   'POST /api/v1/auth/login',
@@ -13,6 +13,12 @@ const PUBLIC = new Set([
   'GET /swagger',
   'GET /swagger/json',
   'GET /swagger/assets/:name',
+  'GET /',
+  'GET /w/:id',
+  'GET /s/:id',
+  'GET /account',
+  'GET /admin',
+  'GET /assets/:name',
   'WS /ws',
   'WS /ws/executions/:id',
 ])

@@ -1,5 +1,6 @@
 // /swagger/json documents every visible route with schemas, security and the error shape; /swagger works offline.
 import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from 'bun:test'
+import { APP_ROUTES } from '../../src/modules/web/model.ts'
 import { startTestServer, type TestServer } from '../support/server.ts'
 import { SETUP_TIMEOUT } from './helpers.ts'
 
@@ -95,11 +96,13 @@ describe('/swagger/json', () => {
     expect(problems).toEqual([])
   })
 
-  test('hidden routes (the docs themselves, the sockets) are not listed, and only those are hidden', () => {
+  test('hidden routes (the docs themselves, the sockets, the web app) are not listed, and only those are hidden', () => {
     expect(spec.paths['/swagger/assets/{name}']).toBeUndefined()
     expect(spec.paths['/swagger/json']).toBeUndefined()
     const hidden = s.app.routes.filter((r) => (r.hooks as { detail?: { hide?: boolean } } | undefined)?.detail?.hide).map((r) => r.path)
-    for (const path of hidden) expect(path).toMatch(/^\/(swagger|ws)(\/|$)/)
+    const web = new Set<string>([...APP_ROUTES, '/assets/:name'])
+    for (const path of hidden.filter((p) => !web.has(p))) expect(path).toMatch(/^\/(swagger|ws)(\/|$)/)
+    for (const path of web) expect(hidden).toContain(path)
   })
 })
 

@@ -1,0 +1,78 @@
+// One transcript item: prompts with their sender, streamed markdown, compact tool cards with their raw events, quiet notes.
+import type { Item, ToolItem } from './transcript.ts'
+import { Diff, Markdown } from '../lazy/markdown.tsx'
+
+const ONE_LINE: Record<string, (i: Record<string, any>) => string> = {
+  Read: (i) => i.file_path, Glob: (i) => i.pattern, LS: (i) => i.path,
+  Grep: (i) => `${i.pattern}${i.path ? ` in ${i.path}` : ''}`, WebFetch: (i) => i.url, WebSearch: (i) => i.query,
+}
+
+function Raw({ value, label }: { value: unknown; label: string }) {
+  return (
+    <details class="raw">
+      <summary>{label}</summary>
+      <pre>{JSON.stringify(value, null, 2)}</pre>
+    </details>
+  )
+}
+
+function ToolBody({ item }: { item: ToolItem }) {
+  const i = item.input
+  const result = item.result.value
+  if (item.name === 'Bash') {
+    const out = result?.text ?? ''
+    const lines = out.split('\n')
+    return (
+      <>
+        <pre class="cmd">$ {i.command}</pre>
+        {result && !result.isError && <pre class="out">{lines.slice(-6).join('\n')}</pre>}
+        {result && lines.length > 6 && <details class="more"><summary>Full output ({lines.length} lines)</summary><pre class="out">{out}</pre></details>}
+      </>
+    )
+  }
+  if (item.name === 'Write') return <Diff path={i.file_path} before="" after={i.content ?? ''} />
+  if (item.name === 'Edit') return <Diff path={i.file_path} before={i.old_string ?? ''} after={i.new_string ?? ''} />
+  if (item.name === 'MultiEdit') return <>{(i.edits ?? []).map((e: any, n: number) => <Diff key={n} path={i.file_path} before={e.old_string ?? ''} after={e.new_string ?? ''} />)}</>
+  if (item.name === 'TodoWrite') {
+    return (
+      <ul class="todos">
+        {(i.todos ?? []).map((t: any, n: number) => (
+          <li key={n} class={t.status}><input type="checkbox" checked={t.status === 'completed'} disabled aria-label={t.status} /> {t.content}</li>
+        ))}
+      </ul>
+    )
+  }
+  return <pre class="out">{JSON.stringify(i, null, 2)}</pre>
+}
+
+function ToolCard({ item }: { item: ToolItem }) {
+  const result = item.result.value
+  const line = ONE_LINE[item.name]?.(item.input)
+  const failed = result?.isError === true
+  return (
+    <article class={`card tool${failed ? ' error' : ''}`} data-tool={item.name} aria-label={`${item.name} tool call`}>
+      <header><strong>{item.name}</strong> {line && <code>{line}</code>}{!result && <span class="pending" aria-label="running">…</span>}</header>
+      {!line && <ToolBody item={item} />}
+      {failed && <pre class="out err" role="alert">{result.text}</pre>}
+      <Raw value={result ? [item.raw, result.raw] : item.raw} label="Raw event" />
+    </article>
+  )
+}
+
+export function TranscriptItem({ item }: { item: Item }) {
+  switch (item.kind) {
+    case 'prompt':
+      return (
+        <article class="prompt" aria-label={`Prompt from ${item.username}`}>
+          <header><strong class="who">{item.username}</strong> <time dateTime={item.at}>{new Date(item.at).toLocaleTimeString()}</time>{item.files > 0 && <span class="badge">{item.files} file(s)</span>}</header>
+          <div class="body">{item.text}</div>
+        </article>
+      )
+    case 'text':
+      return <article class="assistant" aria-label="Claude"><Markdown text={item.text.value} /></article>
+    case 'tool':
+      return <ToolCard item={item} />
+    case 'note':
+      return <p class={`note ${item.tone}`}>{item.text}</p>
+  }
+}

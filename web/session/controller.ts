@@ -1,0 +1,97 @@
+// One open session: its history from the log, then the live channel through the SDK resuming after the last seq seen.
+import { signal } from '@preact/signals'
+import type { ChannelMessage } from '../../src/client/index.ts'
+import { api } from '../lib/auth.ts'
+import { realtime } from '../lib/realtime.ts'
+import type { ExecuteResponse, FileView, LogEntry, Session } from '../lib/types.ts'
+import type { Participant } from './side-panel.tsx'
+import { Transcript } from './transcript.ts'
+
+const PRESENCE = new Set(['participant_joined', 'participant_left', 'participant_added', 'participant_removed', 'role_changed'])
+
+export class SessionController {
+  readonly transcript = new Transcript()
+  readonly session = signal<Session | null>(null)
+  readonly participants = signal<Participant[]>([])
+  readonly files = signal<FileView[]>([])
+  readonly attached = signal<FileView[]>([])
+  readonly error = signal<string | null>(null)
+  private unsubscribe: (() => void) | null = null
+  private closed = false
+
+  constructor(readonly id: string) {}
+
+  async open(): Promise<void> {
+    try {
+      const base = `/api/v1/claude/sessions/${encodeURIComponent(this.id)}`
+      const [session, logs] = await Promise.all([api<Session>(base), api<{ logs: LogEntry[] }>(`${base}/logs?limit=1000`)])
+      if (this.closed) return
+      this.session.value = session
+      this.transcript.applyAll(logs.logs)
+      void this.refreshPeople()
+      void this.refreshFiles()
+      // `since` = the last seq of the page just read: the server replays what came after it, then goes live
+      const sub = realtime().subscribe(`session:${this.id}`, (m) => this.receive(m), {
+        since: this.transcript.lastSeq,
+        onError: (err) => (this.error.value = err.message),
+        onGap: () => (this.error.value = 'Some older messages are no longer kept on the server'),
+      })
+      this.unsubscribe = sub
+    } catch (err) {
+      this.error.value = (err as Error).message
+    }
+  }
+
+  close(): void {
+    this.closed = true
+    this.unsubscribe?.()
+  }
+
+  private receive(m: ChannelMessage<any>): void {
+    if (typeof m.seq === 'number') this.transcript.apply({ seq: m.seq, type: m.type, data: m.data, timestamp: String(m.timestamp) })
+    if (m.type === 'session_state') this.participants.value = m.data.participants ?? []
+    else if (PRESENCE.has(m.type)) void this.refreshPeople()
+    else if (m.type.startsWith('file_')) void this.refreshFiles()
+  }
+
+  async refreshPeople(): Promise<void> {
+    const r = await api<{ participants: Participant[] }>(`/api/v1/claude/sessions/${encodeURIComponent(this.id)}/participants`).catch(() => null)
+    if (r) this.participants.value = r.participants
+  }
+
+  async refreshFiles(): Promise<void> {
+    const r = await api<{ files: FileView[] }>(`/api/v1/files?session_id=${encodeURIComponent(this.id)}`).catch(() => null)
+    if (r) this.files.value = r.files
+  }
+
+  fileAdded(f: FileView): void {
+    if (!this.files.value.some((x) => x.file_id === f.file_id)) this.files.value = [f, ...this.files.value]
+  }
+
+  attach(f: FileView): void {
+    if (!this.attached.value.some((x) => x.file_id === f.file_id)) this.attached.value = [...this.attached.value, f]
+  }
+
+  detach(id: string): void {
+    this.attached.value = this.attached.value.filter((f) => f.file_id !== id)
+  }
+
+  async send(prompt: string): Promise<void> {
+    const s = this.session.value
+    if (!s) return
+    const file_ids = this.attached.value.map((f) => f.file_id)
+    await api<ExecuteResponse>('/api/v1/claude/execute', { body: { workspace_id: s.workspace_id, session_id: s.id, prompt, ...(file_ids.length ? { file_ids } : {}) } })
+    this.attached.value = []
+  }
+
+  /** Stop ends the whole run (interrupt, then SIGTERM, then SIGKILL on the server); its final status says so. */
+  async stop(): Promise<void> {
+    const id = this.transcript.status.value?.execution_id
+    if (!id) return
+    try {
+      await api(`/api/v1/claude/executions/${encodeURIComponent(id)}/cancel`, { method: 'POST' })
+    } catch (err) {
+      this.error.value = (err as Error).message
+    }
+  }
+}

@@ -1,0 +1,40 @@
+// Session files over REST: multipart upload with progress (XMLHttpRequest reports it; fetch does not), download as a blob.
+import { accessToken } from '../lib/auth.ts'
+import { ApiError, errorOf, rawRequest } from '../lib/http.ts'
+import type { FileView } from '../lib/types.ts'
+
+export async function uploadFile(sessionId: string, file: File, onProgress: (fraction: number) => void): Promise<FileView> {
+  const token = await accessToken()
+  const form = new FormData()
+  form.append('file', file, file.name)
+  return new Promise((resolve, reject) => {
+    const xhr = new XMLHttpRequest()
+    xhr.open('POST', `/api/v1/files/upload?session_id=${encodeURIComponent(sessionId)}`)
+    xhr.setRequestHeader('authorization', `Bearer ${token}`)
+    xhr.upload.onprogress = (e) => e.lengthComputable && onProgress(e.loaded / e.total)
+    xhr.onerror = () => reject(new ApiError(0, 'NETWORK', 'The upload was cut off; try again'))
+    xhr.onload = () => {
+      let body: any = null
+      try {
+        body = JSON.parse(xhr.responseText)
+      } catch {
+        // handled below as a plain failure
+      }
+      if (xhr.status >= 200 && xhr.status < 300 && body) resolve(body as FileView)
+      else reject(new ApiError(xhr.status, body?.code ?? 'HTTP_ERROR', body?.message ?? `Upload failed (${xhr.status})`))
+    }
+    xhr.send(form)
+  })
+}
+
+/** Fetches with the bearer token (a plain link could not carry it) and hands the bytes to the browser as a download. */
+export async function downloadFile(f: FileView): Promise<void> {
+  const res = await rawRequest(`/api/v1/files/${encodeURIComponent(f.file_id)}`, { token: await accessToken() })
+  if (!res.ok) throw await errorOf(res)
+  const url = URL.createObjectURL(await res.blob())
+  const a = document.createElement('a')
+  a.href = url
+  a.download = f.name
+  a.click()
+  setTimeout(() => URL.revokeObjectURL(url), 60_000)
+}

@@ -1,0 +1,52 @@
+// The session screen: status line on top, the transcript, the prompt box at the bottom, people and files beside.
+import { useEffect, useMemo, useRef } from 'preact/hooks'
+import { me } from '../lib/auth.ts'
+import { Link } from '../lib/router.tsx'
+import { TranscriptItem } from './cards.tsx'
+import { SessionController } from './controller.ts'
+import { PromptBox } from './prompt-box.tsx'
+import { Files, Participants } from './side-panel.tsx'
+import { StatusLine } from './status-line.tsx'
+
+export function SessionView({ id }: { id: string }) {
+  const c = useMemo(() => new SessionController(id), [id])
+  useEffect(() => {
+    void c.open()
+    return () => c.close()
+  }, [c])
+  const list = useRef<HTMLDivElement>(null)
+  const items = c.transcript.items.value
+  useEffect(() => {
+    const el = list.current
+    // follow the stream only when the reader is already at the bottom
+    if (el && el.scrollHeight - el.scrollTop - el.clientHeight < 200) el.scrollTop = el.scrollHeight
+  })
+  const s = c.session.value
+  const role = s?.role ?? 'viewer'
+  const canPrompt = role !== 'viewer' && s?.status !== 'closed'
+  const status = c.transcript.status.value
+  const mine = status?.execution_id !== undefined && (role === 'owner' || me.value?.role === 'admin' || canPrompt)
+  return (
+    <div class="session">
+      <div class="session-main">
+        <header class="session-head">
+          <h1>{s?.title ?? 'Session'}</h1>
+          {s && <Link href={`/w/${s.workspace_id}`} class="muted">Back to sessions</Link>}
+          <StatusLine status={status} canStop={mine} onStop={() => void c.stop()} />
+        </header>
+        {c.error.value && <p class="form-error" role="alert">{c.error.value}</p>}
+        <div class="transcript" ref={list} aria-label="Conversation" role="log">
+          {items.map((item) => <TranscriptItem key={item.key} item={item} />)}
+          {items.length === 0 && <p class="muted">Nothing here yet.</p>}
+        </div>
+        {canPrompt
+          ? <PromptBox send={(p) => c.send(p)} attached={c.attached.value} detach={(fid) => c.detach(fid)} />
+          : <p class="viewer-note">You are a viewer here: you see everything live but cannot prompt.</p>}
+      </div>
+      <aside class="side" aria-label="Session details">
+        <Participants list={c.participants.value} />
+        <Files sessionId={id} files={c.files.value} canUpload={canPrompt} added={(f) => c.fileAdded(f)} attach={canPrompt ? (f) => c.attach(f) : null} />
+      </aside>
+    </div>
+  )
+}

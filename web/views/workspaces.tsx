@@ -1,0 +1,92 @@
+// Workspaces (list, create) and one workspace's sessions (status, last activity, cost) with a new-session prompt.
+import { signal } from '@preact/signals'
+import { useEffect, useState } from 'preact/hooks'
+import { api } from '../lib/auth.ts'
+import { ago, cost } from '../lib/format.ts'
+import { Link, navigate } from '../lib/router.tsx'
+import type { ExecuteResponse, Session, Workspace } from '../lib/types.ts'
+import { PromptBox } from '../session/prompt-box.tsx'
+import { field, FormError, useAction } from './forms.tsx'
+
+export const workspaces = signal<Workspace[] | null>(null)
+
+export async function loadWorkspaces(): Promise<void> {
+  workspaces.value = (await api<{ workspaces: Workspace[] }>('/api/v1/workspaces?limit=500')).workspaces
+}
+
+export function WorkspaceNav({ current }: { current: string | null }) {
+  useEffect(() => void loadWorkspaces().catch(() => {}), [])
+  return (
+    <nav class="nav" aria-label="Workspaces">
+      <h2><Link href="/">Workspaces</Link></h2>
+      <ul>
+        {(workspaces.value ?? []).map((w) => (
+          <li key={w.id}><Link href={`/w/${w.id}`} aria-current={w.id === current ? 'page' : undefined}>{w.name}</Link></li>
+        ))}
+      </ul>
+    </nav>
+  )
+}
+
+export function Home() {
+  const create = useAction(async (name: string) => {
+    const w = await api<Workspace>('/api/v1/workspaces', { body: { name } })
+    await loadWorkspaces()
+    navigate(`/w/${w.id}`)
+  })
+  const list = workspaces.value
+  return (
+    <section class="page" aria-labelledby="home-h">
+      <h1 id="home-h">Workspaces</h1>
+      <p class="muted">A workspace is a directory where Claude works. Open one to see its sessions or start a new one.</p>
+      <ul class="cards">
+        {(list ?? []).map((w) => (
+          <li key={w.id}><Link href={`/w/${w.id}`} class="tile"><strong>{w.name}</strong><span class="muted">{w.path}</span></Link></li>
+        ))}
+        {list?.length === 0 && <li class="muted">No workspaces yet: create the first one.</li>}
+      </ul>
+      <form class="panel inline" onSubmit={(e) => {
+        e.preventDefault()
+        const form = e.currentTarget
+        void create.run(field(e, 'name')).then((ok) => ok && form.reset())
+      }}>
+        <label>New workspace name <input name="name" required maxLength={128} placeholder="my-project" /></label>
+        <button type="submit" class="primary" disabled={create.busy}>Create workspace</button>
+        <FormError error={create.error} />
+      </form>
+    </section>
+  )
+}
+
+export function WorkspaceView({ id }: { id: string }) {
+  const [sessions, setSessions] = useState<Session[] | null>(null)
+  const load = useAction(async () => setSessions((await api<{ sessions: Session[] }>(`/api/v1/claude/sessions?workspace_id=${encodeURIComponent(id)}&limit=200`)).sessions))
+  useEffect(() => void load.run(), [id])
+  const ws = workspaces.value?.find((w) => w.id === id)
+  const start = async (prompt: string) => {
+    const r = await api<ExecuteResponse>('/api/v1/claude/execute', { body: { workspace_id: id, prompt } })
+    navigate(`/s/${r.session_id}`)
+  }
+  return (
+    <section class="page" aria-labelledby="ws-h">
+      <h1 id="ws-h">{ws?.name ?? 'Workspace'}</h1>
+      {ws && <p class="muted"><code>{ws.path}</code></p>}
+      <h2>New session</h2>
+      <PromptBox send={start} attached={[]} detach={() => {}} label="What should Claude do?" />
+      <h2>Sessions</h2>
+      <FormError error={load.error} />
+      <ul class="sessions">
+        {(sessions ?? []).map((s) => (
+          <li key={s.id}>
+            <Link href={`/s/${s.id}`} class="tile">
+              <span class={`dot ${s.current_execution_id ? 'running' : s.status}`} aria-hidden="true" />
+              <strong>{s.title ?? 'Untitled session'}</strong>
+              <span class="muted">{s.current_execution_id ? 'running' : s.status} · {ago(s.updated_at)} · {cost(s.total_cost_usd) || '$0.00'}{s.role ? ` · ${s.role}` : ''}</span>
+            </Link>
+          </li>
+        ))}
+        {sessions?.length === 0 && <li class="muted">No sessions yet.</li>}
+      </ul>
+    </section>
+  )
+}
