@@ -6,7 +6,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, realpathSync, rmSync,
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { homeOf } from '../../src/modules/claude/cli/home.ts'
-import { projectDirName } from '../../src/modules/claude/terminal-sessions.ts'
+import { projectDirName } from '../../src/modules/claude/cli/home.ts'
 import { reply } from '../support/mock-anthropic.ts'
 import { createSession, uploadOk } from '../files/helpers.ts'
 import { alive, createWorkspace, execute, startEnv, stopEnv, waitFor, untilTerminal, waitStatus, watch, socket, type Env } from '../execution/helpers.ts'

@@ -1,9 +1,9 @@
 // The bubblewrap sandbox with the REAL CLI + mock API: a non-admin's tools cannot reach the data directory, other
 // workspaces, paths outside the workspace or the server's environment; normal work inside the workspace still succeeds.
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
-import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { projectDirName } from '../../src/modules/claude/terminal-sessions.ts'
+import { projectDirName } from '../../src/modules/claude/cli/home.ts'
 import { reply, type MockReply } from '../support/mock-anthropic.ts'
 import { cliEvents, createWorkspace, execute, startEnv, stopEnv, untilTerminal, watch, type Env } from '../execution/helpers.ts'
 
@@ -84,6 +84,19 @@ describe('a non-admin with tools, inside the sandbox', () => {
     expect(results.get('toolu_proc')).toMatchObject({ is_error: true })
     // not root inside
     expect(results.get('toolu_id')!.content).toContain('1000')
+  }, 60_000)
+
+  test('of the CLI home only this workspace\'s transcripts show: the owner\'s conversations elsewhere do not', async () => {
+    // what a collaborator prompting in bob's session would otherwise read: bob's transcript of another workspace
+    const elsewhere = join(e.s.dataDir, 'homes', bob.id, '.claude', 'projects', '-somewhere-else')
+    mkdirSync(elsewhere, { recursive: true })
+    writeFileSync(join(elsewhere, `${crypto.randomUUID()}.jsonl`), `{"secret":"${CANARY}"}\n`)
+    const { final, results, all } = await bobRuns([
+      ['toolu_home', 'Bash', { command: 'ls -a "$HOME/.claude/projects"; cat "$HOME"/.claude/projects/*/*.jsonl' }],
+    ], { tools: ['Bash'] })
+    expect(final.data.status).toBe('completed')
+    expect(results.get('toolu_home')!.content).not.toContain('somewhere-else')
+    expect(all).not.toContain(CANARY)
   }, 60_000)
 
   test('normal work inside the workspace succeeds: Write, Edit, Bash ls; the transcript is kept in the owner\'s home', async () => {

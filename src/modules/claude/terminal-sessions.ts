@@ -6,11 +6,10 @@ import type { SessionRecord, UserRecord } from '../../store/records.ts'
 import type { Store } from '../../store/store.ts'
 import type { WorkspaceService } from '../workspaces/service.ts'
 import { workspaceRole } from '../sessions/access.ts'
+import { projectDirName } from './cli/home.ts'
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
 
-/** The CLI's project folder name: every character that is not a letter or digit becomes "-". */
-export const projectDirName = (cwd: string) => cwd.replace(/[^A-Za-z0-9]/g, '-')
 
 export class TerminalSessions {
   constructor(

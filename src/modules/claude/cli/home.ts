@@ -4,6 +4,12 @@ import { join } from 'node:path'
 
 export const homeOf = (dataDir: string, userId: string): string => join(dataDir, 'homes', userId)
 
+/** The CLI's project folder name: every character that is not a letter or digit becomes "-". */
+export const projectDirName = (cwd: string) => cwd.replace(/[^A-Za-z0-9]/g, '-')
+
+/** Where the CLI keeps the transcripts of runs in `cwd`, inside `home`. */
+export const projectDir = (home: string, cwd: string): string => join(home, '.claude', 'projects', projectDirName(cwd))
+
 /** The server user's CLI login (`claude` /login in a terminal), or null when it has none. */
 export function serverLogin(env: Record<string, string | undefined>): string | null {
   const file = env.HOME ? join(env.HOME, '.claude', '.credentials.json') : null

@@ -1,7 +1,7 @@
 // bubblewrap sandbox for CLI processes: probed once at start; wraps each RunSpec so the CLI sees only what it needs.
-import { closeSync, existsSync, lstatSync, openSync, readlinkSync, readSync, realpathSync } from 'node:fs'
+import { closeSync, existsSync, lstatSync, mkdirSync, openSync, readlinkSync, readSync, realpathSync } from 'node:fs'
 import { basename, dirname, join, relative } from 'node:path'
-import { serverLogin } from './home.ts'
+import { projectDir, serverLogin } from './home.ts'
 import type { RunSpec } from './runner.ts'
 
 export type SandboxSetting = 'auto' | 'bwrap' | 'off'
@@ -27,15 +27,20 @@ export class Sandbox {
   ) {}
 
   /**
-   * The same run inside bwrap. Visible: system dirs and the CLI's install read-only; `cwd` (the workspace) and
-   * env.HOME (the per-user home) read-write; a private /tmp and /proc. The data directory is covered by an empty tmpfs
+   * The same run inside bwrap. Visible: system dirs and the CLI's install read-only; `cwd` (the workspace) and the
+   * transcripts of that workspace in env.HOME (the per-user home) read-write, the rest of HOME a scratch tmpfs; a
+   * private /tmp and /proc. The data directory is covered by an empty tmpfs
    * first (read-only), so nothing else of it (database, jwt-secret, other workspaces and homes) shows even if a bind contains it.
    * Throws when the CLI cannot be resolved (the caller reports it as "could not be started").
    */
   wrap(spec: RunSpec): RunSpec {
     const { command, installs } = resolveCommand(spec.bin, spec.env.PATH ?? '')
     const home = spec.env.HOME
-    const rw = [spec.cwd, ...(home ? [home] : [])]
+    // Of the home only this workspace's transcripts persist: the rest of it is a scratch tmpfs, so a collaborator
+    // running in the session owner's home cannot read the owner's conversations in other workspaces.
+    const transcripts = home ? projectDir(home, spec.cwd) : null
+    if (transcripts) mkdirSync(transcripts, { recursive: true, mode: 0o700 })
+    const rw = [spec.cwd, ...(transcripts ? [transcripts] : [])]
     const inData = (p: string) => !relative(this.dataDir, p).startsWith('..')
     const args = [
       '--unshare-user', '--uid', INSIDE_UID, '--gid', INSIDE_UID, '--unshare-ipc', '--unshare-uts', '--unshare-cgroup-try',
@@ -46,6 +51,7 @@ export class Sandbox {
       ...installs.flatMap((d) => ['--ro-bind', d, d]),
       ...rw.filter((p) => !inData(p)).flatMap((p) => ['--bind', p, p]),
       '--tmpfs', this.dataDir,
+      ...(home ? ['--tmpfs', home] : []),
       ...rw.filter(inData).flatMap((p) => ['--bind', p, p]),
       ...(home && this.credentials ? ['--ro-bind', this.credentials, join(home, '.claude', '.credentials.json')] : []),
       // what is left writable besides the binds would be a scratch tmpfs; read-only, so a stray write fails loudly
