@@ -67,7 +67,7 @@ function parseArgs(argv: string[]): Options {
       case '-h':
       case '--help':
         console.log(HELP)
-        process.exit(0)
+        return process.exit(0)
       case '--target':
       case '-t': {
         const names = value().split(',').map((t) => t.trim()).filter(Boolean)

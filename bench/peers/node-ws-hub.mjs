@@ -13,7 +13,7 @@ const seqs = new Map()
 const sockets = new Set()
 let nextId = 0
 
-const server = http.createServer((req, res) => {
+const server = http.createServer((_req, res) => {
   res.writeHead(200, { 'content-type': 'application/json' })
   res.end('{"status":"ok"}')
 })

@@ -10,7 +10,7 @@ import { interruptLine, userInputLine } from '../../src/modules/claude/cli/event
 import { getInit, getResult, getTextDelta, type ResultInfo } from '../../src/modules/claude/cli/extract.ts'
 import { parseStream, type CliJsonEvent, type ParsedItem } from '../../src/modules/claude/cli/stream-parser.ts'
 import { getAssistantText, getControlResponse } from '../support/cli-extract.ts'
-import { conversationText, reply, startMockAnthropic, type MockAnthropic, type MessagesRequestBody } from '../support/mock-anthropic.ts'
+import { conversationText, reply, startMockAnthropic, type MockAnthropic, } from '../support/mock-anthropic.ts'
 
 
 type Spawned = Subprocess<'pipe', 'pipe', 'pipe'>

@@ -1,6 +1,6 @@
 // Access control on every execution/session route and WebSocket command: outsider, workspace viewer, collaborator, owner.
 import { afterEach, describe, expect, test } from 'bun:test'
-import { createWorkspace, execute, socket, startEnv, stopEnv, waitStatus, type Env, waitFor } from './helpers.ts'
+import { createWorkspace, execute, socket, startEnv, stopEnv, waitStatus, type Env, } from './helpers.ts'
 import type { WsClient } from '../support/ws-client.ts'
 
 let e: Env | undefined

@@ -89,7 +89,9 @@ describe('concurrency cap and queue', () => {
     const second = await execute(e, { prompt: 'two', session_id: first.session_id })
     expect(second.queue_position).toBe(1)
     const pids = new Set<number>()
-    sampler = setInterval(() => fakeProcs().forEach((p) => pids.add(p.pid)), 5)
+    sampler = setInterval(() => {
+      for (const p of fakeProcs()) pids.add(p.pid)
+    }, 5)
     const d1 = await waitStatus(e, first.execution_id, ['completed'], 10_000)
     const d2 = await waitStatus(e, second.execution_id, ['completed'], 10_000)
     expect(Date.parse(d2.started_at)).toBeGreaterThanOrEqual(Date.parse(d1.finished_at))

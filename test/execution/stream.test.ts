@@ -1,7 +1,7 @@
 // REAL CLI + mock API: one prompt streamed end to end to a WebSocket client on websocket_url, then read back over REST.
 import { afterEach, describe, expect, test } from 'bun:test'
 import { reply } from '../support/mock-anthropic.ts'
-import { cliEvents, execute, getExecution, socket, startEnv, statusesOf, stopEnv, untilTerminal, watch, type Env, waitFor } from './helpers.ts'
+import { cliEvents, execute, getExecution, socket, startEnv, statusesOf, stopEnv, untilTerminal, watch, type Env, } from './helpers.ts'
 import { requireRealCli } from '../support/real-cli.ts'
 
 let e: Env | undefined

@@ -116,7 +116,7 @@ test('a replay waiting for a slot whose client goes away gives up without taking
 
 test('a client that stops reading mid-replay is cut off after the stall timeout, and the next replay gets the slot', async () => {
   await hub({ wsReplayStallTimeout: 0.5 })
-  const { channel, gw, a, b } = await holderAndWaiter('stall')
+  const { channel, gw, b } = await holderAndWaiter('stall')
   const t0 = Date.now()
   await b.waitFor((m) => m.id === 'sub', 10_000)
   expect(Date.now() - t0).toBeGreaterThanOrEqual(300)

@@ -64,7 +64,7 @@ export class ResumingClient {
     this.connects++
     ws.sendText(JSON.stringify({ type: 'subscribe', id: `sub${gen}`, channel: this.channel, data: { since: this.last } }))
     const m = await Promise.race([reply, Bun.sleep(10_000).then(() => null)])
-    if (!m || m.type !== 'success') throw new Error(`subscribe failed: ${JSON.stringify(m)}`)
+    if (m?.type !== 'success') throw new Error(`subscribe failed: ${JSON.stringify(m)}`)
   }
 
   /** Connected, subscribed, and not in the middle of a reconnect. */

@@ -415,7 +415,7 @@ async function runTurn(ctx: Ctx, abort: AbortController): Promise<void> {
   }
   if (abort.signal.aborted) {
     const lines = interruptedLines(ctx, messageId, partial, startedAt)
-    lines.forEach((line, i) => emit(line, i === lines.length - 1))
+    for (const [i, line] of lines.entries()) emit(line, i === lines.length - 1)
     lastIsError = true
   }
   await flush()

@@ -3,7 +3,7 @@ import { Elysia } from 'elysia'
 import { clientAddress } from '../../core/http.ts'
 import { errors } from '../../core/openapi-errors.ts'
 import { authGuard } from './guard.ts'
-import { ApiKeyInfo, ApiKeyList, CreateApiKeyBody, CreatedApiKey, IdParam, LoginBody, LogoutBody, Ok, RefreshBody, TokenPair } from './model.ts'
+import { ApiKeyList, CreateApiKeyBody, CreatedApiKey, IdParam, LoginBody, LogoutBody, Ok, RefreshBody, TokenPair } from './model.ts'
 import type { AuthService } from './service.ts'
 
 export function authModule(auth: AuthService) {

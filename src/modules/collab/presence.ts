@@ -128,7 +128,7 @@ export class Presence {
   private leave(conn: Connection, sessionId: string, why: LeaveReason): void {
     const users = this.sessions.get(sessionId)
     const entry = conn.userId ? users?.get(conn.userId) : undefined
-    if (!users || !entry || !entry.conns.delete(conn) || entry.conns.size) return
+    if (!users || !entry?.conns.delete(conn) || entry.conns.size) return
     const gone = (reason: string) => {
       if (users.get(entry.userId) !== entry || entry.conns.size) return
       users.delete(entry.userId)

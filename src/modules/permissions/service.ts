@@ -117,7 +117,7 @@ export class PermissionService implements ControlHandler {
 
   private async timedOut(id: string): Promise<void> {
     const p = await this.deps.store.permissions.byId(id)
-    if (!p || p.status !== 'pending') return
+    if (p?.status !== 'pending') return
     const message = `No answer within ${Math.round(this.deps.timeoutMs / 1000)} s (CCHUB_PERMISSION_TIMEOUT): denied by cchub`
     await this.settle(p, { ...byCchub('timed_out', message, this.deps.clock.now()), response: { behavior: 'deny', message } }, true)
   }

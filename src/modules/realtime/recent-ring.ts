@@ -41,7 +41,7 @@ export class RecentRing {
   after(channel: string, after: number, upTo: number): Frame[] | null {
     if (after >= upTo) return []
     const ring = this.rings.get(channel)
-    if (!ring || !ring.length || ring[0]!.seq > after + 1) return null
+    if (!ring?.length || ring[0]!.seq > after + 1) return null
     const out: Frame[] = []
     for (let i = ring.length - 1; i >= 0; i--) {
       const f = ring[i]!

@@ -2,7 +2,6 @@
 import { Elysia } from 'elysia'
 import { clientAddress } from '../../core/http.ts'
 import { errors } from '../../core/openapi-errors.ts'
-import { Ok } from '../auth/model.ts'
 import { authGuard } from '../auth/guard.ts'
 import type { AuthService } from '../auth/service.ts'
 import { ChangePasswordBody, CreateUserBody, PasswordChanged, Paging, UpdateMeBody, UpdateUserBody, User, UserDeleted, UserIdParam, UserList } from './model.ts'
