@@ -22,7 +22,15 @@ import { uploads } from './benchmarks/uploads.ts'
 import { makeCtx, type Ctx, type Preset, type Row } from './lib/bench.ts'
 import { NODE, ROOT, exists } from './lib/proc.ts'
 
-const BENCHES: Record<string, (ctx: Ctx) => Promise<Row[]>> = { fanout, latency, connections, relay, eventlog, uploads, binary }
+const BENCHES: Record<string, (ctx: Ctx) => Promise<Row[]>> = {
+  fanout,
+  latency,
+  connections,
+  relay,
+  eventlog,
+  uploads,
+  binary,
+}
 const DOC = join(ROOT, 'docs', 'benchmarks.md')
 const LATEST = join(ROOT, 'bench', 'results', 'latest.json')
 export const BEGIN = '<!-- bench:results:begin -->'
@@ -35,12 +43,18 @@ const value = (name: string) => {
   return i >= 0 ? argv[i + 1] : undefined
 }
 const preset: Preset = flag('--quick') ? 'quick' : flag('--full') ? 'full' : 'default'
-const only = (value('--only') ?? Object.keys(BENCHES).join(',')).split(',').map((s) => s.trim()).filter(Boolean)
-for (const name of only) if (!BENCHES[name]) throw new Error(`unknown benchmark ${name}; choose from ${Object.keys(BENCHES).join(', ')}`)
+const only = (value('--only') ?? Object.keys(BENCHES).join(','))
+  .split(',')
+  .map((s) => s.trim())
+  .filter(Boolean)
+for (const name of only)
+  if (!BENCHES[name]) throw new Error(`unknown benchmark ${name}; choose from ${Object.keys(BENCHES).join(', ')}`)
 const ctx = makeCtx(preset, flag('--profile') ? join(ROOT, 'bench', 'profiles') : undefined)
 
 // uploads only when the files module (issue 6) is there
-const hasUploads = exists(join(ROOT, 'src/modules/files/index.ts')) && readFileSync(join(ROOT, 'src/modules/files/index.ts'), 'utf8').includes("'/upload'")
+const hasUploads =
+  exists(join(ROOT, 'src/modules/files/index.ts')) &&
+  readFileSync(join(ROOT, 'src/modules/files/index.ts'), 'utf8').includes("'/upload'")
 
 const started = new Date()
 const load0 = loadavg()[0]!
@@ -56,7 +70,13 @@ for (const name of only) {
   const l0 = loadavg()[0]!
   try {
     const rows = await BENCHES[name]!(ctx)
-    results[name] = { rows, date: new Date().toISOString(), preset, load_start: round2(l0), load_end: round2(loadavg()[0]!) }
+    results[name] = {
+      rows,
+      date: new Date().toISOString(),
+      preset,
+      load_start: round2(l0),
+      load_end: round2(loadavg()[0]!),
+    }
   } catch (err) {
     const error = err instanceof Error ? err.message : String(err)
     failures.push({ bench: name, error })
@@ -68,8 +88,16 @@ for (const name of only) {
 const nodeVersion = Bun.spawnSync([NODE, '--version']).stdout.toString().trim()
 const wsVersion = JSON.parse(readFileSync(join(ROOT, 'node_modules/ws/package.json'), 'utf8')).version
 const env = {
-  date: started.toISOString(), preset, cpu: cpus()[0]?.model ?? 'unknown', cores: cpus().length, mem_gb: Math.round(totalmem() / 2 ** 30),
-  load_start: round2(load0), load_end: round2(loadavg()[0]!), bun: Bun.version, node: nodeVersion, ws: wsVersion,
+  date: started.toISOString(),
+  preset,
+  cpu: cpus()[0]?.model ?? 'unknown',
+  cores: cpus().length,
+  mem_gb: Math.round(totalmem() / 2 ** 30),
+  load_start: round2(load0),
+  load_end: round2(loadavg()[0]!),
+  bun: Bun.version,
+  node: nodeVersion,
+  ws: wsVersion,
 }
 ctx.out({ bench: 'environment', ...env, failures })
 
@@ -105,11 +133,18 @@ function writeDoc(): void {
   for (const k of order) {
     const b = saved.benches[k]!
     for (const r of b.rows) {
-      lines.push(`| ${r.bench} | ${r.metric} | ${cell(r.cchub)} | ${cell(r.bun)} | ${cell(r.node)} | ${ratioCell(r.ratio_bun)} | ${ratioCell(r.ratio_node)} | ${r.target} | ${met(r.met)} | ${b.date.slice(0, 16).replace('T', ' ')} (${b.preset}, ${b.load_start} → ${b.load_end}) |`)
+      lines.push(
+        `| ${r.bench} | ${r.metric} | ${cell(r.cchub)} | ${cell(r.bun)} | ${cell(r.node)} | ${ratioCell(r.ratio_bun)} | ${ratioCell(r.ratio_node)} | ${r.target} | ${met(r.met)} | ${b.date.slice(0, 16).replace('T', ' ')} (${b.preset}, ${b.load_start} → ${b.load_end}) |`,
+      )
       if (r.note) notes.push(`- ${r.bench.replace(/ \(.*/, '')} — ${r.metric}: ${r.note}`)
     }
   }
-  lines.push('', ...notes, ...(failures.length ? ['', ...failures.map((f) => `- **${f.bench} failed in the last run**: ${f.error}`)] : []), END)
+  lines.push(
+    '',
+    ...notes,
+    ...(failures.length ? ['', ...failures.map((f) => `- **${f.bench} failed in the last run**: ${f.error}`)] : []),
+    END,
+  )
   const block = lines.join('\n')
   let doc = exists(DOC) ? readFileSync(DOC, 'utf8') : `# Benchmarks\n\n${BEGIN}\n${END}\n`
   if (!doc.includes(BEGIN) || !doc.includes(END)) doc += `\n${BEGIN}\n${END}\n`

@@ -62,8 +62,18 @@ serveControl(
       for (let i = 0; i < Number(req.sessions ?? 1); i++) {
         const t = Date.now()
         const session: SessionRecord = {
-          id: Bun.randomUUIDv7(), workspace_id: ws.id, owner_id: admin.id, title: `bench ${i}`, cli_session_id: null, status: 'active',
-          model: null, total_cost_usd: 0, usage: {}, created_at: t, updated_at: t, closed_at: null,
+          id: Bun.randomUUIDv7(),
+          workspace_id: ws.id,
+          owner_id: admin.id,
+          title: `bench ${i}`,
+          cli_session_id: null,
+          status: 'active',
+          model: null,
+          total_cost_usd: 0,
+          usage: {},
+          created_at: t,
+          updated_at: t,
+          closed_at: null,
         }
         await services.store.sessions.create(session)
         sessionIds.push(session.id)
@@ -80,7 +90,8 @@ serveControl(
       return { ...r, batches, mean_batch: batches ? (after.appended - before.appended) / batches : 0 }
     },
     /**
-     * Starts emitting `count` events on `channel`, `perTick` every `everyMs`, and prints `{acked: seq, stream}` for each
+     * Starts emitting `count` events on `channel`, `perTick` every `everyMs`, and prints `{acked: seq, stream}` for
+     * each
      * emit that resolved (the acknowledgement a client of cchub would get). Replies at once.
      */
     startStream(req) {
@@ -91,7 +102,10 @@ serveControl(
         const perTick = Number(req.perTick ?? 1)
         for (let i = 0; i < count && !state.stop; ) {
           for (let k = 0; k < perTick && i < count; k++, i++) {
-            void services.log.emit(String(req.channel), 'bench', { i, t: now() }).then((seq) => send({ acked: seq, stream: name }), () => {})
+            void services.log.emit(String(req.channel), 'bench', { i, t: now() }).then(
+              (seq) => send({ acked: seq, stream: name }),
+              () => {},
+            )
           }
           await Bun.sleep(Number(req.everyMs ?? 1))
         }
@@ -110,17 +124,28 @@ serveControl(
     },
     /** Emits one event and answers with its seq once stored. */
     async emit(req) {
-      return { seq: await services.log.emit(String(req.channel), String(req.type ?? 'bench'), req.data ?? { t: now() }) }
+      return {
+        seq: await services.log.emit(String(req.channel), String(req.type ?? 'bench'), req.data ?? { t: now() }),
+      }
     },
     trace() {
-      
-      const out = { appends: summarize(trace.appends), loop_lag: summarize(trace.lag), appends_over_5ms: trace.appends.filter((v) => v > 5).length, lag_over_5ms: trace.lag.filter((v) => v > 5).length }
+      const out = {
+        appends: summarize(trace.appends),
+        loop_lag: summarize(trace.lag),
+        appends_over_5ms: trace.appends.filter((v) => v > 5).length,
+        lag_over_5ms: trace.lag.filter((v) => v > 5).length,
+      }
       trace.appends = []
       trace.lag = []
       return out
     },
     stats() {
-      return { ws: statsOf(services.realtime.metrics), log: services.log.stats, processes: services.engine.processCount, mem: process.memoryUsage() }
+      return {
+        ws: statsOf(services.realtime.metrics),
+        log: services.log.stats,
+        processes: services.engine.processCount,
+        mem: process.memoryUsage(),
+      }
     },
     gc() {
       Bun.gc(true)

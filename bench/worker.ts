@@ -35,29 +35,42 @@ class Client {
   private replies = new Map<string, (m: any) => void>()
   private nextReq = 0
 
-  constructor(readonly idx: number, readonly ident: Identity, readonly port: number) {}
+  constructor(
+    readonly idx: number,
+    readonly ident: Identity,
+    readonly port: number,
+  ) {}
 
   async connect(timeoutMs = 15_000): Promise<void> {
-    const ws = await RawWs.connect(this.port, this.ident.path, {
-      onText: (w, t) => this.onText(w, t),
-      onClose: (w, code) => {
-        if (w !== this.ws) return
-        this.closes++
-        this.lastClose = code
-        closeCodes.set(code, (closeCodes.get(code) ?? 0) + 1)
-        if (this.autoReconnect && !this.dropping && !this.stopped) void this.reconnect()
+    const ws = await RawWs.connect(
+      this.port,
+      this.ident.path,
+      {
+        onText: (w, t) => this.onText(w, t),
+        onClose: (w, code) => {
+          if (w !== this.ws) return
+          this.closes++
+          this.lastClose = code
+          closeCodes.set(code, (closeCodes.get(code) ?? 0) + 1)
+          if (this.autoReconnect && !this.dropping && !this.stopped) void this.reconnect()
+        },
       },
-    }, { timeoutMs })
+      { timeoutMs },
+    )
     this.ws = ws
     this.connects++
     this.sinceConnect = 0
     try {
       for (const ch of this.ident.channels) {
         const since = this.resume ? this.last.get(ch) : undefined
-        const reply = await this.request({ type: 'subscribe', channel: ch, ...(since !== undefined ? { data: { since } } : {}) }, timeoutMs)
+        const reply = await this.request(
+          { type: 'subscribe', channel: ch, ...(since !== undefined ? { data: { since } } : {}) },
+          timeoutMs,
+        )
         if (reply.type !== 'success') throw new Error(`subscribe ${ch}: ${JSON.stringify(reply.data).slice(0, 200)}`)
         // a fresh subscribe starts live after the head the server reports
-        if (since === undefined && typeof reply.data?.seq === 'number' && !this.last.has(ch)) this.last.set(ch, reply.data.seq)
+        if (since === undefined && typeof reply.data?.seq === 'number' && !this.last.has(ch))
+          this.last.set(ch, reply.data.seq)
       }
     } catch (err) {
       // a socket whose subscribe failed must not linger and keep delivering next to the retry's socket
@@ -114,7 +127,8 @@ class Client {
       r(m)
       return
     }
-    if (typeof m.seq === 'number' && m.channel) this.onSeq(m.channel, m.seq, typeof m.data?.t === 'number' ? m.data.t : undefined)
+    if (typeof m.seq === 'number' && m.channel)
+      this.onSeq(m.channel, m.seq, typeof m.data?.t === 'number' ? m.data.t : undefined)
   }
 
   private onBench(text: string): void {
@@ -140,7 +154,15 @@ class Client {
       }
       if (seq !== last + 1) {
         track.gaps += seq - last - 1
-        if (track.gapLog.length < 10) track.gapLog.push({ client: this.idx, channel, last, seq, connects: this.connects, sinceConnect: this.sinceConnect })
+        if (track.gapLog.length < 10)
+          track.gapLog.push({
+            client: this.idx,
+            channel,
+            last,
+            seq,
+            connects: this.connects,
+            sinceConnect: this.sinceConnect,
+          })
       }
     }
     this.last.set(channel, seq)
@@ -175,9 +197,11 @@ const track = {
 
 async function pool<T>(items: T[], concurrency: number, fn: (item: T) => Promise<void>): Promise<void> {
   let next = 0
-  await Promise.all(Array.from({ length: Math.min(concurrency, items.length) }, async () => {
-    while (next < items.length) await fn(items[next++]!)
-  }))
+  await Promise.all(
+    Array.from({ length: Math.min(concurrency, items.length) }, async () => {
+      while (next < items.length) await fn(items[next++]!)
+    }),
+  )
 }
 
 serveControl(
@@ -202,7 +226,12 @@ serveControl(
           await c.connect(Number(req.timeoutMs ?? 30_000))
         } catch (err) {
           failed++
-          if (errors.length < 5) errors.push(err instanceof UpgradeRefused ? `${err.status} ${err.body.slice(0, 120)}` : String((err as Error).message))
+          if (errors.length < 5)
+            errors.push(
+              err instanceof UpgradeRefused
+                ? `${err.status} ${err.body.slice(0, 120)}`
+                : String((err as Error).message),
+            )
         }
       })
       const ms = now() - t0
@@ -286,15 +315,24 @@ serveControl(
       })
       return { churned: picked.length, errors }
     },
-    /** Per-client view: how many are open, resumes, received counts, and last seq per channel (for exactness checks). */
+    /**
+     * Per-client view: how many are open, resumes, received counts, and last seq per channel (for exactness checks).
+     */
     clients(req) {
       const open = clients.filter((c) => c.ws?.open).length
       const perChannel: Record<string, number> = {}
-      for (const c of clients) if (c.ws?.open) for (const ch of c.ident.channels) perChannel[ch] = (perChannel[ch] ?? 0) + 1
+      for (const c of clients)
+        if (c.ws?.open) for (const ch of c.ident.channels) perChannel[ch] = (perChannel[ch] ?? 0) + 1
       const out: Record<string, unknown> = {
-        total: clients.length, open, close_codes: Object.fromEntries(closeCodes),
-        slow_open: clients.filter((c) => c.slow && c.ws?.open).length, fast_open: clients.filter((c) => !c.slow && c.ws?.open).length,
-        reconnects: clients.reduce((a, c) => a + c.reconnects, 0), gaps: track.gaps, dups: track.dups, gap_log: track.gapLog,
+        total: clients.length,
+        open,
+        close_codes: Object.fromEntries(closeCodes),
+        slow_open: clients.filter((c) => c.slow && c.ws?.open).length,
+        fast_open: clients.filter((c) => !c.slow && c.ws?.open).length,
+        reconnects: clients.reduce((a, c) => a + c.reconnects, 0),
+        gaps: track.gaps,
+        dups: track.dups,
+        gap_log: track.gapLog,
       }
       if (req.perChannel) out.per_channel = perChannel
       if (req.lastSeqs) out.last = clients.map((c) => Object.fromEntries(c.last))
@@ -316,7 +354,10 @@ serveControl(
       closeCodes.clear()
       return { closed: n }
     },
-    /** A reader that keeps replaying `channel` from seq 0 over WebSocket (subscribe since 0, wait for the reply, close, pause). */
+    /**
+     * A reader that keeps replaying `channel` from seq 0 over WebSocket (subscribe since 0, wait for the reply, close,
+     * pause).
+     */
     replayStart(req) {
       reader.stop = false
       reader.errors = []
@@ -347,7 +388,12 @@ serveControl(
       reader.stop = true
       await reader.done
       const ms = now() - reader.t0
-      return { iterations: reader.iterations, replayed: reader.replayed, per_s: reader.replayed / (ms / 1000), errors: reader.errors.slice(0, 5) }
+      return {
+        iterations: reader.iterations,
+        replayed: reader.replayed,
+        per_s: reader.replayed / (ms / 1000),
+        errors: reader.errors.slice(0, 5),
+      }
     },
     relay: (req) => runRelay(req),
     upload: (req) => runUpload(req),
@@ -394,37 +440,56 @@ async function runRelay(req: Record<string, any>) {
   const t0 = now()
   let tLast = t0
   const sockets: RawWs[] = []
-  const finished = await Promise.all(Array.from({ length: n }, async (_, i) => {
-    const res = await fetch(`${base}/api/v1/claude/execute`, { method: 'POST', headers, body: JSON.stringify({ workspace_id: req.workspaceId, prompt: `bench ${i}` }) })
-    const body = (await res.json()) as { execution_id: string; session_id: string; websocket_url: string }
-    if (res.status !== 202) throw new Error(`execute: ${res.status} ${JSON.stringify(body)}`)
-    const rec = { id: body.execution_id, session: body.session_id, lines: 0, status: '', frames: 0 }
-    perExec.push(rec)
-    await new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`execution ${rec.id}: no final status within ${req.timeoutMs ?? 300_000} ms (lines ${rec.lines})`)), Number(req.timeoutMs ?? 300_000))
-      RawWs.connect(port, `${body.websocket_url}?token=${encodeURIComponent(String(req.token))}`, {
-        onText(_w, text) {
-          const at = now()
-          let m: any
-          try {
-            m = JSON.parse(text)
-          } catch {
-            return
-          }
-          if (!m.channel?.startsWith('task:')) return
-          rec.frames++
-          rec.lines += linesOf(m, lat, at)
-          if (m.type === 'status' && TERMINAL.has(m.data?.status)) {
-            rec.status = m.data.status
-            tLast = Math.max(tLast, at)
-            clearTimeout(timer)
-            resolve()
-          }
-        },
-      }, { timeoutMs: 30_000 }).then((ws) => sockets.push(ws), reject)
-    })
-    return rec
-  }))
+  const finished = await Promise.all(
+    Array.from({ length: n }, async (_, i) => {
+      const res = await fetch(`${base}/api/v1/claude/execute`, {
+        method: 'POST',
+        headers,
+        body: JSON.stringify({ workspace_id: req.workspaceId, prompt: `bench ${i}` }),
+      })
+      const body = (await res.json()) as { execution_id: string; session_id: string; websocket_url: string }
+      if (res.status !== 202) throw new Error(`execute: ${res.status} ${JSON.stringify(body)}`)
+      const rec = { id: body.execution_id, session: body.session_id, lines: 0, status: '', frames: 0 }
+      perExec.push(rec)
+      await new Promise<void>((resolve, reject) => {
+        const timer = setTimeout(
+          () =>
+            reject(
+              new Error(
+                `execution ${rec.id}: no final status within ${req.timeoutMs ?? 300_000} ms (lines ${rec.lines})`,
+              ),
+            ),
+          Number(req.timeoutMs ?? 300_000),
+        )
+        RawWs.connect(
+          port,
+          `${body.websocket_url}?token=${encodeURIComponent(String(req.token))}`,
+          {
+            onText(_w, text) {
+              const at = now()
+              let m: any
+              try {
+                m = JSON.parse(text)
+              } catch {
+                return
+              }
+              if (!m.channel?.startsWith('task:')) return
+              rec.frames++
+              rec.lines += linesOf(m, lat, at)
+              if (m.type === 'status' && TERMINAL.has(m.data?.status)) {
+                rec.status = m.data.status
+                tLast = Math.max(tLast, at)
+                clearTimeout(timer)
+                resolve()
+              }
+            },
+          },
+          { timeoutMs: 30_000 },
+        ).then((ws) => sockets.push(ws), reject)
+      })
+      return rec
+    }),
+  )
   const elapsed = tLast - t0
   for (const s of sockets) s.close()
   // into the log: the session channel's stored history, read back over REST and counted the same way
@@ -459,7 +524,8 @@ async function runRelay(req: Record<string, any>) {
   }
 }
 
-// ---- uploads ----------------------------------------------------------------------------------------------------------
+// ---- uploads
+// ----------------------------------------------------------------------------------------------------------
 
 let payloadCache: Uint8Array<ArrayBuffer> | null = null
 
@@ -467,7 +533,8 @@ let payloadCache: Uint8Array<ArrayBuffer> | null = null
 function randomPayload(size: number): Uint8Array<ArrayBuffer> {
   if (!payloadCache || payloadCache.length !== size) {
     payloadCache = new Uint8Array(size)
-    for (let off = 0; off < size; off += 65_536) crypto.getRandomValues(payloadCache.subarray(off, Math.min(size, off + 65_536)))
+    for (let off = 0; off < size; off += 65_536)
+      crypto.getRandomValues(payloadCache.subarray(off, Math.min(size, off + 65_536)))
   }
   return payloadCache
 }
@@ -478,14 +545,18 @@ async function runUpload(req: Record<string, any>) {
   const payload = randomPayload(size)
   const boundary = `----cchubbench${Date.now()}`
   const fields = Object.entries((req.fields ?? {}) as Record<string, string>)
-    .map(([k, v]) => `--${boundary}\r\nContent-Disposition: form-data; name="${k}"\r\n\r\n${v}\r\n`).join('')
+    .map(([k, v]) => `--${boundary}\r\nContent-Disposition: form-data; name="${k}"\r\n\r\n${v}\r\n`)
+    .join('')
   const pre = `${fields}--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="payload.bin"\r\nContent-Type: application/octet-stream\r\n\r\n`
   const post = `\r\n--${boundary}--\r\n`
   const body = new Blob([pre, payload, post])
   const t0 = now()
   const res = await fetch(String(req.url), {
     method: 'POST',
-    headers: { ...(req.token ? { authorization: `Bearer ${req.token}` } : {}), 'content-type': `multipart/form-data; boundary=${boundary}` },
+    headers: {
+      ...(req.token ? { authorization: `Bearer ${req.token}` } : {}),
+      'content-type': `multipart/form-data; boundary=${boundary}`,
+    },
     body,
   })
   const text = await res.text()
@@ -513,28 +584,41 @@ async function runWsUpload(req: Record<string, any>) {
     if (m.id !== undefined) waiting.get(m.id)?.(m)
   }
   ws.onclose = (ev) => opened.reject(new Error(`socket closed ${ev.code} ${ev.reason}`))
-  const request = (type: string, body: unknown) => new Promise<any>((resolve) => {
-    const id = `r${nextId++}`
-    waiting.set(id, (m) => (waiting.delete(id), resolve(m)))
-    ws.send(JSON.stringify({ type, id, data: body }))
-  })
+  const request = (type: string, body: unknown) =>
+    new Promise<any>((resolve) => {
+      const id = `r${nextId++}`
+      waiting.set(id, (m) => (waiting.delete(id), resolve(m)))
+      ws.send(JSON.stringify({ type, id, data: body }))
+    })
   await opened.promise
   const total = Math.ceil(size / CHUNK)
   const t0 = now()
-  const start = await request('upload_start', { filename: 'payload.bin', size, total_chunks: total, ...(req.fields ?? {}) })
+  const start = await request('upload_start', {
+    filename: 'payload.bin',
+    size,
+    total_chunks: total,
+    ...(req.fields ?? {}),
+  })
   if (start.type !== 'success') throw new Error(`upload_start: ${JSON.stringify(start.data)}`)
   const fileId = start.data.file_id
   let next = 0
   let done: any = null
-  await Promise.all(Array.from({ length: WINDOW }, async () => {
-    while (next < total) {
-      const i = next++
-      const piece = Buffer.from(data.buffer, i * CHUNK, Math.min(CHUNK, size - i * CHUNK)).toString('base64')
-      const r = await request('upload_chunk', { file_id: fileId, chunk_index: i, data: piece, is_last: i === total - 1 })
-      if (r.type === 'file_uploaded') done = r.data
-      else if (r.type !== 'upload_progress') throw new Error(`upload_chunk ${i}: ${JSON.stringify(r.data)}`)
-    }
-  }))
+  await Promise.all(
+    Array.from({ length: WINDOW }, async () => {
+      while (next < total) {
+        const i = next++
+        const piece = Buffer.from(data.buffer, i * CHUNK, Math.min(CHUNK, size - i * CHUNK)).toString('base64')
+        const r = await request('upload_chunk', {
+          file_id: fileId,
+          chunk_index: i,
+          data: piece,
+          is_last: i === total - 1,
+        })
+        if (r.type === 'file_uploaded') done = r.data
+        else if (r.type !== 'upload_progress') throw new Error(`upload_chunk ${i}: ${JSON.stringify(r.data)}`)
+      }
+    }),
+  )
   const ms = now() - t0
   ws.close()
   if (!done) throw new Error('no file_uploaded reply')

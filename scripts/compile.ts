@@ -28,10 +28,25 @@ interface Target {
 
 const TARGETS: Record<string, Target> = {
   'linux-x64': { bun: 'bun-linux-x64', npm: '@oven/bun-linux-x64', exe: 'bin/bun', outfile: 'cchub-linux-x64' },
-  'linux-arm64': { bun: 'bun-linux-arm64', npm: '@oven/bun-linux-aarch64', exe: 'bin/bun', outfile: 'cchub-linux-arm64' },
-  'darwin-arm64': { bun: 'bun-darwin-arm64', npm: '@oven/bun-darwin-aarch64', exe: 'bin/bun', outfile: 'cchub-darwin-arm64' },
+  'linux-arm64': {
+    bun: 'bun-linux-arm64',
+    npm: '@oven/bun-linux-aarch64',
+    exe: 'bin/bun',
+    outfile: 'cchub-linux-arm64',
+  },
+  'darwin-arm64': {
+    bun: 'bun-darwin-arm64',
+    npm: '@oven/bun-darwin-aarch64',
+    exe: 'bin/bun',
+    outfile: 'cchub-darwin-arm64',
+  },
   'darwin-x64': { bun: 'bun-darwin-x64', npm: '@oven/bun-darwin-x64', exe: 'bin/bun', outfile: 'cchub-darwin-x64' },
-  'windows-x64': { bun: 'bun-windows-x64', npm: '@oven/bun-windows-x64', exe: 'bin/bun.exe', outfile: 'cchub-windows-x64.exe' },
+  'windows-x64': {
+    bun: 'bun-windows-x64',
+    npm: '@oven/bun-windows-x64',
+    exe: 'bin/bun.exe',
+    outfile: 'cchub-windows-x64.exe',
+  },
 }
 
 const HELP = `Build the cchub single-file binary (cchub ${pkg.version}, Bun ${Bun.version}).
@@ -57,7 +72,9 @@ function parseArgs(argv: string[]): Options {
   const opts: Options = { targets: null, npmRuntime: false, bytecode: true }
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]!
-    const [flag, inline] = arg.includes('=') ? [arg.slice(0, arg.indexOf('=')), arg.slice(arg.indexOf('=') + 1)] : [arg, undefined]
+    const [flag, inline] = arg.includes('=')
+      ? [arg.slice(0, arg.indexOf('=')), arg.slice(arg.indexOf('=') + 1)]
+      : [arg, undefined]
     const value = () => {
       const v = inline ?? argv[++i]
       if (!v) fail(`${flag} needs a value (see --help)`)
@@ -70,7 +87,10 @@ function parseArgs(argv: string[]): Options {
         return process.exit(0)
       case '--target':
       case '-t': {
-        const names = value().split(',').map((t) => t.trim()).filter(Boolean)
+        const names = value()
+          .split(',')
+          .map((t) => t.trim())
+          .filter(Boolean)
         for (const n of names) {
           const name = n.replace(/^bun-/, '')
           if (name === 'all') opts.targets = [...new Set([...(opts.targets ?? []), ...Object.keys(TARGETS)])]
@@ -117,7 +137,12 @@ const webAssetsPlugin = (source: string): Bun.BunPlugin => ({
   },
 })
 
-async function build(outfile: string, target?: Bun.Build.CompileTarget, executablePath?: string, bytecode = true): Promise<BuildResult> {
+async function build(
+  outfile: string,
+  target?: Bun.Build.CompileTarget,
+  executablePath?: string,
+  bytecode = true,
+): Promise<BuildResult> {
   let result: Bun.BuildOutput
   try {
     const web = await (webModuleSource ??= buildWebAssets().then(embeddedModule))
@@ -128,7 +153,8 @@ async function build(outfile: string, target?: Bun.Build.CompileTarget, executab
         outfile,
         ...(target ? { target } : {}),
         ...(executablePath ? { executablePath } : {}),
-        // The binary must not pick up a bunfig.toml from wherever it is started; .env is still read, as `bun start` does.
+        // The binary must not pick up a bunfig.toml from wherever it is started; .env is still read, as `bun start`
+        // does.
         autoloadBunfig: false,
       },
       minify: true,
@@ -140,7 +166,8 @@ async function build(outfile: string, target?: Bun.Build.CompileTarget, executab
   } catch (err) {
     return { ok: false, error: err instanceof Error ? err.message : String(err) }
   }
-  if (!result.success) return { ok: false, error: result.logs.map((l) => String(l.message ?? l)).join('; ') || 'build failed' }
+  if (!result.success)
+    return { ok: false, error: result.logs.map((l) => String(l.message ?? l)).join('; ') || 'build failed' }
   // The sourcemap is embedded; drop the copy Bun also writes beside the binary.
   for (const o of result.outputs) if (o.kind === 'sourcemap') rmSync(o.path, { force: true })
   const exe = result.outputs.find((o) => o.kind === 'entry-point')?.path ?? outfile
@@ -156,18 +183,29 @@ async function runtimeFromNpm(t: Target): Promise<{ path?: string; error?: strin
   const npm = Bun.which('npm')
   if (!npm) return { error: `npm not found on PATH to fetch ${spec}` }
   mkdirSync(dir, { recursive: true })
-  const pack = Bun.spawnSync([npm, 'pack', spec, '--pack-destination', dir, '--prefer-offline', '--fetch-retries=1', '--loglevel=error'], { stdout: 'pipe', stderr: 'pipe' })
+  const pack = Bun.spawnSync(
+    [npm, 'pack', spec, '--pack-destination', dir, '--prefer-offline', '--fetch-retries=1', '--loglevel=error'],
+    { stdout: 'pipe', stderr: 'pipe' },
+  )
   const tgz = pack.stdout.toString().trim().split('\n').pop()
   if (pack.exitCode !== 0 || !tgz) {
     rmSync(dir, { recursive: true, force: true })
     const lines = pack.stderr.toString().split('\n')
     const code = lines.find((l) => /^npm error code /.test(l))?.replace('npm error code ', '')
-    const why = lines.find((l) => /^npm error (FetchError|\d{3} |404)/.test(l))?.replace('npm error ', '') ?? lines.find((l) => l.startsWith('npm error') && !l.startsWith('npm error code '))
-    return { error: `npm pack ${spec} failed: ${[code, why?.trim()].filter(Boolean).join(': ') || `exit code ${pack.exitCode}`}` }
+    const why =
+      lines.find((l) => /^npm error (FetchError|\d{3} |404)/.test(l))?.replace('npm error ', '') ??
+      lines.find((l) => l.startsWith('npm error') && !l.startsWith('npm error code '))
+    return {
+      error: `npm pack ${spec} failed: ${[code, why?.trim()].filter(Boolean).join(': ') || `exit code ${pack.exitCode}`}`,
+    }
   }
-  const untar = Bun.spawnSync(['tar', '-xzf', join(dir, tgz), '-C', dir, `package/${t.exe}`], { stdout: 'ignore', stderr: 'pipe' })
+  const untar = Bun.spawnSync(['tar', '-xzf', join(dir, tgz), '-C', dir, `package/${t.exe}`], {
+    stdout: 'ignore',
+    stderr: 'pipe',
+  })
   rmSync(join(dir, tgz), { force: true })
-  if (untar.exitCode !== 0 || !existsSync(exe)) return { error: `could not extract ${t.exe} from ${tgz}: ${untar.stderr.toString().trim()}` }
+  if (untar.exitCode !== 0 || !existsSync(exe))
+    return { error: `could not extract ${t.exe} from ${tgz}: ${untar.stderr.toString().trim()}` }
   return { path: exe }
 }
 
@@ -213,7 +251,12 @@ async function main() {
         {
           label: `${process.platform}-${process.arch} (this machine)`,
           run: async () => {
-            const r = await build(join(DIST, process.platform === 'win32' ? 'cchub.exe' : 'cchub'), undefined, undefined, opts.bytecode)
+            const r = await build(
+              join(DIST, process.platform === 'win32' ? 'cchub.exe' : 'cchub'),
+              undefined,
+              undefined,
+              opts.bytecode,
+            )
             if (r.ok) return r.file
             console.error(`compile: build failed: ${r.error}`)
             return null
@@ -229,7 +272,9 @@ async function main() {
       continue
     }
     const secs = ((performance.now() - started) / 1000).toFixed(1)
-    console.log(`built ${relative(process.cwd(), file) || file}  ${mib(statSync(file).size)}  cchub ${pkg.version}, ${job.label}, ${secs}s`)
+    console.log(
+      `built ${relative(process.cwd(), file) || file}  ${mib(statSync(file).size)}  cchub ${pkg.version}, ${job.label}, ${secs}s`,
+    )
   }
   if (failed) {
     console.error(`compile: ${failed} of ${jobs.length} build(s) failed`)

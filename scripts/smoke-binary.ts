@@ -58,7 +58,8 @@ async function waitFor<T>(what: string, ms: number, probe: () => T | undefined |
   for (;;) {
     const v = await probe()
     if (v !== undefined) return v
-    if (child && child.exitCode !== null) throw new SmokeFailure(`${what}: the server exited with code ${child.exitCode}`)
+    if (child && child.exitCode !== null)
+      throw new SmokeFailure(`${what}: the server exited with code ${child.exitCode}`)
     if (Date.now() > deadline) throw new SmokeFailure(`${what}: nothing after ${ms} ms`)
     await Bun.sleep(25)
   }
@@ -74,9 +75,18 @@ const CLI_PROBE_MS = 60_000
 async function findCli(): Promise<{ path: string; version: string } | null> {
   const path = Bun.which('claude', { PATH: cleanEnv().PATH ?? '' })
   if (!path) return null
-  const proc = Bun.spawn([path, '--version'], { env: cleanEnv(), stdout: 'pipe', stderr: 'pipe', stdin: 'ignore', timeout: CLI_PROBE_MS })
+  const proc = Bun.spawn([path, '--version'], {
+    env: cleanEnv(),
+    stdout: 'pipe',
+    stderr: 'pipe',
+    stdin: 'ignore',
+    timeout: CLI_PROBE_MS,
+  })
   const [code, out] = await Promise.all([proc.exited, new Response(proc.stdout).text()])
-  check(code === 0 && out.trim(), `${path} --version ${proc.signalCode ? `did not answer within ${CLI_PROBE_MS / 1000} s` : `exited with ${code}`}`)
+  check(
+    code === 0 && out.trim(),
+    `${path} --version ${proc.signalCode ? `did not answer within ${CLI_PROBE_MS / 1000} s` : `exited with ${code}`}`,
+  )
   return { path, version: out.trim() }
 }
 
@@ -92,96 +102,177 @@ async function main() {
   step = '--help'
   const help = run([...runner, exe, '--help'])
   check(help.code === 0, `--help exited with ${help.code}: ${help.stderr}`)
-  const missing = configKeys.flatMap((k) => [settingMeta(k).flag, settingMeta(k).env]).filter((s) => !help.stdout.includes(s))
+  const missing = configKeys
+    .flatMap((k) => [settingMeta(k).flag, settingMeta(k).env])
+    .filter((s) => !help.stdout.includes(s))
   check(missing.length === 0, `--help does not list ${missing.join(', ')}`)
   ok(`./${basename(exe)} --help lists all ${configKeys.length} settings`)
 
   step = '--version'
   const version = run([...runner, exe, '--version'])
-  check(version.code === 0 && version.stdout.trim() === `cchub ${pkg.version}`, `--version printed ${JSON.stringify(version.stdout.trim())}, want "cchub ${pkg.version}"`)
+  check(
+    version.code === 0 && version.stdout.trim() === `cchub ${pkg.version}`,
+    `--version printed ${JSON.stringify(version.stdout.trim())}, want "cchub ${pkg.version}"`,
+  )
   ok(`--version prints "cchub ${pkg.version}"`)
 
   step = 'bad option'
   const bad = run([...runner, exe, '--port', 'eighty'])
-  check(bad.code !== 0 && /CCHUB|--port/.test(bad.stderr) && bad.stderr.trim().split('\n').length === 1, `a bad --port should stop with one clear line, got code ${bad.code}: ${bad.stderr}`)
+  check(
+    bad.code !== 0 && /CCHUB|--port/.test(bad.stderr) && bad.stderr.trim().split('\n').length === 1,
+    `a bad --port should stop with one clear line, got code ${bad.code}: ${bad.stderr}`,
+  )
   ok(`a bad value stops with one line: ${bad.stderr.trim()}`)
 
   step = 'claude cli'
   const cli = await findCli()
   if (cli) ok(`Claude CLI ${cli.path} answers --version: ${cli.version}`)
-  else if (process.env.CI === 'true') throw new SmokeFailure('no Claude CLI on PATH: with CI=true the execution check must run')
+  else if (process.env.CI === 'true')
+    throw new SmokeFailure('no Claude CLI on PATH: with CI=true the execution check must run')
 
   step = 'start'
   mock = await startMockAnthropic()
   const claudeEnv = {
-    ANTHROPIC_BASE_URL: mock.url, ANTHROPIC_API_KEY: 'smoke-test', CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: '1',
-    CLAUDE_CODE_MAX_RETRIES: '0', HOME: join(dir, 'home'),
+    ANTHROPIC_BASE_URL: mock.url,
+    ANTHROPIC_API_KEY: 'smoke-test',
+    CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: '1',
+    CLAUDE_CODE_MAX_RETRIES: '0',
+    HOME: join(dir, 'home'),
   }
   mkdirSync(claudeEnv.HOME, { recursive: true })
   const started = performance.now()
-  child = Bun.spawn([...runner, exe, '--port', '0'], { cwd: dir, env: { ...cleanEnv(), ...claudeEnv }, stdin: 'ignore', stdout: 'pipe', stderr: 'pipe' })
+  child = Bun.spawn([...runner, exe, '--port', '0'], {
+    cwd: dir,
+    env: { ...cleanEnv(), ...claudeEnv },
+    stdin: 'ignore',
+    stdout: 'pipe',
+    stderr: 'pipe',
+  })
   void pump(child.stdout, (s) => (stdoutText += s))
   void pump(child.stderr, (s) => (stderrText += s))
-  const url = await waitFor('waiting for the "ready on" line', 15_000, () => /ready on (http:\/\/\S+)/.exec(stderrText)?.[1])
-  await waitFor('GET /health', 10_000, async () => ((await fetch(`${url}/health`).catch(() => null))?.status === 200 ? true : undefined))
+  const url = await waitFor(
+    'waiting for the "ready on" line',
+    15_000,
+    () => /ready on (http:\/\/\S+)/.exec(stderrText)?.[1],
+  )
+  await waitFor('GET /health', 10_000, async () =>
+    (await fetch(`${url}/health`).catch(() => null))?.status === 200 ? true : undefined,
+  )
   const startupMs = performance.now() - started
   const health = (await (await fetch(`${url}/health`)).json()) as Record<string, unknown>
-  check(health.status === 'ok' && health.version === pkg.version && health.db === 'ok', `/health answered ${JSON.stringify(health)}`)
+  check(
+    health.status === 'ok' && health.version === pkg.version && health.db === 'ok',
+    `/health answered ${JSON.stringify(health)}`,
+  )
   ok(`started on ${url}; /health ok after ${startupMs.toFixed(0)} ms: ${JSON.stringify(health)}`)
 
   step = 'data directory'
   const data = join(dir, 'cchub-data')
-  for (const f of ['cchub.db', 'jwt-secret', 'workspaces']) check(existsSync(join(data, f)), `${join('cchub-data', f)} was not created`)
+  for (const f of ['cchub.db', 'jwt-secret', 'workspaces'])
+    check(existsSync(join(data, f)), `${join('cchub-data', f)} was not created`)
   const secretMode = statSync(join(data, 'jwt-secret')).mode & 0o777
-  check(process.platform === 'win32' || secretMode === 0o600, `cchub-data/jwt-secret has mode ${secretMode.toString(8)}, want 600`)
+  check(
+    process.platform === 'win32' || secretMode === 0o600,
+    `cchub-data/jwt-secret has mode ${secretMode.toString(8)}, want 600`,
+  )
   ok('created cchub-data/ with cchub.db, jwt-secret (0600) and workspaces/')
 
   step = 'admin password'
   const passwords = [...stderrText.matchAll(/password: (\S+)/g)].map((m) => m[1]!)
-  check(passwords.length === 1, `expected the generated admin password once on stderr, found it ${passwords.length} times:\n${stderrText}`)
+  check(
+    passwords.length === 1,
+    `expected the generated admin password once on stderr, found it ${passwords.length} times:\n${stderrText}`,
+  )
   const password = passwords[0]!
   ok('printed the generated admin password once on stderr')
 
   step = 'login'
-  const login = await fetch(`${url}/api/v1/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: 'admin', password }) })
+  const login = await fetch(`${url}/api/v1/auth/login`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ username: 'admin', password }),
+  })
   const tokens = (await login.json()) as { access_token?: string; token_type?: string; expires_in?: number }
-  check(login.status === 200 && tokens.access_token && tokens.token_type === 'Bearer', `login answered ${login.status}: ${JSON.stringify(tokens)}`)
+  check(
+    login.status === 200 && tokens.access_token && tokens.token_type === 'Bearer',
+    `login answered ${login.status}: ${JSON.stringify(tokens)}`,
+  )
   ok(`POST /api/v1/auth/login -> 200, Bearer token, expires_in ${tokens.expires_in}`)
   const auth = { authorization: `Bearer ${tokens.access_token}`, 'content-type': 'application/json' }
 
   step = 'auth required'
   const anon = await fetch(`${url}/api/v1/workspaces`)
   const anonBody = (await anon.json()) as { code?: string; trace_id?: string }
-  check(anon.status === 401 && anonBody.code === 'UNAUTHORIZED' && anonBody.trace_id === anon.headers.get('x-request-id'), `GET /api/v1/workspaces without a token answered ${anon.status}: ${JSON.stringify(anonBody)}`)
+  check(
+    anon.status === 401 && anonBody.code === 'UNAUTHORIZED' && anonBody.trace_id === anon.headers.get('x-request-id'),
+    `GET /api/v1/workspaces without a token answered ${anon.status}: ${JSON.stringify(anonBody)}`,
+  )
   ok('GET /api/v1/workspaces without a token -> 401 UNAUTHORIZED, trace_id = X-Request-Id')
 
   step = 'workspace'
-  const created = await fetch(`${url}/api/v1/workspaces`, { method: 'POST', headers: auth, body: JSON.stringify({ name: 'smoke' }) })
+  const created = await fetch(`${url}/api/v1/workspaces`, {
+    method: 'POST',
+    headers: auth,
+    body: JSON.stringify({ name: 'smoke' }),
+  })
   const ws = (await created.json()) as { id?: string; name?: string; path?: string }
-  check(created.status === 201 || created.status === 200, `POST /api/v1/workspaces answered ${created.status}: ${JSON.stringify(ws)}`)
+  check(
+    created.status === 201 || created.status === 200,
+    `POST /api/v1/workspaces answered ${created.status}: ${JSON.stringify(ws)}`,
+  )
   check(ws.id && ws.name === 'smoke', `workspace answer lacks id/name: ${JSON.stringify(ws)}`)
-  if (ws.path) check(existsSync(ws.path) && resolve(ws.path).startsWith(resolve(data)), `workspace path ${ws.path} is not an existing directory under cchub-data`)
+  if (ws.path)
+    check(
+      existsSync(ws.path) && resolve(ws.path).startsWith(resolve(data)),
+      `workspace path ${ws.path} is not an existing directory under cchub-data`,
+    )
   const listed = (await (await fetch(`${url}/api/v1/workspaces`, { headers: auth })).json()) as unknown
-  check(JSON.stringify(listed).includes(ws.id), `GET /api/v1/workspaces does not list the new workspace: ${JSON.stringify(listed)}`)
+  check(
+    JSON.stringify(listed).includes(ws.id),
+    `GET /api/v1/workspaces does not list the new workspace: ${JSON.stringify(listed)}`,
+  )
   ok(`POST /api/v1/workspaces -> ${created.status}, ${ws.path ? `directory ${ws.path}` : `id ${ws.id}`}`)
 
   step = 'execute'
   if (cli) {
-    check(health.claude, `${cli.path} answers --version, yet the server found no Claude CLI (its start-up probe failed or timed out)`)
+    check(
+      health.claude,
+      `${cli.path} answers --version, yet the server found no Claude CLI (its start-up probe failed or timed out)`,
+    )
     const reply = 'Hello from the smoke test'
     mock.enqueue(mockReply.text(reply, { chunks: 5 }))
-    const exec = await fetch(`${url}/api/v1/claude/execute`, { method: 'POST', headers: auth, body: JSON.stringify({ workspace_id: ws.id, prompt: 'say hello' }) })
+    const exec = await fetch(`${url}/api/v1/claude/execute`, {
+      method: 'POST',
+      headers: auth,
+      body: JSON.stringify({ workspace_id: ws.id, prompt: 'say hello' }),
+    })
     const started202 = (await exec.json()) as { execution_id: string; websocket_url: string }
-    check(exec.status === 202 && started202.websocket_url, `POST /api/v1/claude/execute answered ${exec.status}: ${JSON.stringify(started202)}`)
+    check(
+      exec.status === 202 && started202.websocket_url,
+      `POST /api/v1/claude/execute answered ${exec.status}: ${JSON.stringify(started202)}`,
+    )
     const frames: { type: string; data: { status?: string; text?: string } }[] = []
     const sock = new WebSocket(`${url.replace(/^http/, 'ws')}${started202.websocket_url}?token=${tokens.access_token}`)
     sock.onmessage = (e) => frames.push(JSON.parse(String(e.data)))
-    const final = await waitFor('the execution to finish', 60_000, () => frames.find((f) => f.type === 'status' && !['queued', 'running'].includes(f.data.status ?? ''))?.data.status)
+    const final = await waitFor(
+      'the execution to finish',
+      60_000,
+      () =>
+        frames.find((f) => f.type === 'status' && !['queued', 'running'].includes(f.data.status ?? ''))?.data.status,
+    )
     sock.close()
-    const streamed = frames.filter((f) => f.type === 'stream').map((f) => f.data.text).join('')
-    check(final === 'completed', `execution ended ${final}: ${JSON.stringify(frames.filter((f) => f.type === 'status').at(-1))}`)
+    const streamed = frames
+      .filter((f) => f.type === 'stream')
+      .map((f) => f.data.text)
+      .join('')
+    check(
+      final === 'completed',
+      `execution ended ${final}: ${JSON.stringify(frames.filter((f) => f.type === 'status').at(-1))}`,
+    )
     check(streamed === reply, `streamed text ${JSON.stringify(streamed)} is not the model's reply`)
-    ok(`POST /api/v1/claude/execute -> 202; ${started202.websocket_url} streamed ${frames.length} frames, the reply and status completed (real CLI, mock API)`)
+    ok(
+      `POST /api/v1/claude/execute -> 202; ${started202.websocket_url} streamed ${frames.length} frames, the reply and status completed (real CLI, mock API)`,
+    )
   } else {
     ok('no Claude CLI installed: execution check skipped (a failure when CI=true)')
   }
@@ -189,28 +280,57 @@ async function main() {
   step = 'swagger'
   const page = await fetch(`${url}/swagger`)
   const html = await page.text()
-  check(page.status === 200 && /text\/html/.test(page.headers.get('content-type') ?? ''), `/swagger answered ${page.status} ${page.headers.get('content-type')}`)
+  check(
+    page.status === 200 && /text\/html/.test(page.headers.get('content-type') ?? ''),
+    `/swagger answered ${page.status} ${page.headers.get('content-type')}`,
+  )
   const external = [...html.matchAll(/(?:src|href)=["'](https?:)?\/\/[^"']+/g)].map((m) => m[0])
   check(external.length === 0, `/swagger loads from other hosts: ${external.join(', ')}`)
-  for (const [asset, type, min] of [['swagger-ui-bundle.js', 'javascript', 500_000], ['swagger-ui.css', 'css', 50_000]] as const) {
+  for (const [asset, type, min] of [
+    ['swagger-ui-bundle.js', 'javascript', 500_000],
+    ['swagger-ui.css', 'css', 50_000],
+  ] as const) {
     check(html.includes(`/swagger/assets/${asset}`), `/swagger does not reference /swagger/assets/${asset}`)
     const r = await fetch(`${url}/swagger/assets/${asset}`)
     const body = await r.arrayBuffer()
-    check(r.status === 200 && (r.headers.get('content-type') ?? '').includes(type) && body.byteLength > min, `/swagger/assets/${asset} answered ${r.status} ${r.headers.get('content-type')} ${body.byteLength} bytes`)
-    ok(`GET /swagger/assets/${asset} -> 200 ${r.headers.get('content-type')}, ${(body.byteLength / 1024).toFixed(0)} KiB (embedded)`)
+    check(
+      r.status === 200 && (r.headers.get('content-type') ?? '').includes(type) && body.byteLength > min,
+      `/swagger/assets/${asset} answered ${r.status} ${r.headers.get('content-type')} ${body.byteLength} bytes`,
+    )
+    ok(
+      `GET /swagger/assets/${asset} -> 200 ${r.headers.get('content-type')}, ${(body.byteLength / 1024).toFixed(0)} KiB (embedded)`,
+    )
   }
   const specRes = await fetch(`${url}/swagger/json`)
-  const spec = (await specRes.json()) as { openapi?: string; info?: { version?: string }; paths?: Record<string, unknown> }
-  check(specRes.status === 200 && spec.openapi?.startsWith('3') && spec.info?.version === pkg.version, `/swagger/json answered ${specRes.status}: openapi=${spec.openapi} version=${spec.info?.version}`)
-  for (const p of ['/api/v1/auth/login', '/api/v1/workspaces', '/health']) check(spec.paths?.[p], `/swagger/json has no ${p}`)
-  ok(`GET /swagger -> 200 HTML with local assets only; /swagger/json -> OpenAPI ${spec.openapi}, ${Object.keys(spec.paths ?? {}).length} paths`)
+  const spec = (await specRes.json()) as {
+    openapi?: string
+    info?: { version?: string }
+    paths?: Record<string, unknown>
+  }
+  check(
+    specRes.status === 200 && spec.openapi?.startsWith('3') && spec.info?.version === pkg.version,
+    `/swagger/json answered ${specRes.status}: openapi=${spec.openapi} version=${spec.info?.version}`,
+  )
+  for (const p of ['/api/v1/auth/login', '/api/v1/workspaces', '/health'])
+    check(spec.paths?.[p], `/swagger/json has no ${p}`)
+  ok(
+    `GET /swagger -> 200 HTML with local assets only; /swagger/json -> OpenAPI ${spec.openapi}, ${Object.keys(spec.paths ?? {}).length} paths`,
+  )
 
   step = 'web app'
   const app = await fetch(`${url}/`)
   const appHtml = await app.text()
-  check(app.status === 200 && /text\/html/.test(app.headers.get('content-type') ?? '') && (app.headers.get('content-security-policy') ?? '').includes("script-src 'self'"), `/ answered ${app.status} ${app.headers.get('content-type')} without the CSP`)
+  check(
+    app.status === 200 &&
+      /text\/html/.test(app.headers.get('content-type') ?? '') &&
+      (app.headers.get('content-security-policy') ?? '').includes("script-src 'self'"),
+    `/ answered ${app.status} ${app.headers.get('content-type')} without the CSP`,
+  )
   const appAssets = [...appHtml.matchAll(/(?:src|href)="(\/assets\/[^"]+)"/g)].map((m) => m[1]!)
-  check(appAssets.some((a) => a.endsWith('.js')) && appAssets.some((a) => a.endsWith('.css')), `/ references no script or stylesheet: ${appHtml.slice(0, 300)}`)
+  check(
+    appAssets.some((a) => a.endsWith('.js')) && appAssets.some((a) => a.endsWith('.css')),
+    `/ references no script or stylesheet: ${appHtml.slice(0, 300)}`,
+  )
   for (const asset of appAssets) {
     const r = await fetch(url + asset)
     const body = await r.arrayBuffer()
@@ -220,7 +340,10 @@ async function main() {
 
   step = 'logs'
   check(stdoutText.includes('"msg":"request"'), `no request log lines on stdout:\n${stdoutText}`)
-  check(!stdoutText.includes(password) && !stdoutText.includes(tokens.access_token), 'the admin password or an access token appears in the logs')
+  check(
+    !stdoutText.includes(password) && !stdoutText.includes(tokens.access_token),
+    'the admin password or an access token appears in the logs',
+  )
   ok('JSON request logs on stdout, no password or token in them')
 
   step = 'SIGTERM'
@@ -233,17 +356,36 @@ async function main() {
   child = undefined
 
   step = 'restart'
-  const again = Bun.spawn([...runner, exe, '--port', '0'], { cwd: dir, env: cleanEnv(), stdin: 'ignore', stdout: 'pipe', stderr: 'pipe' })
+  const again = Bun.spawn([...runner, exe, '--port', '0'], {
+    cwd: dir,
+    env: cleanEnv(),
+    stdin: 'ignore',
+    stdout: 'pipe',
+    stderr: 'pipe',
+  })
   child = again
   stderrText = ''
   stdoutText = ''
   void pump(again.stdout, (s) => (stdoutText += s))
   void pump(again.stderr, (s) => (stderrText += s))
-  const url2 = await waitFor('waiting for "ready on" after a restart', 15_000, () => /ready on (http:\/\/\S+)/.exec(stderrText)?.[1])
+  const url2 = await waitFor(
+    'waiting for "ready on" after a restart',
+    15_000,
+    () => /ready on (http:\/\/\S+)/.exec(stderrText)?.[1],
+  )
   check(!/password: /.test(stderrText), 'the admin password was printed again on the second start')
-  const relogin = await fetch(`${url2}/api/v1/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: 'admin', password }) })
-  const relist = await fetch(`${url2}/api/v1/workspaces`, { headers: { authorization: `Bearer ${((await relogin.json()) as { access_token: string }).access_token}` } })
-  check(relogin.status === 200 && (await relist.text()).includes(ws.id), 'after a restart the same password or the workspace is gone')
+  const relogin = await fetch(`${url2}/api/v1/auth/login`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ username: 'admin', password }),
+  })
+  const relist = await fetch(`${url2}/api/v1/workspaces`, {
+    headers: { authorization: `Bearer ${((await relogin.json()) as { access_token: string }).access_token}` },
+  })
+  check(
+    relogin.status === 200 && (await relist.text()).includes(ws.id),
+    'after a restart the same password or the workspace is gone',
+  )
   again.kill('SIGINT')
   check((await again.exited) === 0, 'SIGINT did not exit with code 0')
   child = undefined
@@ -257,9 +399,12 @@ try {
   await main()
 } catch (err) {
   failed = true
-  console.error(`smoke: FAIL at ${step}: ${err instanceof SmokeFailure ? err.message : err instanceof Error ? (err.stack ?? err.message) : String(err)}`)
+  console.error(
+    `smoke: FAIL at ${step}: ${err instanceof SmokeFailure ? err.message : err instanceof Error ? (err.stack ?? err.message) : String(err)}`,
+  )
   if (stderrText) console.error(`--- server stderr ---\n${stderrText.trimEnd()}`)
-  if (stdoutText) console.error(`--- server stdout (last 20 lines) ---\n${stdoutText.trimEnd().split('\n').slice(-20).join('\n')}`)
+  if (stdoutText)
+    console.error(`--- server stdout (last 20 lines) ---\n${stdoutText.trimEnd().split('\n').slice(-20).join('\n')}`)
 } finally {
   if (child && child.exitCode === null) {
     child.kill('SIGKILL')

@@ -66,7 +66,10 @@ export interface AppDeps {
   claudeBin: () => string | null
   /** Environment the CLI processes inherit from (filtered); the server's own by default. */
   env: Record<string, string | undefined>
-  /** Time for login limits, WebSocket heartbeats, auth timeout and rate limit, presence, typing and share links; system clock by default. */
+  /**
+   * Time for login limits, WebSocket heartbeats, auth timeout and rate limit, presence, typing and share links; system
+   * clock by default.
+   */
   clock?: Clock
   /** The sandbox probed at start (server.ts); without it the CLI runs unsandboxed and the no-sandbox rules apply. */
   sandbox?: { status: SandboxStatus; wrapper: Sandbox | null }
@@ -78,7 +81,12 @@ export async function createServices(deps: AppDeps) {
   const signals = new Signals()
   const clock = deps.clock ?? systemClock
   const { loginMaxFailures, loginWindow, loginTrustedTtl } = deps.config
-  const throttle = new LoginThrottle({ maxFailures: loginMaxFailures, windowMs: loginWindow * 1000, trustTtlMs: loginTrustedTtl * 1000, now: () => clock.now() })
+  const throttle = new LoginThrottle({
+    maxFailures: loginMaxFailures,
+    windowMs: loginWindow * 1000,
+    trustTtlMs: loginTrustedTtl * 1000,
+    now: () => clock.now(),
+  })
   const auth = new AuthService(deps.store, createTokenSigner(deps.jwtSecret), deps.config, signals, throttle)
   await auth.init()
   const bus = new MemoryBus()
@@ -95,30 +103,113 @@ export async function createServices(deps: AppDeps) {
   const sessionAccess = new SessionAccess(deps.store)
   const toolPolicy = new ToolPolicyService(deps.store, c)
   const policy = new PermissionPolicy(toolPolicy, sandbox.status)
-  const permissions = new PermissionService({ store: deps.store, log, access: sessionAccess, policy, clock, logger: deps.logger, timeoutMs: c.permissionTimeout * 1000 })
-  const engine = new ExecutionEngine(deps.store, log, new CliRunner(sandbox.wrapper), {
-    maxProcesses: c.claudeMaxConcurrent, maxPerUser: c.claudeMaxPerUser, idleTtlMs: c.claudeProcessIdleTtl * 1000,
-    timeoutMs: c.claudeTimeout * 1000, outputTimeoutMs: c.claudeOutputTimeout * 1000, killGraceMs: c.claudeKillGrace * 1000,
-  }, deps.logger, permissions)
+  const permissions = new PermissionService({
+    store: deps.store,
+    log,
+    access: sessionAccess,
+    policy,
+    clock,
+    logger: deps.logger,
+    timeoutMs: c.permissionTimeout * 1000,
+  })
+  const engine = new ExecutionEngine(
+    deps.store,
+    log,
+    new CliRunner(sandbox.wrapper),
+    {
+      maxProcesses: c.claudeMaxConcurrent,
+      maxPerUser: c.claudeMaxPerUser,
+      idleTtlMs: c.claudeProcessIdleTtl * 1000,
+      timeoutMs: c.claudeTimeout * 1000,
+      outputTimeoutMs: c.claudeOutputTimeout * 1000,
+      killGraceMs: c.claudeKillGrace * 1000,
+    },
+    deps.logger,
+    permissions,
+  )
   await permissions.expireLeftovers()
   await engine.recover()
-  registerPermissionHandlers(dispatcher, permissions, new SessionControls({ engine, access: sessionAccess, policy, log, clock }))
-  const users = new UserService(deps.store, signals, throttle, new UserRemoval({ store: deps.store, engine, signals, dataDir: c.dataDir }))
+  registerPermissionHandlers(
+    dispatcher,
+    permissions,
+    new SessionControls({ engine, access: sessionAccess, policy, log, clock }),
+  )
+  const users = new UserService(
+    deps.store,
+    signals,
+    throttle,
+    new UserRemoval({ store: deps.store, engine, signals, dataDir: c.dataDir }),
+  )
   const workspaces = new WorkspaceService(deps.store, deps.config, signals, engine)
   access.register('session', (user, id) => sessionAccess.canReadSession(user, id))
   access.register('task', (user, id) => sessionAccess.canReadExecution(user, id))
   const files = new FileService({ store: deps.store, log, access: sessionAccess, workspaces, config: c })
-  const uploads = new ChunkedUploads(files, deps.store, { dataDir: c.dataDir, maxUploadBytes: c.maxUploadBytes, expirySeconds: c.uploadExpiry, wsMaxMessageBytes: c.wsMaxMessageBytes }, deps.logger)
+  const uploads = new ChunkedUploads(
+    files,
+    deps.store,
+    {
+      dataDir: c.dataDir,
+      maxUploadBytes: c.maxUploadBytes,
+      expirySeconds: c.uploadExpiry,
+      wsMaxMessageBytes: c.wsMaxMessageBytes,
+    },
+    deps.logger,
+  )
   registerFileCommands(dispatcher, files, uploads)
-  const claude = new ClaudeService({ store: deps.store, log, engine, access: sessionAccess, workspaces, config: c, env: deps.env, claudeBin: deps.claudeBin, toolPolicy, sandbox: sandbox.status, attachments: (u, w, ids) => files.preamble(u, w, ids) })
+  const claude = new ClaudeService({
+    store: deps.store,
+    log,
+    engine,
+    access: sessionAccess,
+    workspaces,
+    config: c,
+    env: deps.env,
+    claudeBin: deps.claudeBin,
+    toolPolicy,
+    sandbox: sandbox.status,
+    attachments: (u, w, ids) => files.preamble(u, w, ids),
+  })
   const executeCheck = TypeCompiler.Compile(ExecuteBody)
   registerClaudeCommands(dispatcher, claude, (body) => {
     const first = executeCheck.Errors(body).First()
-    if (first) throw new AppError('VALIDATION_FAILED', 422, `Invalid execute command: ${first.path || '/'} ${first.message}`)
+    if (first)
+      throw new AppError('VALIDATION_FAILED', 422, `Invalid execute command: ${first.path || '/'} ${first.message}`)
   })
-  const collab = createCollab({ store: deps.store, log, gateway, access: sessionAccess, signals, logger: deps.logger, config: c, clock })
+  const collab = createCollab({
+    store: deps.store,
+    log,
+    gateway,
+    access: sessionAccess,
+    signals,
+    logger: deps.logger,
+    config: c,
+    clock,
+  })
   registerCollabHandlers(dispatcher, collab)
-  return { ...deps, signals, auth, users, workspaces, bus, log, access, realtime, gateway, dispatcher, engine, sessionAccess, toolPolicy, permissions, claudeService: claude, collab, files, uploads, terminalSessions: new TerminalSessions(deps.store, workspaces, (id) => homeOf(c.dataDir, id)), sandbox, startedAt: Date.now() }
+  return {
+    ...deps,
+    signals,
+    auth,
+    users,
+    workspaces,
+    bus,
+    log,
+    access,
+    realtime,
+    gateway,
+    dispatcher,
+    engine,
+    sessionAccess,
+    toolPolicy,
+    permissions,
+    claudeService: claude,
+    collab,
+    files,
+    uploads,
+    terminalSessions: new TerminalSessions(deps.store, workspaces, (id) => homeOf(c.dataDir, id)),
+    sandbox,
+    startedAt: Date.now(),
+  }
 }
 
 export function createApp(s: Services) {
@@ -139,7 +230,20 @@ export function createApp(s: Services) {
     .use(httpCore(s.logger, { maxBytes: c.maxBodyBytes, streamed: STREAMED_BODY_PATHS }, SECRET_PATHS))
     .use(docsModule(VERSION))
     .use(webModule(loadWebAssets))
-    .use(healthModule({ store: s.store, version: VERSION, startedAt: s.startedAt, claude: s.claude, sandbox: s.sandbox.status, authenticated: (h) => s.auth.authenticateHeaders(h).then(() => true, () => false) }))
+    .use(
+      healthModule({
+        store: s.store,
+        version: VERSION,
+        startedAt: s.startedAt,
+        claude: s.claude,
+        sandbox: s.sandbox.status,
+        authenticated: (h) =>
+          s.auth.authenticateHeaders(h).then(
+            () => true,
+            () => false,
+          ),
+      }),
+    )
     .use(authModule(s.auth))
     .use(usersModule(s.auth, s.users))
     .use(workspacesModule(s.auth, s.workspaces))

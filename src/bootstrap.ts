@@ -30,13 +30,25 @@ export function loadOrCreateSecret(dataDir: string, configured?: string): string
 }
 
 /** Creates the admin when the database has no users; returns the password only when it was generated here. */
-export async function ensureAdmin(store: Store, username: string, password?: string): Promise<{ created: boolean; generatedPassword?: string }> {
+export async function ensureAdmin(
+  store: Store,
+  username: string,
+  password?: string,
+): Promise<{ created: boolean; generatedPassword?: string }> {
   if ((await store.users.count()) > 0) return { created: false }
   const pw = password ?? randomBytes(18).toString('base64url')
   const now = Date.now()
   await store.users.create({
-    id: Bun.randomUUIDv7(), username, password_hash: await hashPassword(pw), role: 'admin',
-    display_name: 'Administrator', email: null, disabled: false, tokens_valid_after: 0, created_at: now, updated_at: now,
+    id: Bun.randomUUIDv7(),
+    username,
+    password_hash: await hashPassword(pw),
+    role: 'admin',
+    display_name: 'Administrator',
+    email: null,
+    disabled: false,
+    tokens_valid_after: 0,
+    created_at: now,
+    updated_at: now,
   })
   return { created: true, generatedPassword: password ? undefined : pw }
 }

@@ -33,13 +33,20 @@ async function main(): Promise<number> {
     )
   }
   const sandbox = running.sandbox.mode === 'off' ? `off (${running.sandbox.reason})` : running.sandbox.mode
-  process.stderr.write(`cchub ${VERSION} ready on ${running.url}  (API docs: ${running.url}/swagger, sandbox: ${sandbox})\n`)
+  process.stderr.write(
+    `cchub ${VERSION} ready on ${running.url}  (API docs: ${running.url}/swagger, sandbox: ${sandbox})\n`,
+  )
   if (running.sandbox.mode === 'off') {
-    process.stderr.write('  WARNING: no sandbox. Claude runs as the server user; non-admins may not use tools that run commands or write.\n')
+    process.stderr.write(
+      '  WARNING: no sandbox. Claude runs as the server user; non-admins may not use tools that run commands or write.\n',
+    )
   }
   for (const sig of ['SIGINT', 'SIGTERM'] as const) {
     process.once(sig, () => {
-      running.stop().then(() => process.exit(0), () => process.exit(1))
+      running.stop().then(
+        () => process.exit(0),
+        () => process.exit(1),
+      )
     })
   }
   return -1

@@ -26,12 +26,20 @@ export interface ServerDeps {
   clock?: Clock
 }
 
-export async function startServer(config: Config, logger: Logger, env: Record<string, string | undefined> = process.env, deps: ServerDeps = {}): Promise<RunningServer> {
+export async function startServer(
+  config: Config,
+  logger: Logger,
+  env: Record<string, string | undefined> = process.env,
+  deps: ServerDeps = {},
+): Promise<RunningServer> {
   const dataDir = prepareDataDir(config.dataDir)
   // before anything is opened: CCHUB_SANDBOX=bwrap without a working bwrap refuses to start here
   const sandbox = await probeSandbox(config.sandbox, { dataDir, env })
   if (sandbox.status.mode === 'off') {
-    logger.warn('NO SANDBOX: Claude runs as the server user and could read the data directory; non-admins may not use tools that run commands or write', { reason: sandbox.status.reason })
+    logger.warn(
+      'NO SANDBOX: Claude runs as the server user and could read the data directory; non-admins may not use tools that run commands or write',
+      { reason: sandbox.status.reason },
+    )
   }
   const dbPath = join(dataDir, 'cchub.db')
   const store = openSqliteStore(dbPath)
@@ -44,7 +52,17 @@ export async function startServer(config: Config, logger: Logger, env: Record<st
     if (cli) logger.info('claude cli found', { path: cli.path, version: cli.version })
     else logger.warn('claude cli not available', { path: claudePath, hint: CLAUDE_INSTALL_HINT })
   })
-  const services = await createServices({ config: { ...config, dataDir }, store, logger, jwtSecret, claude: () => claudeProbe, claudeBin: () => claudePath, env, clock: deps.clock, sandbox: { status: sandbox.status, wrapper: sandbox.sandbox } })
+  const services = await createServices({
+    config: { ...config, dataDir },
+    store,
+    logger,
+    jwtSecret,
+    claude: () => claudeProbe,
+    claudeBin: () => claudePath,
+    env,
+    clock: deps.clock,
+    sandbox: { status: sandbox.status, wrapper: sandbox.sandbox },
+  })
   let app: ReturnType<typeof createApp>
   try {
     // reusePort off: a second cchub on a taken port must fail, not silently share its connections
@@ -58,11 +76,19 @@ export async function startServer(config: Config, logger: Logger, env: Record<st
   const server = app.server!
   services.gateway.attach(server)
   const url = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${server.port}`
-  logger.info('listening', { url, version: VERSION, data_dir: dataDir, schema: store.schema, sandbox: sandbox.status.mode })
+  logger.info('listening', {
+    url,
+    version: VERSION,
+    data_dir: dataDir,
+    schema: store.schema,
+    sandbox: sandbox.status.mode,
+  })
 
   // retention: old channel events and expired token revocations, once now and then hourly
   const maintain = () => {
-    void services.log.prune(config.eventRetentionDays * 86_400_000).catch((err) => logger.error('event pruning failed', { error: String(err) }))
+    void services.log
+      .prune(config.eventRetentionDays * 86_400_000)
+      .catch((err) => logger.error('event pruning failed', { error: String(err) }))
     void store.revokedTokens.prune(Date.now()).catch(() => {})
   }
   maintain()
@@ -76,7 +102,10 @@ export async function startServer(config: Config, logger: Logger, env: Record<st
       services.gateway.shutdown()
       services.uploads.stop()
       const graceful = server.stop(false)
-      const timedOut = await Promise.race([graceful.then(() => false), Bun.sleep(config.shutdownTimeout * 1000).then(() => true)])
+      const timedOut = await Promise.race([
+        graceful.then(() => false),
+        Bun.sleep(config.shutdownTimeout * 1000).then(() => true),
+      ])
       if (timedOut) await server.stop(true)
       // Elysia writes each access-log line in a setImmediate after the response; let the last ones land
       await new Promise((r) => setImmediate(r))
@@ -86,5 +115,13 @@ export async function startServer(config: Config, logger: Logger, env: Record<st
       logger.info('stopped', { cut_in_flight: timedOut })
     })())
 
-  return { url, port: server.port!, services, app, generatedAdminPassword: admin.generatedPassword, sandbox: sandbox.status, stop }
+  return {
+    url,
+    port: server.port!,
+    services,
+    app,
+    generatedAdminPassword: admin.generatedPassword,
+    sandbox: sandbox.status,
+    stop,
+  }
 }

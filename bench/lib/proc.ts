@@ -1,4 +1,5 @@
-// Child processes for benchmarks and soak runs: spawn, talk to over JSON lines on stdin/stdout, measure, and always kill.
+// Child processes for benchmarks and soak runs: spawn, talk to over JSON lines on stdin/stdout, measure, and always
+// kill.
 import { existsSync, readFileSync, readdirSync, readlinkSync } from 'node:fs'
 import { resolve } from 'node:path'
 
@@ -58,7 +59,10 @@ export class Child {
   private readyReject!: (e: Error) => void
   readonly exited: Promise<number>
 
-  constructor(readonly cmd: string[], readonly opts: ChildOptions) {
+  constructor(
+    readonly cmd: string[],
+    readonly opts: ChildOptions,
+  ) {
     hookExit()
     const argv = opts.nofile ? withNofile(cmd, opts.nofile) : cmd
     this.proc = Bun.spawn(argv, {
@@ -79,7 +83,9 @@ export class Child {
     this.exited = this.proc.exited.then((code) => {
       live.delete(this.proc)
       this.exitCode = code
-      const err = new Error(`${opts.name} exited with ${code}${this.stderrTail ? `: ${this.stderrTail.slice(-2000)}` : ''}`)
+      const err = new Error(
+        `${opts.name} exited with ${code}${this.stderrTail ? `: ${this.stderrTail.slice(-2000)}` : ''}`,
+      )
       this.readyReject(err)
       for (const w of this.waiting.values()) w.reject(err)
       this.waiting.clear()
@@ -125,7 +131,10 @@ export class Child {
     const seen = this.events.find(pred)
     if (seen) return Promise.resolve(seen)
     return new Promise((resolve, reject) => {
-      const t = setTimeout(() => reject(new Error(`${this.opts.name}: no matching event within ${timeoutMs} ms`)), timeoutMs)
+      const t = setTimeout(
+        () => reject(new Error(`${this.opts.name}: no matching event within ${timeoutMs} ms`)),
+        timeoutMs,
+      )
       this.eventWaiters.push({ pred, resolve: (e) => (clearTimeout(t), resolve(e)) })
     })
   }
@@ -227,7 +236,10 @@ export function nofileLimits(): { soft: number; hard: number } {
   if (limits) return limits
   const soft = Number(Bun.spawnSync(['sh', '-c', 'ulimit -Sn']).stdout.toString().trim())
   const hard = Number(Bun.spawnSync(['sh', '-c', 'ulimit -Hn']).stdout.toString().trim())
-  limits = { soft: Number.isFinite(soft) ? soft : 1024, hard: Number.isFinite(hard) ? hard : Number.isNaN(hard) ? 1 << 20 : hard }
+  limits = {
+    soft: Number.isFinite(soft) ? soft : 1024,
+    hard: Number.isFinite(hard) ? hard : Number.isNaN(hard) ? 1 << 20 : hard,
+  }
   return limits
 }
 

@@ -97,7 +97,10 @@ export async function publish(spec: PublishSpec, sink: Sink): Promise<PublishRes
   return { published: spec.count - skipped, skipped, publish_ms: t1 - t0, ack_ms: t2 - t0, paused_ms: paused }
 }
 
-/** The envelope cchub puts on the wire (src/modules/realtime/envelope.ts), rebuilt by the peers so frames match byte for byte in size. */
+/**
+ * The envelope cchub puts on the wire (src/modules/realtime/envelope.ts), rebuilt by the peers so frames match byte for
+ * byte in size.
+ */
 export function envelope(type: string, channel: string, seq: number, dataJson: string, ts: number): string {
   return `{"type":${JSON.stringify(type)},"channel":${JSON.stringify(channel)},"seq":${seq},"data":${dataJson},"timestamp":"${new Date(ts).toISOString()}"}`
 }

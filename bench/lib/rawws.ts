@@ -8,7 +8,10 @@ export interface RawWsEvents {
 }
 
 export class UpgradeRefused extends Error {
-  constructor(readonly status: number, readonly body: string) {
+  constructor(
+    readonly status: number,
+    readonly body: string,
+  ) {
     super(`upgrade refused: HTTP ${status} ${body.slice(0, 200)}`)
   }
 }
@@ -64,20 +67,35 @@ export class RawWs {
   private timer: ReturnType<typeof setTimeout> | undefined
   private request = ''
 
-  private constructor(private readonly events: RawWsEvents, pending: Pending) {
+  private constructor(
+    private readonly events: RawWsEvents,
+    pending: Pending,
+  ) {
     this.pending = pending
   }
 
   /** Opens TCP, upgrades `path`; resolves once 101 arrived, rejects with UpgradeRefused (status, body) otherwise. */
-  static connect(port: number, path: string, events: RawWsEvents = {}, opts: { host?: string; headers?: Record<string, string>; timeoutMs?: number } = {}): Promise<RawWs> {
+  static connect(
+    port: number,
+    path: string,
+    events: RawWsEvents = {},
+    opts: { host?: string; headers?: Record<string, string>; timeoutMs?: number } = {},
+  ): Promise<RawWs> {
     const host = opts.host ?? '127.0.0.1'
     return new Promise<RawWs>((resolve, reject) => {
       const ws = new RawWs(events, { resolve, reject })
       const key = Buffer.from(crypto.getRandomValues(new Uint8Array(16))).toString('base64')
-      const extra = Object.entries(opts.headers ?? {}).map(([k, v]) => `${k}: ${v}\r\n`).join('')
+      const extra = Object.entries(opts.headers ?? {})
+        .map(([k, v]) => `${k}: ${v}\r\n`)
+        .join('')
       ws.request = `GET ${path} HTTP/1.1\r\nHost: ${host}:${port}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: ${key}\r\nSec-WebSocket-Version: 13\r\n${extra}\r\n`
-      ws.timer = setTimeout(() => ws.fail(new Error(`upgrade of ${path.slice(0, 40)} timed out`)), opts.timeoutMs ?? 15_000)
-      Bun.connect<RawWs>({ hostname: host, port, data: ws, socket: handlers as never }).catch((err) => ws.fail(err as Error))
+      ws.timer = setTimeout(
+        () => ws.fail(new Error(`upgrade of ${path.slice(0, 40)} timed out`)),
+        opts.timeoutMs ?? 15_000,
+      )
+      Bun.connect<RawWs>({ hostname: host, port, data: ws, socket: handlers as never }).catch((err) =>
+        ws.fail(err as Error),
+      )
     })
   }
 
@@ -89,7 +107,10 @@ export class RawWs {
     this.sendFrame(0x1, Buffer.from(text))
   }
 
-  /** One frame, masked (the key is zero: a valid key that leaves the bytes as they are). `fin` false starts a fragmented message. */
+  /**
+   * One frame, masked (the key is zero: a valid key that leaves the bytes as they are). `fin` false starts a fragmented
+   * message.
+   */
   sendFrame(opcode: number, payload: Uint8Array, fin = true): void {
     const len = payload.length
     const head = len < 126 ? 2 : len < 65536 ? 4 : 10

@@ -19,7 +19,14 @@ export function summarize(values: Float64Array | number[]): Summary {
   const at = (q: number) => a[Math.min(n - 1, Math.max(0, Math.ceil(q * n) - 1))]!
   let sum = 0
   for (let i = 0; i < n; i++) sum += a[i]!
-  return { n, mean: round(sum / n), p50: round(at(0.5)), p99: round(at(0.99)), p999: round(at(0.999)), max: round(a[n - 1]!) }
+  return {
+    n,
+    mean: round(sum / n),
+    p50: round(at(0.5)),
+    p99: round(at(0.99)),
+    p999: round(at(0.999)),
+    max: round(a[n - 1]!),
+  }
 }
 
 export { round }

@@ -1,6 +1,7 @@
 #!/usr/bin/env bun
 // Peer "bare Bun": the ceiling. Bun.serve with native pub/sub, no auth, no store: a client subscribes to a topic and
-// the control channel publishes JSON frames of the same shape and size as cchub's. Usage: bun bench/peers/bun-pubsub.ts --port N
+// the control channel publishes JSON frames of the same shape and size as cchub's. Usage: bun bench/peers/bun-pubsub.ts
+// --port N
 import type { ServerWebSocket } from 'bun'
 import { send, serveControl } from '../lib/control.ts'
 import { envelope, publish, type PublishSpec } from '../lib/publisher.ts'
@@ -26,7 +27,13 @@ const server = Bun.serve<{ id: number }>({
     idleTimeout: 960,
     open(ws) {
       sockets.add(ws)
-      ws.send(JSON.stringify({ type: 'connected', data: { connection_id: String(ws.data.id) }, timestamp: new Date().toISOString() }))
+      ws.send(
+        JSON.stringify({
+          type: 'connected',
+          data: { connection_id: String(ws.data.id) },
+          timestamp: new Date().toISOString(),
+        }),
+      )
     },
     message(ws, raw) {
       let msg: { type?: string; id?: unknown; channel?: string }
@@ -37,7 +44,14 @@ const server = Bun.serve<{ id: number }>({
       }
       if (msg.type === 'subscribe' && typeof msg.channel === 'string') {
         ws.subscribe(msg.channel)
-        ws.send(JSON.stringify({ type: 'success', id: msg.id, data: { channel: msg.channel, seq: seqs.get(msg.channel) ?? 0 }, timestamp: new Date().toISOString() }))
+        ws.send(
+          JSON.stringify({
+            type: 'success',
+            id: msg.id,
+            data: { channel: msg.channel, seq: seqs.get(msg.channel) ?? 0 },
+            timestamp: new Date().toISOString(),
+          }),
+        )
       } else if (msg.type === 'ping') {
         ws.send(JSON.stringify({ type: 'pong', id: msg.id, data: {}, timestamp: new Date().toISOString() }))
       }

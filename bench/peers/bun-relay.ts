@@ -21,9 +21,13 @@ const dir = mkdtempSync(join(tmpdir(), 'cchub-bench-relay-peer-'))
 const db = new Database(join(dir, 'relay.db'), { create: true, strict: true })
 db.run('PRAGMA journal_mode = WAL')
 db.run('PRAGMA synchronous = NORMAL')
-db.run('CREATE TABLE lines (exec TEXT NOT NULL, seq INTEGER NOT NULL, line TEXT NOT NULL, PRIMARY KEY (exec, seq)) STRICT, WITHOUT ROWID')
+db.run(
+  'CREATE TABLE lines (exec TEXT NOT NULL, seq INTEGER NOT NULL, line TEXT NOT NULL, PRIMARY KEY (exec, seq)) STRICT, WITHOUT ROWID',
+)
 const insert = db.query('INSERT INTO lines (exec, seq, line) VALUES ($exec, $seq, $line)')
-const page = db.query<{ seq: number; line: string }, { exec: string; before: number; limit: number }>('SELECT seq, line FROM lines WHERE exec = $exec AND seq < $before ORDER BY seq DESC LIMIT $limit')
+const page = db.query<{ seq: number; line: string }, { exec: string; before: number; limit: number }>(
+  'SELECT seq, line FROM lines WHERE exec = $exec AND seq < $before ORDER BY seq DESC LIMIT $limit',
+)
 const insertMany = db.transaction((exec: string, from: number, lines: string[]) => {
   for (let i = 0; i < lines.length; i++) insert.run({ exec, seq: from + i, line: lines[i]! })
 })
@@ -41,11 +45,29 @@ const frame = (type: string, channel: string, seq: number, dataJson: string) =>
 
 async function run(e: Exec): Promise<void> {
   const topic = `task:${e.id}`
-  const proc = Bun.spawn([bin, '-p', '--output-format', 'stream-json', '--input-format', 'stream-json', '--verbose', '--include-partial-messages'], {
-    cwd: dir, stdin: 'pipe', stdout: 'pipe', stderr: 'ignore', env: process.env as Record<string, string>,
-  })
+  const proc = Bun.spawn(
+    [
+      bin,
+      '-p',
+      '--output-format',
+      'stream-json',
+      '--input-format',
+      'stream-json',
+      '--verbose',
+      '--include-partial-messages',
+    ],
+    {
+      cwd: dir,
+      stdin: 'pipe',
+      stdout: 'pipe',
+      stderr: 'ignore',
+      env: process.env as Record<string, string>,
+    },
+  )
   procs.add(proc)
-  proc.stdin.write(`${JSON.stringify({ type: 'user', message: { role: 'user', content: [{ type: 'text', text: 'bench' }] } })}\n`)
+  proc.stdin.write(
+    `${JSON.stringify({ type: 'user', message: { role: 'user', content: [{ type: 'text', text: 'bench' }] } })}\n`,
+  )
   proc.stdin.flush()
   const decoder = new TextDecoder()
   let buf = ''
@@ -83,14 +105,21 @@ const server = Bun.serve<{ exec: Exec | null }>({
     if (req.method === 'POST' && url.pathname === '/api/v1/claude/execute') {
       const id = crypto.randomUUID()
       execs.set(id, { id, started: false, seq: 0 })
-      return Response.json({ execution_id: id, session_id: id, status: 'queued', websocket_url: `/ws/executions/${id}` }, { status: 202 })
+      return Response.json(
+        { execution_id: id, session_id: id, status: 'queued', websocket_url: `/ws/executions/${id}` },
+        { status: 202 },
+      )
     }
     const logs = /^\/api\/v1\/claude\/sessions\/([^/]+)\/logs$/.exec(url.pathname)
     if (logs) {
       const limit = Number(url.searchParams.get('limit') ?? 100)
       const before = Number(url.searchParams.get('before') ?? Number.MAX_SAFE_INTEGER)
       const rows = page.all({ exec: logs[1]!, before, limit }).reverse()
-      const out = rows.map((r) => ({ seq: r.seq, type: 'event', data: { execution_id: logs[1], event: JSON.parse(r.line) } }))
+      const out = rows.map((r) => ({
+        seq: r.seq,
+        type: 'event',
+        data: { execution_id: logs[1], event: JSON.parse(r.line) },
+      }))
       return Response.json({ logs: out, next_before: rows.length === limit ? rows[0]!.seq : null })
     }
     return Response.json({ status: 'ok' })

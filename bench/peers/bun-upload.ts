@@ -12,7 +12,14 @@ const i = process.argv.indexOf('--port')
 const dir = mkdtempSync(join(tmpdir(), 'cchub-bench-upload-peer-'))
 let n = 0
 
-interface WsUpload { path: string; fd: number; size: number; total: number; chunk: number; received: Set<number> }
+interface WsUpload {
+  path: string
+  fd: number
+  size: number
+  total: number
+  chunk: number
+  received: Set<number>
+}
 const wsUploads = new Map<string, WsUpload>()
 
 const server = Bun.serve({
@@ -20,7 +27,8 @@ const server = Bun.serve({
   port: i > 0 ? Number(process.argv[i + 1]) : 0,
   maxRequestBodySize: 4 * 1024 * 1024 * 1024,
   async fetch(req, srv) {
-    if (new URL(req.url).pathname === '/ws') return srv.upgrade(req) ? undefined : new Response('upgrade', { status: 400 })
+    if (new URL(req.url).pathname === '/ws')
+      return srv.upgrade(req) ? undefined : new Response('upgrade', { status: 400 })
     if (req.method !== 'POST' || !req.body) return Response.json({ status: 'ok' })
     const path = join(dir, `upload-${++n}.bin`)
     const w = Bun.file(path).writer()
@@ -44,7 +52,14 @@ const server = Bun.serve({
       if (m.type === 'upload_start') {
         const id = `f${++n}`
         const path = join(dir, `${id}.bin`)
-        wsUploads.set(id, { path, fd: openSync(path, 'w'), size: m.data.size, total: m.data.total_chunks, chunk: 512 * 1024, received: new Set() })
+        wsUploads.set(id, {
+          path,
+          fd: openSync(path, 'w'),
+          size: m.data.size,
+          total: m.data.total_chunks,
+          chunk: 512 * 1024,
+          received: new Set(),
+        })
         return reply('success', { file_id: id, chunk_size: 512 * 1024 })
       }
       const u = wsUploads.get(m.data?.file_id)
@@ -52,7 +67,8 @@ const server = Bun.serve({
       const bytes = Buffer.from(m.data.data, 'base64')
       writeSync(u.fd, bytes, 0, bytes.length, m.data.chunk_index * u.chunk)
       u.received.add(m.data.chunk_index)
-      if (u.received.size < u.total) return reply('upload_progress', { chunk_index: m.data.chunk_index, received_chunks: u.received.size })
+      if (u.received.size < u.total)
+        return reply('upload_progress', { chunk_index: m.data.chunk_index, received_chunks: u.received.size })
       closeSync(u.fd)
       rmSync(u.path, { force: true })
       wsUploads.delete(m.data.file_id)

@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // Peer "Node ws hub": what most projects run. An http server with the `ws` package, a Map of topic → Set of sockets,
 // and a loop of ws.send() per subscriber on publish. No auth, no store. Same control channel (JSON lines on
-// stdin/stdout) and the same publishing loop as the other servers. Usage: node --expose-gc bench/peers/node-ws-hub.mjs --port N
+// stdin/stdout) and the same publishing loop as the other servers. Usage: node --expose-gc bench/peers/node-ws-hub.mjs
+// --port N
 import http from 'node:http'
 import { WebSocketServer } from 'ws'
 
@@ -22,7 +23,13 @@ const wss = new WebSocketServer({ server, perMessageDeflate: false, maxPayload: 
 wss.on('connection', (ws) => {
   ws.subs = new Set()
   sockets.add(ws)
-  ws.send(JSON.stringify({ type: 'connected', data: { connection_id: String(++nextId) }, timestamp: new Date().toISOString() }))
+  ws.send(
+    JSON.stringify({
+      type: 'connected',
+      data: { connection_id: String(++nextId) },
+      timestamp: new Date().toISOString(),
+    }),
+  )
   ws.on('message', (raw) => {
     let msg
     try {
@@ -35,7 +42,14 @@ wss.on('connection', (ws) => {
       if (!set) topics.set(msg.channel, (set = new Set()))
       set.add(ws)
       ws.subs.add(msg.channel)
-      ws.send(JSON.stringify({ type: 'success', id: msg.id, data: { channel: msg.channel, seq: seqs.get(msg.channel) ?? 0 }, timestamp: new Date().toISOString() }))
+      ws.send(
+        JSON.stringify({
+          type: 'success',
+          id: msg.id,
+          data: { channel: msg.channel, seq: seqs.get(msg.channel) ?? 0 },
+          timestamp: new Date().toISOString(),
+        }),
+      )
     } else if (msg.type === 'ping') {
       ws.send(JSON.stringify({ type: 'pong', id: msg.id, data: {}, timestamp: new Date().toISOString() }))
     }
@@ -140,7 +154,10 @@ process.stdin.on('data', (chunk) => {
     }
     Promise.resolve()
       .then(() => h(req))
-      .then((r) => send({ id: req.id, ok: true, ...(r ?? {}) }), (err) => send({ id: req.id, ok: false, error: String(err?.message ?? err) }))
+      .then(
+        (r) => send({ id: req.id, ok: true, ...(r ?? {}) }),
+        (err) => send({ id: req.id, ok: false, error: String(err?.message ?? err) }),
+      )
   }
 })
 const end = () => {

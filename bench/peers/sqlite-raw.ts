@@ -34,7 +34,9 @@ serveControl(
     async write(req) {
       const db = open(String(req.db))
       db.run(SCHEMA)
-      const insert = db.query('INSERT INTO events (channel, seq, type, data, ts) VALUES ($channel, $seq, $type, $data, $ts)')
+      const insert = db.query(
+        'INSERT INTO events (channel, seq, type, data, ts) VALUES ($channel, $seq, $type, $data, $ts)',
+      )
       const tx = db.transaction((rows: { channel: string; seq: number; type: string; data: string; ts: number }[]) => {
         for (const r of rows) insert.run(r)
       })
@@ -63,7 +65,9 @@ serveControl(
     },
     readStart(req) {
       const db = open(String(req.db))
-      const page = db.query<{ seq: number; data: string }, { channel: string; after: number }>('SELECT * FROM events WHERE channel = $channel AND seq > $after ORDER BY seq LIMIT 500')
+      const page = db.query<{ seq: number; data: string }, { channel: string; after: number }>(
+        'SELECT * FROM events WHERE channel = $channel AND seq > $after ORDER BY seq LIMIT 500',
+      )
       reader.stop = false
       reader.rows = 0
       reader.passes = 0

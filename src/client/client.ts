@@ -6,8 +6,17 @@ import { frameKind } from './frames.ts'
 import { Outbox, type RequestMessage } from './outbox.ts'
 import { SubscriptionRegistry } from './subscription-registry.ts'
 import type {
-  CchubClientOptions, ChannelMessage, ClientEvents, ConnectionState, MessageHandler, PublicUser, ReplyMap, ServerMessage,
-  SubscribeOptions, Subscription, WebSocketConstructor,
+  CchubClientOptions,
+  ChannelMessage,
+  ClientEvents,
+  ConnectionState,
+  MessageHandler,
+  PublicUser,
+  ReplyMap,
+  ServerMessage,
+  SubscribeOptions,
+  Subscription,
+  WebSocketConstructor,
 } from './types.ts'
 
 export type { RequestMessage } from './outbox.ts'
@@ -32,14 +41,28 @@ export class CchubClient {
     this.opts = options
     const WS = options.WebSocket ?? (globalThis as { WebSocket?: WebSocketConstructor }).WebSocket
     if (!WS) throw new TypeError('No WebSocket available: pass options.WebSocket')
-    this.outbox = new Outbox(options.rateLimit === undefined ? { perSecond: 8, burst: 16 } : options.rateLimit, () => this.connection.socket)
+    this.outbox = new Outbox(
+      options.rateLimit === undefined ? { perSecond: 8, burst: 16 } : options.rateLimit,
+      () => this.connection.socket,
+    )
     this.connection = new Connection({
-      opts: options, WS, events: this.events, outbox: this.outbox, info: this,
-      hooks: { frame: (msg) => this.route(msg), opened: () => this.subs.resubscribeAll(), lost: () => this.subs.interruptAll() },
+      opts: options,
+      WS,
+      events: this.events,
+      outbox: this.outbox,
+      info: this,
+      hooks: {
+        frame: (msg) => this.route(msg),
+        opened: () => this.subs.resubscribeAll(),
+        lost: () => this.subs.interruptAll(),
+      },
     })
     this.subs = new SubscriptionRegistry({
-      link: this.connection, outbox: this.outbox, events: this.events,
-      report: (err) => this.reportLater(err), requestTimeoutMs: () => this.defaultTimeoutMs(),
+      link: this.connection,
+      outbox: this.outbox,
+      events: this.events,
+      report: (err) => this.reportLater(err),
+      requestTimeoutMs: () => this.defaultTimeoutMs(),
     })
   }
 
@@ -49,7 +72,11 @@ export class CchubClient {
 
   /** Counters for monitoring; `duplicatesDropped` stays 0 unless the server broke its no-duplicate guarantee. */
   get stats() {
-    return { reconnects: this.connection.reconnects, duplicatesDropped: this.subs.duplicates, subscriptions: this.subs.size }
+    return {
+      reconnects: this.connection.reconnects,
+      duplicatesDropped: this.subs.duplicates,
+      subscriptions: this.subs.size,
+    }
   }
 
   on<K extends keyof ClientEvents>(event: K, listener: ClientEvents[K]): () => void {
@@ -62,13 +89,20 @@ export class CchubClient {
     return this.connection.whenOpen(0)
   }
 
-  /** Stops for good: no more reconnects, waiting requests reject with CLOSED. Subscriptions are kept for a later connect(). */
+  /**
+   * Stops for good: no more reconnects, waiting requests reject with CLOSED. Subscriptions are kept for a later
+   * connect().
+   */
   close(): Promise<void> {
     return this.connection.stop()
   }
 
   /** Sends one request and resolves with the `data` of its `success` (or `pong`) reply; rejects with a CchubError. */
-  request<K extends keyof ReplyMap>(type: K, message?: RequestMessage, opts?: { timeoutMs?: number }): Promise<ReplyMap[K]>
+  request<K extends keyof ReplyMap>(
+    type: K,
+    message?: RequestMessage,
+    opts?: { timeoutMs?: number },
+  ): Promise<ReplyMap[K]>
   request<T = unknown>(type: string, message?: RequestMessage, opts?: { timeoutMs?: number }): Promise<T>
   async request(type: string, message: RequestMessage = {}, opts: { timeoutMs?: number } = {}): Promise<unknown> {
     const timeoutMs = opts.timeoutMs ?? this.defaultTimeoutMs()

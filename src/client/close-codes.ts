@@ -10,11 +10,25 @@ export const CloseCode = {
   POLICY: 1008,
 } as const satisfies Partial<typeof ServerCloseCode>
 
-/** Closes that mean "these credentials will not work again": retried only with a tokenProvider, which can mint new ones. */
-export const CREDENTIAL_CLOSE_CODES: ReadonlySet<number> = new Set([CloseCode.AUTH_FAILED, CloseCode.TOKEN_REVOKED, CloseCode.USER_DISABLED, CloseCode.TOKEN_EXPIRED])
+/**
+ * Closes that mean "these credentials will not work again": retried only with a tokenProvider, which can mint new ones.
+ */
+export const CREDENTIAL_CLOSE_CODES: ReadonlySet<number> = new Set([
+  CloseCode.AUTH_FAILED,
+  CloseCode.TOKEN_REVOKED,
+  CloseCode.USER_DISABLED,
+  CloseCode.TOKEN_EXPIRED,
+])
 
 /** Error codes of a refused `auth` message that are about the credentials, not a passing condition. */
-export const CREDENTIAL_ERROR_CODES: ReadonlySet<string> = new Set(['UNAUTHORIZED', 'INVALID_CREDENTIALS', 'TOKEN_EXPIRED', 'TOKEN_REVOKED', 'USER_DISABLED', 'VALIDATION_FAILED'])
+export const CREDENTIAL_ERROR_CODES: ReadonlySet<string> = new Set([
+  'UNAUTHORIZED',
+  'INVALID_CREDENTIALS',
+  'TOKEN_EXPIRED',
+  'TOKEN_REVOKED',
+  'USER_DISABLED',
+  'VALIDATION_FAILED',
+])
 
 /** Client-chosen code for sockets the client abandons itself (connect or pong timeout, transient auth refusal). */
 export const CLIENT_ABANDONED = 4000

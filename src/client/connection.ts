@@ -9,7 +9,14 @@ import type { Outbox } from './outbox.ts'
 import { Reconnector } from './reconnector.ts'
 import { Transport } from './transport.ts'
 import type {
-  AuthReply, CchubClientOptions, ClientEvents, ConnectedData, ConnectionState, PublicUser, ServerMessage, WebSocketConstructor,
+  AuthReply,
+  CchubClientOptions,
+  ClientEvents,
+  ConnectedData,
+  ConnectionState,
+  PublicUser,
+  ServerMessage,
+  WebSocketConstructor,
 } from './types.ts'
 
 /** The client's public fields about the current socket, which the connection keeps up to date. */
@@ -63,7 +70,12 @@ export class Connection {
       failed: (err, reason) => this.onFailed(err, reason),
     })
     this.reconnector = new Reconnector(opts)
-    this.heartbeat = new Heartbeat(opts.pingIntervalMs ?? 25_000, opts.pongTimeoutMs ?? 10_000, () => this.ping(), () => this.transport.abandon('pong timeout'))
+    this.heartbeat = new Heartbeat(
+      opts.pingIntervalMs ?? 25_000,
+      opts.pongTimeoutMs ?? 10_000,
+      () => this.ping(),
+      () => this.transport.abandon('pong timeout'),
+    )
   }
 
   get state(): ConnectionState {
@@ -104,7 +116,8 @@ export class Connection {
   /** Resolves when authenticated; timeoutMs 0 waits as long as the client keeps trying. */
   whenOpen(timeoutMs: number): Promise<void> {
     if (this.isOpen()) return Promise.resolve()
-    if (this.stopped) return Promise.reject(new CchubError('CLOSED', 'The client is not connected: call connect() first'))
+    if (this.stopped)
+      return Promise.reject(new CchubError('CLOSED', 'The client is not connected: call connect() first'))
     return this.waiters.wait(timeoutMs)
   }
 
@@ -116,7 +129,11 @@ export class Connection {
   private onFrame(ws: WebSocket, raw: unknown): void {
     this.heartbeat.alive()
     const msg = parseFrame(raw)
-    if (!msg) return this.events.emit('error', new CchubError('INVALID_FRAME', 'The server sent a frame that is not a JSON envelope'))
+    if (!msg)
+      return this.events.emit(
+        'error',
+        new CchubError('INVALID_FRAME', 'The server sent a frame that is not a JSON envelope'),
+      )
     if (msg.type === 'connected') this.onConnected(ws, msg.data as ConnectedData)
     else this.hooks.frame(msg)
     this.events.emit('message', msg)
@@ -165,9 +182,11 @@ export class Connection {
     this.authenticated = false
     this.reconnector.disarmStable()
     this.heartbeat.stop()
-    this.outbox.reset(() => this.stopped
-      ? new CchubError('CLOSED', 'The client was closed')
-      : new CchubError('DISCONNECTED', `Connection lost (${code}${reason ? ` ${reason}` : ''}) before the reply`))
+    this.outbox.reset(() =>
+      this.stopped
+        ? new CchubError('CLOSED', 'The client was closed')
+        : new CchubError('DISCONNECTED', `Connection lost (${code}${reason ? ` ${reason}` : ''}) before the reply`),
+    )
     this.hooks.lost()
     this.afterClose(code, reason)
   }
@@ -195,7 +214,13 @@ export class Connection {
     this.stopped = true
     this.setState('closed')
     this.events.emit('disconnect', { code, reason, willReconnect: false })
-    this.waiters.rejectAll(this.authFailure ?? new CchubError(CREDENTIAL_CLOSE_CODES.has(code) ? 'AUTH_FAILED' : 'CLOSED', `Connection closed (${code} ${reason})`))
+    this.waiters.rejectAll(
+      this.authFailure ??
+        new CchubError(
+          CREDENTIAL_CLOSE_CODES.has(code) ? 'AUTH_FAILED' : 'CLOSED',
+          `Connection closed (${code} ${reason})`,
+        ),
+    )
   }
 
   private setState(next: ConnectionState): void {

@@ -4,7 +4,10 @@ import type { ServerMessage } from './types.ts'
 const REPLY_TYPES = new Set(['success', 'error', 'pong'])
 const CONTROL_TYPES = new Set(['connected', 'success', 'error', 'pong', 'unsubscribed'])
 
-/** `reply` answers a request by id, `error` has no request to reject, `revoked` ends a subscription, `channel` is published data. */
+/**
+ * `reply` answers a request by id, `error` has no request to reject, `revoked` ends a subscription, `channel` is
+ * published data.
+ */
 export type FrameKind = 'connected' | 'reply' | 'error' | 'revoked' | 'channel' | 'other'
 
 export function parseFrame(raw: unknown): ServerMessage | null {

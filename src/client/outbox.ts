@@ -1,4 +1,5 @@
-// Everything sent on the current socket: frames through the rate-limit throttle, and requests matched to their one reply.
+// Everything sent on the current socket: frames through the rate-limit throttle, and requests matched to their one
+// reply.
 import { CchubError } from './errors.ts'
 import { PendingRequests } from './pending.ts'
 import { OPEN } from './socket.ts'
@@ -29,7 +30,10 @@ export class Outbox {
     return reply
   }
 
-  /** The frame is bound to the socket current now: if another one replaced it before the throttle lets it out, it is dropped. */
+  /**
+   * The frame is bound to the socket current now: if another one replaced it before the throttle lets it out, it is
+   * dropped.
+   */
   send(frame: { type: string } & Record<string, unknown>): void {
     const ws = this.socket()
     const text = JSON.stringify({ ...frame, timestamp: new Date().toISOString() })

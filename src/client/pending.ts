@@ -19,9 +19,13 @@ export class PendingRequests {
   /** Registers `id`; timeoutMs <= 0 waits until a reply or `rejectAll`. */
   add(id: string, timeoutMs: number, type: string): Promise<unknown> {
     return new Promise((resolve, reject) => {
-      const timer = timeoutMs > 0
-        ? setTimeout(() => this.settle(id, new CchubError('TIMEOUT', `No reply to ${type} within ${timeoutMs} ms`)), timeoutMs)
-        : undefined
+      const timer =
+        timeoutMs > 0
+          ? setTimeout(
+              () => this.settle(id, new CchubError('TIMEOUT', `No reply to ${type} within ${timeoutMs} ms`)),
+              timeoutMs,
+            )
+          : undefined
       this.entries.set(id, { resolve, reject, timer })
     })
   }

@@ -1,9 +1,17 @@
-// The channels this client holds: subscribing, re-subscribing with `since` on every new socket, retries, revocation, unsubscribing.
+// The channels this client holds: subscribing, re-subscribing with `since` on every new socket, retries, revocation,
+// unsubscribing.
 import type { Emitter } from './emitter.ts'
 import { type CchubError, PERMANENT_CODES } from './errors.ts'
 import type { Outbox } from './outbox.ts'
 import { ChannelSubscription, type HandlerEntry } from './subscription.ts'
-import type { ChannelMessage, ClientEvents, MessageHandler, SubscribeOptions, SubscribeReply, Subscription } from './types.ts'
+import type {
+  ChannelMessage,
+  ClientEvents,
+  MessageHandler,
+  SubscribeOptions,
+  SubscribeReply,
+  Subscription,
+} from './types.ts'
 
 /** What the registry needs to know about the connection: the current socket, and whether it can carry requests. */
 export interface SubscriptionLink {
@@ -103,6 +111,7 @@ export class SubscriptionRegistry {
     clearTimeout(sub.retryTimer)
     if (this.subs.get(sub.channel) !== sub) return
     this.subs.delete(sub.channel)
-    if (this.deps.link.isOpen()) this.deps.outbox.request('unsubscribe', { channel: sub.channel }, this.deps.requestTimeoutMs()).catch(() => {})
+    if (this.deps.link.isOpen())
+      this.deps.outbox.request('unsubscribe', { channel: sub.channel }, this.deps.requestTimeoutMs()).catch(() => {})
   }
 }

@@ -41,7 +41,9 @@ export class ChannelSubscription {
 
   /** The subscribe request for the current state: `since` is what makes a reconnect lose nothing. */
   request(): { channel: string; data?: { since: number } } {
-    return this.lastSeq === undefined ? { channel: this.channel } : { channel: this.channel, data: { since: this.lastSeq } }
+    return this.lastSeq === undefined
+      ? { channel: this.channel }
+      : { channel: this.channel, data: { since: this.lastSeq } }
   }
 
   begin(): void {
@@ -56,7 +58,9 @@ export class ChannelSubscription {
     else this.deliver(msg, false)
   }
 
-  /** Applies a subscribe reply: reset and gap notices first, then the waiting frames, then the server's hand-over seq. */
+  /**
+   * Applies a subscribe reply: reset and gap notices first, then the waiting frames, then the server's hand-over seq.
+   */
   accept(reply: SubscribeReply): void {
     if (reply.reset) {
       this.lastSeq = reply.reset.head

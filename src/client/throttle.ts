@@ -1,4 +1,5 @@
-// Outgoing token bucket: keeps bursts (e.g. re-subscribing 50 channels after a reconnect) under the server's rate limit.
+// Outgoing token bucket: keeps bursts (e.g. re-subscribing 50 channels after a reconnect) under the server's rate
+// limit.
 export class SendThrottle {
   private tokens: number
   private last = Date.now()
@@ -16,7 +17,9 @@ export class SendThrottle {
     this.pump()
   }
 
-  /** Forgets queued sends (their socket is gone); a fresh connection starts with a full bucket, as the server's does. */
+  /**
+   * Forgets queued sends (their socket is gone); a fresh connection starts with a full bucket, as the server's does.
+   */
   reset(): void {
     clearTimeout(this.timer)
     this.timer = undefined

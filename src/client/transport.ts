@@ -54,7 +54,9 @@ export class Transport {
     clearTimeout(this.connectTimer)
   }
 
-  /** Drops the current socket and voids a pending attempt; resolves once the socket is closed, null when there was none. */
+  /**
+   * Drops the current socket and voids a pending attempt; resolves once the socket is closed, null when there was none.
+   */
   close(): Promise<void> | null {
     this.generation++
     const ws = this.ws
@@ -64,7 +66,9 @@ export class Transport {
     return closed
   }
 
-  /** Gives up on a socket that cannot be trusted (timeouts): no waiting for a close handshake a dead peer never sends. */
+  /**
+   * Gives up on a socket that cannot be trusted (timeouts): no waiting for a close handshake a dead peer never sends.
+   */
   abandon(reason: string): void {
     if (this.ws) this.drop(this.ws, CLIENT_ABANDONED, reason)
   }

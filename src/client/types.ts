@@ -1,11 +1,22 @@
 // Wire and option types of the client; message shapes come from the server's TypeBox schemas, as types only.
 import type { Static } from '@sinclair/typebox'
 import type {
-  AuthMessage, ErrorData as ErrorDataSchema, PingMessage, ServerEnvelope, SubscribeMessage, UnsubscribeMessage,
+  AuthMessage,
+  ErrorData as ErrorDataSchema,
+  PingMessage,
+  ServerEnvelope,
+  SubscribeMessage,
+  UnsubscribeMessage,
 } from '../modules/realtime/model.ts'
 import type { SubscribeResult } from '../modules/realtime/replay.ts'
 import type { ExecutionStatusSchema } from '../modules/claude/model.ts'
-import type { PermissionResolved, PermissionResponseMessage, PermissionView, SetModelMessage, SetPermissionModeMessage } from '../modules/permissions/model.ts'
+import type {
+  PermissionResolved,
+  PermissionResponseMessage,
+  PermissionView,
+  SetModelMessage,
+  SetPermissionModeMessage,
+} from '../modules/permissions/model.ts'
 
 /** Every frame the server sends: `{type, id?, channel?, seq?, data, timestamp}`. */
 export type ServerMessage = ServerEnvelope
@@ -19,7 +30,9 @@ export type UnsubscribeRequest = Static<typeof UnsubscribeMessage>
 export type ErrorData = Static<typeof ErrorDataSchema>
 /** `status` of an execution (REST and `status` messages); `waiting_for_permission` while Claude waits for an answer. */
 export type ExecutionStatus = Static<typeof ExecutionStatusSchema>
-/** `data` of `permission_request`, `question` and `plan_approval` messages (and of `session_state.pending_permissions`). */
+/**
+ * `data` of `permission_request`, `question` and `plan_approval` messages (and of `session_state.pending_permissions`).
+ */
 export type PermissionRequestData = Static<typeof PermissionView>
 export type PermissionResolvedData = Static<typeof PermissionResolved>
 export type PermissionResponseRequest = Static<typeof PermissionResponseMessage>
@@ -95,7 +108,10 @@ export interface CchubClientOptions {
   requestTimeoutMs?: number
   /** Opening the socket and authenticating must finish within this many ms (default 10 000). */
   connectTimeoutMs?: number
-  /** Outgoing frames per second and burst, kept under the server limit of 10/s, burst 20 (default 8/s, burst 16; null disables). */
+  /**
+   * Outgoing frames per second and burst, kept under the server limit of 10/s, burst 20 (default 8/s, burst 16; null
+   * disables).
+   */
   rateLimit?: { perSecond: number; burst: number } | null
   /** WebSocket constructor, for environments without a global one. */
   WebSocket?: WebSocketConstructor

@@ -27,7 +27,10 @@ export function loadConfig(argv: string[], env: Record<string, string | undefine
   return { action: 'run', config }
 }
 
-function readEnv(env: Record<string, string | undefined>, raw: Partial<Record<ConfigKey, { value: string; source: string }>>) {
+function readEnv(
+  env: Record<string, string | undefined>,
+  raw: Partial<Record<ConfigKey, { value: string; source: string }>>,
+) {
   const byEnv = new Map(configKeys.map((k) => [settingMeta(k).env, k]))
   for (const [name, value] of Object.entries(env)) {
     if (!name.startsWith('CCHUB_') || value === undefined || value === '') continue
@@ -50,7 +53,8 @@ function readFlags(argv: string[], raw: Partial<Record<ConfigKey, { value: strin
     if (value === undefined && isBool) value = 'true'
     if (value === undefined) {
       value = argv[++i]
-      // `--data-dir --port 9000` forgot the data dir; a value that itself starts with `--` can be given as --flag=--value.
+      // `--data-dir --port 9000` forgot the data dir; a value that itself starts with `--` can be given as
+      // --flag=--value.
       if (value === undefined || value.startsWith('--')) throw new ConfigError(`option ${flag} needs a value`)
     }
     raw[key] = { value, source: flag }
@@ -74,7 +78,11 @@ function coerce(key: ConfigKey, value: string, source: string): unknown {
     }
     case 'array': {
       const split = settingMeta(key).split
-      if (!split) return value.split(',').map((p) => p.trim()).filter(Boolean)
+      if (!split)
+        return value
+          .split(',')
+          .map((p) => p.trim())
+          .filter(Boolean)
       try {
         return split(value)
       } catch (err) {

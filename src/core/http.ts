@@ -26,14 +26,23 @@ export function requestInfo(request: Request): RequestInfo {
 export function toAppError(code: string | number, error: unknown): AppError {
   if (error instanceof AppError) return error
   // A response that fails its own schema is our bug, not the client's: a 500 that shows nothing of the value.
-  if ((error as { type?: unknown })?.type === 'response' && (error instanceof ValidationError || code === 'VALIDATION')) {
+  if (
+    (error as { type?: unknown })?.type === 'response' &&
+    (error instanceof ValidationError || code === 'VALIDATION')
+  ) {
     return new AppError('INTERNAL_ERROR', 500, 'An internal error occurred')
   }
   if (error instanceof ValidationError || code === 'VALIDATION') return validationError(error)
-  if (code === 'PARSE') return new AppError('INVALID_JSON', 400, 'The request body could not be parsed; send valid JSON matching the documented schema')
+  if (code === 'PARSE')
+    return new AppError(
+      'INVALID_JSON',
+      400,
+      'The request body could not be parsed; send valid JSON matching the documented schema',
+    )
   if (code === 'NOT_FOUND') return new AppError('NOT_FOUND', 404, 'No such route')
   const status = (error as { status?: unknown })?.status
-  if (typeof status === 'number' && status === 413) return new AppError('PAYLOAD_TOO_LARGE', 413, 'The request body is too large')
+  if (typeof status === 'number' && status === 413)
+    return new AppError('PAYLOAD_TOO_LARGE', 413, 'The request body is too large')
   if (typeof status === 'number' && status === 405) return new AppError('METHOD_NOT_ALLOWED', 405, 'Method not allowed')
   return new AppError('INTERNAL_ERROR', 500, 'An internal error occurred')
 }
@@ -56,7 +65,9 @@ function validationError(error: unknown): AppError {
   return new AppError('VALIDATION_FAILED', 422, message, { details: { in: where, errors } })
 }
 
-/** The stack, except for schema failures, whose message embeds the whole value (a response may carry tokens or keys). */
+/**
+ * The stack, except for schema failures, whose message embeds the whole value (a response may carry tokens or keys).
+ */
 function describeForLog(error: unknown): string {
   if (error instanceof ValidationError) {
     const first = error.valueError as { path?: string; message?: string } | undefined
@@ -66,7 +77,10 @@ function describeForLog(error: unknown): string {
 }
 
 /** The peer's address as the socket sees it (X-Forwarded-For is not trusted), for per-address limits. */
-export function clientAddress(server: { requestIP(request: Request): { address: string } | null } | null | undefined, request: Request): string {
+export function clientAddress(
+  server: { requestIP(request: Request): { address: string } | null } | null | undefined,
+  request: Request,
+): string {
   return server?.requestIP(request)?.address ?? 'local'
 }
 
@@ -97,8 +111,17 @@ function checkBody(request: Request, limit: BodyLimit): void {
   const chunked = length === null && /chunked/i.test(request.headers.get('transfer-encoding') ?? '')
   if (length === null ? !chunked : Number(length) <= limit.maxBytes) return
   if (limit.streamed.has(new URL(request.url).pathname)) return
-  if (chunked) throw new AppError('LENGTH_REQUIRED', 411, 'Send the body with a Content-Length: only file uploads take chunked bodies')
-  throw new AppError('PAYLOAD_TOO_LARGE', 413, `The request body is larger than ${limit.maxBytes} bytes (CCHUB_MAX_BODY_BYTES)`)
+  if (chunked)
+    throw new AppError(
+      'LENGTH_REQUIRED',
+      411,
+      'Send the body with a Content-Length: only file uploads take chunked bodies',
+    )
+  throw new AppError(
+    'PAYLOAD_TOO_LARGE',
+    413,
+    `The request body is larger than ${limit.maxBytes} bytes (CCHUB_MAX_BODY_BYTES)`,
+  )
 }
 
 /**
@@ -106,34 +129,40 @@ function checkBody(request: Request, limit: BodyLimit): void {
  * in the one JSON shape. `secretPaths` are routes with a credential in the path, redacted in the logs (see loggedPath).
  */
 export function httpCore(logger: Logger, limit: BodyLimit, secretPaths: readonly RegExp[] = []) {
-  return new Elysia({ name: 'http-core' })
-    .onRequest(({ request, set }) => {
-      set.headers['x-request-id'] = requestInfo(request).id
-      checkBody(request, limit)
-    })
-    // after parsing, before validation and any handler: a too-deep body is refused before anything is created from it
-    .onTransform({ as: 'global' }, ({ body }) => checkJsonDepth(body, 'body'))
-    .onError({ as: 'global' }, ({ code, error, request, set }) => {
-      const info = requestInfo(request)
-      const appError = toAppError(code, error)
-      if (appError.status >= 500) {
-        logger.error('request failed', { request_id: info.id, path: loggedPath(request, secretPaths), error: describeForLog(error) })
-      }
-      set.status = appError.status
-      set.headers['x-request-id'] = info.id
-      set.headers['content-type'] = 'application/json'
-      Object.assign(set.headers, appError.headers ?? {})
-      return errorBody(appError, info.id)
-    })
-    .onAfterResponse({ as: 'global' }, ({ request, set }) => {
-      const info = requestInfo(request)
-      logger.info('request', {
-        method: request.method,
-        path: loggedPath(request, secretPaths),
-        status: typeof set.status === 'number' ? set.status : 200,
-        ms: Math.round((performance.now() - info.start) * 100) / 100,
-        request_id: info.id,
-        user_id: info.userId ?? null,
+  return (
+    new Elysia({ name: 'http-core' })
+      .onRequest(({ request, set }) => {
+        set.headers['x-request-id'] = requestInfo(request).id
+        checkBody(request, limit)
       })
-    })
+      // after parsing, before validation and any handler: a too-deep body is refused before anything is created from it
+      .onTransform({ as: 'global' }, ({ body }) => checkJsonDepth(body, 'body'))
+      .onError({ as: 'global' }, ({ code, error, request, set }) => {
+        const info = requestInfo(request)
+        const appError = toAppError(code, error)
+        if (appError.status >= 500) {
+          logger.error('request failed', {
+            request_id: info.id,
+            path: loggedPath(request, secretPaths),
+            error: describeForLog(error),
+          })
+        }
+        set.status = appError.status
+        set.headers['x-request-id'] = info.id
+        set.headers['content-type'] = 'application/json'
+        Object.assign(set.headers, appError.headers ?? {})
+        return errorBody(appError, info.id)
+      })
+      .onAfterResponse({ as: 'global' }, ({ request, set }) => {
+        const info = requestInfo(request)
+        logger.info('request', {
+          method: request.method,
+          path: loggedPath(request, secretPaths),
+          status: typeof set.status === 'number' ? set.status : 200,
+          ms: Math.round((performance.now() - info.start) * 100) / 100,
+          request_id: info.id,
+          user_id: info.userId ?? null,
+        })
+      })
+  )
 }

@@ -1,10 +1,15 @@
 // A bound on JSON nesting, checked where bodies and frames come in, before anything stores or re-serialises them.
 import { AppError } from './errors.ts'
 
-/** Levels of objects and arrays a body or WebSocket frame may nest; deeper values overflow the stack when serialised. */
+/**
+ * Levels of objects and arrays a body or WebSocket frame may nest; deeper values overflow the stack when serialised.
+ */
 export const MAX_JSON_DEPTH = 64
 
-/** True when `value` nests plain objects or arrays more than `max` levels deep; iterative, so depth itself cannot overflow it. */
+/**
+ * True when `value` nests plain objects or arrays more than `max` levels deep; iterative, so depth itself cannot
+ * overflow it.
+ */
 export function nestedDeeperThan(value: unknown, max: number): boolean {
   const stack: [unknown, number][] = [[value, 1]]
   while (stack.length) {

@@ -17,6 +17,7 @@ const DESCRIPTIONS: Record<number, string> = {
 /** `{ 401: ErrorBody, 404: ErrorBody, … }` for a route's `response` option. */
 export function errors<const S extends readonly number[]>(...statuses: S): { [K in S[number]]: typeof ErrorBody } {
   const out: Record<number, typeof ErrorBody> = {}
-  for (const s of [...statuses, 422, 500]) out[s] = { ...ErrorBody, description: DESCRIPTIONS[s] ?? 'Error' } as typeof ErrorBody
+  for (const s of [...statuses, 422, 500])
+    out[s] = { ...ErrorBody, description: DESCRIPTIONS[s] ?? 'Error' } as typeof ErrorBody
   return out as { [K in S[number]]: typeof ErrorBody }
 }

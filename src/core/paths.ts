@@ -21,7 +21,9 @@ export function realDir(path: string): string {
   return real
 }
 
-/** The real path of `path`, or `path` itself when it no longer exists (a stored workspace whose directory went away). */
+/**
+ * The real path of `path`, or `path` itself when it no longer exists (a stored workspace whose directory went away).
+ */
 export function realOrSelf(path: string): string {
   try {
     return realpathSync(path)

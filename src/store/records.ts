@@ -80,7 +80,15 @@ export interface ParticipantRecord {
 }
 
 /** `waiting_for_permission`: running, with a permission request (tool, question, plan) waiting for an answer. */
-export type ExecutionStatus = 'queued' | 'running' | 'waiting_for_permission' | 'completed' | 'failed' | 'cancelled' | 'timed_out' | 'interrupted'
+export type ExecutionStatus =
+  | 'queued'
+  | 'running'
+  | 'waiting_for_permission'
+  | 'completed'
+  | 'failed'
+  | 'cancelled'
+  | 'timed_out'
+  | 'interrupted'
 
 export interface ExecutionRecord {
   id: string
@@ -151,7 +159,10 @@ export interface SettingRecord {
 }
 
 export type PermissionKind = 'tool' | 'question' | 'plan'
-/** pending until answered (allowed/denied), or until the run ends (cancelled), it times out or the server restarts (expired). */
+/**
+ * pending until answered (allowed/denied), or until the run ends (cancelled), it times out or the server restarts
+ * (expired).
+ */
 export type PermissionStatus = 'pending' | 'allowed' | 'denied' | 'cancelled' | 'timed_out' | 'expired'
 
 /** A `can_use_tool` control_request of the CLI relayed to the session's participants, and how it was settled. */

@@ -1,7 +1,19 @@
 // The Store seam: what the server needs from persistence, independent of the database behind it.
 import type {
-  ApiKeyRecord, EventRecord, ExecutionRecord, ExecutionStatus, FileRecord, ParticipantRecord, PermissionRecord, SessionDocRecord, SessionRecord, SettingRecord, ShareLinkRecord,
-  UserRecord, WorkspaceMemberRecord, WorkspaceRecord,
+  ApiKeyRecord,
+  EventRecord,
+  ExecutionRecord,
+  ExecutionStatus,
+  FileRecord,
+  ParticipantRecord,
+  PermissionRecord,
+  SessionDocRecord,
+  SessionRecord,
+  SettingRecord,
+  ShareLinkRecord,
+  UserRecord,
+  WorkspaceMemberRecord,
+  WorkspaceRecord,
 } from './records.ts'
 
 /**
@@ -47,7 +59,10 @@ export interface UserRepo {
   update(id: string, patch: Partial<Omit<UserRecord, 'id' | 'created_at'>>): Promise<UserRecord | null>
   delete(id: string): Promise<boolean>
   count(): Promise<number>
-  /** The user's workspaces nobody else has a part in: no member, and no other user's session, participant row, execution or file. */
+  /**
+   * The user's workspaces nobody else has a part in: no member, and no other user's session, participant row, execution
+   * or file.
+   */
   soleWorkspaces(id: string): Promise<WorkspaceRecord[]>
   /**
    * Deletes the user in one transaction after handing to `heir` what others share: their workspaces except the
@@ -63,7 +78,9 @@ export interface UserRemoval {
   transferredFiles: number
   deletedWorkspaces: WorkspaceRecord[]
   deletedSessions: number
-  /** File records that went, with the directory of their workspace (null when it had none), so their bytes can go too. */
+  /**
+   * File records that went, with the directory of their workspace (null when it had none), so their bytes can go too.
+   */
   deletedFiles: { path: string; workspace_path: string | null }[]
 }
 
@@ -88,8 +105,14 @@ export interface WorkspaceRepo {
   byId(id: string): Promise<WorkspaceRecord | null>
   byPath(path: string): Promise<WorkspaceRecord | null>
   /** All workspaces when `userId` is null (admins), else those the user owns or is a member of. */
-  listVisible(userId: string | null, opts: { limit: number; offset: number }): Promise<{ items: WorkspaceRecord[]; total: number }>
-  update(id: string, patch: Partial<Pick<WorkspaceRecord, 'name' | 'description' | 'owner_id'>> & { updated_at: number }): Promise<WorkspaceRecord | null>
+  listVisible(
+    userId: string | null,
+    opts: { limit: number; offset: number },
+  ): Promise<{ items: WorkspaceRecord[]; total: number }>
+  update(
+    id: string,
+    patch: Partial<Pick<WorkspaceRecord, 'name' | 'description' | 'owner_id'>> & { updated_at: number },
+  ): Promise<WorkspaceRecord | null>
   delete(id: string): Promise<boolean>
   members(workspaceId: string): Promise<WorkspaceMemberRecord[]>
   member(workspaceId: string, userId: string): Promise<WorkspaceMemberRecord | null>
@@ -114,8 +137,14 @@ export interface EventRepo {
 export interface SessionRepo {
   create(session: SessionRecord): Promise<void>
   byId(id: string): Promise<SessionRecord | null>
-  /** Sessions of a workspace (or all) that `userId` may see: owner, participant, workspace owner or member; null = all (admin). */
-  listVisible(userId: string | null, opts: { workspaceId?: string; limit: number; offset: number }): Promise<{ items: SessionRecord[]; total: number }>
+  /**
+   * Sessions of a workspace (or all) that `userId` may see: owner, participant, workspace owner or member; null = all
+   * (admin).
+   */
+  listVisible(
+    userId: string | null,
+    opts: { workspaceId?: string; limit: number; offset: number },
+  ): Promise<{ items: SessionRecord[]; total: number }>
   update(id: string, patch: Partial<Omit<SessionRecord, 'id' | 'created_at'>>): Promise<SessionRecord | null>
   participants(sessionId: string): Promise<ParticipantRecord[]>
   participant(sessionId: string, userId: string): Promise<ParticipantRecord | null>
@@ -126,18 +155,32 @@ export interface SessionRepo {
 export interface ExecutionRepo {
   create(execution: ExecutionRecord): Promise<void>
   byId(id: string): Promise<ExecutionRecord | null>
-  list(filter: { sessionId?: string; status?: ExecutionStatus; visibleTo: string | null; limit: number; offset: number }): Promise<{ items: ExecutionRecord[]; total: number }>
+  list(filter: {
+    sessionId?: string
+    status?: ExecutionStatus
+    visibleTo: string | null
+    limit: number
+    offset: number
+  }): Promise<{ items: ExecutionRecord[]; total: number }>
   update(id: string, patch: Partial<Omit<ExecutionRecord, 'id' | 'created_at'>>): Promise<ExecutionRecord | null>
   /** Every execution in one of `statuses`, oldest first. */
   withStatus(statuses: ExecutionStatus[]): Promise<ExecutionRecord[]>
-  /** Sets `to` only while the status is `from` (atomically); resolves the updated record, or null when it was not `from`. */
+  /**
+   * Sets `to` only while the status is `from` (atomically); resolves the updated record, or null when it was not
+   * `from`.
+   */
   setStatusIf(id: string, from: ExecutionStatus, to: ExecutionStatus): Promise<ExecutionRecord | null>
 }
 
 export interface FileRepo {
   create(file: FileRecord): Promise<void>
   byId(id: string): Promise<FileRecord | null>
-  list(filter: { sessionId?: string; workspaceId?: string; limit: number; offset: number }): Promise<{ items: FileRecord[]; total: number }>
+  list(filter: {
+    sessionId?: string
+    workspaceId?: string
+    limit: number
+    offset: number
+  }): Promise<{ items: FileRecord[]; total: number }>
   delete(id: string): Promise<boolean>
 }
 
@@ -156,7 +199,9 @@ export interface SessionDocRepo {
   put(doc: SessionDocRecord, expectedVersion: number): Promise<boolean>
 }
 
-/** Admin-managed settings, one JSON value per key (e.g. the per-role tool policy); a missing key means "the default". */
+/**
+ * Admin-managed settings, one JSON value per key (e.g. the per-role tool policy); a missing key means "the default".
+ */
 export interface SettingRepo {
   get(key: string): Promise<SettingRecord | null>
   /** Inserts or replaces the value stored under `setting.key`. */
@@ -175,7 +220,16 @@ export interface PermissionRepo {
   byCliId(executionId: string, cliRequestId: string): Promise<PermissionRecord | null>
   /** Pending requests of a session or an execution, oldest first. */
   pending(filter: { sessionId?: string; executionId?: string }): Promise<PermissionRecord[]>
-  settle(id: string, outcome: Pick<PermissionRecord, 'status' | 'scope' | 'response' | 'message' | 'decided_by' | 'decided_by_name' | 'decided_at'>): Promise<PermissionRecord | null>
-  /** Marks every pending request `expired` with `message` (a restart: no CLI is waiting any more); resolves those records. */
+  settle(
+    id: string,
+    outcome: Pick<
+      PermissionRecord,
+      'status' | 'scope' | 'response' | 'message' | 'decided_by' | 'decided_by_name' | 'decided_at'
+    >,
+  ): Promise<PermissionRecord | null>
+  /**
+   * Marks every pending request `expired` with `message` (a restart: no CLI is waiting any more); resolves those
+   * records.
+   */
   expireAll(message: string, at: number): Promise<PermissionRecord[]>
 }

@@ -1,4 +1,5 @@
-// CLI argv builder: flag layout, validation, and every emitted flag checked against both CLI versions' --help and the fake CLI.
+// CLI argv builder: flag layout, validation, and every emitted flag checked against both CLI versions' --help and the
+// fake CLI.
 import { describe, expect, test } from 'bun:test'
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
@@ -26,31 +27,61 @@ const full: CliArgsOptions = {
 
 describe('layout', () => {
   test('prompt mode: stream-json output with --verbose, partial messages, prompt after "--"', () => {
-    expect(buildCliArgs({ input: prompt('hello') })).toEqual(['-p', '--output-format', 'stream-json', '--verbose', '--include-partial-messages', '--', 'hello'])
+    expect(buildCliArgs({ input: prompt('hello') })).toEqual([
+      '-p',
+      '--output-format',
+      'stream-json',
+      '--verbose',
+      '--include-partial-messages',
+      '--',
+      'hello',
+    ])
   })
 
   test('stream-json input mode has no prompt and no "--"', () => {
     expect(buildCliArgs({ input: { mode: 'stream-json' } })).toEqual([
-      '-p', '--output-format', 'stream-json', '--verbose', '--include-partial-messages', '--input-format', 'stream-json',
+      '-p',
+      '--output-format',
+      'stream-json',
+      '--verbose',
+      '--include-partial-messages',
+      '--input-format',
+      'stream-json',
     ])
   })
 
   test('partial messages can be turned off', () => {
-    expect(buildCliArgs({ input: prompt('x'), includePartialMessages: false })).not.toContain('--include-partial-messages')
+    expect(buildCliArgs({ input: prompt('x'), includePartialMessages: false })).not.toContain(
+      '--include-partial-messages',
+    )
   })
 
   test('all options, variadic tool lists last before the prompt', () => {
     expect(buildCliArgs(full)).toEqual([
-      '-p', '--output-format', 'stream-json', '--verbose', '--include-partial-messages',
-      '--resume', SID,
-      '--max-turns', '3',
-      '--permission-mode', 'acceptEdits',
-      '--model', 'claude-sonnet-4-5',
-      '--system-prompt', 'You are terse.',
-      '--append-system-prompt', '- always answer in French',
-      '--allowedTools', 'Bash(git diff:*)', 'Write',
-      '--disallowedTools', 'WebFetch',
-      '--', 'do it',
+      '-p',
+      '--output-format',
+      'stream-json',
+      '--verbose',
+      '--include-partial-messages',
+      '--resume',
+      SID,
+      '--max-turns',
+      '3',
+      '--permission-mode',
+      'acceptEdits',
+      '--model',
+      'claude-sonnet-4-5',
+      '--system-prompt',
+      'You are terse.',
+      '--append-system-prompt',
+      '- always answer in French',
+      '--allowedTools',
+      'Bash(git diff:*)',
+      'Write',
+      '--disallowedTools',
+      'WebFetch',
+      '--',
+      'do it',
     ])
   })
 
@@ -90,7 +121,8 @@ describe('validation', () => {
   }
 
   test('all permission modes are accepted', () => {
-    for (const mode of PERMISSION_MODES) expect(buildCliArgs({ input: prompt('x'), permissionMode: mode })).toContain(mode)
+    for (const mode of PERMISSION_MODES)
+      expect(buildCliArgs({ input: prompt('x'), permissionMode: mode })).toContain(mode)
   })
 })
 
@@ -109,26 +141,34 @@ describe('flags exist in the real CLIs', () => {
 
   test('2.1.197 --help lists every flag we emit (vendored fixture)', () => {
     const help = readFileSync(HELP_197, 'utf8')
-    for (const flag of emittedFlags()) if (!HIDDEN.has(flag)) expect({ flag, listed: help.includes(flag) }).toEqual({ flag, listed: true })
+    for (const flag of emittedFlags())
+      if (!HIDDEN.has(flag)) expect({ flag, listed: help.includes(flag) }).toEqual({ flag, listed: true })
   })
 
-  test.skipIf(!requireRealCli('2.1.330 --help'))('2.1.330 --help lists every flag we emit and every permission mode', async () => {
-    const home = mkdtempSync(join(tmpdir(), 'cchub-help-'))
-    const env = { PATH: process.env.PATH ?? '', HOME: home, CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: '1' }
-    const proc = Bun.spawn([REAL_CLAUDE, '--help'], { stdout: 'pipe', stderr: 'pipe', stdin: 'ignore', env })
-    const help = await new Response(proc.stdout).text()
-    expect(await proc.exited).toBe(0)
-    rmSync(home, { recursive: true, force: true })
-    for (const flag of emittedFlags()) if (!HIDDEN.has(flag)) expect({ flag, listed: help.includes(flag) }).toEqual({ flag, listed: true })
-    // "default" is accepted but unlisted since 2.1.330; everything else must be listed.
-    for (const mode of PERMISSION_MODES) if (mode !== 'default') expect(help).toContain(`"${mode}"`)
-  })
+  test.skipIf(!requireRealCli('2.1.330 --help'))(
+    '2.1.330 --help lists every flag we emit and every permission mode',
+    async () => {
+      const home = mkdtempSync(join(tmpdir(), 'cchub-help-'))
+      const env = { PATH: process.env.PATH ?? '', HOME: home, CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: '1' }
+      const proc = Bun.spawn([REAL_CLAUDE, '--help'], { stdout: 'pipe', stderr: 'pipe', stdin: 'ignore', env })
+      const help = await new Response(proc.stdout).text()
+      expect(await proc.exited).toBe(0)
+      rmSync(home, { recursive: true, force: true })
+      for (const flag of emittedFlags())
+        if (!HIDDEN.has(flag)) expect({ flag, listed: help.includes(flag) }).toEqual({ flag, listed: true })
+      // "default" is accepted but unlisted since 2.1.330; everything else must be listed.
+      for (const mode of PERMISSION_MODES) if (mode !== 'default') expect(help).toContain(`"${mode}"`)
+    },
+  )
 })
 
 describe('the fake CLI accepts what we build', () => {
   test('prompt mode with every option', async () => {
     const proc = Bun.spawn([FAKE_CLAUDE, ...buildCliArgs({ ...full, permissionMode: 'default' })], {
-      stdout: 'pipe', stderr: 'pipe', stdin: 'ignore', env: { ...process.env, FAKE_CLAUDE_MODE: 'lines', FAKE_CLAUDE_LINES: '2' },
+      stdout: 'pipe',
+      stderr: 'pipe',
+      stdin: 'ignore',
+      env: { ...process.env, FAKE_CLAUDE_MODE: 'lines', FAKE_CLAUDE_LINES: '2' },
     })
     const out = await new Response(proc.stdout).text()
     expect(await new Response(proc.stderr).text()).toBe('')

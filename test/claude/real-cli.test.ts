@@ -1,4 +1,5 @@
-// The REAL Claude CLI against the mock Anthropic API: streaming, tools, stdin turns, interrupt, resume, API errors, max turns.
+// The REAL Claude CLI against the mock Anthropic API: streaming, tools, stdin turns, interrupt, resume, API errors, max
+// turns.
 import { afterEach, beforeEach, describe, expect, test } from 'bun:test'
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
@@ -10,8 +11,7 @@ import { interruptLine, userInputLine } from '../../src/modules/claude/cli/event
 import { getInit, getResult, getTextDelta, type ResultInfo } from '../../src/modules/claude/cli/extract.ts'
 import { parseStream, type CliJsonEvent, type ParsedItem } from '../../src/modules/claude/cli/stream-parser.ts'
 import { getAssistantText, getControlResponse } from '../support/cli-extract.ts'
-import { conversationText, reply, startMockAnthropic, type MockAnthropic, } from '../support/mock-anthropic.ts'
-
+import { conversationText, reply, startMockAnthropic, type MockAnthropic } from '../support/mock-anthropic.ts'
 
 type Spawned = Subprocess<'pipe', 'pipe', 'pipe'>
 
@@ -56,7 +56,9 @@ class CliRun {
       const woke = new Promise<void>((r) => (this.wake = r))
       await Promise.race([woke, Bun.sleep(Math.min(remaining, 200))])
     }
-    throw new Error(`timed out; events so far: ${this.events.map((e) => `${String(e.type)}:${String(e.subtype ?? '')}`).join(', ')}`)
+    throw new Error(
+      `timed out; events so far: ${this.events.map((e) => `${String(e.type)}:${String(e.subtype ?? '')}`).join(', ')}`,
+    )
   }
 
   /** The first event matching `pred`. */
@@ -133,11 +135,9 @@ function spawnClaude(opts: CliArgsOptions, extraEnv: Record<string, string> = {}
   return run
 }
 
-
 function escapedCwd(dir: string): string {
   return dir.replace(/[^a-zA-Z0-9]/g, '-')
 }
-
 
 describe.skipIf(!requireRealCli('real claude CLI against the mock API'))('real claude CLI against the mock API', () => {
   test('a prompt streams: init, text deltas, assistant, result with cost; transcript written', async () => {
@@ -152,7 +152,14 @@ describe.skipIf(!requireRealCli('real claude CLI against the mock API'))('real c
     const deltas = run.events.map(getTextDelta).filter((t) => t !== undefined)
     expect(deltas).toEqual(['one ', 'two ', 'three ', 'four ', 'five'])
     expect(getAssistantText(run.events.find((e) => e.type === 'assistant')!)).toBe('one two three four five')
-    expect(result).toMatchObject({ subtype: 'success', isError: false, numTurns: 1, result: 'one two three four five', apiErrorStatus: null, sessionId: init!.sessionId })
+    expect(result).toMatchObject({
+      subtype: 'success',
+      isError: false,
+      numTurns: 1,
+      result: 'one two three four five',
+      apiErrorStatus: null,
+      sessionId: init!.sessionId,
+    })
     expect(result.totalCostUsd).toBeGreaterThan(0)
     expect(result.usage?.outputTokens).toBeGreaterThan(0)
     expect(code).toBe(0)
@@ -162,30 +169,51 @@ describe.skipIf(!requireRealCli('real claude CLI against the mock API'))('real c
     expect(conversationText(mock.requests[0])).toContain('user: hello there')
     expect(existsSync(join(home, '.claude/projects', escapedCwd(cwd), `${init!.sessionId}.jsonl`))).toBe(true)
     expect(mock.unknownPaths).toEqual([])
-    console.log(`[timing] spawn→system/init ${run.arrivals[0]!.toFixed(0)} ms, spawn→result ${run.arrivals.at(-1)!.toFixed(0)} ms`)
+    console.log(
+      `[timing] spawn→system/init ${run.arrivals[0]!.toFixed(0)} ms, spawn→result ${run.arrivals.at(-1)!.toFixed(0)} ms`,
+    )
   }, 20_000)
 
   test('tool use: Bash runs under bypassPermissions (root needs IS_SANDBOX=1), result goes back to the API', async () => {
-    mock.enqueue(reply.toolUse('Bash', { command: 'echo tool-ran > marker.txt && echo ok', description: 'mark' }, { text: 'Running it.' }))
+    mock.enqueue(
+      reply.toolUse(
+        'Bash',
+        { command: 'echo tool-ran > marker.txt && echo ok', description: 'mark' },
+        { text: 'Running it.' },
+      ),
+    )
     const run = spawnClaude({ input: { mode: 'prompt', prompt: 'run the tool' }, permissionMode: 'bypassPermissions' })
     const result = await run.result()
     const { code } = await run.finish()
 
-    expect(result).toMatchObject({ subtype: 'success', isError: false, numTurns: 2, result: 'Tool finished: ok', permissionDenials: [] })
+    expect(result).toMatchObject({
+      subtype: 'success',
+      isError: false,
+      numTurns: 2,
+      result: 'Tool finished: ok',
+      permissionDenials: [],
+    })
     expect(code).toBe(0)
     expect(readFileSync(join(cwd, 'marker.txt'), 'utf8')).toBe('tool-ran\n')
-    const toolResult = run.events.find((e) => e.type === 'user') as { message: { content: Array<{ type: string; content: unknown; is_error: boolean }> } }
+    const toolResult = run.events.find((e) => e.type === 'user') as {
+      message: { content: Array<{ type: string; content: unknown; is_error: boolean }> }
+    }
     expect(toolResult.message.content[0]).toMatchObject({ type: 'tool_result', content: 'ok', is_error: false })
     expect(mock.requests).toHaveLength(2)
     expect(JSON.stringify(mock.requests[1]!.messages)).toContain('"tool_result"')
   }, 20_000)
 
   test('bypassPermissions as root without IS_SANDBOX=1 is refused before any output', async () => {
-    const run = spawnClaude({ input: { mode: 'prompt', prompt: 'x' }, permissionMode: 'bypassPermissions' }, { IS_SANDBOX: '' })
+    const run = spawnClaude(
+      { input: { mode: 'prompt', prompt: 'x' }, permissionMode: 'bypassPermissions' },
+      { IS_SANDBOX: '' },
+    )
     const { code, stderr } = await run.finish()
     expect(code).toBe(1)
     expect(run.items).toEqual([])
-    expect(stderr.trim()).toBe('--dangerously-skip-permissions cannot be used with root/sudo privileges for security reasons')
+    expect(stderr.trim()).toBe(
+      '--dangerously-skip-permissions cannot be used with root/sudo privileges for security reasons',
+    )
     expect(mock.requests).toHaveLength(0)
   }, 20_000)
 
@@ -234,10 +262,17 @@ describe.skipIf(!requireRealCli('real claude CLI against the mock API'))('real c
 
     const control = run.events.map(getControlResponse).find((c) => c !== undefined)
     expect(control).toMatchObject({ requestId: 'int-1', ok: true })
-    expect(interrupted).toMatchObject({ subtype: 'error_during_execution', isError: true, terminalReason: 'aborted_streaming', result: undefined })
+    expect(interrupted).toMatchObject({
+      subtype: 'error_during_execution',
+      isError: true,
+      terminalReason: 'aborted_streaming',
+      result: undefined,
+    })
     // Order: control_response, then the partial assistant message, the interrupt marker, the result.
     const iControl = run.firstIndex((e) => e.type === 'control_response')
-    const iMarker = run.firstIndex((e) => e.type === 'user' && JSON.stringify(e).includes('[Request interrupted by user]'))
+    const iMarker = run.firstIndex(
+      (e) => e.type === 'user' && JSON.stringify(e).includes('[Request interrupted by user]'),
+    )
     const iResult = run.firstIndex((e) => e.type === 'result')
     expect(iControl).toBeGreaterThan(0)
     expect(iMarker).toBeGreaterThan(iControl)
@@ -287,15 +322,31 @@ describe.skipIf(!requireRealCli('real claude CLI against the mock API'))('real c
       const run = spawnClaude({ input: { mode: 'prompt', prompt: `trigger ${c.status}` } })
       const result = await run.result()
       const { code, stderr } = await run.finish()
-      expect(result).toMatchObject({ subtype: 'success', isError: true, apiErrorStatus: c.status, terminalReason: 'api_error', numTurns: 1, totalCostUsd: 0 })
+      expect(result).toMatchObject({
+        subtype: 'success',
+        isError: true,
+        apiErrorStatus: c.status,
+        terminalReason: 'api_error',
+        numTurns: 1,
+        totalCostUsd: 0,
+      })
       expect(result.result).toStartWith(c.text)
       expect(code).toBe(1)
       expect(stderr).toBe('')
       expect(mock.requests.length - before).toBe(1)
       expect(run.events.some((e) => e.type === 'system' && e.subtype === 'api_retry')).toBe(false)
       // The failure is also delivered as a synthetic assistant message.
-      const assistant = run.events.find((e) => e.type === 'assistant') as { message: { model: string }; error: string; api_error_status: number; api_error_type: string }
-      expect(assistant).toMatchObject({ message: { model: '<synthetic>' }, api_error_status: c.status, api_error_type: c.errorType })
+      const assistant = run.events.find((e) => e.type === 'assistant') as {
+        message: { model: string }
+        error: string
+        api_error_status: number
+        api_error_type: string
+      }
+      expect(assistant).toMatchObject({
+        message: { model: '<synthetic>' },
+        api_error_status: c.status,
+        api_error_type: c.errorType,
+      })
       expect(getAssistantText(assistant as unknown as CliJsonEvent)).toBe(result.result!)
     }
   }, 20_000)
@@ -311,7 +362,11 @@ describe.skipIf(!requireRealCli('real claude CLI against the mock API'))('real c
 
   test('--max-turns 1 with a tool call ends with error_max_turns', async () => {
     mock.enqueue(reply.toolUse('Bash', { command: 'echo hi', description: 'hi' }))
-    const run = spawnClaude({ input: { mode: 'prompt', prompt: 'use a tool' }, maxTurns: 1, permissionMode: 'bypassPermissions' })
+    const run = spawnClaude({
+      input: { mode: 'prompt', prompt: 'use a tool' },
+      maxTurns: 1,
+      permissionMode: 'bypassPermissions',
+    })
     const result = await run.result()
     const { code } = await run.finish()
     expect(result).toMatchObject({
@@ -331,8 +386,17 @@ describe.skipIf(!requireRealCli('real claude CLI against the mock API'))('real c
 
 describe('the mock API itself', () => {
   const post = (path: string, body: unknown) =>
-    fetch(mock.url + path, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) })
-  const userBody = (text: string, stream = false) => ({ model: 'claude-test', max_tokens: 10, stream, messages: [{ role: 'user', content: text }] })
+    fetch(mock.url + path, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    })
+  const userBody = (text: string, stream = false) => ({
+    model: 'claude-test',
+    max_tokens: 10,
+    stream,
+    messages: [{ role: 'user', content: text }],
+  })
 
   /** SSE event names and parsed data frames. */
   async function sseEvents(res: Response): Promise<Array<{ event: string; data: Record<string, unknown> }>> {
@@ -351,7 +415,13 @@ describe('the mock API itself', () => {
     const res = await post('/v1/messages', userBody('ping 123'))
     expect(res.status).toBe(200)
     const msg = (await res.json()) as Record<string, unknown>
-    expect(msg).toMatchObject({ type: 'message', role: 'assistant', model: 'claude-test', stop_reason: 'end_turn', content: [{ type: 'text', text: 'Echo: ping 123' }] })
+    expect(msg).toMatchObject({
+      type: 'message',
+      role: 'assistant',
+      model: 'claude-test',
+      stop_reason: 'end_turn',
+      content: [{ type: 'text', text: 'Echo: ping 123' }],
+    })
     expect(mock.requests).toHaveLength(1)
     expect(mock.traffic[0]).toMatchObject({ path: '/v1/messages', status: 200, source: 'default' })
   })
@@ -360,23 +430,44 @@ describe('the mock API itself', () => {
     mock.enqueue(reply.toolUse('Bash', { command: 'ls' }, { text: 'Let me look.' }))
     const events = await sseEvents(await post('/v1/messages', userBody('x', true)))
     expect(events.map((e) => e.event)).toEqual([
-      'message_start', 'ping',
-      'content_block_start', 'content_block_delta', 'content_block_stop',
-      'content_block_start', 'content_block_delta', 'content_block_delta', 'content_block_delta', 'content_block_stop',
-      'message_delta', 'message_stop',
+      'message_start',
+      'ping',
+      'content_block_start',
+      'content_block_delta',
+      'content_block_stop',
+      'content_block_start',
+      'content_block_delta',
+      'content_block_delta',
+      'content_block_delta',
+      'content_block_stop',
+      'message_delta',
+      'message_stop',
     ])
     const json = events.filter((e) => (e.data.delta as { type?: string } | undefined)?.type === 'input_json_delta')
-    expect(JSON.parse(json.map((e) => (e.data.delta as { partial_json: string }).partial_json).join(''))).toEqual({ command: 'ls' })
-    expect(events.at(-2)!.data).toMatchObject({ delta: { stop_reason: 'tool_use' }, usage: { output_tokens: expect.any(Number) } })
+    expect(JSON.parse(json.map((e) => (e.data.delta as { partial_json: string }).partial_json).join(''))).toEqual({
+      command: 'ls',
+    })
+    expect(events.at(-2)!.data).toMatchObject({
+      delta: { stop_reason: 'tool_use' },
+      usage: { output_tokens: expect.any(Number) },
+    })
   })
 
   test("errors use Anthropic's JSON error body", async () => {
     mock.enqueue(reply.unauthorized(), reply.overloaded(), reply.error(500))
-    const expected: Array<[number, string]> = [[401, 'authentication_error'], [529, 'overloaded_error'], [500, 'api_error']]
+    const expected: Array<[number, string]> = [
+      [401, 'authentication_error'],
+      [529, 'overloaded_error'],
+      [500, 'api_error'],
+    ]
     for (const [status, type] of expected) {
       const res = await post('/v1/messages', userBody('x', true))
       expect(res.status).toBe(status)
-      expect(await res.json()).toMatchObject({ type: 'error', error: { type, message: expect.any(String) }, request_id: expect.stringMatching(/^req_/) })
+      expect(await res.json()).toMatchObject({
+        type: 'error',
+        error: { type, message: expect.any(String) },
+        request_id: expect.stringMatching(/^req_/),
+      })
     }
   })
 
@@ -392,11 +483,17 @@ describe('the mock API itself', () => {
 
   test('stop() ends hanging requests and stalled streams', async () => {
     const local = await startMockAnthropic({ script: [reply.hang('half '), reply.hang()] })
-    const streamed = await fetch(`${local.url}/v1/messages`, { method: 'POST', body: JSON.stringify(userBody('x', true)) })
+    const streamed = await fetch(`${local.url}/v1/messages`, {
+      method: 'POST',
+      body: JSON.stringify(userBody('x', true)),
+    })
     const reader = streamed.body!.getReader()
     const first = new TextDecoder().decode((await reader.read()).value)
     expect(first).toContain('message_start')
-    const pending = fetch(`${local.url}/v1/messages`, { method: 'POST', body: JSON.stringify(userBody('y', true)) }).then(
+    const pending = fetch(`${local.url}/v1/messages`, {
+      method: 'POST',
+      body: JSON.stringify(userBody('y', true)),
+    }).then(
       (r) => r.status,
       () => 'closed',
     )

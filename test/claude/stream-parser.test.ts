@@ -1,4 +1,5 @@
-// Stream parser: every recorded CLI sample (2.1.197 and 2.1.330) in random chunkings, extractor fields, schemas, and line-splitting edge cases.
+// Stream parser: every recorded CLI sample (2.1.197 and 2.1.330) in random chunkings, extractor fields, schemas, and
+// line-splitting edge cases.
 import { describe, expect, test } from 'bun:test'
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs'
 import { join } from 'node:path'
@@ -14,7 +15,14 @@ import {
   type ParsedItem,
 } from '../../src/modules/claude/cli/stream-parser.ts'
 import { CLI_EVENT_SCHEMAS, type CliEventKey } from '../support/cli-events.ts'
-import { eventKey, getApiRetry, getAssistantText, getControlResponse, getSessionId, isTextDelta } from '../support/cli-extract.ts'
+import {
+  eventKey,
+  getApiRetry,
+  getAssistantText,
+  getControlResponse,
+  getSessionId,
+  isTextDelta,
+} from '../support/cli-extract.ts'
 import { waitFor } from '../support/wait.ts'
 
 const SAMPLES = join(import.meta.dir, '../fixtures/claude-cli/samples')
@@ -64,7 +72,8 @@ function expectedItems(text: string): Array<{ kind: 'json'; value: unknown } | {
     .map((line) => {
       try {
         const value: unknown = JSON.parse(line)
-        if (value !== null && typeof value === 'object' && !Array.isArray(value)) return { kind: 'json' as const, value }
+        if (value !== null && typeof value === 'object' && !Array.isArray(value))
+          return { kind: 'json' as const, value }
       } catch {
         // text line
       }
@@ -157,7 +166,17 @@ describe('every recorded sample', () => {
       }
     }
     expect([...seen].sort()).toEqual(
-      ['assistant', 'control_response', 'result', 'stream_event', 'system:api_retry', 'system:init', 'system:permission_denied', 'system:status', 'user'].sort(),
+      [
+        'assistant',
+        'control_response',
+        'result',
+        'stream_event',
+        'system:api_retry',
+        'system:init',
+        'system:permission_denied',
+        'system:status',
+        'user',
+      ].sort(),
     )
   })
 
@@ -212,7 +231,12 @@ describe('extractors on recorded samples', () => {
       permissionDenials: [],
       errors: [],
     })
-    expect(r.usage).toMatchObject({ inputTokens: 3113, outputTokens: 11, cacheReadInputTokens: 0, cacheCreationInputTokens: 0 })
+    expect(r.usage).toMatchObject({
+      inputTokens: 3113,
+      outputTokens: 11,
+      cacheReadInputTokens: 0,
+      cacheCreationInputTokens: 0,
+    })
   })
 
   test('successful result (2.1.330, keys in a different order)', () => {
@@ -226,7 +250,9 @@ describe('extractors on recorded samples', () => {
   })
 
   test('cost: total_cost_usd is cumulative per process; 2.1.330 also reports the turn cost', () => {
-    const twoTurns = sample('input-stream-json-2msgs.jsonl').map(getResult).filter((r) => r !== undefined)
+    const twoTurns = sample('input-stream-json-2msgs.jsonl')
+      .map(getResult)
+      .filter((r) => r !== undefined)
     expect(twoTurns).toHaveLength(2)
     expect(twoTurns[1]!.totalCostUsd!).toBeGreaterThan(twoTurns[0]!.totalCostUsd! * 1.5)
     expect(twoTurns[0]!.turnCostUsd).toBeUndefined()
@@ -251,25 +277,55 @@ describe('extractors on recorded samples', () => {
   })
 
   test('API errors: result subtype success with is_error and api_error_status', () => {
-    expect(resultOf('err-500-maxretries0.jsonl')).toMatchObject({ subtype: 'success', isError: true, apiErrorStatus: 500, terminalReason: 'completed' })
+    expect(resultOf('err-500-maxretries0.jsonl')).toMatchObject({
+      subtype: 'success',
+      isError: true,
+      apiErrorStatus: 500,
+      terminalReason: 'completed',
+    })
     expect(resultOf('err-529-maxretries1.jsonl')).toMatchObject({ isError: true, apiErrorStatus: 529 })
-    expect(resultOf('err-401-maxretries1.jsonl')).toMatchObject({ isError: true, apiErrorStatus: 401, result: 'Invalid API key · Fix external API key' })
-    expect(resultOf('v2.1.330/err-529-maxretries0.jsonl')).toMatchObject({ subtype: 'success', isError: true, apiErrorStatus: 529, terminalReason: 'api_error' })
-    expect(resultOf('err-mock-down-maxretries0.jsonl')).toMatchObject({ isError: true, apiErrorStatus: null, result: 'API Error: Unable to connect to API (ConnectionRefused)' })
+    expect(resultOf('err-401-maxretries1.jsonl')).toMatchObject({
+      isError: true,
+      apiErrorStatus: 401,
+      result: 'Invalid API key · Fix external API key',
+    })
+    expect(resultOf('v2.1.330/err-529-maxretries0.jsonl')).toMatchObject({
+      subtype: 'success',
+      isError: true,
+      apiErrorStatus: 529,
+      terminalReason: 'api_error',
+    })
+    expect(resultOf('err-mock-down-maxretries0.jsonl')).toMatchObject({
+      isError: true,
+      apiErrorStatus: null,
+      result: 'API Error: Unable to connect to API (ConnectionRefused)',
+    })
     expect(resultOf('v2.1.330/err-500-maxretries1.jsonl').result).toStartWith('API Error: 500')
   })
 
   test('api_retry events', () => {
-    const retries = sample('v2.1.330/err-401-maxretries2.jsonl').map(getApiRetry).filter((r) => r !== undefined)
+    const retries = sample('v2.1.330/err-401-maxretries2.jsonl')
+      .map(getApiRetry)
+      .filter((r) => r !== undefined)
     expect(retries).toHaveLength(2)
     expect(retries[0]).toMatchObject({ attempt: 1, maxRetries: 2, errorStatus: 401, error: 'authentication_failed' })
-    expect(getApiRetry(sample('err-500-maxretries1.jsonl')[1]!)).toMatchObject({ attempt: 1, errorStatus: 500, error: 'server_error' })
+    expect(getApiRetry(sample('err-500-maxretries1.jsonl')[1]!)).toMatchObject({
+      attempt: 1,
+      errorStatus: 500,
+      error: 'server_error',
+    })
   })
 
   test('max turns: error_max_turns without result text', () => {
     for (const rel of ['tool-max-turns-1.jsonl', 'v2.1.330/tool-max-turns-1.jsonl']) {
       const r = resultOf(rel)
-      expect(r).toMatchObject({ subtype: 'error_max_turns', isError: true, numTurns: 2, terminalReason: 'max_turns', errors: ['Reached maximum number of turns (1)'] })
+      expect(r).toMatchObject({
+        subtype: 'error_max_turns',
+        isError: true,
+        numTurns: 2,
+        terminalReason: 'max_turns',
+        errors: ['Reached maximum number of turns (1)'],
+      })
       expect(r.result).toBeUndefined()
       expect(r.apiErrorStatus).toBeUndefined()
     }
@@ -280,7 +336,10 @@ describe('extractors on recorded samples', () => {
       const r = resultOf(rel)
       expect(r.isError).toBe(false)
       expect(r.permissionDenials).toHaveLength(1)
-      expect(r.permissionDenials[0]).toMatchObject({ toolName: 'Write', toolInput: { file_path: '/home/alice/project/mock-written.txt' } })
+      expect(r.permissionDenials[0]).toMatchObject({
+        toolName: 'Write',
+        toolInput: { file_path: '/home/alice/project/mock-written.txt' },
+      })
       expect(r.permissionDenials[0]!.toolUseId).toStartWith('toolu_')
     }
   })
@@ -346,7 +405,9 @@ describe('line splitting', () => {
     const parser = new StreamParser()
     expect(parser.push(`${line}\n{"type":"result"`)).toHaveLength(1)
     expect(parser.push(',"is_error":false}')).toEqual([])
-    expect(parser.end()).toEqual([{ kind: 'json', event: { type: 'result', is_error: false }, raw: '{"type":"result","is_error":false}' }])
+    expect(parser.end()).toEqual([
+      { kind: 'json', event: { type: 'result', is_error: false }, raw: '{"type":"result","is_error":false}' },
+    ])
     expect(parser.end()).toEqual([])
   })
 
@@ -357,7 +418,14 @@ describe('line splitting', () => {
   test('non-object JSON and broken JSON are text', () => {
     const items = feed(['[1,2]\n42\n"str"\nnull\n{"broken": \n{not json}\n'])
     expect(items.every((i) => i.kind === 'text')).toBe(true)
-    expect(items.map((i) => (i as { line: string }).line)).toEqual(['[1,2]', '42', '"str"', 'null', '{"broken": ', '{not json}'])
+    expect(items.map((i) => (i as { line: string }).line)).toEqual([
+      '[1,2]',
+      '42',
+      '"str"',
+      'null',
+      '{"broken": ',
+      '{not json}',
+    ])
   })
 
   test('unknown event types pass through untouched', () => {
@@ -400,7 +468,11 @@ describe('oversize lines', () => {
     const exact = `{"a":"${'z'.repeat(64 - 8)}"}`
     expect(exact.length).toBe(64)
     expect(feed([`${exact}\n`], new StreamParser({ maxLineBytes: 64 }))[0]!.kind).toBe('json')
-    expect(feed([`${exact} \n`], new StreamParser({ maxLineBytes: 64 }))[0]).toMatchObject({ kind: 'text', oversize: true, bytes: 65 })
+    expect(feed([`${exact} \n`], new StreamParser({ maxLineBytes: 64 }))[0]).toMatchObject({
+      kind: 'text',
+      oversize: true,
+      bytes: 65,
+    })
   })
 
   test('oversize CRLF line: the CR is not counted; the preview never ends in a broken character', () => {
@@ -434,7 +506,8 @@ describe('oversize lines', () => {
 })
 
 describe('parseStream', () => {
-  const text = '{"type":"system","subtype":"init","session_id":"s1"}\nnoise\n{"type":"result","subtype":"success","is_error":false}'
+  const text =
+    '{"type":"system","subtype":"init","session_id":"s1"}\nnoise\n{"type":"result","subtype":"success","is_error":false}'
 
   async function collect(source: Parameters<typeof parseStream>[0]): Promise<ParsedItem[]> {
     const items: ParsedItem[] = []
@@ -480,7 +553,13 @@ describe('extractor edge cases', () => {
   })
 
   test('a sparse result still yields safe defaults', () => {
-    expect(getResult({ type: 'result' })).toMatchObject({ subtype: 'unknown', isError: false, permissionDenials: [], errors: [], usage: undefined })
+    expect(getResult({ type: 'result' })).toMatchObject({
+      subtype: 'unknown',
+      isError: false,
+      permissionDenials: [],
+      errors: [],
+      usage: undefined,
+    })
   })
 
   test('eventKey', () => {
@@ -490,8 +569,16 @@ describe('extractor edge cases', () => {
   })
 
   test('control_response error', () => {
-    const event = { type: 'control_response', response: { subtype: 'error', request_id: 'x', error: 'Unsupported control request subtype: nope' } }
-    expect(getControlResponse(event)).toEqual({ requestId: 'x', ok: false, error: 'Unsupported control request subtype: nope', response: undefined })
+    const event = {
+      type: 'control_response',
+      response: { subtype: 'error', request_id: 'x', error: 'Unsupported control request subtype: nope' },
+    }
+    expect(getControlResponse(event)).toEqual({
+      requestId: 'x',
+      ok: false,
+      error: 'Unsupported control request subtype: nope',
+      response: undefined,
+    })
   })
 })
 
@@ -499,7 +586,12 @@ describe('fake CLI output through the parser', () => {
   const FAKE = join(import.meta.dir, '../support/fake-claude')
   const ARGS = ['-p', '--output-format', 'stream-json', '--verbose', '--include-partial-messages']
 
-  function spawnFake(mode: string, extra: string[] = ['--', 'hi'], env: Record<string, string> = {}, stdin: 'ignore' | 'pipe' = 'ignore') {
+  function spawnFake(
+    mode: string,
+    extra: string[] = ['--', 'hi'],
+    env: Record<string, string> = {},
+    stdin: 'ignore' | 'pipe' = 'ignore',
+  ) {
     return Bun.spawn([FAKE, ...ARGS, ...extra], {
       stdin,
       stdout: 'pipe',
@@ -516,7 +608,9 @@ describe('fake CLI output through the parser', () => {
 
   test('replay: the sample comes out with a fresh (or the resumed) session id', async () => {
     const sid = '11111111-2222-4333-8444-555555555555'
-    const proc = spawnFake('replay', ['--resume', sid, '--', 'hi'], { FAKE_CLAUDE_SAMPLE: join(SAMPLES, 'partial.jsonl') })
+    const proc = spawnFake('replay', ['--resume', sid, '--', 'hi'], {
+      FAKE_CLAUDE_SAMPLE: join(SAMPLES, 'partial.jsonl'),
+    })
     const events = jsonEvents(await collect(proc.stdout))
     expect(await proc.exited).toBe(0)
     expect(events).toHaveLength(12)
@@ -548,7 +642,9 @@ describe('fake CLI output through the parser', () => {
     const proc = spawnFake('huge')
     const items = await collect(proc.stdout)
     expect(await proc.exited).toBe(0)
-    const delta = jsonEvents(items).map(getTextDelta).find((t) => t !== undefined)
+    const delta = jsonEvents(items)
+      .map(getTextDelta)
+      .find((t) => t !== undefined)
     expect(delta?.length).toBe(5 * 1024 * 1024)
   })
 
@@ -576,7 +672,12 @@ describe('fake CLI output through the parser', () => {
   })
 
   test('stream-json input: turns, interrupt, and the exit code of the last result', async () => {
-    const proc = spawnFake('slow', ['--input-format', 'stream-json'], { FAKE_CLAUDE_LINES: '20', FAKE_CLAUDE_DELAY_MS: '20' }, 'pipe')
+    const proc = spawnFake(
+      'slow',
+      ['--input-format', 'stream-json'],
+      { FAKE_CLAUDE_LINES: '20', FAKE_CLAUDE_DELAY_MS: '20' },
+      'pipe',
+    )
     const user = (text: string) => `${JSON.stringify({ type: 'user', message: { role: 'user', content: text } })}\n`
     const stdin = proc.stdin
     if (!stdin) throw new Error('stdin is not piped')
@@ -587,7 +688,9 @@ describe('fake CLI output through the parser', () => {
     stdin.write(user('one'))
     await stdin.flush()
     await waitFor(() => jsonEvents(items).some(isTextDelta), 15_000, 'a text delta')
-    stdin.write(`${JSON.stringify({ type: 'control_request', request_id: 'i-1', request: { subtype: 'interrupt' } })}\n`)
+    stdin.write(
+      `${JSON.stringify({ type: 'control_request', request_id: 'i-1', request: { subtype: 'interrupt' } })}\n`,
+    )
     await stdin.flush()
     await waitFor(() => jsonEvents(items).some((e) => e.type === 'result'), 15_000, 'the result')
     stdin.write(user('two'))
@@ -596,6 +699,11 @@ describe('fake CLI output through the parser', () => {
     await pump
     const events = jsonEvents(items)
     expect(events.map(getControlResponse).find((c) => c !== undefined)).toMatchObject({ requestId: 'i-1', ok: true })
-    expect(events.map(getResult).filter((r) => r !== undefined).map((r) => r.subtype)).toEqual(['error_during_execution', 'success'])
+    expect(
+      events
+        .map(getResult)
+        .filter((r) => r !== undefined)
+        .map((r) => r.subtype),
+    ).toEqual(['error_during_execution', 'success'])
   })
 })

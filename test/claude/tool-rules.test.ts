@@ -36,7 +36,10 @@ describe('parseToolRules', () => {
       { text: 'Bash', entry: 'Read(x),Bash', tool: 'Bash' },
     ])
     expect(texts(['Read(x) Bash', 'Bash(git diff:*)', 'Edit'])).toEqual(['Read(x)', 'Bash', 'Bash(git diff:*)', 'Edit'])
-    expect(parseToolRules(['mcp__github__get_issue'])[0]).toMatchObject({ tool: 'mcp__github__get_issue', mcpServer: 'github' })
+    expect(parseToolRules(['mcp__github__get_issue'])[0]).toMatchObject({
+      tool: 'mcp__github__get_issue',
+      mcpServer: 'github',
+    })
     expect(parseToolRules(['mcp__my-server'])[0]).toMatchObject({ mcpServer: 'my-server' })
     expect(parseToolRules(['mcp__github__*'])[0]).toMatchObject({ mcpServer: 'github' })
   })
@@ -95,7 +98,10 @@ describe('allows', () => {
 })
 
 test('the checked rules reach the CLI as separate argv entries after --allowedTools', () => {
-  const args = buildCliArgs({ input: { mode: 'stream-json' }, allowedTools: texts(['Read(x),Edit', 'Bash(git diff:*)']) })
+  const args = buildCliArgs({
+    input: { mode: 'stream-json' },
+    allowedTools: texts(['Read(x),Edit', 'Bash(git diff:*)']),
+  })
   expect(args.slice(args.indexOf('--allowedTools'))).toEqual(['--allowedTools', 'Read(x)', 'Edit', 'Bash(git diff:*)'])
 })
 
@@ -104,12 +110,14 @@ describe('CCHUB_CLAUDE_ALLOWED_TOOLS is parsed with the same grammar and checked
     const r = loadConfig([], { CCHUB_CLAUDE_ALLOWED_TOOLS: value })
     return r.action === 'run' ? r.config.claudeAllowedTools : null
   }
-  test('commas and spaces split it; a comma inside a rule\'s parentheses does not', () => {
+  test("commas and spaces split it; a comma inside a rule's parentheses does not", () => {
     expect(cap('Read,Edit Bash(git diff:*)')).toEqual(['Read', 'Edit', 'Bash(git diff:*)'])
     expect(cap('Bash(npm run a,b)')).toEqual(['Bash(npm run a,b)'])
   })
   test('an ambiguous value stops the start with one clear line', () => {
-    expect(() => loadConfig([], { CCHUB_CLAUDE_ALLOWED_TOOLS: 'Read(x)\tBash' })).toThrow(/invalid CCHUB_CLAUDE_ALLOWED_TOOLS: "Read\(x\)\\tBash" is ambiguous/)
+    expect(() => loadConfig([], { CCHUB_CLAUDE_ALLOWED_TOOLS: 'Read(x)\tBash' })).toThrow(
+      /invalid CCHUB_CLAUDE_ALLOWED_TOOLS: "Read\(x\)\\tBash" is ambiguous/,
+    )
     expect(() => loadConfig(['--claude-allowed-tools', 'Read(x'], {})).toThrow(/invalid --claude-allowed-tools/)
   })
 })

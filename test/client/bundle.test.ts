@@ -4,7 +4,11 @@ import { join } from 'node:path'
 import { Backoff } from '../../src/client/index.ts'
 
 test('a browser bundle of src/client contains no server code or dependencies', async () => {
-  const out = await Bun.build({ entrypoints: [join(import.meta.dir, '../../src/client/index.ts')], target: 'browser', minify: false })
+  const out = await Bun.build({
+    entrypoints: [join(import.meta.dir, '../../src/client/index.ts')],
+    target: 'browser',
+    minify: false,
+  })
   expect(out.success).toBe(true)
   const code = await out.outputs[0]!.text()
   const sources = [...code.matchAll(/^\/\/ (\S+\.ts)$/gm)].map((m) => m[1]!)

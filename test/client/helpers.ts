@@ -24,7 +24,11 @@ export function fastClient(url: string, opts: Partial<CchubClientOptions>): Cchu
 }
 
 /** Emits on `channel` every `everyMs` through whatever `emit` currently points at, until stopped. */
-export function startPublisher(emit: () => (channel: string, type: string, data: unknown) => Promise<unknown>, channel: string, everyMs = 2) {
+export function startPublisher(
+  emit: () => (channel: string, type: string, data: unknown) => Promise<unknown>,
+  channel: string,
+  everyMs = 2,
+) {
   let running = true
   let sent = 0
   const done = (async () => {
@@ -45,7 +49,6 @@ export function startPublisher(emit: () => (channel: string, type: string, data:
     },
   }
 }
-
 
 export function recordStates(client: CchubClient): ConnectionState[] {
   const states: ConnectionState[] = []

@@ -1,4 +1,5 @@
-// SDK reconnects against a real server: dropped sockets mid-stream lose and repeat nothing; credentials and token refresh.
+// SDK reconnects against a real server: dropped sockets mid-stream lose and repeat nothing; credentials and token
+// refresh.
 import { afterEach, beforeEach, describe, expect, test } from 'bun:test'
 import { Type as T } from '@sinclair/typebox'
 import type { CchubClient, CchubError, DisconnectInfo } from '../../src/client/index.ts'
@@ -122,10 +123,15 @@ describe('reconnect', () => {
   test('a server that stops answering is detected by the pong timeout and the client reconnects', async () => {
     // a stalled handler blocks this connection's message queue, like a hung server process would
     const stall = Promise.withResolvers<void>()
-    f.server.services.dispatcher.on('ping', T.Object({ type: T.Literal('ping') }, { additionalProperties: true }), async () => {
-      await stall.promise
-      return undefined
-    }, { public: true })
+    f.server.services.dispatcher.on(
+      'ping',
+      T.Object({ type: T.Literal('ping') }, { additionalProperties: true }),
+      async () => {
+        await stall.promise
+        return undefined
+      },
+      { public: true },
+    )
     client = fastClient(f.server.url, { token: f.token, pingIntervalMs: 50, pongTimeoutMs: 100 })
     const disconnects: DisconnectInfo[] = []
     client.on('disconnect', (d) => disconnects.push(d))

@@ -38,7 +38,11 @@ test('reconnects across a server restart and receives every seq exactly once, in
   second = await fixture({ port: first.server.port }, first.server.dataDir)
   live = second
   publisher = startPublisher(emit, channel, 1)
-  await waitFor(() => client!.state === 'open' && states.filter((s) => s === 'open').length === 2, 3_000, 'reconnect to the new server')
+  await waitFor(
+    () => client!.state === 'open' && states.filter((s) => s === 'open').length === 2,
+    3_000,
+    'reconnect to the new server',
+  )
   await waitFor(() => got.length >= beforeStop + 20, 2_000, 'messages after the restart')
   const total = beforeStop + (await publisher.stop())
   await waitFor(() => got.length >= total, 2_000, `all ${total} messages`)

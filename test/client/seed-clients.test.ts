@@ -1,4 +1,5 @@
-// The docs/protocol.md client examples, as raw WebSockets (no SDK): seed 003 style, seed 000 style, /ws/executions and SSE.
+// The docs/protocol.md client examples, as raw WebSockets (no SDK): seed 003 style, seed 000 style, /ws/executions and
+// SSE.
 import { afterEach, beforeEach, describe, expect, test } from 'bun:test'
 import type { ExecutionRecord, SessionRecord } from '../../src/store/records.ts'
 import { fixture, type Fixture } from './helpers.ts'
@@ -41,14 +42,39 @@ async function seedSession(fx: Fixture) {
   const workspace = (await res.json()) as { id: string }
   const now = Date.now()
   session = {
-    id: crypto.randomUUID(), workspace_id: workspace.id, owner_id: fx.userId, title: 'seed', cli_session_id: null, status: 'active',
-    model: null, total_cost_usd: 0, usage: {}, created_at: now, updated_at: now, closed_at: null,
+    id: crypto.randomUUID(),
+    workspace_id: workspace.id,
+    owner_id: fx.userId,
+    title: 'seed',
+    cli_session_id: null,
+    status: 'active',
+    model: null,
+    total_cost_usd: 0,
+    usage: {},
+    created_at: now,
+    updated_at: now,
+    closed_at: null,
   }
   await fx.server.services.store.sessions.create(session)
   execution = {
-    id: Bun.randomUUIDv7(), session_id: session.id, workspace_id: workspace.id, user_id: fx.userId, prompt: 'hi', options: {},
-    status: 'running', error: null, exit_code: null, num_turns: 0, message_count: 0, total_cost_usd: null, usage: null, stderr: null,
-    permission_denials: null, created_at: now, started_at: now, finished_at: null,
+    id: Bun.randomUUIDv7(),
+    session_id: session.id,
+    workspace_id: workspace.id,
+    user_id: fx.userId,
+    prompt: 'hi',
+    options: {},
+    status: 'running',
+    error: null,
+    exit_code: null,
+    num_turns: 0,
+    message_count: 0,
+    total_cost_usd: null,
+    usage: null,
+    stderr: null,
+    permission_denials: null,
+    created_at: now,
+    started_at: now,
+    finished_at: null,
   }
   await fx.server.services.store.executions.create(execution)
 }
@@ -86,7 +112,10 @@ describe('seed 003 style: auth message with payload.apiKey, subscribe by taskId,
     await f.server.services.log.emit(`task:${execution.id}`, 'log', { stream: 'stdout', line: 'Processing file...' })
     await c.next((m) => m.type === 'log', 'task log')
     const task = c.frames.filter((m) => m.channel === `task:${execution.id}`)
-    expect(task.map((m) => [m.type, m.seq])).toEqual([['status', 1], ['log', 2]])
+    expect(task.map((m) => [m.type, m.seq])).toEqual([
+      ['status', 1],
+      ['log', 2],
+    ])
     expect(task[1]!.data).toEqual({ stream: 'stdout', line: 'Processing file...' })
   })
 })
@@ -99,9 +128,20 @@ describe('seed 000 style: ?token= JWT, envelope with id and timestamp, subscribe
     const connected = await c.next((m) => m.type === 'connected', 'connected')
     expect(connected.data).toMatchObject({ authenticated: true, heartbeat_interval_s: 30, auth_timeout_s: null })
 
-    c.ws.send(JSON.stringify({ type: 'subscribe', id: 'sub-1', channel: `session:${session.id}`, data: {}, timestamp: new Date().toISOString() }))
+    c.ws.send(
+      JSON.stringify({
+        type: 'subscribe',
+        id: 'sub-1',
+        channel: `session:${session.id}`,
+        data: {},
+        timestamp: new Date().toISOString(),
+      }),
+    )
     const reply = await c.next((m) => m.id === 'sub-1', 'subscribe reply')
-    expect(reply).toMatchObject({ type: 'success', data: { action: 'subscribe', channel: `session:${session.id}`, seq: 0, replayed: 0 } })
+    expect(reply).toMatchObject({
+      type: 'success',
+      data: { action: 'subscribe', channel: `session:${session.id}`, seq: 0, replayed: 0 },
+    })
 
     await f.server.services.log.emit(`session:${session.id}`, 'log', { line: 'hello' })
     const log = await c.next((m) => m.type === 'log', 'session log')

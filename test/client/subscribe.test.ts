@@ -1,4 +1,5 @@
-// SDK subscriptions against a real server: delivery in seq order, since/replay, truncated and reset notices, unsubscribe.
+// SDK subscriptions against a real server: delivery in seq order, since/replay, truncated and reset notices,
+// unsubscribe.
 import { afterEach, beforeEach, describe, expect, test } from 'bun:test'
 import type { CchubClient, ChannelMessage, GapInfo, ResetInfo } from '../../src/client/index.ts'
 import { fastClient, fixture, recordStates, type Fixture } from './helpers.ts'
@@ -30,7 +31,11 @@ describe('subscribe', () => {
     expect(reply).toMatchObject({ action: 'subscribe', channel: f.channel, seq: 0, replayed: 0 })
     await emitMany(f.channel, 50)
     await waitFor(() => got.length === 50)
-    expectSeqs(got.map((m) => m.seq!), 0, { through: 50 })
+    expectSeqs(
+      got.map((m) => m.seq!),
+      0,
+      { through: 50 },
+    )
     expect(got[0]).toMatchObject({ type: 'event', channel: f.channel, seq: 1, data: { i: 1 } })
     expect(typeof got[0]!.timestamp).toBe('string')
     expect(client.lastSeq(f.channel)).toBe(50)
@@ -62,7 +67,10 @@ describe('subscribe', () => {
     await client.connect()
     const got: ChannelMessage[] = []
     await client.subscribe('broadcast', (m) => got.push(m)).ready
-    const res = await f.server.api('/api/v1/broadcast', { token: f.token, body: { type: 'notice', data: { hello: 'all' } } })
+    const res = await f.server.api('/api/v1/broadcast', {
+      token: f.token,
+      body: { type: 'notice', data: { hello: 'all' } },
+    })
     expect(res.status).toBe(200)
     await waitFor(() => got.length === 1)
     expect(got[0]).toMatchObject({ type: 'notice', channel: 'broadcast', data: { hello: 'all' } })
@@ -83,7 +91,11 @@ describe('subscribe', () => {
     await waitFor(() => b.length === 3)
     expect(a).toEqual([1, 2])
     unB()
-    await waitFor(() => f.server.services.gateway.stats.perChannel.get(f.channel) === undefined, 2_000, 'server-side unsubscribe')
+    await waitFor(
+      () => f.server.services.gateway.stats.perChannel.get(f.channel) === undefined,
+      2_000,
+      'server-side unsubscribe',
+    )
   })
 
   test('a refused subscription rejects ready and calls onError with the server code', async () => {
@@ -104,7 +116,8 @@ describe('subscribe', () => {
     const gaps: GapInfo[] = []
     const got: number[] = []
     await client.connect()
-    const reply = await client.subscribe(f.channel, (m) => got.push(m.seq!), { since: 0, onGap: (g) => gaps.push(g) }).ready
+    const reply = await client.subscribe(f.channel, (m) => got.push(m.seq!), { since: 0, onGap: (g) => gaps.push(g) })
+      .ready
     expect(reply.truncated).toEqual({ requested_since: 0, oldest_seq: 21 })
     expect(gaps).toEqual([{ channel: f.channel, from: 1, to: 20, reason: 'truncated' }])
     expectSeqs(got, 20, { through: 23 })
@@ -116,7 +129,10 @@ describe('subscribe', () => {
     await client.connect()
     const resets: ResetInfo[] = []
     const got: number[] = []
-    const reply = await client.subscribe(f.channel, (m) => got.push(m.seq!), { since: 100, onReset: (r) => resets.push(r) }).ready
+    const reply = await client.subscribe(f.channel, (m) => got.push(m.seq!), {
+      since: 100,
+      onReset: (r) => resets.push(r),
+    }).ready
     expect(reply.reset).toEqual({ requested_since: 100, head: 5 })
     expect(resets).toEqual([{ channel: f.channel, requestedSince: 100, head: 5 }])
     await emitMany(f.channel, 2)

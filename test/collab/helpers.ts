@@ -26,9 +26,14 @@ export interface Room {
 /** Heartbeat 0.3 s → presence grace 0.6 s (on the manual clock); rate limits out of the way (typing has its own). */
 export async function startRoom(overrides: Partial<Config> = {}): Promise<Room> {
   const clock = new ManualClock()
-  const s = await startTestServer({ wsRateLimit: 1000, wsRateBurst: 1000, wsPingInterval: 0.3, ...overrides }, undefined, undefined, { clock })
+  const s = await startTestServer(
+    { wsRateLimit: 1000, wsRateBurst: 1000, wsPingInterval: 0.3, ...overrides },
+    undefined,
+    undefined,
+    { clock },
+  )
   const adminToken = await s.login()
-  const me = await (await s.api('/api/v1/users/me', { token: adminToken })).json() as { id: string }
+  const me = (await (await s.api('/api/v1/users/me', { token: adminToken })).json()) as { id: string }
   const u = {} as Room['u']
   for (const n of NAMES) u[n] = await s.createUser(adminToken, n)
   const res = await s.api('/api/v1/workspaces', { token: u.alice.token, body: { name: 'alice-ws' } })
@@ -47,13 +52,27 @@ export async function stopRoom(r: Room | undefined): Promise<void> {
  * A session owned by `owner` in the room's workspace, written straight to the store: sessions are otherwise only
  * created by running Claude, which these tests do not need (attribution.test.ts does it the real way).
  */
-export async function newSession(r: Room, participants: Partial<Record<Name, Exclude<SessionRole, 'owner'>>> = {}, owner: Name = 'alice'): Promise<string> {
+export async function newSession(
+  r: Room,
+  participants: Partial<Record<Name, Exclude<SessionRole, 'owner'>>> = {},
+  owner: Name = 'alice',
+): Promise<string> {
   const store = r.s.services.store
   const now = Date.now()
   const id = crypto.randomUUID()
   await store.sessions.create({
-    id, workspace_id: r.wsId, owner_id: r.u[owner].id, title: 'test session', cli_session_id: null, status: 'active', model: null,
-    total_cost_usd: 0, usage: {}, created_at: now, updated_at: now, closed_at: null,
+    id,
+    workspace_id: r.wsId,
+    owner_id: r.u[owner].id,
+    title: 'test session',
+    cli_session_id: null,
+    status: 'active',
+    model: null,
+    total_cost_usd: 0,
+    usage: {},
+    created_at: now,
+    updated_at: now,
+    closed_at: null,
   })
   await store.sessions.putParticipant({ session_id: id, user_id: r.u[owner].id, role: 'owner', created_at: now })
   for (const [name, role] of Object.entries(participants)) {
@@ -71,7 +90,11 @@ export async function sock(r: Room, who: Name | 'admin'): Promise<WsClient> {
 }
 
 /** session_join and wait for both the success reply and the session_state frame. */
-export async function join(c: WsClient, sessionId: string, extra: Record<string, unknown> = {}): Promise<{ reply: WsMsg; state: any }> {
+export async function join(
+  c: WsClient,
+  sessionId: string,
+  extra: Record<string, unknown> = {},
+): Promise<{ reply: WsMsg; state: any }> {
   const reply = await c.request({ type: 'session_join', session_id: sessionId, ...extra })
   if (reply.type !== 'success') throw new Error(`join failed: ${JSON.stringify(reply.data)}`)
   const state = await c.next((m) => m.type === 'session_state' && m.data.session_id === sessionId)

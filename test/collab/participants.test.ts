@@ -1,4 +1,5 @@
-// Participants: invite, change role, hand over ownership, remove (REST and WebSocket); removal cuts the socket off at once.
+// Participants: invite, change role, hand over ownership, remove (REST and WebSocket); removal cuts the socket off at
+// once.
 import { afterAll, afterEach, beforeAll, describe, expect, test } from 'bun:test'
 import { SETUP_TIMEOUT, join, json, newSession, seen, sock, startRoom, stopRoom, type Room } from './helpers.ts'
 
@@ -19,29 +20,61 @@ describe('participants over REST', () => {
 
     const added = await r.s.api(P(sid), { token: r.u.alice.token, body: { user_id: r.u.bob.id, role: 'viewer' } })
     expect(added.status).toBe(201)
-    expect(await json(added)).toMatchObject({ user_id: r.u.bob.id, username: 'bob', role: 'viewer', source: 'participant', online: false, connections: 0 })
+    expect(await json(added)).toMatchObject({
+      user_id: r.u.bob.id,
+      username: 'bob',
+      role: 'viewer',
+      source: 'participant',
+      online: false,
+      connections: 0,
+    })
     const ev = await a.next((m) => m.type === 'participant_added')
     expect(ev.seq).toBeGreaterThan(0)
-    expect(ev.data).toMatchObject({ user_id: r.u.bob.id, username: 'bob', role: 'viewer', via: 'invite', by: r.u.alice.id, by_username: 'alice' })
+    expect(ev.data).toMatchObject({
+      user_id: r.u.bob.id,
+      username: 'bob',
+      role: 'viewer',
+      via: 'invite',
+      by: r.u.alice.id,
+      by_username: 'alice',
+    })
     expect((await r.s.api(P(sid), { token: r.u.alice.token, body: { user_id: r.u.bob.id } })).status).toBe(409)
     expect((await r.s.api(P(sid), { token: r.u.alice.token, body: { user_id: 'nobody' } })).status).toBe(404)
 
     const list = await json(await r.s.api(P(sid), { token: r.u.bob.token }))
-    expect(list.participants.map((p: any) => [p.username, p.role, p.source]).sort()).toEqual([['alice', 'owner', 'owner'], ['bob', 'viewer', 'participant']])
+    expect(list.participants.map((p: any) => [p.username, p.role, p.source]).sort()).toEqual([
+      ['alice', 'owner', 'owner'],
+      ['bob', 'viewer', 'participant'],
+    ])
 
-    const patched = await r.s.api(P(sid, r.u.bob.id), { method: 'PATCH', token: r.u.alice.token, body: { role: 'collaborator' } })
+    const patched = await r.s.api(P(sid, r.u.bob.id), {
+      method: 'PATCH',
+      token: r.u.alice.token,
+      body: { role: 'collaborator' },
+    })
     expect(patched.status).toBe(200)
     expect((await json(patched)).role).toBe('collaborator')
-    expect((await a.next((m) => m.type === 'role_changed')).data).toMatchObject({ user_id: r.u.bob.id, role: 'collaborator', previous_role: 'viewer' })
+    expect((await a.next((m) => m.type === 'role_changed')).data).toMatchObject({
+      user_id: r.u.bob.id,
+      role: 'collaborator',
+      previous_role: 'viewer',
+    })
 
     const removed = await r.s.api(P(sid, r.u.bob.id), { method: 'DELETE', token: r.u.alice.token })
     expect(await json(removed)).toEqual({ ok: true, user_id: r.u.bob.id, remaining_role: null })
-    expect((await a.next((m) => m.type === 'participant_removed')).data).toMatchObject({ user_id: r.u.bob.id, previous_role: 'collaborator', remaining_role: null })
+    expect((await a.next((m) => m.type === 'participant_removed')).data).toMatchObject({
+      user_id: r.u.bob.id,
+      previous_role: 'collaborator',
+      remaining_role: null,
+    })
     expect((await r.s.api(`/api/v1/claude/sessions/${sid}`, { token: r.u.bob.token })).status).toBe(404)
     expect((await r.s.api(P(sid, r.u.bob.id), { method: 'DELETE', token: r.u.alice.token })).status).toBe(404)
     // the owner cannot be removed or demoted
     expect((await r.s.api(P(sid, r.u.alice.id), { method: 'DELETE', token: r.u.alice.token })).status).toBe(409)
-    expect((await r.s.api(P(sid, r.u.alice.id), { method: 'PATCH', token: r.u.alice.token, body: { role: 'viewer' } })).status).toBe(409)
+    expect(
+      (await r.s.api(P(sid, r.u.alice.id), { method: 'PATCH', token: r.u.alice.token, body: { role: 'viewer' } }))
+        .status,
+    ).toBe(409)
   })
 
   test('the owner hands the session over: new owner, previous owner becomes collaborator', async () => {
@@ -56,22 +89,53 @@ describe('participants over REST', () => {
     expect((await r.s.api(P(sid), { token: r.u.carol.token, body: { user_id: r.u.dave.id } })).status).toBe(403)
     expect((await r.s.api(P(sid), { token: r.u.bob.token, body: { user_id: r.u.dave.id } })).status).toBe(201)
     const logs = await json(await r.s.api(`/api/v1/claude/sessions/${sid}/logs`, { token: r.u.bob.token }))
-    const changes = logs.logs.filter((l: any) => l.type === 'role_changed').map((l: any) => [l.data.username, l.data.previous_role, l.data.role, l.data.owner_id])
-    expect(changes).toEqual([['bob', 'collaborator', 'owner', r.u.bob.id], ['carol', 'owner', 'collaborator', r.u.bob.id]])
+    const changes = logs.logs
+      .filter((l: any) => l.type === 'role_changed')
+      .map((l: any) => [l.data.username, l.data.previous_role, l.data.role, l.data.owner_id])
+    expect(changes).toEqual([
+      ['bob', 'collaborator', 'owner', r.u.bob.id],
+      ['carol', 'owner', 'collaborator', r.u.bob.id],
+    ])
   })
 
   test('workspace members get their default role; an explicit participant role overrides it', async () => {
     const sid = await newSession(r)
-    const put = await r.s.api(`/api/v1/workspaces/${r.wsId}/members/${r.u.eve.id}`, { method: 'PUT', token: r.u.alice.token, body: { session_role: 'viewer' } })
+    const put = await r.s.api(`/api/v1/workspaces/${r.wsId}/members/${r.u.eve.id}`, {
+      method: 'PUT',
+      token: r.u.alice.token,
+      body: { session_role: 'viewer' },
+    })
     expect(put.status).toBe(200)
     try {
       const list = await json(await r.s.api(P(sid), { token: r.u.eve.token }))
-      expect(list.participants.find((p: any) => p.username === 'eve')).toMatchObject({ role: 'viewer', source: 'workspace' })
+      expect(list.participants.find((p: any) => p.username === 'eve')).toMatchObject({
+        role: 'viewer',
+        source: 'workspace',
+      })
       const e = await sock(r, 'eve')
       await join(e, sid)
-      expect((await e.request({ type: 'code_change', session_id: sid, data: { version: 0, edits: [{ start: 0, end: 0, text: 'x' }] } })).data.code).toBe('FORBIDDEN')
-      expect((await r.s.api(P(sid, r.u.eve.id), { method: 'PATCH', token: r.u.alice.token, body: { role: 'collaborator' } })).status).toBe(200)
-      expect((await e.request({ type: 'code_change', session_id: sid, data: { version: 0, edits: [{ start: 0, end: 0, text: 'x' }] } })).type).toBe('success')
+      expect(
+        (
+          await e.request({
+            type: 'code_change',
+            session_id: sid,
+            data: { version: 0, edits: [{ start: 0, end: 0, text: 'x' }] },
+          })
+        ).data.code,
+      ).toBe('FORBIDDEN')
+      expect(
+        (await r.s.api(P(sid, r.u.eve.id), { method: 'PATCH', token: r.u.alice.token, body: { role: 'collaborator' } }))
+          .status,
+      ).toBe(200)
+      expect(
+        (
+          await e.request({
+            type: 'code_change',
+            session_id: sid,
+            data: { version: 0, edits: [{ start: 0, end: 0, text: 'x' }] },
+          })
+        ).type,
+      ).toBe('success')
       // removing the explicit row falls back to the workspace default: the socket keeps watching
       const removed = await json(await r.s.api(P(sid, r.u.eve.id), { method: 'DELETE', token: r.u.alice.token }))
       expect(removed.remaining_role).toBe('viewer')
@@ -86,7 +150,9 @@ describe('participants over REST', () => {
 
   test('a participant may leave by removing themself', async () => {
     const sid = await newSession(r, { carol: 'viewer' })
-    expect((await json(await r.s.api(P(sid, r.u.carol.id), { method: 'DELETE', token: r.u.carol.token }))).ok).toBe(true)
+    expect((await json(await r.s.api(P(sid, r.u.carol.id), { method: 'DELETE', token: r.u.carol.token }))).ok).toBe(
+      true,
+    )
     expect((await r.s.api(P(sid), { token: r.u.carol.token })).status).toBe(404)
   })
 })
@@ -94,13 +160,22 @@ describe('participants over REST', () => {
 describe('removal cuts a participant off at once', () => {
   test('the removed user gets participant_removed + unsubscribed and nothing after, on every socket', async () => {
     const sid = await newSession(r, { bob: 'collaborator', carol: 'viewer' })
-    const [a, b, c1, c2] = [await sock(r, 'alice'), await sock(r, 'bob'), await sock(r, 'carol'), await sock(r, 'carol')]
+    const [a, b, c1, c2] = [
+      await sock(r, 'alice'),
+      await sock(r, 'bob'),
+      await sock(r, 'carol'),
+      await sock(r, 'carol'),
+    ]
     for (const x of [a, b, c1, c2]) await join(x, sid)
 
     const res = await r.s.api(P(sid, r.u.carol.id), { method: 'DELETE', token: r.u.alice.token })
     expect(res.status).toBe(200)
     // right after the answer, another message on the session: carol must not get it
-    const next = await a.request({ type: 'code_change', session_id: sid, data: { version: 0, edits: [{ start: 0, end: 0, text: 'secret' }] } })
+    const next = await a.request({
+      type: 'code_change',
+      session_id: sid,
+      data: { version: 0, edits: [{ start: 0, end: 0, text: 'secret' }] },
+    })
     expect(next.type).toBe('success')
     await b.next((m) => m.type === 'code_change')
     for (const c of [c1, c2]) {
@@ -109,7 +184,9 @@ describe('removal cuts a participant off at once', () => {
       expect(seen(c, 'code_change')).toHaveLength(0)
     }
     // carol's presence ends at once (revoked, no grace); she cannot join again
-    expect((await a.next((m) => m.type === 'participant_left' && m.data.user_id === r.u.carol.id, 1000)).data.reason).toBe('access_revoked')
+    expect(
+      (await a.next((m) => m.type === 'participant_left' && m.data.user_id === r.u.carol.id, 1000)).data.reason,
+    ).toBe('access_revoked')
     expect((await c1.request({ type: 'session_join', session_id: sid })).data.code).toBe('FORBIDDEN')
     // marker: a later message on the session reaches bob; carol's sockets (handled in order) answer a ping after it
     await r.s.services.log.emit(`session:${sid}`, 'note', { after: 'removal' })
@@ -125,11 +202,19 @@ describe('participants over WebSocket', () => {
     const sid = await newSession(r)
     const a = await sock(r, 'alice')
     await join(a, sid)
-    const inv = await a.request({ type: 'invite_user', session_id: sid, data: { user_id: r.u.dave.id, role: 'viewer' } })
+    const inv = await a.request({
+      type: 'invite_user',
+      session_id: sid,
+      data: { user_id: r.u.dave.id, role: 'viewer' },
+    })
     expect(inv.data).toMatchObject({ action: 'invite_user', participant: { user_id: r.u.dave.id, role: 'viewer' } })
     const d = await sock(r, 'dave')
     await join(d, sid)
-    const ch = await a.request({ type: 'change_role', channel: `session:${sid}`, data: { user_id: r.u.dave.id, role: 'collaborator' } })
+    const ch = await a.request({
+      type: 'change_role',
+      channel: `session:${sid}`,
+      data: { user_id: r.u.dave.id, role: 'collaborator' },
+    })
     expect(ch.data.participant.role).toBe('collaborator')
     await d.next((m) => m.type === 'role_changed' && m.data.user_id === r.u.dave.id)
     const rm = await a.request({ type: 'remove_user', data: { session_id: sid, user_id: r.u.dave.id } })

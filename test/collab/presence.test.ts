@@ -1,4 +1,5 @@
-// Presence: several clients and tabs are one presence each, session_state on join, dropped sockets leave after the grace.
+// Presence: several clients and tabs are one presence each, session_state on join, dropped sockets leave after the
+// grace.
 import { afterAll, afterEach, beforeAll, describe, expect, test } from 'bun:test'
 import { waitFor, type WsClient } from '../support/ws-client.ts'
 import { SETUP_TIMEOUT, join, newSession, seen, sock, startRoom, stopRoom, type Room } from './helpers.ts'
@@ -14,7 +15,11 @@ const terminate = (c: WsClient) => (c.ws as unknown as { terminate(): void }).te
 const GRACE = 600
 /** Waits until the server has seen `n` sockets of the user in the session (a close is processed on its own time). */
 const untilSockets = (sid: string, userId: string, n: number) =>
-  waitFor(() => r.s.services.collab.presence.connections(sid, userId) === n, 3000, `${n} sockets of ${userId} in ${sid}`)
+  waitFor(
+    () => r.s.services.collab.presence.connections(sid, userId) === n,
+    3000,
+    `${n} sockets of ${userId} in ${sid}`,
+  )
 
 describe('presence', () => {
   test('grace period is the heartbeat timeout (2 × ping interval)', () => {
@@ -34,7 +39,10 @@ describe('presence', () => {
 
     const b = await sock(r, 'bob')
     const bobState = (await join(b, sid)).state
-    expect(bobState.participants.map((p: any) => [p.username, p.connections]).sort()).toEqual([['alice', 1], ['bob', 1]])
+    expect(bobState.participants.map((p: any) => [p.username, p.connections]).sort()).toEqual([
+      ['alice', 1],
+      ['bob', 1],
+    ])
     const bobJoined = await a1.next((m) => m.type === 'participant_joined' && m.data.user_id === r.u.bob.id)
     expect(bobJoined.data).toMatchObject({ username: 'bob', role: 'collaborator', connections: 1 })
 
@@ -43,11 +51,16 @@ describe('presence', () => {
     const a3 = await sock(r, 'alice')
     expect((await join(a2, sid)).state.participants.find((p: any) => p.username === 'alice').connections).toBe(2)
     expect((await join(a3, sid)).state.participants.find((p: any) => p.username === 'alice').connections).toBe(3)
-    const parts = await (await r.s.api(`/api/v1/claude/sessions/${sid}/participants`, { token: r.u.bob.token })).json() as any
+    const parts = (await (
+      await r.s.api(`/api/v1/claude/sessions/${sid}/participants`, { token: r.u.bob.token })
+    ).json()) as any
     expect(parts.participants.find((p: any) => p.username === 'alice')).toMatchObject({ online: true, connections: 3 })
 
     // tabs leave (one explicitly, one closes cleanly, one is killed): alice stays present while a1 remains
-    expect((await a2.request({ type: 'leave_collaboration', session_id: sid })).data).toMatchObject({ action: 'leave_collaboration', was_subscribed: true })
+    expect((await a2.request({ type: 'leave_collaboration', session_id: sid })).data).toMatchObject({
+      action: 'leave_collaboration',
+      was_subscribed: true,
+    })
     await a3.close()
     await untilSockets(sid, r.u.alice.id, 1)
     r.clock.advance(GRACE + 1) // a leave of alice would have fired by now
@@ -76,7 +89,8 @@ describe('presence', () => {
     terminate(b)
     await untilSockets(sid, r.u.bob.id, 0)
     r.clock.advance(GRACE - 1)
-    expect(r.s.services.collab.presence.isPresent(sid, r.u.bob.id)).toBe(true) // the leave is decided in advance(), synchronously
+    // the leave is decided in advance(), synchronously
+    expect(r.s.services.collab.presence.isPresent(sid, r.u.bob.id)).toBe(true)
     r.clock.advance(1)
     expect(r.s.services.collab.presence.isPresent(sid, r.u.bob.id)).toBe(false)
     const left = await a.next((m) => m.type === 'participant_left' && m.data.user_id === r.u.bob.id)
@@ -97,7 +111,10 @@ describe('presence', () => {
     r.clock.advance(GRACE / 4)
     const b2 = await sock(r, 'bob')
     const { state } = await join(b2, sid)
-    expect(state.participants.find((p: any) => p.username === 'bob')).toMatchObject({ connections: 1, role: 'collaborator' })
+    expect(state.participants.find((p: any) => p.username === 'bob')).toMatchObject({
+      connections: 1,
+      role: 'collaborator',
+    })
     r.clock.advance(GRACE * 2) // past the grace period of the dropped socket
     expect(r.s.services.collab.presence.isPresent(sid, r.u.bob.id)).toBe(true)
 
@@ -105,7 +122,9 @@ describe('presence', () => {
     await b2.close()
     await untilSockets(sid, r.u.bob.id, 0)
     r.clock.advance(GRACE)
-    expect((await a.next((m) => m.type === 'participant_left' && m.data.user_id === r.u.bob.id)).data.reason).toBe('disconnected')
+    expect((await a.next((m) => m.type === 'participant_left' && m.data.user_id === r.u.bob.id)).data.reason).toBe(
+      'disconnected',
+    )
     // presence frames of a session go out in order: a flap would have come before this left
     expect(seen(a, 'participant_left', r.u.bob.id)).toHaveLength(1)
     expect(seen(a, 'participant_joined', r.u.bob.id)).toHaveLength(1)
@@ -116,15 +135,31 @@ describe('presence', () => {
     const a = await sock(r, 'alice')
     await join(a, sid)
     // three appends: 'let' + ' x' + ' = 1'
-    for (const [version, at, text] of [[0, 0, 'let'], [1, 3, ' x'], [2, 5, ' = 1']] as const) {
-      const edit = await a.request({ type: 'code_change', session_id: sid, data: { version, edits: [{ start: at, end: at, text }], language: 'ts' } })
+    for (const [version, at, text] of [
+      [0, 0, 'let'],
+      [1, 3, ' x'],
+      [2, 5, ' = 1'],
+    ] as const) {
+      const edit = await a.request({
+        type: 'code_change',
+        session_id: sid,
+        data: { version, edits: [{ start: at, end: at, text }], language: 'ts' },
+      })
       expect(edit.type).toBe('success')
     }
     await a.next((m) => m.type === 'code_change' && m.data.version === 3)
     const ws = await r.s.services.store.workspaces.byId(r.wsId)
     await r.s.services.store.files.create({
-      id: 'f-1', owner_id: r.u.bob.id, workspace_id: r.wsId, session_id: sid, name: 'notes.txt', path: `${ws!.path}/uploads/notes.txt`,
-      size: 5, content_type: 'text/plain', sha256: 'ab'.repeat(32), created_at: Date.now(),
+      id: 'f-1',
+      owner_id: r.u.bob.id,
+      workspace_id: r.wsId,
+      session_id: sid,
+      name: 'notes.txt',
+      path: `${ws!.path}/uploads/notes.txt`,
+      size: 5,
+      content_type: 'text/plain',
+      sha256: 'ab'.repeat(32),
+      created_at: Date.now(),
     })
     const c = await sock(r, 'carol')
     const { reply, state } = await join(c, sid)
@@ -132,13 +167,30 @@ describe('presence', () => {
     expect(state.session).toMatchObject({ id: sid, owner_id: r.u.alice.id, role: 'viewer' })
     expect(state.your_role).toBe('viewer')
     expect(state.current_execution).toBeNull()
-    expect(state.files).toEqual([expect.objectContaining({ file_id: 'f-1', name: 'notes.txt', path: 'uploads/notes.txt', size: 5, owner_id: r.u.bob.id, session_id: sid })])
+    expect(state.files).toEqual([
+      expect.objectContaining({
+        file_id: 'f-1',
+        name: 'notes.txt',
+        path: 'uploads/notes.txt',
+        size: 5,
+        owner_id: r.u.bob.id,
+        session_id: sid,
+      }),
+    ])
     expect(state.document).toMatchObject({ version: 3, text: 'let x = 1', language: 'ts', updated_by: r.u.alice.id })
     // history ends at the state's seq, which is the subscribe hand-over seq: live frames continue at seq + 1
     expect(state.seq).toBe(reply.data.seq)
-    expect(state.history.map((h: any) => [h.seq, h.type, h.data.version])).toEqual([[1, 'code_change', 1], [2, 'code_change', 2], [3, 'code_change', 3]])
+    expect(state.history.map((h: any) => [h.seq, h.type, h.data.version])).toEqual([
+      [1, 'code_change', 1],
+      [2, 'code_change', 2],
+      [3, 'code_change', 3],
+    ])
     expect(state.seq).toBe(3)
-    await a.request({ type: 'code_change', session_id: sid, data: { version: 3, edits: [{ start: 0, end: 0, text: '// ' }] } })
+    await a.request({
+      type: 'code_change',
+      session_id: sid,
+      data: { version: 3, edits: [{ start: 0, end: 0, text: '// ' }] },
+    })
     expect((await c.next((m) => m.type === 'code_change')).seq).toBe(state.seq + 1)
     expect(state.history.some((h: any) => h.type.startsWith('participant_'))).toBe(false) // presence is not history
 

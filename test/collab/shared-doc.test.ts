@@ -1,4 +1,5 @@
-// Shared document: versioned range edits, stale versions rejected with what is needed to rebase, concurrent editors converge.
+// Shared document: versioned range edits, stale versions rejected with what is needed to rebase, concurrent editors
+// converge.
 import { afterAll, afterEach, beforeAll, describe, expect, test } from 'bun:test'
 import type { WsClient, WsMsg } from '../support/ws-client.ts'
 import { SETUP_TIMEOUT, join, json, newSession, sock, startRoom, stopRoom, type Room } from './helpers.ts'
@@ -11,7 +12,8 @@ afterEach(() => r.pool.closeAll())
 afterAll(() => stopRoom(r))
 
 type Edit = { start: number; end: number; text: string }
-const apply = (text: string, edits: Edit[]) => edits.reduce((t, e) => t.slice(0, e.start) + e.text + t.slice(e.end), text)
+const apply = (text: string, edits: Edit[]) =>
+  edits.reduce((t, e) => t.slice(0, e.start) + e.text + t.slice(e.end), text)
 
 /** A client-side mirror: applies the broadcast code_change frames in version order, as an editor would. */
 class Mirror {
@@ -34,7 +36,8 @@ class Mirror {
   }
 }
 
-const doc = async (sid: string) => json(await r.s.api(`/api/v1/claude/sessions/${sid}/document`, { token: r.u.alice.token }))
+const doc = async (sid: string) =>
+  json(await r.s.api(`/api/v1/claude/sessions/${sid}/document`, { token: r.u.alice.token }))
 const change = (c: WsClient, sid: string, version: number, edits: Edit[], extra: Record<string, unknown> = {}) =>
   c.request({ type: 'code_change', session_id: sid, data: { version, edits, ...extra } })
 
@@ -43,17 +46,41 @@ describe('code_change', () => {
     const sid = await newSession(r, { bob: 'collaborator', carol: 'viewer' })
     const [a, b, c] = [await sock(r, 'alice'), await sock(r, 'bob'), await sock(r, 'carol')]
     for (const x of [a, b, c]) await join(x, sid)
-    const ok = await change(a, sid, 0, [{ start: 0, end: 0, text: 'hello world' }, { start: 0, end: 5, text: 'HELLO' }, { start: 11, end: 11, text: '!' }], { language: 'text' })
+    const ok = await change(
+      a,
+      sid,
+      0,
+      [
+        { start: 0, end: 0, text: 'hello world' },
+        { start: 0, end: 5, text: 'HELLO' },
+        { start: 11, end: 11, text: '!' },
+      ],
+      { language: 'text' },
+    )
     expect(ok.type).toBe('success')
     expect(ok.data).toMatchObject({ action: 'code_change', session_id: sid, version: 1, length: 12 })
     const got = await b.next((m) => m.type === 'code_change')
     expect(got.seq).toBe(ok.data.seq)
-    expect(got.data).toMatchObject({ version: 1, base_version: 0, user_id: r.u.alice.id, username: 'alice', language: 'text' })
-    expect(await doc(sid)).toMatchObject({ version: 1, text: 'HELLO world!', language: 'text', updated_by: r.u.alice.id })
+    expect(got.data).toMatchObject({
+      version: 1,
+      base_version: 0,
+      user_id: r.u.alice.id,
+      username: 'alice',
+      language: 'text',
+    })
+    expect(await doc(sid)).toMatchObject({
+      version: 1,
+      text: 'HELLO world!',
+      language: 'text',
+      updated_by: r.u.alice.id,
+    })
 
     const refused = await change(c, sid, 1, [{ start: 0, end: 0, text: 'x' }])
     expect(refused.data.code).toBe('FORBIDDEN')
-    const bad = await change(b, sid, 1, [{ start: 0, end: 0, text: 'ok' }, { start: 10, end: 99, text: 'x' }])
+    const bad = await change(b, sid, 1, [
+      { start: 0, end: 0, text: 'ok' },
+      { start: 10, end: 99, text: 'x' },
+    ])
     expect(bad.data.code).toBe('VALIDATION_FAILED')
     expect(bad.data.details).toMatchObject({ edit_index: 1, length: 14 })
     const reversed = await change(b, sid, 1, [{ start: 5, end: 2, text: '' }])
@@ -73,7 +100,8 @@ describe('code_change', () => {
       change(a, sid, 1, [{ start: 0, end: 0, text: 'A:' }]),
       change(b, sid, 1, [{ start: 6, end: 6, text: ':B' }]),
     ])
-    const [win, lose, loser, loserEdit] = ra.type === 'success' ? [ra, rb, b, { text: ':B' }] : [rb, ra, a, { text: 'A:' }]
+    const [win, lose, loser, loserEdit] =
+      ra.type === 'success' ? [ra, rb, b, { text: ':B' }] : [rb, ra, a, { text: 'A:' }]
     expect(win.data.version).toBe(2)
     expect(lose.type).toBe('error')
     expect(lose.data.code).toBe('STALE_VERSION')
@@ -82,7 +110,9 @@ describe('code_change', () => {
     const base: string = lose.data.details.text
     // rebase: the loser re-anchors its insert against the text it was told about
     const at = loserEdit.text === ':B' ? base.length : 0
-    const retry = await change(loser, sid, lose.data.details.current_version, [{ start: at, end: at, text: loserEdit.text }])
+    const retry = await change(loser, sid, lose.data.details.current_version, [
+      { start: at, end: at, text: loserEdit.text },
+    ])
     expect(retry.data.version).toBe(3)
     expect((await doc(sid)).text).toBe('A:middle:B')
   })
@@ -127,7 +157,8 @@ describe('code_change', () => {
   test('a stale edit far behind gets the full text (edits_since only when complete); closed sessions are read-only', async () => {
     const sid = await newSession(r)
     const a = await sock(r, 'alice')
-    for (let v = 0; v < 3; v++) expect((await change(a, sid, v, [{ start: 0, end: 0, text: String(v) }])).type).toBe('success')
+    for (let v = 0; v < 3; v++)
+      expect((await change(a, sid, v, [{ start: 0, end: 0, text: String(v) }])).type).toBe('success')
     const behind = await change(a, sid, 1, [{ start: 0, end: 0, text: 'x' }])
     expect(behind.data.details).toMatchObject({ current_version: 3, text: '210' })
     expect(behind.data.details.edits_since.map((e: any) => e.version)).toEqual([2, 3])
@@ -135,7 +166,9 @@ describe('code_change', () => {
     expect(ahead.data.code).toBe('STALE_VERSION')
     expect(ahead.data.details.edits_since).toBeUndefined()
 
-    expect((await r.s.api(`/api/v1/claude/sessions/${sid}`, { method: 'DELETE', token: r.u.alice.token })).status).toBe(200)
+    expect((await r.s.api(`/api/v1/claude/sessions/${sid}`, { method: 'DELETE', token: r.u.alice.token })).status).toBe(
+      200,
+    )
     expect((await change(a, sid, 3, [{ start: 0, end: 0, text: 'x' }])).data.code).toBe('SESSION_CLOSED')
     expect((await doc(sid)).text).toBe('210')
   })

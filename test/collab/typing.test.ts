@@ -39,7 +39,8 @@ describe('typing', () => {
   test('rate-limited per connection: repeats within 300 ms are dropped, a state change still goes through', async () => {
     const { sid, a, b } = await room3()
     const replies = []
-    for (let i = 0; i < 5; i++) replies.push(await b.request({ type: 'typing', session_id: sid, data: { state: 'start' } }))
+    for (let i = 0; i < 5; i++)
+      replies.push(await b.request({ type: 'typing', session_id: sid, data: { state: 'start' } }))
     expect(replies.map((x) => x.data.relayed)).toEqual([true, false, false, false, false])
     expect((await b.request({ type: 'typing', session_id: sid, data: { state: 'stop' } })).data.relayed).toBe(true)
     r.clock.advance(299)
@@ -85,7 +86,9 @@ describe('typing', () => {
     const { sid, c } = await room3()
     expect((await c.request({ type: 'typing', session_id: sid, data: { state: 'start' } })).data.code).toBe('FORBIDDEN')
     const b2 = await sock(r, 'bob')
-    expect((await b2.request({ type: 'typing', session_id: sid, data: { state: 'start' } })).data.code).toBe('NOT_JOINED')
+    expect((await b2.request({ type: 'typing', session_id: sid, data: { state: 'start' } })).data.code).toBe(
+      'NOT_JOINED',
+    )
     expect((await b2.request({ type: 'typing', data: { state: 'start' } })).data.code).toBe('VALIDATION_FAILED')
   })
 })
@@ -96,7 +99,12 @@ describe('cursors', () => {
     c.send({ type: 'cursor_update', session_id: sid, data: { position: { line: 3, column: 7 } } })
     const got = await a.next((m) => m.type === 'cursor_update')
     expect(got.seq).toBeUndefined()
-    expect(got.data).toEqual({ session_id: sid, user_id: r.u.carol.id, username: 'carol', position: { line: 3, column: 7 } })
+    expect(got.data).toEqual({
+      session_id: sid,
+      user_id: r.u.carol.id,
+      username: 'carol',
+      position: { line: 3, column: 7 },
+    })
     b.send({ type: 'cursor_update', session_id: sid, data: { selection: { start: 2, end: 9 } } })
     expect((await c.next((m) => m.type === 'cursor_update')).data.selection).toEqual({ start: 2, end: 9 })
     // marker: c's frames are handled in order, so an echo of its own cursor_update would have come before this pong

@@ -16,12 +16,16 @@ function readmeBlock(): string | undefined {
 describe('README configuration table', () => {
   test('is exactly markdownTable() from src/config/help.ts', () => {
     const block = readmeBlock()
-    expect(block === undefined ? 'README.md has no <!-- config-table:start --> ... <!-- config-table:end --> block' : block).toBe(markdownTable())
+    expect(
+      block === undefined ? 'README.md has no <!-- config-table:start --> ... <!-- config-table:end --> block' : block,
+    ).toBe(markdownTable())
   })
 
   test('names every setting by its environment variable and flag', () => {
     const block = readmeBlock() ?? ''
-    const missing = configKeys.map((k) => settingMeta(k)).filter(({ env, flag }) => !block.includes(`| \`${env}\` | \`${flag}\` |`))
+    const missing = configKeys
+      .map((k) => settingMeta(k))
+      .filter(({ env, flag }) => !block.includes(`| \`${env}\` | \`${flag}\` |`))
     expect(missing.map((m) => m.env)).toEqual([])
   })
 })

@@ -28,7 +28,10 @@ describe.skipIf(!requireRealCli('executions that fail (real CLI)'))('executions 
     expect(e.mock!.requests).toHaveLength(1)
   }, 30_000)
 
-  for (const [status, word] of [[500, 'Internal server error'], [529, 'Overloaded']] as const) {
+  for (const [status, word] of [
+    [500, 'Internal server error'],
+    [529, 'Overloaded'],
+  ] as const) {
     test(`API ${status} → failed, error carries the status and the CLI's message; the session still works afterwards`, async () => {
       e = await startEnv({ cli: 'real' })
       e.mock!.enqueue(reply.error(status), reply.text('fine again'))

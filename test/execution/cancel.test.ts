@@ -1,7 +1,23 @@
 // REAL CLI + mock API: cancel mid-stream (interrupt, the process survives), then the session takes the next prompt.
 import { afterEach, describe, expect, test } from 'bun:test'
 import { reply } from '../support/mock-anthropic.ts'
-import { alive, conversationText, descendants, enginePids, execute, getExecution, groupMembers, ourZombies, startEnv, statusesOf, stopEnv, untilTerminal, watch, type Env, waitFor } from './helpers.ts'
+import {
+  alive,
+  conversationText,
+  descendants,
+  enginePids,
+  execute,
+  getExecution,
+  groupMembers,
+  ourZombies,
+  startEnv,
+  statusesOf,
+  stopEnv,
+  untilTerminal,
+  watch,
+  type Env,
+  waitFor,
+} from './helpers.ts'
 import { requireRealCli } from '../support/real-cli.ts'
 
 let e: Env | undefined
@@ -29,10 +45,17 @@ describe.skipIf(!requireRealCli('cancel (real CLI)'))('cancel (real CLI)', () =>
     expect(final.data).toMatchObject({ status: 'cancelled', error: 'Cancelled by admin' })
     expect(statusesOf(c.channelMessages(`task:${ex.execution_id}`))).toEqual(['queued', 'running', 'cancelled'])
     // the CLI ended the turn cleanly (interrupt), so the stream stopped far before its end
-    const streamed = c.channelMessages(`task:${ex.execution_id}`).filter((m) => m.type === 'stream').map((m) => m.data.text).join('')
+    const streamed = c
+      .channelMessages(`task:${ex.execution_id}`)
+      .filter((m) => m.type === 'stream')
+      .map((m) => m.data.text)
+      .join('')
     expect(streamed.length).toBeLessThan(400)
     // cancelling again is a conflict, not a crash
-    const again = await e.s.api(`/api/v1/claude/executions/${ex.execution_id}/cancel`, { method: 'POST', token: e.admin })
+    const again = await e.s.api(`/api/v1/claude/executions/${ex.execution_id}/cancel`, {
+      method: 'POST',
+      token: e.admin,
+    })
     expect(again.status).toBe(409)
 
     // the interrupted process is kept and takes the next prompt; the model sees the interruption
@@ -49,7 +72,10 @@ describe.skipIf(!requireRealCli('cancel (real CLI)'))('cancel (real CLI)', () =>
 
   test('cancel during a running Bash tool kills the tool: nothing of it is left in the process group, no zombies', async () => {
     e = await startEnv({ cli: 'real' })
-    e.mock!.enqueue(reply.toolUse('Bash', { command: 'tail -f /dev/null', description: 'wait' }, { id: 'toolu_sleep' }), reply.text('ok'))
+    e.mock!.enqueue(
+      reply.toolUse('Bash', { command: 'tail -f /dev/null', description: 'wait' }, { id: 'toolu_sleep' }),
+      reply.text('ok'),
+    )
     const ex = await execute(e, { prompt: 'sleep a while', tools: ['Bash'] })
     const c = await watch(e, ex.websocket_url)
     const [pid] = await (async () => {
@@ -71,7 +97,11 @@ describe.skipIf(!requireRealCli('cancel (real CLI)'))('cancel (real CLI)', () =>
     // closing the session ends the CLI: then nothing at all remains in its process group
     const del = await e.s.api(`/api/v1/claude/sessions/${ex.session_id}`, { method: 'DELETE', token: e.admin })
     expect(del.status).toBe(200)
-    await waitFor(() => groupMembers(pid!).length === 0 && descendants(pid!).length === 0, 8000, `process group ${pid} to be empty`)
+    await waitFor(
+      () => groupMembers(pid!).length === 0 && descendants(pid!).length === 0,
+      8000,
+      `process group ${pid} to be empty`,
+    )
     expect(alive(pid!)).toBe(false)
     expect(ourZombies()).toEqual([])
   }, 30_000)

@@ -2,7 +2,19 @@
 import { afterEach, describe, expect, test } from 'bun:test'
 import { readFileSync } from 'node:fs'
 import { reply } from '../support/mock-anthropic.ts'
-import { alive, conversationText, enginePids, execute, getExecution, startEnv, stopEnv, untilTerminal, watch, type Env, waitFor } from './helpers.ts'
+import {
+  alive,
+  conversationText,
+  enginePids,
+  execute,
+  getExecution,
+  startEnv,
+  stopEnv,
+  untilTerminal,
+  watch,
+  type Env,
+  waitFor,
+} from './helpers.ts'
 import { requireRealCli } from '../support/real-cli.ts'
 
 let e: Env | undefined
@@ -16,7 +28,11 @@ const argvOf = (pid: number) => readFileSync(`/proc/${pid}/cmdline`, 'utf8').spl
 describe.skipIf(!requireRealCli('follow-up prompts (real CLI)'))('follow-up prompts (real CLI)', () => {
   test('session_id keeps context: same process while alive, --resume after the idle TTL reaped it', async () => {
     e = await startEnv({ cli: 'real', config: { claudeProcessIdleTtl: 2 } })
-    e.mock!.enqueue(reply.text('Noted: the secret word is PINEAPPLE.'), reply.text('You told me PINEAPPLE.'), reply.text('Still PINEAPPLE.'))
+    e.mock!.enqueue(
+      reply.text('Noted: the secret word is PINEAPPLE.'),
+      reply.text('You told me PINEAPPLE.'),
+      reply.text('Still PINEAPPLE.'),
+    )
 
     // 1st prompt: a new session, a new process started with --session-id <our session id>
     const first = await execute(e, { prompt: 'remember the secret word pineapple' })
@@ -65,11 +81,15 @@ describe.skipIf(!requireRealCli('follow-up prompts (real CLI)'))('follow-up prom
     expect(convo3).toContain('user: and once more?')
 
     // every turn's cost counts once in the session total, although the CLI reports cumulative totals
-    const costs = await Promise.all([first, second, third].map(async (x) => (await getExecution(e!, x.execution_id)).total_cost_usd as number))
+    const costs = await Promise.all(
+      [first, second, third].map(async (x) => (await getExecution(e!, x.execution_id)).total_cost_usd as number),
+    )
     for (const c of costs) expect(c).toBeGreaterThan(0)
     const session = await (await e.s.api(`/api/v1/claude/sessions/${first.session_id}`, { token: e.admin })).json()
     expect(session.total_cost_usd).toBeCloseTo(costs[0]! + costs[1]! + costs[2]!, 10)
-    const list = await (await e.s.api(`/api/v1/claude/executions?session_id=${first.session_id}`, { token: e.admin })).json()
+    const list = await (
+      await e.s.api(`/api/v1/claude/executions?session_id=${first.session_id}`, { token: e.admin })
+    ).json()
     expect(list.total).toBe(3)
   }, 30_000)
 })

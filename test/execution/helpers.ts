@@ -17,8 +17,15 @@ export const FAKE_CLAUDE = resolve(import.meta.dir, '../support/fake-claude')
 
 /** Variables the fake CLI reads; they must be allow-listed because the server filters the CLI env. */
 const FAKE_VARS = [
-  'FAKE_CLAUDE_MODE', 'FAKE_CLAUDE_LINES', 'FAKE_CLAUDE_DELAY_MS', 'FAKE_CLAUDE_STARTUP_MS', 'FAKE_CLAUDE_RECORD', 'FAKE_CLAUDE_SAMPLE',
-  'FAKE_CLAUDE_CHILD', 'FAKE_CLAUDE_IGNORE_INTERRUPT', 'FAKE_CLAUDE_IGNORE_SIGTERM',
+  'FAKE_CLAUDE_MODE',
+  'FAKE_CLAUDE_LINES',
+  'FAKE_CLAUDE_DELAY_MS',
+  'FAKE_CLAUDE_STARTUP_MS',
+  'FAKE_CLAUDE_RECORD',
+  'FAKE_CLAUDE_SAMPLE',
+  'FAKE_CLAUDE_CHILD',
+  'FAKE_CLAUDE_IGNORE_INTERRUPT',
+  'FAKE_CLAUDE_IGNORE_SIGTERM',
 ]
 
 /**
@@ -109,7 +116,11 @@ export async function createWorkspace(s: TestServer, token: string, name = 'w'):
 }
 
 export async function addMember(e: Env, userId: string, role: 'viewer' | 'collaborator'): Promise<void> {
-  const res = await e.s.api(`/api/v1/workspaces/${e.workspaceId}/members/${userId}`, { method: 'PUT', token: e.admin, body: { session_role: role } })
+  const res = await e.s.api(`/api/v1/workspaces/${e.workspaceId}/members/${userId}`, {
+    method: 'PUT',
+    token: e.admin,
+    body: { session_role: role },
+  })
   expect(res.status).toBeLessThan(300)
 }
 
@@ -135,9 +146,18 @@ export async function getExecution(e: Env, id: string, token = e.admin): Promise
 }
 
 /** Polls GET execution until its status is one of `statuses` (default: any terminal one). */
-export async function waitStatus(e: Env, id: string, statuses: readonly string[] = TERMINAL, timeoutMs = 20_000): Promise<any> {
+export async function waitStatus(
+  e: Env,
+  id: string,
+  statuses: readonly string[] = TERMINAL,
+  timeoutMs = 20_000,
+): Promise<any> {
   let last: any
-  await waitFor(async () => statuses.includes((last = await getExecution(e, id)).status), timeoutMs, () => `execution ${id} to reach ${statuses.join('|')}; last: ${JSON.stringify(last).slice(0, 800)}`)
+  await waitFor(
+    async () => statuses.includes((last = await getExecution(e, id)).status),
+    timeoutMs,
+    () => `execution ${id} to reach ${statuses.join('|')}; last: ${JSON.stringify(last).slice(0, 800)}`,
+  )
   return last
 }
 
@@ -161,7 +181,13 @@ export function statusesOf(msgs: WsMsg[]): string[] {
 
 /** Waits until the socket has seen a terminal status message for the execution. */
 export async function untilTerminal(c: WsClient, executionId: string, timeoutMs = 20_000): Promise<WsMsg> {
-  return c.next((m) => m.type === 'status' && m.data?.execution_id === executionId && (TERMINAL as readonly string[]).includes(m.data.status), timeoutMs)
+  return c.next(
+    (m) =>
+      m.type === 'status' &&
+      m.data?.execution_id === executionId &&
+      (TERMINAL as readonly string[]).includes(m.data.status),
+    timeoutMs,
+  )
 }
 
 /** Raw CLI events relayed in `event` frames. */
@@ -200,7 +226,15 @@ export function processTable(): ProcRow[] {
       } catch {
         // zombies have no cmdline
       }
-      rows.push({ pid: Number(name), ppid: Number(rest[1]), pgid: Number(rest[2]), sid: Number(rest[3]), stat: rest[0]!, comm, args })
+      rows.push({
+        pid: Number(name),
+        ppid: Number(rest[1]),
+        pgid: Number(rest[2]),
+        sid: Number(rest[3]),
+        stat: rest[0]!,
+        comm,
+        args,
+      })
     } catch {
       // the process went away while we read
     }
@@ -220,12 +254,14 @@ export function ourZombies(): ProcRow[] {
 
 /** Live CLI process ids the engine holds (SessionProcess.pid of every kept or retiring process). */
 export function enginePids(e: Env): number[] {
-  const engine = e.s.services.engine as unknown as { processes: Map<string, { pid: number }>; retiring: Set<{ pid: number }> }
+  const engine = e.s.services.engine as unknown as {
+    processes: Map<string, { pid: number }>
+    retiring: Set<{ pid: number }>
+  }
   return [...engine.processes.values(), ...engine.retiring].map((p) => p.pid)
 }
 
 export { waitFor }
-
 
 /** Live (not zombie) descendants of `root` by parent links. */
 export function descendants(root: number): ProcRow[] {
@@ -234,7 +270,7 @@ export function descendants(root: number): ProcRow[] {
   const todo = [root]
   while (todo.length) {
     const pid = todo.pop()!
-    for (const p of table) if (p.ppid === pid && p.stat !== 'Z') (out.push(p), todo.push(p.pid))
+    for (const p of table) if (p.ppid === pid && p.stat !== 'Z') out.push(p), todo.push(p.pid)
   }
   return out
 }

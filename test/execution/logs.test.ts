@@ -1,4 +1,5 @@
-// GET /api/v1/claude/sessions/:id/logs: the session channel history, paged backwards by seq with limit/before/next_before.
+// GET /api/v1/claude/sessions/:id/logs: the session channel history, paged backwards by seq with
+// limit/before/next_before.
 import { afterEach, describe, expect, test } from 'bun:test'
 import { execute, startEnv, stopEnv, waitFor, waitStatus, type Env } from './helpers.ts'
 
@@ -22,8 +23,13 @@ describe('session logs', () => {
     const second = await execute(e, { prompt: 'second prompt', session_id: first.session_id })
     await waitStatus(e, second.execution_id, ['completed'], 10_000)
     // GET execution can show the final status before the channel log has flushed it: wait for it in the log
-    const done = (l: any) => l.type === 'status' && l.data.execution_id === second.execution_id && l.data.status === 'completed'
-    await waitFor(async () => (await logs(first.session_id, '?limit=1000')).logs.some(done), 5000, 'the final status in the session log')
+    const done = (l: any) =>
+      l.type === 'status' && l.data.execution_id === second.execution_id && l.data.status === 'completed'
+    await waitFor(
+      async () => (await logs(first.session_id, '?limit=1000')).logs.some(done),
+      5000,
+      'the final status in the session log',
+    )
 
     const all = await logs(first.session_id, '?limit=1000')
     expect(all.session_id).toBe(first.session_id)
@@ -32,13 +38,22 @@ describe('session logs', () => {
     const seqs = all.logs.map((l: any) => l.seq)
     expect(seqs).toEqual(seqs.map((_: number, i: number) => i + 1))
     for (const l of all.logs) expect(new Date(l.timestamp).toISOString()).toBe(l.timestamp)
-    // what the session channel holds: attributed prompts, statuses, CLI events and coalesced streams, per execution in order
+    // what the session channel holds: attributed prompts, statuses, CLI events and coalesced streams, per execution in
+    // order
     const prompts = all.logs.filter((l: any) => l.type === 'prompt')
-    expect(prompts.map((l: any) => [l.data.prompt, l.data.username])).toEqual([['first prompt', 'admin'], ['second prompt', 'admin']])
-    const statuses = all.logs.filter((l: any) => l.type === 'status').map((l: any) => `${l.data.execution_id === first.execution_id ? 1 : 2}:${l.data.status}`)
+    expect(prompts.map((l: any) => [l.data.prompt, l.data.username])).toEqual([
+      ['first prompt', 'admin'],
+      ['second prompt', 'admin'],
+    ])
+    const statuses = all.logs
+      .filter((l: any) => l.type === 'status')
+      .map((l: any) => `${l.data.execution_id === first.execution_id ? 1 : 2}:${l.data.status}`)
     expect(statuses).toEqual(['1:queued', '1:running', '1:completed', '2:queued', '2:running', '2:completed'])
     expect(all.logs.some((l: any) => l.type === 'event' && l.data.event.type === 'result')).toBe(true)
-    const streamed = all.logs.filter((l: any) => l.type === 'stream').map((l: any) => l.data.text).join('')
+    const streamed = all.logs
+      .filter((l: any) => l.type === 'stream')
+      .map((l: any) => l.data.text)
+      .join('')
     expect(streamed).toBe('tok0 tok1 tok2 tok3 tok4 '.repeat(2))
 
     // default limit (100) covers this short history

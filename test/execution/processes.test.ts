@@ -2,7 +2,25 @@
 // not even a "tool" the CLI started in a session of its own (the real CLI runs Bash that way).
 import { afterEach, describe, expect, test } from 'bun:test'
 import { readFileSync } from 'node:fs'
-import { RECORD, alive, cliProcess, descendants, enginePids, execute, getExecution, groupMembers, ourZombies, recordOf, startEnv, stopEnv, waitFor, untilTerminal, waitStatus, watch, type Env } from './helpers.ts'
+import {
+  RECORD,
+  alive,
+  cliProcess,
+  descendants,
+  enginePids,
+  execute,
+  getExecution,
+  groupMembers,
+  ourZombies,
+  recordOf,
+  startEnv,
+  stopEnv,
+  waitFor,
+  untilTerminal,
+  waitStatus,
+  watch,
+  type Env,
+} from './helpers.ts'
 
 let e: Env | undefined
 afterEach(async () => {
@@ -12,7 +30,10 @@ afterEach(async () => {
 
 function recorded(file: string): any[] {
   try {
-    return readFileSync(file, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l))
+    return readFileSync(file, 'utf8')
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => JSON.parse(l))
   } catch {
     return []
   }
@@ -48,7 +69,10 @@ describe('process clean-up', () => {
     expect(descendants(cli).some((p) => p.pid === child)).toBe(true)
 
     const t0 = Date.now()
-    const res = await e!.s.api(`/api/v1/claude/executions/${ex.execution_id}/cancel`, { method: 'POST', token: e!.admin })
+    const res = await e!.s.api(`/api/v1/claude/executions/${ex.execution_id}/cancel`, {
+      method: 'POST',
+      token: e!.admin,
+    })
     expect(res.status).toBe(200)
     const body = await res.json()
     // interrupt, 0.3 s, SIGTERM, 0.3 s, SIGKILL
@@ -56,7 +80,11 @@ describe('process clean-up', () => {
     expect(body).toMatchObject({ status: 'cancelled', error: 'Cancelled by admin', exit_code: null })
     expect((await untilTerminal(c, ex.execution_id, 5000)).data.status).toBe('cancelled')
 
-    await waitFor(() => !alive(root) && !alive(cli) && !alive(child) && enginePids(e!).length === 0, 3000, 'the CLI and its tool to be gone')
+    await waitFor(
+      () => !alive(root) && !alive(cli) && !alive(child) && enginePids(e!).length === 0,
+      3000,
+      'the CLI and its tool to be gone',
+    )
     expect(groupMembers(root)).toEqual([])
     expect(ourZombies()).toEqual([])
 
@@ -84,7 +112,10 @@ describe('process clean-up', () => {
   }, 30_000)
 
   test('server stop with a running execution kills everything it started', async () => {
-    const record = await stubbornEnv({ FAKE_CLAUDE_IGNORE_INTERRUPT: '1', FAKE_CLAUDE_IGNORE_SIGTERM: '1' }, { shutdownTimeout: 1 })
+    const record = await stubbornEnv(
+      { FAKE_CLAUDE_IGNORE_INTERRUPT: '1', FAKE_CLAUDE_IGNORE_SIGTERM: '1' },
+      { shutdownTimeout: 1 },
+    )
     const ex = await execute(e!, { prompt: 'hang' })
     await waitFor(() => recorded(record).some((r) => r.event === 'child'), 5000, 'the fake tool to start')
     const { cli, child } = pidsOf(e!)

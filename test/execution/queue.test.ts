@@ -1,7 +1,17 @@
 // Limits with the fake CLI in slow mode: the global process cap, FIFO order with visible queue positions,
 // the per-user cap (others are not held up behind a capped user), and one turn at a time per session.
 import { afterEach, describe, expect, test } from 'bun:test'
-import { addMember, execute, getExecution, processTable, startEnv, stopEnv, waitFor, waitStatus, type Env } from './helpers.ts'
+import {
+  addMember,
+  execute,
+  getExecution,
+  processTable,
+  startEnv,
+  stopEnv,
+  waitFor,
+  waitStatus,
+  type Env,
+} from './helpers.ts'
 
 let e: Env | undefined
 let sampler: ReturnType<typeof setInterval> | undefined
@@ -11,8 +21,12 @@ afterEach(async () => {
   e = undefined
 })
 
-/** Live fake CLI processes started by this test process (the server runs in-process), or the bwrap sandboxes running them. */
-const fakeProcs = () => processTable().filter((p) => p.ppid === process.pid && p.stat !== 'Z' && p.args.includes('support/fake-claude'))
+/**
+ * Live fake CLI processes started by this test process (the server runs in-process), or the bwrap sandboxes running
+ * them.
+ */
+const fakeProcs = () =>
+  processTable().filter((p) => p.ppid === process.pid && p.stat !== 'Z' && p.args.includes('support/fake-claude'))
 
 /** Samples the number of live CLI processes every 5 ms; returns a getter for the maximum seen. */
 function sampleMax(): () => number {
@@ -57,17 +71,25 @@ describe('concurrency cap and queue', () => {
     await waitStatus(e, exs[0]!.execution_id, ['completed'], 10_000)
     const seen = new Set<number | null>()
     const third: string = exs[2]!.execution_id
-    await waitFor(async () => {
-      const got = await getExecution(e!, third)
-      seen.add(got.queue_position)
-      return got.status !== 'queued'
-    }, 10_000, 'the third job to leave the queue')
+    await waitFor(
+      async () => {
+        const got = await getExecution(e!, third)
+        seen.add(got.queue_position)
+        return got.status !== 'queued'
+      },
+      10_000,
+      'the third job to leave the queue',
+    )
     expect(seen.has(1)).toBe(true)
     await waitStatus(e, exs[2]!.execution_id, ['completed'], 10_000)
   }, 30_000)
 
-  test('claudeMaxPerUser 1: a user\'s second execution waits, another user\'s runs at once although it queued later', async () => {
-    e = await startEnv({ cli: 'fake', config: { claudeMaxConcurrent: 4, claudeMaxPerUser: 1 }, env: { ...SLOW, FAKE_CLAUDE_LINES: '20' } })
+  test("claudeMaxPerUser 1: a user's second execution waits, another user's runs at once although it queued later", async () => {
+    e = await startEnv({
+      cli: 'fake',
+      config: { claudeMaxConcurrent: 4, claudeMaxPerUser: 1 },
+      env: { ...SLOW, FAKE_CLAUDE_LINES: '20' },
+    })
     const bob = await e.s.createUser(e.admin, 'bob')
     await addMember(e, bob.id, 'collaborator')
     const a1 = await execute(e, { prompt: 'admin 1' })
@@ -99,16 +121,30 @@ describe('concurrency cap and queue', () => {
   }, 30_000)
 
   test('cancelling a queued execution takes it out of the queue at once; it never starts and the others move up', async () => {
-    e = await startEnv({ cli: 'fake', config: { claudeMaxConcurrent: 1, claudeMaxPerUser: 10 }, env: { ...SLOW, FAKE_CLAUDE_LINES: '20' } })
+    e = await startEnv({
+      cli: 'fake',
+      config: { claudeMaxConcurrent: 1, claudeMaxPerUser: 10 },
+      env: { ...SLOW, FAKE_CLAUDE_LINES: '20' },
+    })
     const exs = []
     for (let i = 0; i < 3; i++) exs.push(await execute(e, { prompt: `job ${i}` }))
     expect(exs.map((x) => x.queue_position)).toEqual([null, 1, 2])
-    const res = await e.s.api(`/api/v1/claude/executions/${exs[1]!.execution_id}/cancel`, { method: 'POST', token: e.admin })
-    expect(await res.json()).toMatchObject({ status: 'cancelled', error: 'Cancelled by admin', started_at: null, queue_position: null })
+    const res = await e.s.api(`/api/v1/claude/executions/${exs[1]!.execution_id}/cancel`, {
+      method: 'POST',
+      token: e.admin,
+    })
+    expect(await res.json()).toMatchObject({
+      status: 'cancelled',
+      error: 'Cancelled by admin',
+      started_at: null,
+      queue_position: null,
+    })
     expect((await getExecution(e, exs[2]!.execution_id)).queue_position).toBe(1)
     const last = await waitStatus(e, exs[2]!.execution_id, ['completed'], 15_000)
     const cancelled = await getExecution(e, exs[1]!.execution_id)
     expect(cancelled).toMatchObject({ status: 'cancelled', started_at: null, num_turns: 0 })
-    expect(Date.parse(last.started_at)).toBeGreaterThanOrEqual(Date.parse((await getExecution(e, exs[0]!.execution_id)).finished_at))
+    expect(Date.parse(last.started_at)).toBeGreaterThanOrEqual(
+      Date.parse((await getExecution(e, exs[0]!.execution_id)).finished_at),
+    )
   }, 30_000)
 })

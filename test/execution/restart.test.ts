@@ -39,18 +39,22 @@ async function ready(proc: Subprocess<'ignore', 'ignore', 'pipe'>): Promise<stri
   const reader = proc.stderr.getReader()
   const decoder = new TextDecoder()
   let text = ''
-  return withTimeout((async () => {
-    for (;;) {
-      const { done, value } = await reader.read()
-      if (done) throw new Error(`server exited before ready: ${text}`)
-      text += decoder.decode(value, { stream: true })
-      const m = /ready on (http:\/\/\S+)/.exec(text)
-      if (m) {
-        reader.releaseLock()
-        return m[1]!
+  return withTimeout(
+    (async () => {
+      for (;;) {
+        const { done, value } = await reader.read()
+        if (done) throw new Error(`server exited before ready: ${text}`)
+        text += decoder.decode(value, { stream: true })
+        const m = /ready on (http:\/\/\S+)/.exec(text)
+        if (m) {
+          reader.releaseLock()
+          return m[1]!
+        }
       }
-    }
-  })(), 15_000, 'server A to be ready')
+    })(),
+    15_000,
+    'server A to be ready',
+  )
 }
 
 describe('restart with executions in flight', () => {
@@ -59,30 +63,55 @@ describe('restart with executions in flight', () => {
     const dataDir = join(dir, 'data')
     a = Bun.spawn([process.execPath, MAIN], {
       env: {
-        PATH: process.env.PATH ?? '', HOME: dir,
-        CCHUB_PORT: '0', CCHUB_HOST: '127.0.0.1', CCHUB_DATA_DIR: dataDir, CCHUB_ADMIN_PASSWORD: ADMIN_PASSWORD, CCHUB_LOG_LEVEL: 'error',
-        CCHUB_CLAUDE_BIN: FAKE_CLAUDE, CCHUB_CLAUDE_MAX_CONCURRENT: '1', CCHUB_CLAUDE_ENV_ALLOW: 'FAKE_CLAUDE_MODE,FAKE_CLAUDE_RECORD',
-        FAKE_CLAUDE_MODE: 'hang', FAKE_CLAUDE_RECORD: RECORD,
+        PATH: process.env.PATH ?? '',
+        HOME: dir,
+        CCHUB_PORT: '0',
+        CCHUB_HOST: '127.0.0.1',
+        CCHUB_DATA_DIR: dataDir,
+        CCHUB_ADMIN_PASSWORD: ADMIN_PASSWORD,
+        CCHUB_LOG_LEVEL: 'error',
+        CCHUB_CLAUDE_BIN: FAKE_CLAUDE,
+        CCHUB_CLAUDE_MAX_CONCURRENT: '1',
+        CCHUB_CLAUDE_ENV_ALLOW: 'FAKE_CLAUDE_MODE,FAKE_CLAUDE_RECORD',
+        FAKE_CLAUDE_MODE: 'hang',
+        FAKE_CLAUDE_RECORD: RECORD,
       },
-      stdin: 'ignore', stdout: 'ignore', stderr: 'pipe',
+      stdin: 'ignore',
+      stdout: 'ignore',
+      stderr: 'pipe',
     })
     const url = await ready(a)
     const call = async (path: string, token?: string, body?: unknown) => {
       const res = await fetch(url + path, {
         method: body === undefined ? 'GET' : 'POST',
-        headers: { ...(token ? { authorization: `Bearer ${token}` } : {}), ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+        headers: {
+          ...(token ? { authorization: `Bearer ${token}` } : {}),
+          ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+        },
         body: body === undefined ? undefined : JSON.stringify(body),
       })
       return res.json() as Promise<any>
     }
-    const token = (await call('/api/v1/auth/login', undefined, { username: 'admin', password: ADMIN_PASSWORD })).access_token as string
+    const token = (await call('/api/v1/auth/login', undefined, { username: 'admin', password: ADMIN_PASSWORD }))
+      .access_token as string
     const ws = await call('/api/v1/workspaces', token, { name: 'w' })
     const running = await call('/api/v1/claude/execute', token, { workspace_id: ws.id, prompt: 'hang forever' })
     const queued = await call('/api/v1/claude/execute', token, { workspace_id: ws.id, prompt: 'wait in line' })
-    await waitFor(async () => (await call(`/api/v1/claude/executions/${running.execution_id}`, token)).status === 'running', 10_000, 'running')
-    expect((await call(`/api/v1/claude/executions/${queued.execution_id}`, token))).toMatchObject({ status: 'queued', queue_position: 1 })
+    await waitFor(
+      async () => (await call(`/api/v1/claude/executions/${running.execution_id}`, token)).status === 'running',
+      10_000,
+      'running',
+    )
+    expect(await call(`/api/v1/claude/executions/${queued.execution_id}`, token)).toMatchObject({
+      status: 'queued',
+      queue_position: 1,
+    })
     const record = recordOf(ws.path)
-    await waitFor(() => existsSync(record) && readFileSync(record, 'utf8').includes('"event":"start"'), 5000, 'the CLI to start')
+    await waitFor(
+      () => existsSync(record) && readFileSync(record, 'utf8').includes('"event":"start"'),
+      5000,
+      'the CLI to start',
+    )
     // the server's child is bwrap; the CLI runs inside it (its recorded pid is one of its PID namespace)
     const root = descendants(a.pid).find((p) => p.ppid === a!.pid && p.args.includes('claude'))!.pid
     const cli = cliProcess(root)!.pid
@@ -95,20 +124,40 @@ describe('restart with executions in flight', () => {
 
     b = await startTestServer({ claudeBin: FAKE_CLAUDE }, dataDir, { PATH: process.env.PATH, HOME: dir })
     const admin = await b.login()
-    for (const [ex, was] of [[running, 'running'], [queued, 'queued']] as const) {
+    for (const [ex, was] of [
+      [running, 'running'],
+      [queued, 'queued'],
+    ] as const) {
       const got = await (await b.api(`/api/v1/claude/executions/${ex.execution_id}`, { token: admin })).json()
-      expect(got).toMatchObject({ status: 'interrupted', error: `cchub restarted while this execution was ${was}`, queue_position: null })
+      expect(got).toMatchObject({
+        status: 'interrupted',
+        error: `cchub restarted while this execution was ${was}`,
+        queue_position: null,
+      })
       expect(got.finished_at).not.toBeNull()
       // the task channel's history ends with the interrupted status (replayed to a late subscriber)
-      const c = await pool.connect(`${b.wsUrl.replace(/\/ws$/, '')}/ws/executions/${ex.execution_id}?token=${encodeURIComponent(admin)}`)
+      const c = await pool.connect(
+        `${b.wsUrl.replace(/\/ws$/, '')}/ws/executions/${ex.execution_id}?token=${encodeURIComponent(admin)}`,
+      )
       const status = await c.next((m) => m.type === 'status' && m.data.status === 'interrupted', 5000)
       expect(status.channel).toBe(`task:${ex.execution_id}`)
       expect(status.data.error).toBe(got.error)
     }
     // the session is usable again: a new prompt on it is accepted and runs
-    const again = await (await b.api('/api/v1/claude/execute', { token: admin, body: { workspace_id: ws.id, prompt: 'x', session_id: running.session_id } })).json()
+    const again = await (
+      await b.api('/api/v1/claude/execute', {
+        token: admin,
+        body: { workspace_id: ws.id, prompt: 'x', session_id: running.session_id },
+      })
+    ).json()
     expect(again.execution_id).toBeDefined()
-    await waitFor(async () => (await (await b!.api(`/api/v1/claude/executions/${again.execution_id}`, { token: admin })).json()).status === 'completed', 10_000, 'the new prompt to complete')
+    await waitFor(
+      async () =>
+        (await (await b!.api(`/api/v1/claude/executions/${again.execution_id}`, { token: admin })).json()).status ===
+        'completed',
+      10_000,
+      'the new prompt to complete',
+    )
     expect(ourZombies()).toEqual([])
   }, 30_000)
 })

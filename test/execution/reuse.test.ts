@@ -2,7 +2,20 @@
 // retire it and start a new one with --resume; a closed session's process ends.
 import { afterEach, describe, expect, test } from 'bun:test'
 import { existsSync, readFileSync } from 'node:fs'
-import { RECORD, alive, cliProcess, enginePids, execute, ourZombies, recordOf, startEnv, stopEnv, waitFor, waitStatus, type Env } from './helpers.ts'
+import {
+  RECORD,
+  alive,
+  cliProcess,
+  enginePids,
+  execute,
+  ourZombies,
+  recordOf,
+  startEnv,
+  stopEnv,
+  waitFor,
+  waitStatus,
+  type Env,
+} from './helpers.ts'
 
 let e: Env | undefined
 afterEach(async () => {
@@ -10,11 +23,20 @@ afterEach(async () => {
   e = undefined
 })
 
-const records = (file: string): any[] => (existsSync(file) ? readFileSync(file, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l)) : [])
+const records = (file: string): any[] =>
+  existsSync(file)
+    ? readFileSync(file, 'utf8')
+        .split('\n')
+        .filter(Boolean)
+        .map((l) => JSON.parse(l))
+    : []
 
 describe('process reuse', () => {
   test('same options → same process (prompts on its stdin); new options → retired and restarted with --resume; close → process ends', async () => {
-    e = await startEnv({ cli: 'fake', env: { FAKE_CLAUDE_MODE: 'lines', FAKE_CLAUDE_LINES: '3', FAKE_CLAUDE_RECORD: RECORD } })
+    e = await startEnv({
+      cli: 'fake',
+      env: { FAKE_CLAUDE_MODE: 'lines', FAKE_CLAUDE_LINES: '3', FAKE_CLAUDE_RECORD: RECORD },
+    })
     const record = recordOf(e.workspacePath)
     const a = await execute(e, { prompt: 'one', model: 'model-a' })
     await waitStatus(e, a.execution_id, ['completed'], 10_000)
@@ -25,7 +47,9 @@ describe('process reuse', () => {
     const first = starts[0]
     const [firstRoot] = enginePids(e)
     const firstCli = cliProcess(firstRoot!)!.pid
-    const prompts = records(record).filter((r) => r.event === 'stdin' && r.pid === first.pid).map((r) => JSON.parse(r.line))
+    const prompts = records(record)
+      .filter((r) => r.event === 'stdin' && r.pid === first.pid)
+      .map((r) => JSON.parse(r.line))
     expect(prompts.map((p) => p.message.content)).toEqual(['one', 'two'])
     expect(prompts.every((p) => p.type === 'user' && p.message.role === 'user')).toBe(true)
 
@@ -43,7 +67,11 @@ describe('process reuse', () => {
 
     const del = await e.s.api(`/api/v1/claude/sessions/${a.session_id}`, { method: 'DELETE', token: e.admin })
     expect(del.status).toBe(200)
-    await waitFor(() => !alive(secondCli) && enginePids(e!).length === 0, 5000, 'the process of the closed session to exit')
+    await waitFor(
+      () => !alive(secondCli) && enginePids(e!).length === 0,
+      5000,
+      'the process of the closed session to exit',
+    )
     expect(ourZombies()).toEqual([])
   }, 30_000)
 })

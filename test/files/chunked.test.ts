@@ -24,7 +24,8 @@ async function socket(token: string, url = e.s.wsUrl): Promise<WsClient> {
   return c
 }
 const b64 = (b: Uint8Array) => Buffer.from(b).toString('base64')
-const chunksOf = (data: Uint8Array, size: number) => Array.from({ length: Math.ceil(data.length / size) }, (_, i) => data.subarray(i * size, (i + 1) * size))
+const chunksOf = (data: Uint8Array, size: number) =>
+  Array.from({ length: Math.ceil(data.length / size) }, (_, i) => data.subarray(i * size, (i + 1) * size))
 
 describe('chunked upload', () => {
   test('interrupted mid-way, resumed on a new socket with upload_status, assembled in order', async () => {
@@ -34,19 +35,38 @@ describe('chunked upload', () => {
     await watcher.subscribe(`session:${e.sessionId}`)
 
     const a = await socket(e.collaborator.token)
-    const start = await a.request({ type: 'upload_start', data: { filename: '../resumed.bin', size: data.length, content_type: 'application/octet-stream', total_chunks: chunks.length, session_id: e.sessionId } })
+    const start = await a.request({
+      type: 'upload_start',
+      data: {
+        filename: '../resumed.bin',
+        size: data.length,
+        content_type: 'application/octet-stream',
+        total_chunks: chunks.length,
+        session_id: e.sessionId,
+      },
+    })
     expect(start.type).toBe('success')
     expect(start.data).toMatchObject({ total_chunks: 13, size: 100_000 })
     expect(start.data.chunk_size).toBeGreaterThan(0)
     const fileId = start.data.file_id as string
     for (let i = 0; i < 5; i++) {
-      const p = await a.request({ type: 'upload_chunk', data: { file_id: fileId, chunk_index: i, data: b64(chunks[i]!), is_last: false } })
+      const p = await a.request({
+        type: 'upload_chunk',
+        data: { file_id: fileId, chunk_index: i, data: b64(chunks[i]!), is_last: false },
+      })
       expect(p.type).toBe('upload_progress')
-      expect(p.data).toMatchObject({ file_id: fileId, chunk_index: i, received_chunks: i + 1, total_chunks: 13, bytes_received: (i + 1) * 8192 })
+      expect(p.data).toMatchObject({
+        file_id: fileId,
+        chunk_index: i,
+        received_chunks: i + 1,
+        total_chunks: 13,
+        bytes_received: (i + 1) * 8192,
+      })
     }
     a.send({ type: 'upload_chunk', data: { file_id: fileId, chunk_index: 5, data: b64(chunks[5]!) } })
     const sock = a.ws as unknown as { terminate?: () => void; close(): void }
-    if (sock.terminate) sock.terminate() // the connection drops; chunk 5 may or may not have arrived
+    if (sock.terminate)
+      sock.terminate() // the connection drops; chunk 5 may or may not have arrived
     else sock.close()
     await a.closed
 
@@ -60,10 +80,20 @@ describe('chunked upload', () => {
     // resend only the missing ones, last first, so assembly order cannot come from arrival order
     let final
     for (const i of [...missing].reverse()) {
-      final = await b.request({ type: 'upload_chunk', data: { file_id: fileId, chunk_index: i, data: b64(chunks[i]!), is_last: i === 12 } })
+      final = await b.request({
+        type: 'upload_chunk',
+        data: { file_id: fileId, chunk_index: i, data: b64(chunks[i]!), is_last: i === 12 },
+      })
     }
     expect(final!.type).toBe('file_uploaded')
-    expect(final!.data).toMatchObject({ file_id: fileId, name: 'resumed.bin', size: 100_000, sha256: sha256(data), session_id: e.sessionId, owner_id: e.collaborator.id })
+    expect(final!.data).toMatchObject({
+      file_id: fileId,
+      name: 'resumed.bin',
+      size: 100_000,
+      sha256: sha256(data),
+      session_id: e.sessionId,
+      owner_id: e.collaborator.id,
+    })
     expect(b.messages.some((m) => m.type === 'upload_progress' && m.data.percent === 100)).toBe(true)
     const ev = await watcher.next((m) => m.type === 'file_uploaded' && m.data.file_id === fileId)
     expect(ev.channel).toBe(`session:${e.sessionId}`)
@@ -73,14 +103,18 @@ describe('chunked upload', () => {
     // after completion: status says complete; a repeated last chunk gets the same file_uploaded, nothing new is stored
     const again = await b.request({ type: 'upload_status', data: { file_id: fileId } })
     expect(again.data).toMatchObject({ complete: true, missing: [], file: { file_id: fileId } })
-    const dup = await b.request({ type: 'upload_chunk', data: { file_id: fileId, chunk_index: 12, data: b64(chunks[12]!), is_last: true } })
+    const dup = await b.request({
+      type: 'upload_chunk',
+      data: { file_id: fileId, chunk_index: 12, data: b64(chunks[12]!), is_last: true },
+    })
     expect(dup.type).toBe('file_uploaded')
     expect(readdirSync(join(e.s.dataDir, 'tmp', 'chunks'))).toEqual([])
   })
 
   test('limits: declared size, bytes beyond the declared size, a short total, bad chunk data', async () => {
     const c = await socket(e.collaborator.token)
-    const start = (d: Record<string, unknown>) => c.request({ type: 'upload_start', data: { filename: 'x.bin', session_id: e.sessionId, ...d } })
+    const start = (d: Record<string, unknown>) =>
+      c.request({ type: 'upload_start', data: { filename: 'x.bin', session_id: e.sessionId, ...d } })
     let r = await start({ size: 256 * 1024 + 1, total_chunks: 1 })
     expect(r.data.code).toBe('PAYLOAD_TOO_LARGE')
     r = await start({ size: 10, total_chunks: 11 })
@@ -99,19 +133,33 @@ describe('chunked upload', () => {
     expect(r.type).toBe('error')
     expect(r.data.message).toContain('8 bytes, not the declared 10')
     expect(existsSync(join(e.s.dataDir, 'tmp', 'chunks', id))).toBe(false)
-    r = await c.request({ type: 'upload_cancel', data: { file_id: (await start({ size: 1, total_chunks: 1 })).data.file_id } })
+    r = await c.request({
+      type: 'upload_cancel',
+      data: { file_id: (await start({ size: 1, total_chunks: 1 })).data.file_id },
+    })
     expect(r.data.cancelled).toBe(true)
   })
 
   test('roles: viewers and strangers cannot start; nobody else can feed or inspect my upload', async () => {
     const v = await socket(e.viewer.token)
-    let r = await v.request({ type: 'upload_start', data: { filename: 'v.txt', size: 1, total_chunks: 1, session_id: e.sessionId } })
+    let r = await v.request({
+      type: 'upload_start',
+      data: { filename: 'v.txt', size: 1, total_chunks: 1, session_id: e.sessionId },
+    })
     expect(r.data.code).toBe('FORBIDDEN')
     const s = await socket(e.stranger.token)
-    r = await s.request({ type: 'upload_start', data: { filename: 's.txt', size: 1, total_chunks: 1, session_id: e.sessionId } })
+    r = await s.request({
+      type: 'upload_start',
+      data: { filename: 's.txt', size: 1, total_chunks: 1, session_id: e.sessionId },
+    })
     expect(r.data.code).toBe('NOT_FOUND')
     const c = await socket(e.collaborator.token)
-    const id = (await c.request({ type: 'upload_start', data: { filename: 'mine.txt', size: 1, total_chunks: 1, session_id: e.sessionId } })).data.file_id
+    const id = (
+      await c.request({
+        type: 'upload_start',
+        data: { filename: 'mine.txt', size: 1, total_chunks: 1, session_id: e.sessionId },
+      })
+    ).data.file_id
     const o = await socket(e.owner.token)
     r = await o.request({ type: 'upload_chunk', data: { file_id: id, chunk_index: 0, data: b64(new Uint8Array(1)) } })
     expect(r.data.code).toBe('NOT_FOUND')
@@ -126,9 +174,16 @@ test('unfinished uploads expire and their chunks are removed by the sweeper', as
   const s = await startTestServer({ uploadExpiry: 0.3, wsRateLimit: 1000, wsRateBurst: 1000 })
   try {
     const admin = await s.login()
-    const ws = await (await s.api('/api/v1/workspaces', { token: admin, body: { name: 'exp' } })).json() as { id: string }
+    const ws = (await (await s.api('/api/v1/workspaces', { token: admin, body: { name: 'exp' } })).json()) as {
+      id: string
+    }
     const c = await socket(admin, s.wsUrl)
-    const id = (await c.request({ type: 'upload_start', data: { filename: 'slow.bin', size: 4, total_chunks: 2, workspace_id: ws.id } })).data.file_id
+    const id = (
+      await c.request({
+        type: 'upload_start',
+        data: { filename: 'slow.bin', size: 4, total_chunks: 2, workspace_id: ws.id },
+      })
+    ).data.file_id
     await c.request({ type: 'upload_chunk', data: { file_id: id, chunk_index: 0, data: b64(new Uint8Array(2)) } })
     const dir = join(s.dataDir, 'tmp', 'chunks', id)
     expect(existsSync(join(dir, '0'))).toBe(true)
@@ -145,16 +200,29 @@ test('an unfinished upload survives a server restart', async () => {
   const dataDir = s.dataDir
   try {
     const admin = await s.login()
-    const ws = await (await s.api('/api/v1/workspaces', { token: admin, body: { name: 'restart' } })).json() as { id: string }
+    const ws = (await (await s.api('/api/v1/workspaces', { token: admin, body: { name: 'restart' } })).json()) as {
+      id: string
+    }
     let c = await socket(admin, s.wsUrl)
-    const id = (await c.request({ type: 'upload_start', data: { filename: 'r.txt', size: 6, total_chunks: 2, workspace_id: ws.id } })).data.file_id
+    const id = (
+      await c.request({
+        type: 'upload_start',
+        data: { filename: 'r.txt', size: 6, total_chunks: 2, workspace_id: ws.id },
+      })
+    ).data.file_id
     await c.request({ type: 'upload_chunk', data: { file_id: id, chunk_index: 0, data: b64(Buffer.from('abc')) } })
     await c.close()
     await s.close({ keepData: true })
     s = await startTestServer({ wsRateLimit: 1000, wsRateBurst: 1000 }, dataDir)
     c = await socket(await s.login(), s.wsUrl)
-    expect((await c.request({ type: 'upload_status', data: { file_id: id } })).data).toMatchObject({ missing: [1], bytes_received: 3 })
-    const done = await c.request({ type: 'upload_chunk', data: { file_id: id, chunk_index: 1, data: b64(Buffer.from('def')) } })
+    expect((await c.request({ type: 'upload_status', data: { file_id: id } })).data).toMatchObject({
+      missing: [1],
+      bytes_received: 3,
+    })
+    const done = await c.request({
+      type: 'upload_chunk',
+      data: { file_id: id, chunk_index: 1, data: b64(Buffer.from('def')) },
+    })
     expect(done.data).toMatchObject({ file_id: id, sha256: sha256('abcdef'), workspace_id: ws.id, session_id: null })
   } finally {
     await s.close()

@@ -32,16 +32,24 @@ async function parse(data: Uint8Array, boundary: string, cuts: number[] = []) {
 }
 
 const B = 'AaB03x'
-const body = Buffer.from([
-  'preamble to ignore\r\n',
-  `--${B}\r\nContent-Disposition: form-data; name="session_id"\r\n\r\nabc\r\n`,
-  `--${B}  \r\ncontent-disposition: form-data; name="file"; filename="a \\"q\\".txt"\r\nContent-Type: text/plain\r\n\r\n`,
-  `line1 --${B} not a boundary (no CRLF before)\r\n\r\n--AaB03 almost\r\n--${B.slice(0, 4)}`,
-  `\r\n--${B}\r\nContent-Disposition: form-data; name="empty"\r\n\r\n\r\n--${B}--\r\nepilogue`,
-].join(''), 'latin1')
+const body = Buffer.from(
+  [
+    'preamble to ignore\r\n',
+    `--${B}\r\nContent-Disposition: form-data; name="session_id"\r\n\r\nabc\r\n`,
+    `--${B}  \r\ncontent-disposition: form-data; name="file"; filename="a \\"q\\".txt"\r\nContent-Type: text/plain\r\n\r\n`,
+    `line1 --${B} not a boundary (no CRLF before)\r\n\r\n--AaB03 almost\r\n--${B.slice(0, 4)}`,
+    `\r\n--${B}\r\nContent-Disposition: form-data; name="empty"\r\n\r\n\r\n--${B}--\r\nepilogue`,
+  ].join(''),
+  'latin1',
+)
 const expected = [
   { name: 'session_id', filename: null, contentType: null, data: 'abc' },
-  { name: 'file', filename: 'a "q".txt', contentType: 'text/plain', data: `line1 --${B} not a boundary (no CRLF before)\r\n\r\n--AaB03 almost\r\n--${B.slice(0, 4)}` },
+  {
+    name: 'file',
+    filename: 'a "q".txt',
+    contentType: 'text/plain',
+    data: `line1 --${B} not a boundary (no CRLF before)\r\n\r\n--AaB03 almost\r\n--${B.slice(0, 4)}`,
+  },
   { name: 'empty', filename: null, contentType: null, data: '' },
 ]
 
@@ -52,12 +60,22 @@ describe('MultipartReader', () => {
 
   test('every single split point and every byte-by-byte delivery give the same result', async () => {
     for (let i = 1; i < body.length; i++) expect(await parse(body, B, [i])).toEqual(expected)
-    expect(await parse(body, B, Array.from({ length: body.length - 1 }, (_, i) => i + 1))).toEqual(expected)
+    expect(
+      await parse(
+        body,
+        B,
+        Array.from({ length: body.length - 1 }, (_, i) => i + 1),
+      ),
+    ).toEqual(expected)
   })
 
   test('random splits of a large binary part keep every byte', async () => {
     const payload = crypto.getRandomValues(new Uint8Array(200_000))
-    const data = Buffer.concat([Buffer.from(`--${B}\r\nContent-Disposition: form-data; name="f"; filename="x"\r\n\r\n`), payload, Buffer.from(`\r\n--${B}--`)])
+    const data = Buffer.concat([
+      Buffer.from(`--${B}\r\nContent-Disposition: form-data; name="f"; filename="x"\r\n\r\n`),
+      payload,
+      Buffer.from(`\r\n--${B}--`),
+    ])
     for (let round = 0; round < 5; round++) {
       const cuts = Array.from({ length: 40 }, () => Math.floor(Math.random() * data.length)).sort((a, b) => a - b)
       const [part] = await parse(data, B, cuts)
@@ -65,11 +83,19 @@ describe('MultipartReader', () => {
     }
   })
 
-  test('file data comes out as views of the chunks read, never copies (copies double an upload\'s garbage)', async () => {
+  test("file data comes out as views of the chunks read, never copies (copies double an upload's garbage)", async () => {
     const head = Buffer.from(`--${B}\r\nContent-Disposition: form-data; name="f"; filename="x"\r\n\r\n`)
     const data = Array.from({ length: 8 }, (_, i) => new Uint8Array(65536).fill(0x41 + i))
     const chunks = [head, ...data, Buffer.from(`\r\n--${B}--`)]
-    const r = new MultipartReader(new ReadableStream<Uint8Array>({ pull: (c) => { const p = chunks.shift(); p ? c.enqueue(p) : c.close() } }).getReader(), B)
+    const r = new MultipartReader(
+      new ReadableStream<Uint8Array>({
+        pull: (c) => {
+          const p = chunks.shift()
+          p ? c.enqueue(p) : c.close()
+        },
+      }).getReader(),
+      B,
+    )
     await r.nextPart()
     let n = 0
     for (let piece = await r.read(); piece; piece = await r.read()) {
@@ -92,12 +118,17 @@ describe('MultipartReader', () => {
   })
 
   test('boundary and parameter parsing', () => {
-    expect(multipartBoundary('multipart/form-data; boundary=----WebKitFormBoundary7MA4YWxk')).toBe('----WebKitFormBoundary7MA4YWxk')
+    expect(multipartBoundary('multipart/form-data; boundary=----WebKitFormBoundary7MA4YWxk')).toBe(
+      '----WebKitFormBoundary7MA4YWxk',
+    )
     expect(multipartBoundary('Multipart/Form-Data; charset=utf-8; boundary="a b:c"')).toBe('a b:c')
     expect(multipartBoundary('application/json')).toBeNull()
     expect(multipartBoundary('multipart/form-data')).toBeNull()
     expect(multipartBoundary(`multipart/form-data; boundary=${'x'.repeat(71)}`)).toBeNull()
-    expect(parseParams(`form-data; name="file"; filename="C:\\dir\\a.txt"`)).toEqual({ name: 'file', filename: 'C:\\dir\\a.txt' })
+    expect(parseParams(`form-data; name="file"; filename="C:\\dir\\a.txt"`)).toEqual({
+      name: 'file',
+      filename: 'C:\\dir\\a.txt',
+    })
   })
 })
 
@@ -112,7 +143,9 @@ describe('names and ranges', () => {
   })
 
   test('contentDisposition has an ASCII fallback and the exact UTF-8 name', () => {
-    expect(contentDisposition('résumé "1".txt')).toBe(`attachment; filename="r_sum_ _1_.txt"; filename*=UTF-8''r%C3%A9sum%C3%A9%20%221%22.txt`)
+    expect(contentDisposition('résumé "1".txt')).toBe(
+      `attachment; filename="r_sum_ _1_.txt"; filename*=UTF-8''r%C3%A9sum%C3%A9%20%221%22.txt`,
+    )
   })
 
   test('parseRange', () => {

@@ -1,4 +1,5 @@
-// REST files: upload/download round trip, field order, Range, safe serving, name attacks, size limit, events, delete, share.
+// REST files: upload/download round trip, field order, Range, safe serving, name attacks, size limit, events, delete,
+// share.
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
 import { existsSync, lstatSync, readdirSync, readFileSync, realpathSync, symlinkSync } from 'node:fs'
 import { join } from 'node:path'
@@ -20,7 +21,15 @@ describe('upload and download', () => {
   test('round trip: metadata, bytes, sha256, and the file lands in the workspace uploads/', async () => {
     const data = 'hello, Claude\n'.repeat(100)
     const f = await uploadOk(e.s, e.collaborator.token, { session_id: e.sessionId }, 'notes.txt', data, 'text/plain')
-    expect(f).toMatchObject({ name: 'notes.txt', path: 'uploads/notes.txt', size: data.length, sha256: sha256(data), session_id: e.sessionId, workspace_id: e.workspaceId, owner_id: e.collaborator.id })
+    expect(f).toMatchObject({
+      name: 'notes.txt',
+      path: 'uploads/notes.txt',
+      size: data.length,
+      sha256: sha256(data),
+      session_id: e.sessionId,
+      workspace_id: e.workspaceId,
+      owner_id: e.collaborator.id,
+    })
     expect(f.content_type).toBe('text/plain; charset=utf-8')
     expect(readFileSync(join(uploadsDir(), 'notes.txt'), 'utf8')).toBe(data)
     const res = await get(`/api/v1/files/${f.file_id}`, e.viewer.token)
@@ -34,20 +43,41 @@ describe('upload and download', () => {
   })
 
   test('the file part may come before session_id, and the target may be in the query string', async () => {
-    const r1 = await upload(e.s, e.collaborator.token, [{ name: 'file', filename: 'first.bin', data: 'abc' }, { name: 'session_id', data: e.sessionId }])
+    const r1 = await upload(e.s, e.collaborator.token, [
+      { name: 'file', filename: 'first.bin', data: 'abc' },
+      { name: 'session_id', data: e.sessionId },
+    ])
     expect(r1.status).toBe(201)
-    const r2 = await upload(e.s, e.collaborator.token, [{ name: 'file', filename: 'q.bin', data: 'abc' }], `?session_id=${e.sessionId}`)
+    const r2 = await upload(
+      e.s,
+      e.collaborator.token,
+      [{ name: 'file', filename: 'q.bin', data: 'abc' }],
+      `?session_id=${e.sessionId}`,
+    )
     expect(r2.status).toBe(201)
     expect((await r2.json()).session_id).toBe(e.sessionId)
   })
 
   test('no target, no file part, not multipart, or a broken body are clear errors and leave nothing behind', async () => {
     const before = readdirSync(uploadsDir()).length
-    await expectError(await upload(e.s, e.collaborator.token, [{ name: 'file', filename: 'x.txt', data: 'x' }]), 422, 'VALIDATION_FAILED')
-    await expectError(await upload(e.s, e.collaborator.token, [{ name: 'session_id', data: e.sessionId }]), 422, 'VALIDATION_FAILED')
-    await expectError(await e.s.api('/api/v1/files/upload', { token: e.collaborator.token, body: { file: 'x' } }), 415, 'UNSUPPORTED_MEDIA_TYPE')
+    await expectError(
+      await upload(e.s, e.collaborator.token, [{ name: 'file', filename: 'x.txt', data: 'x' }]),
+      422,
+      'VALIDATION_FAILED',
+    )
+    await expectError(
+      await upload(e.s, e.collaborator.token, [{ name: 'session_id', data: e.sessionId }]),
+      422,
+      'VALIDATION_FAILED',
+    )
+    await expectError(
+      await e.s.api('/api/v1/files/upload', { token: e.collaborator.token, body: { file: 'x' } }),
+      415,
+      'UNSUPPORTED_MEDIA_TYPE',
+    )
     const truncated = await fetch(`${e.s.url}/api/v1/files/upload?session_id=${e.sessionId}`, {
-      method: 'POST', headers: { authorization: `Bearer ${e.collaborator.token}`, 'content-type': 'multipart/form-data; boundary=XyZ' },
+      method: 'POST',
+      headers: { authorization: `Bearer ${e.collaborator.token}`, 'content-type': 'multipart/form-data; boundary=XyZ' },
       body: '--XyZ\r\nContent-Disposition: form-data; name="file"; filename="t.txt"\r\n\r\nno closing boundary',
     })
     await expectError(truncated, 400, 'BAD_REQUEST')
@@ -103,7 +133,14 @@ describe('upload and download', () => {
     const png = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 13])
     const f = await uploadOk(e.s, e.collaborator.token, { session_id: e.sessionId }, 'real.png', png, 'text/html')
     expect(f.content_type).toBe('image/png')
-    const bin = await uploadOk(e.s, e.collaborator.token, { session_id: e.sessionId }, 'blob.dat', Buffer.from([0, 1, 2, 255]), 'text/html')
+    const bin = await uploadOk(
+      e.s,
+      e.collaborator.token,
+      { session_id: e.sessionId },
+      'blob.dat',
+      Buffer.from([0, 1, 2, 255]),
+      'text/html',
+    )
     expect(bin.content_type).toBe('application/octet-stream')
   })
 
@@ -117,8 +154,18 @@ describe('upload and download', () => {
       ['-rf .txt', (n) => expect(n).toBe('_rf .txt')],
       ['evil\u0000.txt', (n) => expect(n).toBe('evil.txt')],
       ['a\u202egnp.exe', (n) => expect(n).toBe('agnp.exe')],
-      ['x'.repeat(5000) + '.txt', (n) => (expect(Buffer.byteLength(n)).toBeLessThanOrEqual(200), expect(n).toEndWith('.txt'))],
-      ['日本語の名前😀'.repeat(30) + '.md', (n) => (expect(Buffer.byteLength(n)).toBeLessThanOrEqual(200), expect(n).toEndWith('.md'), expect(n).not.toContain('\ufffd'))],
+      [
+        'x'.repeat(5000) + '.txt',
+        (n) => (expect(Buffer.byteLength(n)).toBeLessThanOrEqual(200), expect(n).toEndWith('.txt')),
+      ],
+      [
+        '日本語の名前😀'.repeat(30) + '.md',
+        (n) => (
+          expect(Buffer.byteLength(n)).toBeLessThanOrEqual(200),
+          expect(n).toEndWith('.md'),
+          expect(n).not.toContain('\ufffd')
+        ),
+      ],
       ['naïve café.txt', (n) => expect(n).toBe('naïve café.txt')],
     ]
     const dir = uploadsDir()
@@ -130,12 +177,21 @@ describe('upload and download', () => {
       expect(lstatSync(onDisk).isFile()).toBe(true)
       expect(realpathSync(onDisk).startsWith(dir + '/')).toBe(true)
       const res = await get(`/api/v1/files/${f.file_id}`, e.viewer.token)
-      expect(res.headers.get('content-disposition')).toContain(`filename*=UTF-8''${encodeURIComponent(f.name).replace(/['()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`)}`)
+      expect(res.headers.get('content-disposition')).toContain(
+        `filename*=UTF-8''${encodeURIComponent(f.name).replace(/['()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`)}`,
+      )
       await res.arrayBuffer()
     }
     expect(existsSync(join(realpathSync(e.workspacePath), 'etc'))).toBe(false)
     // RFC 8187 filename* wins over filename; same name twice gets a free variant, never overwriting
-    const star = await upload(e.s, e.collaborator.token, [{ name: 'session_id', data: e.sessionId }, { name: 'file', rawDisposition: `form-data; name="file"; filename="fallback.txt"; filename*=UTF-8''r%C3%A9sum%C3%A9.txt`, data: '1' }])
+    const star = await upload(e.s, e.collaborator.token, [
+      { name: 'session_id', data: e.sessionId },
+      {
+        name: 'file',
+        rawDisposition: `form-data; name="file"; filename="fallback.txt"; filename*=UTF-8''r%C3%A9sum%C3%A9.txt`,
+        data: '1',
+      },
+    ])
     expect((await star.json()).name).toBe('résumé.txt')
     const again = await uploadOk(e.s, e.collaborator.token, { session_id: e.sessionId }, 'résumé.txt', '2')
     expect(again.name).toBe('résumé (1).txt')
@@ -160,30 +216,53 @@ describe('upload and download', () => {
     const listBefore = (await (await get(`/api/v1/files?session_id=${e.sessionId}`, e.owner.token)).json()).total
     const big = new Uint8Array(1024 * 1024 + 1)
     // chunked (no Content-Length): the limit is enforced while streaming
-    const { body, contentType } = (await import('./helpers.ts')).multipart([{ name: 'session_id', data: e.sessionId }, { name: 'file', filename: 'big.bin', data: big }])
+    const { body, contentType } = (await import('./helpers.ts')).multipart([
+      { name: 'session_id', data: e.sessionId },
+      { name: 'file', filename: 'big.bin', data: big },
+    ])
     const stream = new ReadableStream<Uint8Array>({
       start(c) {
         for (let i = 0; i < body.length; i += 65536) c.enqueue(body.subarray(i, i + 65536))
         c.close()
       },
     })
-    const res = await fetch(`${e.s.url}/api/v1/files/upload`, { method: 'POST', headers: { authorization: `Bearer ${e.collaborator.token}`, 'content-type': contentType }, body: stream })
+    const res = await fetch(`${e.s.url}/api/v1/files/upload`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${e.collaborator.token}`, 'content-type': contentType },
+      body: stream,
+    })
     await expectError(res, 413, 'PAYLOAD_TOO_LARGE')
     // with Content-Length far above the limit: refused before reading
-    await expectError(await upload(e.s, e.collaborator.token, [{ name: 'session_id', data: e.sessionId }, { name: 'file', filename: 'big.bin', data: new Uint8Array(3 * 1024 * 1024) }]), 413, 'PAYLOAD_TOO_LARGE')
+    await expectError(
+      await upload(e.s, e.collaborator.token, [
+        { name: 'session_id', data: e.sessionId },
+        { name: 'file', filename: 'big.bin', data: new Uint8Array(3 * 1024 * 1024) },
+      ]),
+      413,
+      'PAYLOAD_TOO_LARGE',
+    )
     // the refused stream's temporary file is removed as the request ends (possibly just after the answer)
     await waitFor(() => readdirSync(e.s.services.files.tmpDir).length === 0, 3000, 'the temporary file to go')
     expect(readdirSync(uploadsDir()).length).toBe(before)
     expect((await (await get(`/api/v1/files?session_id=${e.sessionId}`, e.owner.token)).json()).total).toBe(listBefore)
     // exactly at the limit is fine
-    const ok = await uploadOk(e.s, e.collaborator.token, { session_id: e.sessionId }, 'limit.bin', new Uint8Array(1024 * 1024))
+    const ok = await uploadOk(
+      e.s,
+      e.collaborator.token,
+      { session_id: e.sessionId },
+      'limit.bin',
+      new Uint8Array(1024 * 1024),
+    )
     expect(ok.size).toBe(1024 * 1024)
   })
 })
 
 test('a client that disconnects mid-upload leaves no partial file behind', async () => {
   const before = readdirSync(uploadsDir()).length
-  const { body, contentType } = (await import('./helpers.ts')).multipart([{ name: 'session_id', data: e.sessionId }, { name: 'file', filename: 'cut.bin', data: new Uint8Array(512 * 1024) }])
+  const { body, contentType } = (await import('./helpers.ts')).multipart([
+    { name: 'session_id', data: e.sessionId },
+    { name: 'file', filename: 'cut.bin', data: new Uint8Array(512 * 1024) },
+  ])
   const abort = new AbortController()
   let sent = 0
   const stream = new ReadableStream<Uint8Array>({
@@ -198,8 +277,18 @@ test('a client that disconnects mid-upload leaves no partial file behind', async
       sent += 65536
     },
   })
-  const res = fetch(`${e.s.url}/api/v1/files/upload`, { method: 'POST', headers: { authorization: `Bearer ${e.collaborator.token}`, 'content-type': contentType }, body: stream, signal: abort.signal })
-  expect(await res.then(() => 'answered', () => 'aborted')).toBe('aborted')
+  const res = fetch(`${e.s.url}/api/v1/files/upload`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${e.collaborator.token}`, 'content-type': contentType },
+    body: stream,
+    signal: abort.signal,
+  })
+  expect(
+    await res.then(
+      () => 'answered',
+      () => 'aborted',
+    ),
+  ).toBe('aborted')
   await waitFor(() => readdirSync(e.s.services.files.tmpDir).length === 0, 3000, 'the partial file to go')
   expect(readdirSync(uploadsDir()).length).toBe(before)
 })
@@ -214,9 +303,16 @@ describe('events, delete and share', () => {
     const up = await ws.next((m) => m.type === 'file_uploaded' && m.data.file_id === f.file_id)
     expect(up.channel).toBe(`session:${e.sessionId}`)
     expect(up.seq).toBeGreaterThan(0)
-    expect(up.data).toMatchObject({ name: 'ev.txt', sha256: sha256('events'), by: { id: e.collaborator.id, username: 'collab' } })
+    expect(up.data).toMatchObject({
+      name: 'ev.txt',
+      sha256: sha256('events'),
+      by: { id: e.collaborator.id, username: 'collab' },
+    })
 
-    const res = await e.s.api(`/api/v1/files/${f.file_id}/share`, { token: e.collaborator.token, body: { session_id: other } })
+    const res = await e.s.api(`/api/v1/files/${f.file_id}/share`, {
+      token: e.collaborator.token,
+      body: { session_id: other },
+    })
     expect(res.status).toBe(201)
     const shared = await res.json()
     expect(shared).toMatchObject({ session_id: other, sha256: sha256('events'), size: 6, name: 'ev (1).txt' })
@@ -239,7 +335,11 @@ describe('events, delete and share', () => {
     const ws = await WsClient.connect(`${e.s.wsUrl}?token=${e.owner.token}`)
     await ws.subscribe(`workspace:${e.workspaceId}`)
     const f = await uploadOk(e.s, e.owner.token, { workspace_id: e.workspaceId }, 'shared-spec.md', '# spec')
-    expect(f).toMatchObject({ session_id: null, workspace_id: e.workspaceId, content_type: 'text/markdown; charset=utf-8' })
+    expect(f).toMatchObject({
+      session_id: null,
+      workspace_id: e.workspaceId,
+      content_type: 'text/markdown; charset=utf-8',
+    })
     const ev = await ws.next((m) => m.type === 'file_uploaded')
     expect(ev.channel).toBe(`workspace:${e.workspaceId}`)
     const list = await (await get(`/api/v1/files?workspace_id=${e.workspaceId}`, e.owner.token)).json()

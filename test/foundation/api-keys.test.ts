@@ -11,12 +11,21 @@ let bob: string
 beforeAll(async () => {
   h = await inProcessApp()
   admin = await h.login()
-  expect((await h.call('/api/v1/users', { token: admin, body: { username: 'bob', password: 'bob-password' } })).status).toBe(201)
+  expect(
+    (await h.call('/api/v1/users', { token: admin, body: { username: 'bob', password: 'bob-password' } })).status,
+  ).toBe(201)
   bob = await h.login('bob', 'bob-password')
 }, SETUP_TIMEOUT)
 afterAll(() => h.close())
 
-interface Created { id: string; key: string; name: string; prefix: string; revoked_at: string | null; expires_at: string | null }
+interface Created {
+  id: string
+  key: string
+  name: string
+  prefix: string
+  revoked_at: string | null
+  expires_at: string | null
+}
 async function create(token: string, name: string, extra: Record<string, unknown> = {}): Promise<Created> {
   const res = await h.call('/api/v1/auth/api-keys', { token, body: { name, ...extra } })
   expect(res.status).toBe(200)
@@ -81,15 +90,23 @@ test('an expired key is 401 TOKEN_EXPIRED', async () => {
 })
 
 test('an unknown key with the right prefix is 401', async () => {
-  await expectError(await h.call('/api/v1/users/me', { headers: { 'x-api-key': 'cchub_' + 'x'.repeat(43) } }), 401, 'UNAUTHORIZED')
+  await expectError(
+    await h.call('/api/v1/users/me', { headers: { 'x-api-key': 'cchub_' + 'x'.repeat(43) } }),
+    401,
+    'UNAUTHORIZED',
+  )
   await expectError(await h.call('/api/v1/users/me', { headers: { 'x-api-key': 'something-else' } }), 401)
 })
 
 test("a disabled user's key stops working", async () => {
-  expect((await h.call('/api/v1/users', { token: admin, body: { username: 'carol', password: 'carol-password' } })).status).toBe(201)
+  expect(
+    (await h.call('/api/v1/users', { token: admin, body: { username: 'carol', password: 'carol-password' } })).status,
+  ).toBe(201)
   const carol = await h.login('carol', 'carol-password')
   const { key } = await create(carol, 'carol-key')
   const carolId = ((await (await h.call('/api/v1/users/me', { token: carol })).json()) as { id: string }).id
-  expect((await h.call(`/api/v1/users/${carolId}`, { method: 'PATCH', token: admin, body: { disabled: true } })).status).toBe(200)
+  expect(
+    (await h.call(`/api/v1/users/${carolId}`, { method: 'PATCH', token: admin, body: { disabled: true } })).status,
+  ).toBe(200)
   await expectError(await h.call('/api/v1/users/me', { headers: { 'x-api-key': key } }), 403, 'USER_DISABLED')
 })

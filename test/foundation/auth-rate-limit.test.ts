@@ -12,7 +12,8 @@ afterEach(async () => {
   server = undefined
 })
 
-const attempt = (s: TestServer, username: string, password: string) => s.api('/api/v1/auth/login', { body: { username, password } })
+const attempt = (s: TestServer, username: string, password: string) =>
+  s.api('/api/v1/auth/login', { body: { username, password } })
 
 async function expectLimited(res: Response) {
   const body = await expectError(res, 429, 'RATE_LIMITED')
@@ -26,9 +27,13 @@ test('per user: after the allowed failures even the right password waits on an a
   server = await startTestServer({ loginMaxFailures: 2 })
   const admin = await server.login()
   await server.createUser(admin, 'bob')
-  const carol = await server.api('/api/v1/users', { token: admin, body: { username: 'carol', password: 'carol-password' } })
+  const carol = await server.api('/api/v1/users', {
+    token: admin,
+    body: { username: 'carol', password: 'carol-password' },
+  })
   expect(carol.status).toBe(201)
-  for (let i = 0; i < 2; i++) await expectError(await attempt(server, 'carol', 'wrong-password'), 401, 'INVALID_CREDENTIALS')
+  for (let i = 0; i < 2; i++)
+    await expectError(await attempt(server, 'carol', 'wrong-password'), 401, 'INVALID_CREDENTIALS')
   await expectLimited(await attempt(server, 'carol', 'carol-password'))
   await expectLimited(await attempt(server, 'CAROL', 'carol-password'))
   expect((await attempt(server, 'bob', 'bob-password')).status).toBe(200)
@@ -44,7 +49,8 @@ test('an address the user logged in from keeps passing with the right password',
 
 test('per address: failures spread over many usernames block the address (4x the per-user limit)', async () => {
   server = await startTestServer({ loginMaxFailures: 1 })
-  for (const name of ['u1', 'u2', 'u3', 'u4']) await expectError(await attempt(server, name, 'wrong-password'), 401, 'INVALID_CREDENTIALS')
+  for (const name of ['u1', 'u2', 'u3', 'u4'])
+    await expectError(await attempt(server, name, 'wrong-password'), 401, 'INVALID_CREDENTIALS')
   // admin never failed, but this address did
   await expectLimited(await attempt(server, 'admin', ADMIN_PASSWORD))
 })

@@ -5,7 +5,10 @@ import { expectError, SETUP_TIMEOUT } from './helpers.ts'
 
 setDefaultTimeout(SETUP_TIMEOUT) // servers and argon2 hashing are slow on a busy CI machine
 
-/** Routes reachable without credentials: health, login, refresh, the docs, the web app (it holds no data), and the sockets that authenticate themselves. */
+/**
+ * Routes reachable without credentials: health, login, refresh, the docs, the web app (it holds no data), and the
+ * sockets that authenticate themselves.
+ */
 const PUBLIC = new Set([
   'GET /health',
   'POST /api/v1/auth/login',
@@ -30,7 +33,11 @@ beforeAll(async () => {
 afterAll(() => s.close())
 
 function routes() {
-  return s.app.routes.map((r) => ({ method: r.method.toUpperCase(), path: r.path, key: `${r.method.toUpperCase()} ${r.path}` }))
+  return s.app.routes.map((r) => ({
+    method: r.method.toUpperCase(),
+    path: r.path,
+    key: `${r.method.toUpperCase()} ${r.path}`,
+  }))
 }
 
 function request(method: string, path: string, headers: Record<string, string> = {}) {
@@ -63,7 +70,11 @@ test('every non-public route answers 401 to a garbage bearer token, a garbage AP
   const guarded = routes().filter((r) => !PUBLIC.has(r.key))
   const failures: string[] = []
   for (const r of guarded) {
-    for (const headers of [{ authorization: 'Bearer garbage.token.here' }, { 'x-api-key': 'cchub_garbage' }, { authorization: 'Token abc' }] as Record<string, string>[]) {
+    for (const headers of [
+      { authorization: 'Bearer garbage.token.here' },
+      { 'x-api-key': 'cchub_garbage' },
+      { authorization: 'Token abc' },
+    ] as Record<string, string>[]) {
       const res = await request(r.method, r.path, headers)
       if (res.status !== 401) failures.push(`${r.key} with ${JSON.stringify(headers)} -> ${res.status}`)
       else await expectError(res, 401)

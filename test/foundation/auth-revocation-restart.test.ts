@@ -28,7 +28,11 @@ test('a logged-out access token and a rotated refresh token are still refused af
   const second = await startTestServer({}, dataDir)
   servers.push(second)
   await expectError(await second.api('/api/v1/users/me', { token: pair.access_token }), 401, 'TOKEN_REVOKED')
-  await expectError(await second.api('/api/v1/auth/refresh', { body: { refresh_token: pair.refresh_token } }), 401, 'TOKEN_REVOKED')
+  await expectError(
+    await second.api('/api/v1/auth/refresh', { body: { refresh_token: pair.refresh_token } }),
+    401,
+    'TOKEN_REVOKED',
+  )
   // the same secret and database: a token that was never revoked still works
   expect((await second.api('/api/v1/users/me', { token: kept })).status).toBe(200)
 })

@@ -19,7 +19,14 @@ afterAll(() => h.close())
 
 const b64 = (v: unknown) => Buffer.from(JSON.stringify(v)).toString('base64url')
 const nowS = () => Math.floor(Date.now() / 1000)
-const claims = (over: Partial<TokenClaims> = {}): TokenClaims => ({ sub: adminId, role: 'admin', jti: crypto.randomUUID(), exp: nowS() + 600, typ: 'access', ...over })
+const claims = (over: Partial<TokenClaims> = {}): TokenClaims => ({
+  sub: adminId,
+  role: 'admin',
+  jti: crypto.randomUUID(),
+  exp: nowS() + 600,
+  typ: 'access',
+  ...over,
+})
 
 async function loginPair(username = 'admin', password = ADMIN_PASSWORD) {
   const res = await h.call('/api/v1/auth/login', { body: { username, password } })
@@ -49,8 +56,16 @@ describe('login', () => {
   })
 
   test('a wrong password is 401 INVALID_CREDENTIALS, like an unknown user', async () => {
-    await expectError(await h.call('/api/v1/auth/login', { body: { username: 'admin', password: 'wrong-password' } }), 401, 'INVALID_CREDENTIALS')
-    await expectError(await h.call('/api/v1/auth/login', { body: { username: 'nobody', password: 'wrong-password' } }), 401, 'INVALID_CREDENTIALS')
+    await expectError(
+      await h.call('/api/v1/auth/login', { body: { username: 'admin', password: 'wrong-password' } }),
+      401,
+      'INVALID_CREDENTIALS',
+    )
+    await expectError(
+      await h.call('/api/v1/auth/login', { body: { username: 'nobody', password: 'wrong-password' } }),
+      401,
+      'INVALID_CREDENTIALS',
+    )
   })
 })
 
@@ -63,19 +78,29 @@ describe('refresh', () => {
     expect(second.token_type).toBe('Bearer')
     expect(second.refresh_token).not.toBe(first.refresh_token)
     expect((await me(second.access_token)).status).toBe(200)
-    await expectError(await h.call('/api/v1/auth/refresh', { body: { refresh_token: first.refresh_token } }), 401, 'TOKEN_REVOKED')
+    await expectError(
+      await h.call('/api/v1/auth/refresh', { body: { refresh_token: first.refresh_token } }),
+      401,
+      'TOKEN_REVOKED',
+    )
   })
 
   test('one refresh token buys one new pair, even when presented twice at the same moment', async () => {
     const first = await loginPair()
-    const results = await Promise.all([0, 1, 2].map(() => h.call('/api/v1/auth/refresh', { body: { refresh_token: first.refresh_token } })))
+    const results = await Promise.all(
+      [0, 1, 2].map(() => h.call('/api/v1/auth/refresh', { body: { refresh_token: first.refresh_token } })),
+    )
     expect(results.map((r) => r.status).sort()).toEqual([200, 401, 401])
     for (const r of results.filter((r) => r.status === 401)) await expectError(r, 401, 'TOKEN_REVOKED')
   })
 
   test('an access token is not a refresh token', async () => {
     const pair = await loginPair()
-    await expectError(await h.call('/api/v1/auth/refresh', { body: { refresh_token: pair.access_token } }), 401, 'UNAUTHORIZED')
+    await expectError(
+      await h.call('/api/v1/auth/refresh', { body: { refresh_token: pair.access_token } }),
+      401,
+      'UNAUTHORIZED',
+    )
   })
 
   test('garbage is 401', async () => {
@@ -96,9 +121,16 @@ describe('logout', () => {
 
   test('with the refresh token in the body, that refresh token is revoked too', async () => {
     const pair = await loginPair()
-    const res = await h.call('/api/v1/auth/logout', { token: pair.access_token, body: { refresh_token: pair.refresh_token } })
+    const res = await h.call('/api/v1/auth/logout', {
+      token: pair.access_token,
+      body: { refresh_token: pair.refresh_token },
+    })
     expect(res.status).toBe(200)
-    await expectError(await h.call('/api/v1/auth/refresh', { body: { refresh_token: pair.refresh_token } }), 401, 'TOKEN_REVOKED')
+    await expectError(
+      await h.call('/api/v1/auth/refresh', { body: { refresh_token: pair.refresh_token } }),
+      401,
+      'TOKEN_REVOKED',
+    )
   })
 })
 
@@ -141,7 +173,11 @@ describe('tokens the guard refuses', () => {
   })
 
   test('a malformed Authorization header is 401', async () => {
-    await expectError(await h.call('/api/v1/users/me', { headers: { authorization: 'Basic YWRtaW46eA==' } }), 401, 'UNAUTHORIZED')
+    await expectError(
+      await h.call('/api/v1/users/me', { headers: { authorization: 'Basic YWRtaW46eA==' } }),
+      401,
+      'UNAUTHORIZED',
+    )
     await expectError(await h.call('/api/v1/users/me', { headers: { authorization: 'Bearer' } }), 401, 'UNAUTHORIZED')
   })
 })

@@ -20,7 +20,8 @@ async function rawHead(head: string): Promise<{ status: number; headers: string;
   let text = ''
   const done = Promise.withResolvers<void>()
   const sock = await Bun.connect({
-    hostname: '127.0.0.1', port: s.port,
+    hostname: '127.0.0.1',
+    port: s.port,
     socket: {
       data(_s, chunk) {
         text += Buffer.from(chunk).toString('utf8')
@@ -40,7 +41,9 @@ async function rawHead(head: string): Promise<{ status: number; headers: string;
 }
 
 const json = (body: string, extra: Record<string, string> = {}) => ({
-  method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${token}`, ...extra }, body,
+  method: 'POST',
+  headers: { 'content-type': 'application/json', authorization: `Bearer ${token}`, ...extra },
+  body,
 })
 
 test('a JSON body over CCHUB_MAX_BODY_BYTES is 413 PAYLOAD_TOO_LARGE in the error shape, with X-Request-Id = trace_id', async () => {
@@ -62,7 +65,9 @@ test('a body at the limit is let through to validation', async () => {
 test('a declared size of 10 GB is refused before any of it is read, in the error shape, on any route', async () => {
   for (const path of ['/api/v1/workspaces', '/api/v1/files/upload']) {
     const ctype = path.endsWith('upload') ? 'multipart/form-data; boundary=xyz' : 'application/json'
-    const r = await rawHead(`POST ${path} HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${token}\r\nContent-Type: ${ctype}\r\nContent-Length: 10737418240\r\n\r\n{`)
+    const r = await rawHead(
+      `POST ${path} HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${token}\r\nContent-Type: ${ctype}\r\nContent-Length: 10737418240\r\n\r\n{`,
+    )
     expect(r.status).toBe(413)
     expect(r.headers.toLowerCase()).toContain('x-request-id:')
     expect(JSON.parse(r.body)).toMatchObject({ code: 'PAYLOAD_TOO_LARGE' })
@@ -70,14 +75,29 @@ test('a declared size of 10 GB is refused before any of it is read, in the error
 })
 
 test('a chunked body is 411 LENGTH_REQUIRED on a JSON route; file uploads still take chunked bodies', async () => {
-  const stream = (text: string) => new ReadableStream({ start(c) { c.enqueue(new TextEncoder().encode(text)); c.close() } })
-  const res = await fetch(`${s.url}/api/v1/workspaces`, { ...json(''), body: stream('{"name":"chunked"}'), duplex: 'half' } as RequestInit)
+  const stream = (text: string) =>
+    new ReadableStream({
+      start(c) {
+        c.enqueue(new TextEncoder().encode(text))
+        c.close()
+      },
+    })
+  const res = await fetch(`${s.url}/api/v1/workspaces`, {
+    ...json(''),
+    body: stream('{"name":"chunked"}'),
+    duplex: 'half',
+  } as RequestInit)
   await expectError(res, 411, 'LENGTH_REQUIRED')
 
-  const ws = await (await fetch(`${s.url}/api/v1/workspaces`, json(JSON.stringify({ name: 'up' })))).json() as { id: string }
+  const ws = (await (await fetch(`${s.url}/api/v1/workspaces`, json(JSON.stringify({ name: 'up' })))).json()) as {
+    id: string
+  }
   const form = `--b\r\nContent-Disposition: form-data; name="workspace_id"\r\n\r\n${ws.id}\r\n--b\r\nContent-Disposition: form-data; name="file"; filename="a.txt"\r\nContent-Type: text/plain\r\n\r\nhello\r\n--b--\r\n`
   const up = await fetch(`${s.url}/api/v1/files/upload`, {
-    method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'multipart/form-data; boundary=b' }, body: stream(form), duplex: 'half',
+    method: 'POST',
+    headers: { authorization: `Bearer ${token}`, 'content-type': 'multipart/form-data; boundary=b' },
+    body: stream(form),
+    duplex: 'half',
   } as RequestInit)
   expect(up.status).toBe(201)
   expect(await up.json()).toMatchObject({ name: 'a.txt', size: 5 })

@@ -46,8 +46,12 @@ describe('defaults', () => {
 describe('sources', () => {
   test('env is read and coerced', () => {
     const c = run([], {
-      CCHUB_PORT: '9001', CCHUB_HOST: '0.0.0.0', CCHUB_WORKSPACE_ROOTS: '/srv/a, /srv/b,', CCHUB_LOG_LEVEL: 'debug',
-      CCHUB_CLAUDE_ALLOW_BYPASS_PERMISSIONS: 'yes', CCHUB_ACCESS_TOKEN_TTL: '60',
+      CCHUB_PORT: '9001',
+      CCHUB_HOST: '0.0.0.0',
+      CCHUB_WORKSPACE_ROOTS: '/srv/a, /srv/b,',
+      CCHUB_LOG_LEVEL: 'debug',
+      CCHUB_CLAUDE_ALLOW_BYPASS_PERMISSIONS: 'yes',
+      CCHUB_ACCESS_TOKEN_TTL: '60',
     })
     expect(c.port).toBe(9001)
     expect(c.host).toBe('0.0.0.0')

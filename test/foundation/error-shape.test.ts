@@ -39,13 +39,21 @@ afterAll(() => h.close())
 
 describe('status codes', () => {
   test('400 for a malformed JSON body', async () => {
-    const bad = await h.app.handle(new Request('http://localhost/api/v1/auth/login', {
-      method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"username": "admin", ',
-    }))
+    const bad = await h.app.handle(
+      new Request('http://localhost/api/v1/auth/login', {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: '{"username": "admin", ',
+      }),
+    )
     await expectError(bad, 400, 'INVALID_JSON')
-    const authed = await h.app.handle(new Request('http://localhost/api/v1/workspaces', {
-      method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${admin}` }, body: '{nope',
-    }))
+    const authed = await h.app.handle(
+      new Request('http://localhost/api/v1/workspaces', {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${admin}` },
+        body: '{nope',
+      }),
+    )
     await expectError(authed, 400, 'INVALID_JSON')
   })
 
@@ -64,7 +72,11 @@ describe('status codes', () => {
   })
 
   test('422 for invalid input, with details naming the field', async () => {
-    const body = await expectError(await h.call('/api/v1/auth/login', { body: { username: 'admin' } }), 422, 'VALIDATION_FAILED')
+    const body = await expectError(
+      await h.call('/api/v1/auth/login', { body: { username: 'admin' } }),
+      422,
+      'VALIDATION_FAILED',
+    )
     expect(body.details?.in).toBe('body')
     const errors = body.details?.errors as { path: string; message: string }[]
     expect(errors.some((e) => e.path.includes('password'))).toBe(true)
@@ -123,7 +135,10 @@ describe('X-Request-Id', () => {
   test('a valid incoming X-Request-Id is echoed, an unsafe one replaced', async () => {
     const ok = await h.call('/api/v1/users/me', { token: admin, headers: { 'x-request-id': 'client-req.42:a_b' } })
     expect(ok.headers.get('x-request-id')).toBe('client-req.42:a_b')
-    const err = await h.call('/api/v1/users/no-such-user', { token: admin, headers: { 'x-request-id': 'client-req-43' } })
+    const err = await h.call('/api/v1/users/no-such-user', {
+      token: admin,
+      headers: { 'x-request-id': 'client-req-43' },
+    })
     expect((await expectError(err, 404)).trace_id).toBe('client-req-43')
 
     for (const unsafe of ['has spaces in it', 'x'.repeat(65), 'quote"s', '<script>']) {

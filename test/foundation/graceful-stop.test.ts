@@ -68,7 +68,13 @@ function trickle(s: TestServer, token: string) {
   })
   const response = fetch(s.url + '/api/v1/workspaces', {
     // a declared length: chunked bodies are refused (411) on JSON routes
-    method: 'POST', body, headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json', 'content-length': String('{"name":"in-flight"}'.length) },
+    method: 'POST',
+    body,
+    headers: {
+      authorization: `Bearer ${token}`,
+      'content-type': 'application/json',
+      'content-length': String('{"name":"in-flight"}'.length),
+    },
   })
   return { response, finish: () => finish() }
 }
@@ -80,7 +86,11 @@ test('while stopping, new requests are refused and the one in flight is finished
   await inFlight(server)
   const stopped = server.stop()
   // stop() closes the listener after the engine and sockets: wait for that, the request in flight still open
-  const refused = () => fetch(server!.url + '/health').then(() => false, () => true)
+  const refused = () =>
+    fetch(server!.url + '/health').then(
+      () => false,
+      () => true,
+    )
   await waitFor(refused, 5000, 'the listener to close')
   expect(server.app.server?.pendingRequests).toBe(1)
   req.finish()

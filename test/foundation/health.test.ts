@@ -18,7 +18,11 @@ afterEach(async () => {
 
 async function start(claudeBin: string, lines: string[] = []): Promise<RunningServer> {
   const config = testConfig({ claudeBin })
-  const running = await startServer(config, createLogger('info', (l) => lines.push(l)), { PATH: process.env.PATH })
+  const running = await startServer(
+    config,
+    createLogger('info', (l) => lines.push(l)),
+    { PATH: process.env.PATH },
+  )
   cleanup.push(async () => {
     await running.stop()
     rmSync(config.dataDir, { recursive: true, force: true })
@@ -36,7 +40,9 @@ test('a missing CLI gives claude: null, and the start-up log says how to install
   expect(body).toMatchObject({ status: 'ok', version: VERSION, db: 'ok', claude: null, sandbox: 'bwrap' })
   expect(typeof body.uptime_s).toBe('number')
   expect(body.uptime_s as number).toBeGreaterThanOrEqual(0)
-  const warning = lines.map((l) => JSON.parse(l) as Record<string, string>).find((l) => l.level === 'warn' && /claude/i.test(l.msg ?? ''))
+  const warning = lines
+    .map((l) => JSON.parse(l) as Record<string, string>)
+    .find((l) => l.level === 'warn' && /claude/i.test(l.msg ?? ''))
   expect(warning).toBeDefined()
   expect(JSON.stringify(warning)).toContain('npm install')
 })
@@ -51,11 +57,19 @@ test('a working CLI is reported with its path and version', async () => {
   // without auth (or with a bad token) only the version: the absolute path tells an attacker where things are
   const anonymous = (await (await fetch(s.url + '/health')).json()) as { claude: unknown }
   expect(anonymous.claude).toEqual({ version: '9.8.7' })
-  const badToken = (await (await fetch(s.url + '/health', { headers: { authorization: 'Bearer nope' } })).json()) as { claude: unknown }
+  const badToken = (await (await fetch(s.url + '/health', { headers: { authorization: 'Bearer nope' } })).json()) as {
+    claude: unknown
+  }
   expect(badToken.claude).toEqual({ version: '9.8.7' })
-  const login = await fetch(s.url + '/api/v1/auth/login', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: 'admin', password: ADMIN_PASSWORD }) })
+  const login = await fetch(s.url + '/api/v1/auth/login', {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ username: 'admin', password: ADMIN_PASSWORD }),
+  })
   const { access_token } = (await login.json()) as { access_token: string }
-  const authed = (await (await fetch(s.url + '/health', { headers: { authorization: `Bearer ${access_token}` } })).json()) as { claude: unknown }
+  const authed = (await (
+    await fetch(s.url + '/health', { headers: { authorization: `Bearer ${access_token}` } })
+  ).json()) as { claude: unknown }
   expect(authed.claude).toEqual({ path: bin, version: '9.8.7' })
 })
 

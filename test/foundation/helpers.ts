@@ -56,7 +56,10 @@ export interface InProcessApp {
   store: SqliteStore
   dataDir: string
   /** `app.handle` with an optional bearer token and JSON body. */
-  call(path: string, init?: { method?: string; token?: string; body?: unknown; headers?: Record<string, string> }): Promise<Response>
+  call(
+    path: string,
+    init?: { method?: string; token?: string; body?: unknown; headers?: Record<string, string> },
+  ): Promise<Response>
   login(username?: string, password?: string): Promise<string>
   close(): Promise<void>
 }
@@ -65,28 +68,40 @@ export interface InProcessApp {
  * The real app over a real SQLite file in a temp dir, without a listener, for pure-HTTP tests.
  * `wrapStore` may decorate the real store (for example to make one method fail). `close()` removes the data dir.
  */
-export async function inProcessApp(opts: { config?: Partial<Config>; wrapStore?: (s: Store) => Store; logger?: Logger; dataDir?: string } = {}): Promise<InProcessApp> {
+export async function inProcessApp(
+  opts: { config?: Partial<Config>; wrapStore?: (s: Store) => Store; logger?: Logger; dataDir?: string } = {},
+): Promise<InProcessApp> {
   const dataDir = prepareDataDir(opts.dataDir ?? tempDir())
   const config = testConfig({ ...opts.config }, dataDir)
   const store = openSqliteStore(join(dataDir, 'cchub.db'))
   await ensureAdmin(store, config.adminUsername, ADMIN_PASSWORD)
   const services = await createServices({
-    config, store: opts.wrapStore ? opts.wrapStore(store) : store, logger: opts.logger ?? createLogger('silent'),
-    jwtSecret: config.jwtSecret!, claude: async () => null, claudeBin: () => null, env: { PATH: process.env.PATH },
+    config,
+    store: opts.wrapStore ? opts.wrapStore(store) : store,
+    logger: opts.logger ?? createLogger('silent'),
+    jwtSecret: config.jwtSecret!,
+    claude: async () => null,
+    claudeBin: () => null,
+    env: { PATH: process.env.PATH },
   })
   const app = createApp(services)
   const call: InProcessApp['call'] = (path, init = {}) => {
     const headers: Record<string, string> = { ...init.headers }
     if (init.token) headers.authorization = `Bearer ${init.token}`
     if (init.body !== undefined) headers['content-type'] = 'application/json'
-    return app.handle(new Request('http://localhost' + path, {
-      method: init.method ?? (init.body !== undefined ? 'POST' : 'GET'),
-      headers,
-      body: init.body === undefined ? undefined : JSON.stringify(init.body),
-    }))
+    return app.handle(
+      new Request('http://localhost' + path, {
+        method: init.method ?? (init.body !== undefined ? 'POST' : 'GET'),
+        headers,
+        body: init.body === undefined ? undefined : JSON.stringify(init.body),
+      }),
+    )
   }
   return {
-    app, store, dataDir, call,
+    app,
+    store,
+    dataDir,
+    call,
     async login(username = 'admin', password = ADMIN_PASSWORD) {
       const res = await call('/api/v1/auth/login', { body: { username, password } })
       if (res.status !== 200) throw new Error(`login failed: ${res.status} ${await res.text()}`)

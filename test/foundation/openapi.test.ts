@@ -90,7 +90,8 @@ describe('/swagger/json', () => {
       const responses = op.responses ?? {}
       if (!PUBLIC.has(key) && !('401' in responses)) problems.push(`${key} does not document 401`)
       for (const [status, r] of Object.entries(responses)) {
-        if (Number(status) >= 400 && !isErrorShape(r.content?.['application/json']?.schema)) problems.push(`${key} ${status} is not the error shape`)
+        if (Number(status) >= 400 && !isErrorShape(r.content?.['application/json']?.schema))
+          problems.push(`${key} ${status} is not the error shape`)
       }
     }
     expect(problems).toEqual([])
@@ -99,7 +100,9 @@ describe('/swagger/json', () => {
   test('hidden routes (the docs themselves, the sockets, the web app) are not listed, and only those are hidden', () => {
     expect(spec.paths['/swagger/assets/{name}']).toBeUndefined()
     expect(spec.paths['/swagger/json']).toBeUndefined()
-    const hidden = s.app.routes.filter((r) => (r.hooks as { detail?: { hide?: boolean } } | undefined)?.detail?.hide).map((r) => r.path)
+    const hidden = s.app.routes
+      .filter((r) => (r.hooks as { detail?: { hide?: boolean } } | undefined)?.detail?.hide)
+      .map((r) => r.path)
     const web = new Set<string>([...APP_ROUTES, '/assets/:name'])
     for (const path of hidden.filter((p) => !web.has(p))) expect(path).toMatch(/^\/(swagger|ws)(\/|$)/)
     for (const path of web) expect(hidden).toContain(path)

@@ -16,14 +16,28 @@ let server: RunningServer
 let dataDir: string
 let jwtSecret: string
 
-async function call(method: string, path: string, opts: { token?: string; apiKey?: string; body?: unknown; userId?: string | null } = {}) {
+async function call(
+  method: string,
+  path: string,
+  opts: { token?: string; apiKey?: string; body?: unknown; userId?: string | null } = {},
+) {
   const headers: Record<string, string> = {}
   if (opts.token) headers.authorization = `Bearer ${opts.token}`
   if (opts.apiKey) headers['x-api-key'] = opts.apiKey
   if (opts.body !== undefined) headers['content-type'] = 'application/json'
-  const res = await fetch(server.url + path, { method, headers, body: opts.body === undefined ? undefined : JSON.stringify(opts.body) })
+  const res = await fetch(server.url + path, {
+    method,
+    headers,
+    body: opts.body === undefined ? undefined : JSON.stringify(opts.body),
+  })
   const json = (await res.json()) as Record<string, unknown>
-  sent.push({ method, path: path.split('?')[0]!, status: res.status, requestId: res.headers.get('x-request-id')!, userId: opts.userId ?? null })
+  sent.push({
+    method,
+    path: path.split('?')[0]!,
+    status: res.status,
+    requestId: res.headers.get('x-request-id')!,
+    userId: opts.userId ?? null,
+  })
   return { status: res.status, json }
 }
 
@@ -42,7 +56,11 @@ beforeAll(async () => {
   const config = testConfig({ logLevel: 'info' })
   dataDir = config.dataDir
   jwtSecret = config.jwtSecret!
-  server = await startServer(config, createLogger('debug', (l) => lines.push(l)), { PATH: process.env.PATH })
+  server = await startServer(
+    config,
+    createLogger('debug', (l) => lines.push(l)),
+    { PATH: process.env.PATH },
+  )
 
   const userPassword = 'user-password-Zq81!'
   const newPassword = 'user-new-password-Kx92!'
@@ -51,10 +69,14 @@ beforeAll(async () => {
   const adminLogin = await call('POST', '/api/v1/auth/login', { body: { username: 'admin', password: ADMIN_PASSWORD } })
   const admin = adminLogin.json.access_token as string
   secrets.push(admin, adminLogin.json.refresh_token as string)
-  const adminId = ((await call('GET', '/api/v1/users/me', { token: admin, userId: 'pending' })).json.id as string)
+  const adminId = (await call('GET', '/api/v1/users/me', { token: admin, userId: 'pending' })).json.id as string
   sent.at(-1)!.userId = adminId
 
-  const created = await call('POST', '/api/v1/users', { token: admin, body: { username: 'logged', password: userPassword }, userId: adminId })
+  const created = await call('POST', '/api/v1/users', {
+    token: admin,
+    body: { username: 'logged', password: userPassword },
+    userId: adminId,
+  })
   const userId = created.json.id as string
   await call('POST', '/api/v1/auth/login', { body: { username: 'logged', password: 'wrong-password-Wy77' } })
   const login = await call('POST', '/api/v1/auth/login', { body: { username: 'logged', password: userPassword } })
@@ -62,7 +84,8 @@ beforeAll(async () => {
   const refresh = login.json.refresh_token as string
   secrets.push(access, refresh)
 
-  const key = (await call('POST', '/api/v1/auth/api-keys', { token: access, body: { name: 'k' }, userId })).json.key as string
+  const key = (await call('POST', '/api/v1/auth/api-keys', { token: access, body: { name: 'k' }, userId })).json
+    .key as string
   secrets.push(key)
   await call('GET', '/api/v1/workspaces', { apiKey: key, userId })
   await openAndCloseSocket(access)
@@ -70,9 +93,17 @@ beforeAll(async () => {
   const rotated = await call('POST', '/api/v1/auth/refresh', { body: { refresh_token: refresh } })
   secrets.push(rotated.json.access_token as string, rotated.json.refresh_token as string)
   // the change revokes `access` and answers with a fresh pair
-  const changed = await call('PUT', '/api/v1/users/me/password', { token: access, body: { current_password: userPassword, new_password: newPassword }, userId })
+  const changed = await call('PUT', '/api/v1/users/me/password', {
+    token: access,
+    body: { current_password: userPassword, new_password: newPassword },
+    userId,
+  })
   secrets.push(changed.json.access_token as string, changed.json.refresh_token as string)
-  await call('POST', '/api/v1/auth/logout', { token: changed.json.access_token as string, body: { refresh_token: rotated.json.refresh_token }, userId })
+  await call('POST', '/api/v1/auth/logout', {
+    token: changed.json.access_token as string,
+    body: { refresh_token: rotated.json.refresh_token },
+    userId,
+  })
   await call('GET', '/api/v1/users/me', { token: access })
   await call('GET', '/api/v1/users/me', { token: 'not-a-token' })
   await server.stop()
@@ -98,7 +129,9 @@ test('every line is one JSON object', () => {
 
 test('one request line per request, with method, path, status, ms, request_id and user_id', () => {
   const requests = records().filter((r) => r.msg === 'request' && r.path !== '/ws')
-  const unlogged = sent.filter((s) => !requests.some((r) => r.request_id === s.requestId)).map((s) => `${s.method} ${s.path} ${s.status}`)
+  const unlogged = sent
+    .filter((s) => !requests.some((r) => r.request_id === s.requestId))
+    .map((s) => `${s.method} ${s.path} ${s.status}`)
   expect(unlogged).toEqual([])
   expect(requests).toHaveLength(sent.length)
   for (const s of sent) {

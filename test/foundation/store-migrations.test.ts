@@ -1,4 +1,5 @@
-// Schema migrations on existing databases: data kept, new steps applied once, failures rolled back, newer schemas refused.
+// Schema migrations on existing databases: data kept, new steps applied once, failures rolled back, newer schemas
+// refused.
 import { afterEach, beforeEach, expect, test } from 'bun:test'
 import { Database } from 'bun:sqlite'
 import { rmSync } from 'node:fs'
@@ -46,7 +47,13 @@ test('a fresh database is created at the latest version with WAL, foreign keys a
     // STRICT: a text where an integer belongs is rejected, not coerced
     expect(() => store.db.query(`INSERT INTO revoked_tokens (jti, expires_at) VALUES ('j', 'later')`).run()).toThrow()
     // foreign keys: an API key for a user that does not exist is rejected
-    expect(() => store.db.query(`INSERT INTO api_keys (id, user_id, name, prefix, key_hash, created_at) VALUES ('k', 'ghost', 'n', 'p', 'h', 1)`).run()).toThrow()
+    expect(() =>
+      store.db
+        .query(
+          `INSERT INTO api_keys (id, user_id, name, prefix, key_hash, created_at) VALUES ('k', 'ghost', 'n', 'p', 'h', 1)`,
+        )
+        .run(),
+    ).toThrow()
   } finally {
     await store.close()
   }
@@ -58,7 +65,11 @@ test('reopening an existing database keeps its data and its version', async () =
   try {
     expect(store.schema).toEqual({ from: LATEST, to: LATEST })
     expect(userVersion(store.db)).toBe(LATEST)
-    expect(await store.users.byUsername('OLDUSER')).toMatchObject({ id: 'u1', display_name: 'Old User', disabled: false })
+    expect(await store.users.byUsername('OLDUSER')).toMatchObject({
+      id: 'u1',
+      display_name: 'Old User',
+      disabled: false,
+    })
   } finally {
     await store.close()
   }
@@ -70,7 +81,10 @@ test('a new migration is applied once to an existing database, then is a no-op',
   try {
     expect(migrate(db, [...migrations, extra])).toEqual({ from: LATEST, to: LATEST + 1 })
     expect(userVersion(db)).toBe(LATEST + 1)
-    expect(db.query(`SELECT username, nickname FROM users WHERE id = 'u1'`).get()).toEqual({ username: 'olduser', nickname: null })
+    expect(db.query(`SELECT username, nickname FROM users WHERE id = 'u1'`).get()).toEqual({
+      username: 'olduser',
+      nickname: null,
+    })
     db.query(`INSERT INTO test_extra (note) VALUES ('kept')`).run()
 
     expect(migrate(db, [...migrations, extra])).toEqual({ from: LATEST + 1, to: LATEST + 1 })
@@ -85,7 +99,11 @@ test('a failing migration is rolled back as a whole and leaves the version alone
   existingDatabase()
   const db = new Database(path, { strict: true })
   try {
-    const broken: Migration = { version: LATEST + 1, name: 'broken', sql: `CREATE TABLE half_done (x INTEGER) STRICT; INSERT INTO no_such_table VALUES (1);` }
+    const broken: Migration = {
+      version: LATEST + 1,
+      name: 'broken',
+      sql: `CREATE TABLE half_done (x INTEGER) STRICT; INSERT INTO no_such_table VALUES (1);`,
+    }
     expect(() => migrate(db, [...migrations, broken])).toThrow()
     expect(userVersion(db)).toBe(LATEST)
     expect(db.query(`SELECT name FROM sqlite_master WHERE name = 'half_done'`).get()).toBeNull()

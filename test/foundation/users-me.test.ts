@@ -10,7 +10,9 @@ let token: string
 beforeAll(async () => {
   h = await inProcessApp()
   const admin = await h.login()
-  expect((await h.call('/api/v1/users', { token: admin, body: { username: 'lea', password: 'lea-password' } })).status).toBe(201)
+  expect(
+    (await h.call('/api/v1/users', { token: admin, body: { username: 'lea', password: 'lea-password' } })).status,
+  ).toBe(201)
   token = await h.login('lea', 'lea-password')
 }, SETUP_TIMEOUT)
 afterAll(() => h.close())
@@ -20,7 +22,11 @@ test('read and patch the profile; role and other fields cannot be changed here',
   expect(before).toMatchObject({ username: 'lea', role: 'user', display_name: null, email: null, disabled: false })
   expect(before).not.toHaveProperty('password_hash')
 
-  const res = await h.call('/api/v1/users/me', { method: 'PATCH', token, body: { display_name: 'Lea L.', email: 'lea@example.com' } })
+  const res = await h.call('/api/v1/users/me', {
+    method: 'PATCH',
+    token,
+    body: { display_name: 'Lea L.', email: 'lea@example.com' },
+  })
   expect(res.status).toBe(200)
   expect(await res.json()).toMatchObject({ display_name: 'Lea L.', email: 'lea@example.com', role: 'user' })
 
@@ -31,18 +37,42 @@ test('read and patch the profile; role and other fields cannot be changed here',
 })
 
 test('an invalid email is 422', async () => {
-  await expectError(await h.call('/api/v1/users/me', { method: 'PATCH', token, body: { email: 'not an email' } }), 422, 'VALIDATION_FAILED')
+  await expectError(
+    await h.call('/api/v1/users/me', { method: 'PATCH', token, body: { email: 'not an email' } }),
+    422,
+    'VALIDATION_FAILED',
+  )
 })
 
 test('a password change needs the current password; then only the new one works', async () => {
-  const wrong = await h.call('/api/v1/users/me/password', { method: 'PUT', token, body: { current_password: 'not-it', new_password: 'lea-new-password' } })
+  const wrong = await h.call('/api/v1/users/me/password', {
+    method: 'PUT',
+    token,
+    body: { current_password: 'not-it', new_password: 'lea-new-password' },
+  })
   await expectError(wrong, 401, 'INVALID_CREDENTIALS')
   await h.login('lea', 'lea-password')
 
-  await expectError(await h.call('/api/v1/users/me/password', { method: 'PUT', token, body: { current_password: 'lea-password', new_password: 'short' } }), 422, 'VALIDATION_FAILED')
+  await expectError(
+    await h.call('/api/v1/users/me/password', {
+      method: 'PUT',
+      token,
+      body: { current_password: 'lea-password', new_password: 'short' },
+    }),
+    422,
+    'VALIDATION_FAILED',
+  )
 
-  const ok = await h.call('/api/v1/users/me/password', { method: 'PUT', token, body: { current_password: 'lea-password', new_password: 'lea-new-password' } })
+  const ok = await h.call('/api/v1/users/me/password', {
+    method: 'PUT',
+    token,
+    body: { current_password: 'lea-password', new_password: 'lea-new-password' },
+  })
   expect(ok.status).toBe(200)
   await h.login('lea', 'lea-new-password')
-  await expectError(await h.call('/api/v1/auth/login', { body: { username: 'lea', password: 'lea-password' } }), 401, 'INVALID_CREDENTIALS')
+  await expectError(
+    await h.call('/api/v1/auth/login', { body: { username: 'lea', password: 'lea-password' } }),
+    401,
+    'INVALID_CREDENTIALS',
+  )
 })

@@ -26,7 +26,13 @@ afterAll(async () => {
   rmSync(root, { recursive: true, force: true })
 })
 
-interface Ws { id: string; name: string; path: string; owner_id: string; managed: boolean }
+interface Ws {
+  id: string
+  name: string
+  path: string
+  owner_id: string
+  managed: boolean
+}
 async function createWs(token: string, body: Record<string, unknown> = {}): Promise<Ws> {
   const res = await h.call('/api/v1/workspaces', { token, body: { name: 'w', ...body } })
   expect(res.status).toBe(201)
@@ -45,37 +51,81 @@ describe('visibility', () => {
     expect(await listIds(admin)).toContain(ws.id)
 
     await expectError(await h.call(`/api/v1/workspaces/${ws.id}`, { token: users.stranger.token }), 404, 'NOT_FOUND')
-    await expectError(await h.call(`/api/v1/workspaces/${ws.id}/members`, { token: users.stranger.token }), 404, 'NOT_FOUND')
-    await expectError(await h.call(`/api/v1/workspaces/${ws.id}`, { method: 'PATCH', token: users.stranger.token, body: { name: 'mine' } }), 404, 'NOT_FOUND')
-    await expectError(await h.call(`/api/v1/workspaces/${ws.id}`, { method: 'DELETE', token: users.stranger.token }), 404, 'NOT_FOUND')
+    await expectError(
+      await h.call(`/api/v1/workspaces/${ws.id}/members`, { token: users.stranger.token }),
+      404,
+      'NOT_FOUND',
+    )
+    await expectError(
+      await h.call(`/api/v1/workspaces/${ws.id}`, {
+        method: 'PATCH',
+        token: users.stranger.token,
+        body: { name: 'mine' },
+      }),
+      404,
+      'NOT_FOUND',
+    )
+    await expectError(
+      await h.call(`/api/v1/workspaces/${ws.id}`, { method: 'DELETE', token: users.stranger.token }),
+      404,
+      'NOT_FOUND',
+    )
     expect(await listIds(users.stranger.token)).not.toContain(ws.id)
   })
 
   test('a member sees it after PUT members and loses it after DELETE', async () => {
     const ws = await createWs(users.owner.token, { name: 'shared' })
-    const put = await h.call(`/api/v1/workspaces/${ws.id}/members/${users.member.id}`, { method: 'PUT', token: users.owner.token, body: { session_role: 'viewer' } })
+    const put = await h.call(`/api/v1/workspaces/${ws.id}/members/${users.member.id}`, {
+      method: 'PUT',
+      token: users.owner.token,
+      body: { session_role: 'viewer' },
+    })
     expect(put.status).toBe(200)
     expect(await put.json()).toMatchObject({ user_id: users.member.id, session_role: 'viewer' })
     expect((await h.call(`/api/v1/workspaces/${ws.id}`, { token: users.member.token })).status).toBe(200)
     expect(await listIds(users.member.token)).toContain(ws.id)
-    const members = (await (await h.call(`/api/v1/workspaces/${ws.id}/members`, { token: users.member.token })).json()) as { members: { user_id: string }[] }
+    const members = (await (
+      await h.call(`/api/v1/workspaces/${ws.id}/members`, { token: users.member.token })
+    ).json()) as { members: { user_id: string }[] }
     expect(members.members.map((m) => m.user_id)).toEqual([users.member.id])
 
-    const del = await h.call(`/api/v1/workspaces/${ws.id}/members/${users.member.id}`, { method: 'DELETE', token: users.owner.token })
+    const del = await h.call(`/api/v1/workspaces/${ws.id}/members/${users.member.id}`, {
+      method: 'DELETE',
+      token: users.owner.token,
+    })
     expect(del.status).toBe(200)
     await expectError(await h.call(`/api/v1/workspaces/${ws.id}`, { token: users.member.token }), 404, 'NOT_FOUND')
     expect(await listIds(users.member.token)).not.toContain(ws.id)
-    await expectError(await h.call(`/api/v1/workspaces/${ws.id}/members/${users.member.id}`, { method: 'DELETE', token: users.owner.token }), 404, 'NOT_FOUND')
+    await expectError(
+      await h.call(`/api/v1/workspaces/${ws.id}/members/${users.member.id}`, {
+        method: 'DELETE',
+        token: users.owner.token,
+      }),
+      404,
+      'NOT_FOUND',
+    )
   })
 
   test('handing a workspace over moves who sees it', async () => {
     const ws = await createWs(users.owner.token, { name: 'handover' })
-    const res = await h.call(`/api/v1/workspaces/${ws.id}`, { method: 'PATCH', token: users.owner.token, body: { owner_id: users.stranger.id } })
+    const res = await h.call(`/api/v1/workspaces/${ws.id}`, {
+      method: 'PATCH',
+      token: users.owner.token,
+      body: { owner_id: users.stranger.id },
+    })
     expect(res.status).toBe(200)
     expect(((await res.json()) as Ws).owner_id).toBe(users.stranger.id)
     expect((await h.call(`/api/v1/workspaces/${ws.id}`, { token: users.stranger.token })).status).toBe(200)
     await expectError(await h.call(`/api/v1/workspaces/${ws.id}`, { token: users.owner.token }), 404, 'NOT_FOUND')
-    await expectError(await h.call(`/api/v1/workspaces/${ws.id}`, { method: 'PATCH', token: users.stranger.token, body: { owner_id: 'no-such-user' } }), 404, 'NOT_FOUND')
+    await expectError(
+      await h.call(`/api/v1/workspaces/${ws.id}`, {
+        method: 'PATCH',
+        token: users.stranger.token,
+        body: { owner_id: 'no-such-user' },
+      }),
+      404,
+      'NOT_FOUND',
+    )
   })
 })
 
@@ -84,14 +134,34 @@ describe('management', () => {
     const ws = await createWs(users.owner.token, { name: 'managed-by-owner' })
     await h.call(`/api/v1/workspaces/${ws.id}/members/${users.member.id}`, { method: 'PUT', token: users.owner.token })
     const m = users.member.token
-    await expectError(await h.call(`/api/v1/workspaces/${ws.id}`, { method: 'PATCH', token: m, body: { name: 'renamed' } }), 403, 'FORBIDDEN')
+    await expectError(
+      await h.call(`/api/v1/workspaces/${ws.id}`, { method: 'PATCH', token: m, body: { name: 'renamed' } }),
+      403,
+      'FORBIDDEN',
+    )
     await expectError(await h.call(`/api/v1/workspaces/${ws.id}`, { method: 'DELETE', token: m }), 403, 'FORBIDDEN')
-    await expectError(await h.call(`/api/v1/workspaces/${ws.id}/members/${users.stranger.id}`, { method: 'PUT', token: m }), 403, 'FORBIDDEN')
-    await expectError(await h.call(`/api/v1/workspaces/${ws.id}/members/${users.member.id}`, { method: 'DELETE', token: m }), 403, 'FORBIDDEN')
+    await expectError(
+      await h.call(`/api/v1/workspaces/${ws.id}/members/${users.stranger.id}`, { method: 'PUT', token: m }),
+      403,
+      'FORBIDDEN',
+    )
+    await expectError(
+      await h.call(`/api/v1/workspaces/${ws.id}/members/${users.member.id}`, { method: 'DELETE', token: m }),
+      403,
+      'FORBIDDEN',
+    )
 
-    const byOwner = await h.call(`/api/v1/workspaces/${ws.id}`, { method: 'PATCH', token: users.owner.token, body: { name: 'renamed', description: 'd' } })
+    const byOwner = await h.call(`/api/v1/workspaces/${ws.id}`, {
+      method: 'PATCH',
+      token: users.owner.token,
+      body: { name: 'renamed', description: 'd' },
+    })
     expect(await byOwner.json()).toMatchObject({ name: 'renamed', description: 'd' })
-    const byAdmin = await h.call(`/api/v1/workspaces/${ws.id}`, { method: 'PATCH', token: admin, body: { description: null } })
+    const byAdmin = await h.call(`/api/v1/workspaces/${ws.id}`, {
+      method: 'PATCH',
+      token: admin,
+      body: { description: null },
+    })
     expect(await byAdmin.json()).toMatchObject({ name: 'renamed', description: null })
     expect((await h.call(`/api/v1/workspaces/${ws.id}`, { method: 'DELETE', token: admin })).status).toBe(200)
     await expectError(await h.call(`/api/v1/workspaces/${ws.id}`, { token: users.owner.token }), 404, 'NOT_FOUND')
@@ -100,18 +170,39 @@ describe('management', () => {
   test('members: unknown user 404, the owner 409, a bad role 422', async () => {
     const ws = await createWs(users.owner.token, { name: 'members' })
     const t = users.owner.token
-    await expectError(await h.call(`/api/v1/workspaces/${ws.id}/members/no-such-user`, { method: 'PUT', token: t }), 404, 'NOT_FOUND')
-    await expectError(await h.call(`/api/v1/workspaces/${ws.id}/members/${users.owner.id}`, { method: 'PUT', token: t }), 409, 'CONFLICT')
-    await expectError(await h.call(`/api/v1/workspaces/${ws.id}/members/${users.member.id}`, { method: 'PUT', token: t, body: { session_role: 'owner' } }), 422, 'VALIDATION_FAILED')
+    await expectError(
+      await h.call(`/api/v1/workspaces/${ws.id}/members/no-such-user`, { method: 'PUT', token: t }),
+      404,
+      'NOT_FOUND',
+    )
+    await expectError(
+      await h.call(`/api/v1/workspaces/${ws.id}/members/${users.owner.id}`, { method: 'PUT', token: t }),
+      409,
+      'CONFLICT',
+    )
+    await expectError(
+      await h.call(`/api/v1/workspaces/${ws.id}/members/${users.member.id}`, {
+        method: 'PUT',
+        token: t,
+        body: { session_role: 'owner' },
+      }),
+      422,
+      'VALIDATION_FAILED',
+    )
   })
 
   test('delete keeps a managed directory unless delete_files=true', async () => {
     const keep = await createWs(users.owner.token, { name: 'keep' })
-    expect((await h.call(`/api/v1/workspaces/${keep.id}`, { method: 'DELETE', token: users.owner.token })).status).toBe(200)
+    expect((await h.call(`/api/v1/workspaces/${keep.id}`, { method: 'DELETE', token: users.owner.token })).status).toBe(
+      200,
+    )
     expect(existsSync(keep.path)).toBe(true)
 
     const drop = await createWs(users.owner.token, { name: 'drop' })
-    expect((await h.call(`/api/v1/workspaces/${drop.id}?delete_files=true`, { method: 'DELETE', token: users.owner.token })).status).toBe(200)
+    expect(
+      (await h.call(`/api/v1/workspaces/${drop.id}?delete_files=true`, { method: 'DELETE', token: users.owner.token }))
+        .status,
+    ).toBe(200)
     expect(existsSync(drop.path)).toBe(false)
   })
 
@@ -119,15 +210,25 @@ describe('management', () => {
     mkdirSync(join(root, 'registered'))
     const ws = await createWs(users.owner.token, { name: 'registered', path: join(root, 'registered') })
     expect(ws.managed).toBe(false)
-    await expectError(await h.call(`/api/v1/workspaces/${ws.id}?delete_files=true`, { method: 'DELETE', token: users.owner.token }), 409, 'CONFLICT')
+    await expectError(
+      await h.call(`/api/v1/workspaces/${ws.id}?delete_files=true`, { method: 'DELETE', token: users.owner.token }),
+      409,
+      'CONFLICT',
+    )
     expect(existsSync(join(root, 'registered'))).toBe(true)
     expect((await h.call(`/api/v1/workspaces/${ws.id}`, { token: users.owner.token })).status).toBe(200)
-    expect((await h.call(`/api/v1/workspaces/${ws.id}`, { method: 'DELETE', token: users.owner.token })).status).toBe(200)
+    expect((await h.call(`/api/v1/workspaces/${ws.id}`, { method: 'DELETE', token: users.owner.token })).status).toBe(
+      200,
+    )
     expect(existsSync(join(root, 'registered'))).toBe(true)
   })
 
   test('unknown ids are 404 and bad input 422', async () => {
     await expectError(await h.call('/api/v1/workspaces/no-such-id', { token: admin }), 404, 'NOT_FOUND')
-    await expectError(await h.call('/api/v1/workspaces', { token: admin, body: { name: '' } }), 422, 'VALIDATION_FAILED')
+    await expectError(
+      await h.call('/api/v1/workspaces', { token: admin, body: { name: '' } }),
+      422,
+      'VALIDATION_FAILED',
+    )
   })
 })

@@ -103,7 +103,8 @@ describe('refused with 422 INVALID_PATH', () => {
     expect(existsSync(join(base, 'missing'))).toBe(false)
     const list = (await (await h.call('/api/v1/workspaces', { token })).json()) as { workspaces: { path: string }[] }
     const paths = list.workspaces.map((w) => w.path)
-    for (const p of [outside, base, h.dataDir, join(base, 'file.txt'), join(base, 'link-out')]) expect(paths).not.toContain(p)
+    for (const p of [outside, base, h.dataDir, join(base, 'file.txt'), join(base, 'link-out')])
+      expect(paths).not.toContain(p)
   })
 })
 

@@ -20,7 +20,11 @@ beforeAll(async () => {
   who.admin = { id: h.adminId, token: h.admin }
   for (const r of ['owner', 'member', 'other'] as const) who[r] = await h.s.createUser(h.admin, r)
   wsId = await createWorkspace(h.s, who.owner.token)
-  const res = await h.s.api(`/api/v1/workspaces/${wsId}/members/${who.member.id}`, { method: 'PUT', token: who.owner.token, body: {} })
+  const res = await h.s.api(`/api/v1/workspaces/${wsId}/members/${who.member.id}`, {
+    method: 'PUT',
+    token: who.owner.token,
+    body: {},
+  })
   expect(res.status).toBe(200)
   sessionId = await createSession(h.s, who.owner.id, wsId)
   taskId = await createExecution(h.s, sessionId, wsId, who.owner.id)
@@ -57,7 +61,9 @@ function matrix(): [string, (r: Role) => boolean][] {
 
 describe('access matrix', () => {
   test('subscribe: allowed → success, otherwise FORBIDDEN (ids do not leak: same answer for missing ones)', async () => {
-    const clients = Object.fromEntries(await Promise.all(ROLES.map(async (r) => [r, await connect(r)] as const))) as Record<Role, WsClient>
+    const clients = Object.fromEntries(
+      await Promise.all(ROLES.map(async (r) => [r, await connect(r)] as const)),
+    ) as Record<Role, WsClient>
     const outcome: Record<string, string> = {}
     const expected: Record<string, string> = {}
     for (const [channel, allowed] of matrix()) {
@@ -72,7 +78,9 @@ describe('access matrix', () => {
   })
 
   test('delivery: each role receives exactly the channels it may read', async () => {
-    const clients = Object.fromEntries(await Promise.all(ROLES.map(async (r) => [r, await connect(r)] as const))) as Record<Role, WsClient>
+    const clients = Object.fromEntries(
+      await Promise.all(ROLES.map(async (r) => [r, await connect(r)] as const)),
+    ) as Record<Role, WsClient>
     for (const [channel] of matrix()) for (const r of ROLES) await clients[r].request({ type: 'subscribe', channel })
     for (const [channel] of matrix()) await h.s.services.log.emit(channel, 'probe', { channel })
     await h.s.services.log.drain()
@@ -80,8 +88,14 @@ describe('access matrix', () => {
     await h.s.services.log.emit('broadcast', 'marker', {})
     for (const r of ROLES) await clients[r].next((m) => m.type === 'marker')
     for (const r of ROLES) {
-      const got = clients[r].messages.filter((m) => m.type === 'probe').map((m) => m.channel).sort()
-      const want = matrix().filter(([, allowed]) => allowed(r)).map(([c]) => c).sort()
+      const got = clients[r].messages
+        .filter((m) => m.type === 'probe')
+        .map((m) => m.channel)
+        .sort()
+      const want = matrix()
+        .filter(([, allowed]) => allowed(r))
+        .map(([c]) => c)
+        .sort()
       expect({ role: r, channels: got }).toEqual({ role: r, channels: want })
     }
   })
@@ -95,7 +109,15 @@ describe('re-checked when access changes', () => {
     const session = `session:${await createSession(h.s, who.owner.id, ws)}`
     const c = await h.pool.connect(wsUrl(h.s, extra.token))
     expect((await c.request({ type: 'subscribe', channel: ch })).data.code).toBe('FORBIDDEN')
-    expect((await h.s.api(`/api/v1/workspaces/${ws}/members/${extra.id}`, { method: 'PUT', token: who.owner.token, body: {} })).status).toBe(200)
+    expect(
+      (
+        await h.s.api(`/api/v1/workspaces/${ws}/members/${extra.id}`, {
+          method: 'PUT',
+          token: who.owner.token,
+          body: {},
+        })
+      ).status,
+    ).toBe(200)
     expect((await c.request({ type: 'subscribe', channel: ch })).type).toBe('success')
     expect((await c.request({ type: 'subscribe', channel: session })).type).toBe('success')
     expect((await c.request({ type: 'subscribe', channel: 'system' })).type).toBe('success')
@@ -105,7 +127,10 @@ describe('re-checked when access changes', () => {
     const s1 = await h.s.services.log.emit(ch, 'log', { n: 1 })
     await c.next((m) => m.channel === ch && m.seq === s1)
 
-    expect((await h.s.api(`/api/v1/workspaces/${ws}/members/${extra.id}`, { method: 'DELETE', token: who.owner.token })).status).toBe(200)
+    expect(
+      (await h.s.api(`/api/v1/workspaces/${ws}/members/${extra.id}`, { method: 'DELETE', token: who.owner.token }))
+        .status,
+    ).toBe(200)
     const lost = [await c.next((m) => m.type === 'unsubscribed'), await c.next((m) => m.type === 'unsubscribed')]
     expect(lost.map((m) => m.channel).sort()).toEqual([ch, session].sort())
     for (const m of lost) expect(m.data.reason).toMatch(/access/)
@@ -131,23 +156,35 @@ describe('re-checked when access changes', () => {
     const admin = await connect('admin')
     await owner.subscribe(ch)
     await admin.subscribe(ch)
-    expect((await h.s.api(`/api/v1/workspaces/${ws}`, { method: 'PATCH', token: who.owner.token, body: { owner_id: who.other.id } })).status).toBe(200)
+    expect(
+      (
+        await h.s.api(`/api/v1/workspaces/${ws}`, {
+          method: 'PATCH',
+          token: who.owner.token,
+          body: { owner_id: who.other.id },
+        })
+      ).status,
+    ).toBe(200)
     expect((await owner.next((m) => m.type === 'unsubscribed')).channel).toBe(ch)
     const newOwner = await connect('other')
     await newOwner.subscribe(ch)
 
-    expect((await h.s.api(`/api/v1/workspaces/${ws}`, { method: 'DELETE', token: who.admin.token })).status).toBeLessThan(300)
+    expect(
+      (await h.s.api(`/api/v1/workspaces/${ws}`, { method: 'DELETE', token: who.admin.token })).status,
+    ).toBeLessThan(300)
     for (const c of [newOwner, admin]) expect((await c.next((m) => m.type === 'unsubscribed')).channel).toBe(ch)
     expect(admin.isClosed || owner.isClosed || newOwner.isClosed).toBe(false)
   })
 
-  test('an admin demoted to user loses other people\'s workspaces, on open subscriptions and on new subscribes', async () => {
+  test("an admin demoted to user loses other people's workspaces, on open subscriptions and on new subscribes", async () => {
     const boss = await h.s.createUser(h.admin, 'boss', 'admin')
     const ws = await createWorkspace(h.s, who.owner.token, 'demotion')
     const ch = `workspace:${ws}`
     const c = await h.pool.connect(wsUrl(h.s, boss.token))
     await c.subscribe(ch)
-    expect((await h.s.api(`/api/v1/users/${boss.id}`, { method: 'PATCH', token: h.admin, body: { role: 'user' } })).status).toBe(200)
+    expect(
+      (await h.s.api(`/api/v1/users/${boss.id}`, { method: 'PATCH', token: h.admin, body: { role: 'user' } })).status,
+    ).toBe(200)
     const ws2 = await createWorkspace(h.s, who.owner.token, 'demotion-2')
     // a new subscribe on the same socket uses the current role, not the one at connect time
     expect((await c.request({ type: 'subscribe', channel: `workspace:${ws2}` })).data.code).toBe('FORBIDDEN')
@@ -173,7 +210,10 @@ describe('POST /api/v1/broadcast', () => {
     const r1 = await h.s.api('/api/v1/broadcast', { token: h.admin, body: { data: { text: 'hello all' } } })
     expect(r1.status).toBe(200)
     expect(await r1.json()).toEqual({ ok: true })
-    const r2 = await h.s.api('/api/v1/broadcast', { token: h.admin, body: { channel: 'system', type: 'maintenance', data: { in_minutes: 5 } } })
+    const r2 = await h.s.api('/api/v1/broadcast', {
+      token: h.admin,
+      body: { channel: 'system', type: 'maintenance', data: { in_minutes: 5 } },
+    })
     expect(r2.status).toBe(200)
     for (const c of subs) {
       const b = await c.next((m) => m.channel === 'broadcast')
@@ -189,7 +229,10 @@ describe('POST /api/v1/broadcast', () => {
   })
 
   test('only broadcast or system may be targeted', async () => {
-    const res = await h.s.api('/api/v1/broadcast', { token: h.admin, body: { channel: `user:${who.owner.id}`, data: {} } })
+    const res = await h.s.api('/api/v1/broadcast', {
+      token: h.admin,
+      body: { channel: `user:${who.owner.id}`, data: {} },
+    })
     expect(res.status).toBe(422)
   })
 })

@@ -21,7 +21,13 @@ afterEach(() => h.pool.closeAll())
 afterAll(() => stopHub(h), 20_000)
 
 const expiredToken = (userId: string) =>
-  createTokenSigner(h.s.services.jwtSecret).sign({ sub: userId, role: 'user', jti: crypto.randomUUID(), exp: Math.floor(Date.now() / 1000) - 60, typ: 'access' })
+  createTokenSigner(h.s.services.jwtSecret).sign({
+    sub: userId,
+    role: 'user',
+    jti: crypto.randomUUID(),
+    exp: Math.floor(Date.now() / 1000) - 60,
+    typ: 'access',
+  })
 
 describe('connected', () => {
   test('is the first message, with a unique connection_id per socket', async () => {
@@ -37,7 +43,10 @@ describe('connected', () => {
       ids.add(first.data.connection_id)
     }
     expect(ids.size).toBe(clients.length)
-    expect(clients[1]!.messages[0]!.data).toMatchObject({ authenticated: true, user: { id: h.adminId, username: 'admin', role: 'admin' } })
+    expect(clients[1]!.messages[0]!.data).toMatchObject({
+      authenticated: true,
+      user: { id: h.adminId, username: 'admin', role: 'admin' },
+    })
     expect(clients[0]!.messages[0]!.data).toMatchObject({ authenticated: false, user: null, auth_timeout_s: 0.4 })
   })
 })
@@ -45,14 +54,20 @@ describe('connected', () => {
 describe('auth by ?token=', () => {
   test('an access JWT authenticates at upgrade', async () => {
     const c = await h.pool.connect(wsUrl(h.s, bob.token))
-    expect((await c.next((m) => m.type === 'connected')).data).toMatchObject({ authenticated: true, user: { id: bob.id, username: 'bob' } })
+    expect((await c.next((m) => m.type === 'connected')).data).toMatchObject({
+      authenticated: true,
+      user: { id: bob.id, username: 'bob' },
+    })
     expect((await c.request({ type: 'subscribe', channel: `user:${bob.id}` })).type).toBe('success')
   })
 
   test('an API key authenticates at upgrade', async () => {
     const { key } = await createApiKey(h.s, bob.token)
     const c = await h.pool.connect(wsUrl(h.s, key))
-    expect((await c.next((m) => m.type === 'connected')).data).toMatchObject({ authenticated: true, user: { id: bob.id } })
+    expect((await c.next((m) => m.type === 'connected')).data).toMatchObject({
+      authenticated: true,
+      user: { id: bob.id },
+    })
     expect((await c.request({ type: 'subscribe', channel: 'system' })).type).toBe('success')
   })
 })
@@ -62,7 +77,11 @@ describe('auth by first message', () => {
     const c = await h.pool.connect(wsUrl(h.s))
     const r = await c.request({ type: 'auth', data: { token: bob.token } })
     expect(r.type).toBe('success')
-    expect(r.data).toMatchObject({ action: 'auth', authenticated: true, user: { id: bob.id, username: 'bob', role: 'user' } })
+    expect(r.data).toMatchObject({
+      action: 'auth',
+      authenticated: true,
+      user: { id: bob.id, username: 'bob', role: 'user' },
+    })
     expect((await c.request({ type: 'subscribe', channel: `user:${bob.id}` })).type).toBe('success')
     clock.advance(AUTH_TIMEOUT * 2) // past the auth timeout: still open
     expect((await c.request({ type: 'ping' })).type).toBe('pong') // a close would have come before this answer
@@ -83,7 +102,11 @@ describe('auth by first message', () => {
     const pong = await c.request({ type: 'ping', data: { timestamp: 1234 } })
     expect(pong.type).toBe('pong')
     expect(pong.data.timestamp).toBe(1234)
-    for (const msg of [{ type: 'subscribe', channel: 'system' }, { type: 'subscribe', channel: `user:${bob.id}` }, { type: 'unsubscribe', channel: 'system' }]) {
+    for (const msg of [
+      { type: 'subscribe', channel: 'system' },
+      { type: 'subscribe', channel: `user:${bob.id}` },
+      { type: 'unsubscribe', channel: 'system' },
+    ]) {
       const r = await c.request(msg)
       expect(r.type).toBe('error')
       expect(r.data.code).toBe('UNAUTHORIZED')
@@ -130,7 +153,18 @@ describe('bad credentials at upgrade: HTTP 401, no upgrade', () => {
   const cases: [string, () => Promise<string>, string][] = [
     ['garbage', async () => 'garbage', 'UNAUTHORIZED'],
     ['expired JWT', () => expiredToken(bob.id), 'TOKEN_EXPIRED'],
-    ['JWT signed with another secret', () => createTokenSigner('another-secret-another-secret-0123456789').sign({ sub: bob.id, role: 'user', jti: 'x', exp: Math.floor(Date.now() / 1000) + 600, typ: 'access' }), 'UNAUTHORIZED'],
+    [
+      'JWT signed with another secret',
+      () =>
+        createTokenSigner('another-secret-another-secret-0123456789').sign({
+          sub: bob.id,
+          role: 'user',
+          jti: 'x',
+          exp: Math.floor(Date.now() / 1000) + 600,
+          typ: 'access',
+        }),
+      'UNAUTHORIZED',
+    ],
     ['unknown API key', async () => 'cchub_0000000000000000000000000000000000000000', 'UNAUTHORIZED'],
   ]
   for (const [name, make, code] of cases) {
@@ -205,7 +239,9 @@ describe('open sockets are closed when their credentials die', () => {
     const b = await h.pool.connect(wsUrl(h.s, key))
     const other = await h.pool.connect(wsUrl(h.s, bob.token))
     await Promise.all([a.next((m) => m.type === 'connected'), b.next((m) => m.type === 'connected')])
-    expect((await h.s.api(`/api/v1/users/${u.id}`, { method: 'PATCH', token: h.admin, body: { disabled: true } })).status).toBe(200)
+    expect(
+      (await h.s.api(`/api/v1/users/${u.id}`, { method: 'PATCH', token: h.admin, body: { disabled: true } })).status,
+    ).toBe(200)
     for (const c of [a, b]) {
       const closed = await c.closed
       expect(closed.code).toBe(4003)
@@ -224,7 +260,13 @@ describe('open sockets are closed when their credentials die', () => {
   })
 
   test('a socket is closed with 4004 when its JWT expires', async () => {
-    const token = await createTokenSigner(h.s.services.jwtSecret).sign({ sub: bob.id, role: 'user', jti: crypto.randomUUID(), exp: Math.floor(Date.now() / 1000) + 2, typ: 'access' })
+    const token = await createTokenSigner(h.s.services.jwtSecret).sign({
+      sub: bob.id,
+      role: 'user',
+      jti: crypto.randomUUID(),
+      exp: Math.floor(Date.now() / 1000) + 2,
+      typ: 'access',
+    })
     const c = await h.pool.connect(wsUrl(h.s, token))
     expect((await c.next((m) => m.type === 'connected')).data.authenticated).toBe(true)
     const closed = await Promise.race([c.closed, Bun.sleep(4000).then(() => null)])

@@ -1,7 +1,17 @@
 // /ws/executions/:id (seed 002's websocket_url): same auth as /ws, subscribed to task:<id> from the start (replayed
 // from seq 0 unless ?since= says otherwise); refused with FORBIDDEN for an execution the user may not read.
 import { afterAll, afterEach, beforeAll, describe, expect, setDefaultTimeout, test } from 'bun:test'
-import { createExecution, createSession, createWorkspace, expectRefused, startHub, stopHub, tryUpgrade, wsUrl, type Hub } from './helpers.ts'
+import {
+  createExecution,
+  createSession,
+  createWorkspace,
+  expectRefused,
+  startHub,
+  stopHub,
+  tryUpgrade,
+  wsUrl,
+  type Hub,
+} from './helpers.ts'
 
 setDefaultTimeout(15_000) // servers, argon2 logins and real sockets: generous under a loaded CI
 
@@ -24,8 +34,11 @@ afterEach(() => h.pool.closeAll())
 afterAll(() => stopHub(h), 20_000)
 
 const execUrl = (id: string, token?: string, since?: number) =>
-  wsUrl(h.s, undefined, `/ws/executions/${id}`) + (token || since !== undefined ? '?' : '') +
-  [token ? `token=${encodeURIComponent(token)}` : '', since !== undefined ? `since=${since}` : ''].filter(Boolean).join('&')
+  wsUrl(h.s, undefined, `/ws/executions/${id}`) +
+  (token || since !== undefined ? '?' : '') +
+  [token ? `token=${encodeURIComponent(token)}` : '', since !== undefined ? `since=${since}` : '']
+    .filter(Boolean)
+    .join('&')
 
 describe('/ws/executions/:id', () => {
   test('with ?token=: connected, the execution replayed from the start, a success for the subscription, then live', async () => {
@@ -52,12 +65,16 @@ describe('/ws/executions/:id', () => {
   test('an admin may watch any execution; an API key works too', async () => {
     const c = await h.pool.connect(execUrl(taskId, h.admin))
     expect((await c.next((m) => m.type === 'success' || m.type === 'error')).type).toBe('success')
-    const key = ((await (await h.s.api('/api/v1/auth/api-keys', { token: bob.token, body: { name: 'k' } })).json()) as { key: string }).key
+    const key = (
+      (await (await h.s.api('/api/v1/auth/api-keys', { token: bob.token, body: { name: 'k' } })).json()) as {
+        key: string
+      }
+    ).key
     const k = await h.pool.connect(execUrl(taskId, key))
     expect((await k.next((m) => m.type === 'success' || m.type === 'error')).type).toBe('success')
   })
 
-  test('someone else\'s execution: the socket opens but the subscription is refused with FORBIDDEN', async () => {
+  test("someone else's execution: the socket opens but the subscription is refused with FORBIDDEN", async () => {
     const c = await h.pool.connect(execUrl(taskId, eve.token))
     expect((await c.next()).type).toBe('connected')
     const err = await c.next((m) => m.type === 'error')
@@ -85,7 +102,12 @@ describe('/ws/executions/:id', () => {
     expect(auth.type).toBe('success')
     const sub = await c.next((m) => m.type === 'success' && m.data.action === 'subscribe')
     expect(sub.data.channel).toBe(channel)
-    expect(c.channelMessages(channel).map((m) => m.seq).slice(0, 3)).toEqual([1, 2, 3])
+    expect(
+      c
+        .channelMessages(channel)
+        .map((m) => m.seq)
+        .slice(0, 3),
+    ).toEqual([1, 2, 3])
   })
 
   test('bad token: HTTP 401, no upgrade', async () => {

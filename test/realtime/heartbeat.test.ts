@@ -40,7 +40,7 @@ async function beat(expectAnswers: Connection[]): Promise<void> {
 test('a WebSocket client that answers pings stays connected well past the idle timeout', async () => {
   const c = await h.pool.connect(wsUrl(h.s, h.admin))
   expect((await c.next()).data.heartbeat_interval_s).toBe(PING / 1000)
-  const anon = await h.pool.connect(wsUrl(h.s)) // unauthenticated sockets get pinged too 
+  const anon = await h.pool.connect(wsUrl(h.s)) // unauthenticated sockets get pinged too
   await anon.next()
   const both = conns()
   expect(both).toHaveLength(2)
@@ -66,7 +66,8 @@ test('a client that never answers pings (and sends nothing) is closed with 4008 
   raws.push(raw)
   await raw.waitFor((m) => m.type === 'connected')
   const conn = newest()
-  clock.advance(IDLE) // three heartbeats; silent for exactly the idle timeout: still open (the close is decided in advance())
+  // three heartbeats; silent for exactly the idle timeout: still open (the close is decided in advance())
+  clock.advance(IDLE)
   expect(conn.closed).toBe(false)
   clock.advance(PING) // the next heartbeat finds it silent for longer
   expect(conn.closed).toBe(true)

@@ -39,7 +39,11 @@ export function wsUrl(s: TestServer, token?: string, path = '/ws'): string {
 }
 
 /** A plain HTTP request carrying WebSocket upgrade headers: shows the status and body of a refused upgrade. */
-export function tryUpgrade(s: TestServer, pathAndQuery: string, headers: Record<string, string> = {}): Promise<Response> {
+export function tryUpgrade(
+  s: TestServer,
+  pathAndQuery: string,
+  headers: Record<string, string> = {},
+): Promise<Response> {
   return fetch(s.url + pathAndQuery, {
     headers: {
       connection: 'Upgrade',
@@ -53,7 +57,11 @@ export function tryUpgrade(s: TestServer, pathAndQuery: string, headers: Record<
 }
 
 /** Asserts a refused upgrade: the status, the error code in the JSON body, and no 101/upgrade header. */
-export async function expectRefused(res: Response, status: number, code: string): Promise<{ code: string; message: string }> {
+export async function expectRefused(
+  res: Response,
+  status: number,
+  code: string,
+): Promise<{ code: string; message: string }> {
   expect(res.status).toBe(status)
   expect(res.headers.get('upgrade')).toBeNull()
   const body = (await res.json()) as { code: string; message: string }
@@ -80,27 +88,56 @@ export async function stats(h: Hub): Promise<any> {
   return res.json()
 }
 
-
 export const rand = (min: number, max: number) => min + Math.floor(Math.random() * (max - min + 1))
 
 /** A session row owned by `ownerId` in `workspaceId`, written straight to the store (no CLI involved). */
 export async function createSession(s: TestServer, ownerId: string, workspaceId: string): Promise<string> {
   const now = Date.now()
   const session: SessionRecord = {
-    id: Bun.randomUUIDv7(), workspace_id: workspaceId, owner_id: ownerId, title: 'test', cli_session_id: null, status: 'active',
-    model: null, total_cost_usd: 0, usage: {}, created_at: now, updated_at: now, closed_at: null,
+    id: Bun.randomUUIDv7(),
+    workspace_id: workspaceId,
+    owner_id: ownerId,
+    title: 'test',
+    cli_session_id: null,
+    status: 'active',
+    model: null,
+    total_cost_usd: 0,
+    usage: {},
+    created_at: now,
+    updated_at: now,
+    closed_at: null,
   }
   await s.services.store.sessions.create(session)
   return session.id
 }
 
 /** A finished execution row of `sessionId` (finished, so the engine leaves it alone). */
-export async function createExecution(s: TestServer, sessionId: string, workspaceId: string, userId: string): Promise<string> {
+export async function createExecution(
+  s: TestServer,
+  sessionId: string,
+  workspaceId: string,
+  userId: string,
+): Promise<string> {
   const now = Date.now()
   const execution: ExecutionRecord = {
-    id: Bun.randomUUIDv7(), session_id: sessionId, workspace_id: workspaceId, user_id: userId, prompt: 'hi', options: {},
-    status: 'completed', error: null, exit_code: 0, num_turns: 1, message_count: 0, total_cost_usd: null, usage: null,
-    stderr: null, permission_denials: null, created_at: now, started_at: now, finished_at: now,
+    id: Bun.randomUUIDv7(),
+    session_id: sessionId,
+    workspace_id: workspaceId,
+    user_id: userId,
+    prompt: 'hi',
+    options: {},
+    status: 'completed',
+    error: null,
+    exit_code: 0,
+    num_turns: 1,
+    message_count: 0,
+    total_cost_usd: null,
+    usage: null,
+    stderr: null,
+    permission_denials: null,
+    created_at: now,
+    started_at: now,
+    finished_at: now,
   }
   await s.services.store.executions.create(execution)
   return execution.id

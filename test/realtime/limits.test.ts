@@ -55,12 +55,21 @@ describe('connection limits', () => {
     const all = Array.from({ length: 20 }, () => pool.open(wsUrl(s, admin)))
     await Promise.allSettled(all.map((c) => c.opened))
     // a socket admitted in the race and closed right after open may still be closing: wait for the count to settle
-    await waitFor(() => all.filter((c) => c.isOpen && !c.isClosed).length === 3 && s.services.gateway.connections.size === 3, 3000, '3 open sockets')
+    await waitFor(
+      () => all.filter((c) => c.isOpen && !c.isClosed).length === 3 && s.services.gateway.connections.size === 3,
+      3000,
+      '3 open sockets',
+    )
     const anon = Array.from({ length: 20 }, () => pool.open(wsUrl(s)))
     await Promise.allSettled(anon.map((c) => c.opened))
-    await waitFor(() => anon.filter((c) => c.isOpen && !c.isClosed).length === 7 && s.services.gateway.connections.size === 10, 3000, '10 open sockets')
+    await waitFor(
+      () => anon.filter((c) => c.isOpen && !c.isClosed).length === 7 && s.services.gateway.connections.size === 10,
+      3000,
+      '10 open sockets',
+    )
     // and they stay: every one answers
-    for (const c of all.concat(anon).filter((x) => x.isOpen && !x.isClosed)) expect((await c.request({ type: 'ping' })).type).toBe('pong')
+    for (const c of all.concat(anon).filter((x) => x.isOpen && !x.isClosed))
+      expect((await c.request({ type: 'ping' })).type).toBe('pong')
     expect(s.services.gateway.connections.size).toBe(10)
   })
 
@@ -132,7 +141,9 @@ test('a socket that authenticates by message over the per-user limit is closed w
     const first = new WebSocket(`${s.wsUrl}?token=${token}`)
     await new Promise((r) => (first.onopen = r))
     const second = new WebSocket(s.wsUrl)
-    const closed = new Promise<{ code: number; reason: string }>((r) => (second.onclose = (e) => r({ code: e.code, reason: e.reason })))
+    const closed = new Promise<{ code: number; reason: string }>(
+      (r) => (second.onclose = (e) => r({ code: e.code, reason: e.reason })),
+    )
     const replies: { type: string; data: { code?: string } }[] = []
     second.onmessage = (e) => replies.push(JSON.parse(String(e.data)))
     await new Promise((r) => (second.onopen = r))

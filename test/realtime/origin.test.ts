@@ -52,13 +52,21 @@ describe('default: same origin only', () => {
 
   test('look-alike origins are refused (prefix/suffix of the host, other port, null)', async () => {
     const host = new URL(h.s.url).host
-    for (const origin of [`http://${host}.evil.example`, `http://evil.example/${host}`, `http://${new URL(h.s.url).hostname}:1`, 'null', FRIEND]) {
+    for (const origin of [
+      `http://${host}.evil.example`,
+      `http://evil.example/${host}`,
+      `http://${new URL(h.s.url).hostname}:1`,
+      'null',
+      FRIEND,
+    ]) {
       await expectRefused(await tryUpgrade(h.s, `/ws?token=${h.admin}`, { origin }), 403, 'ORIGIN_NOT_ALLOWED')
     }
   })
 
   test('a raw client sending a foreign Origin gets no 101', async () => {
-    await expect(RawWsClient.connect(h.s.port, `/ws?token=${h.admin}`, { headers: { Origin: EVIL } })).rejects.toThrow(/HTTP 403/)
+    await expect(RawWsClient.connect(h.s.port, `/ws?token=${h.admin}`, { headers: { Origin: EVIL } })).rejects.toThrow(
+      /HTTP 403/,
+    )
   })
 })
 

@@ -66,7 +66,14 @@ describe('one reply per request id', () => {
     const c = await h.pool.connect(wsUrl(h.s, h.admin))
     await c.next((m) => m.type === 'connected')
     const ids = Array.from({ length: 30 }, (_, i) => `o${i}`)
-    for (const [i, id] of ids.entries()) c.send(i % 3 === 0 ? { id, type: 'nope' } : i % 3 === 1 ? { id, type: 'ping' } : { id, type: 'subscribe', channel: 'system' })
+    for (const [i, id] of ids.entries())
+      c.send(
+        i % 3 === 0
+          ? { id, type: 'nope' }
+          : i % 3 === 1
+            ? { id, type: 'ping' }
+            : { id, type: 'subscribe', channel: 'system' },
+      )
     await c.until(() => c.messages.filter((m) => m.id !== undefined).length >= ids.length)
     expect(c.messages.filter((m) => m.id !== undefined).map((m) => m.id)).toEqual(ids)
   })

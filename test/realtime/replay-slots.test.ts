@@ -15,14 +15,16 @@ const PAYLOAD = 'y'.repeat(8192) // 24 MB in all: more than loopback's socket bu
 
 let h: Hub
 let raws: RawWsClient[] = []
-const hub = async (overrides: Partial<Config> = {}) => (h = await startHub({ wsReplayConcurrency: 1, wsBackpressureLimit: 262_144, ...overrides }))
+const hub = async (overrides: Partial<Config> = {}) =>
+  (h = await startHub({ wsReplayConcurrency: 1, wsBackpressureLimit: 262_144, ...overrides }))
 afterEach(async () => {
   for (const r of raws) r.destroy()
   raws = []
   await stopHub(h)
 }, 20_000)
 
-const seqsOf = (r: RawWsClient, channel: string) => r.messages.filter((m) => m.channel === channel).map((m) => m.seq as number)
+const seqsOf = (r: RawWsClient, channel: string) =>
+  r.messages.filter((m) => m.channel === channel).map((m) => m.seq as number)
 
 async function subscriber(channel: string): Promise<RawWsClient> {
   const r = await RawWsClient.connect(h.s.port, `/ws?token=${h.admin}`)
@@ -82,7 +84,8 @@ test('Slots: at most size holders, FIFO hand-over, release is idempotent', async
 test('with one slot a second store replay waits while the first is stuck, ring replays do not; both end with every seq once', async () => {
   await hub()
   const { channel, gw, a, b } = await holderAndWaiter('slots')
-  // B needs the store too: it waits its turn (queued for a slot, so nothing can be sent to it) and gets nothing meanwhile
+  // B needs the store too: it waits its turn (queued for a slot, so nothing can be sent to it) and gets nothing
+  // meanwhile
   expect(gw.replaySlots.queued).toBe(1)
   expect(seqsOf(b, channel)).toEqual([])
   expect((await stats(h)).replays).toMatchObject({ active: 1, waiting: 1 })
@@ -96,7 +99,10 @@ test('with one slot a second store replay waits while the first is stuck, ring r
   a.resume()
   await a.waitFor((m) => m.id === 'sub', 20_000)
   await b.waitFor((m) => m.id === 'sub', 20_000)
-  for (const [name, r] of [['A', a], ['B', b]] as const) {
+  for (const [name, r] of [
+    ['A', a],
+    ['B', b],
+  ] as const) {
     const got = seqsOf(r, channel)
     expect(got.length).toBe(N)
     expectSeqs(got, 0, { what: name })

@@ -32,7 +32,8 @@ interface CyclerResult {
 
 let published = 0
 let publishing = false
-const STORE_REPLAY_GAP = 1100 // more than the recent-frame ring holds (512..1024 per channel): replay must use the store
+// more than the recent-frame ring holds (512..1024 per channel): replay must use the store
+const STORE_REPLAY_GAP = 1100
 
 /**
  * Connects, subscribes with `since` = last seq seen, stays online a random while (or drops the socket right after
@@ -77,7 +78,8 @@ async function cycler(channel: string, token: string, minCycles: number, deadlin
     await withTimeout(c.closed, 3000, 'close')
     live.delete(c)
     expectSeqs(seqs, last, { what: `connection ${out.cycles} (since ${last})` })
-    if (wrongData.length) throw new Error(`frames whose data does not match their seq: ${wrongData.slice(0, 5).join(',')}`)
+    if (wrongData.length)
+      throw new Error(`frames whose data does not match their seq: ${wrongData.slice(0, 5).join(',')}`)
     if (seqs.length) last = seqs.at(-1)!
     out.perConnection.push(seqs)
     out.cycles++
@@ -126,7 +128,10 @@ describe('replay while publishing', () => {
     const ws = await createWorkspace(h.s, h.admin, 'replay-1')
     const channel = `workspace:${ws}`
     const fromStore = h.s.services.log.stats.replayedFromStore
-    const [seqs, result] = await Promise.all([publisher(channel, 1.5), cycler(channel, h.admin, 20, Date.now() + 40_000)])
+    const [seqs, result] = await Promise.all([
+      publisher(channel, 1.5),
+      cycler(channel, h.admin, 20, Date.now() + 40_000),
+    ])
     expect(result.cyclesWhilePublishing).toBeGreaterThanOrEqual(10)
     expect(h.s.services.log.stats.replayedFromStore - fromStore).toBeGreaterThan(0)
     expectSeqs(seqs, 0, { what: 'seqs acknowledged to the publisher' })
@@ -156,7 +161,11 @@ describe('replay while publishing', () => {
     await steady.until(() => steady.channelMessages(channel).length >= N, 5000)
     // marker: every publish is done, so a duplicate frame would be in the socket before this reply
     expect((await steady.request({ type: 'ping' })).type).toBe('pong')
-    expectSeqs(steady.channelMessages(channel).map((m) => m.seq!), 0, { what: 'steady client' })
+    expectSeqs(
+      steady.channelMessages(channel).map((m) => m.seq!),
+      0,
+      { what: 'steady client' },
+    )
     expect(steady.channelMessages(channel).length).toBe(N)
     const total = (results as CyclerResult[]).reduce((n, r) => n + r.midReplayCloses, 0)
     expect(total).toBeGreaterThan(0)

@@ -53,13 +53,14 @@ test('a stuck client is closed at the backpressure limit; a fast one gets everyt
   await fast.subscribe(channel, 0)
   const gw = h.s.services.gateway
   expect(gw.connections.size).toBe(4)
-  const fastId = (fast.messages.find((m) => m.type === 'connected')!).data.connection_id as string
+  const fastId = fast.messages.find((m) => m.type === 'connected')!.data.connection_id as string
 
   // memory is bounded by the buffer sizes measured here; RSS bounds live in bench/ and the soak, where a process of its
   // own is measured (this one also holds the clients, and 3 × 8 MB of buffers would hide in allocator slack)
   let maxBuffered = 0
   await publish(channel, () => {
-    for (const c of gw.connections.values()) if (c.id !== fastId) maxBuffered = Math.max(maxBuffered, c.ws.getBufferedAmount())
+    for (const c of gw.connections.values())
+      if (c.id !== fastId) maxBuffered = Math.max(maxBuffered, c.ws.getBufferedAmount())
   })
 
   await fast.until(() => fast.channelMessages(channel).length >= N, 10_000, 'fast client to receive everything')

@@ -64,7 +64,11 @@ class SseReader {
   }
 
   async until(pred: () => boolean, ms = 3000, what = 'events') {
-    await waitFor(pred, ms, `${what} (have ${this.events.length}: ${JSON.stringify(this.events.slice(-2)).slice(0, 300)})`)
+    await waitFor(
+      pred,
+      ms,
+      `${what} (have ${this.events.length}: ${JSON.stringify(this.events.slice(-2)).slice(0, 300)})`,
+    )
   }
 
   lastId(): string | undefined {
@@ -114,7 +118,8 @@ async function open(token: string | undefined, channels: string[], lastEventId?:
   return r
 }
 
-const emit = (channel: string, data: Record<string, unknown>, type = 'log') => h.s.services.log.emit(channel, type, data)
+const emit = (channel: string, data: Record<string, unknown>, type = 'log') =>
+  h.s.services.log.emit(channel, type, data)
 const taps = () => (h.s.services.gateway as unknown as { taps: Set<unknown> }).taps.size
 
 describe('SSE', () => {
@@ -126,7 +131,10 @@ describe('SSE', () => {
     const s1 = await emit(ch, { n: 1 }, 'notice')
     const s2 = await emit(ch, { n: 2 })
     await r.until(() => r.events.length >= 2)
-    expect(r.events.map((e) => [e.id, e.event])).toEqual([[String(s1), 'notice'], [String(s2), 'log']])
+    expect(r.events.map((e) => [e.id, e.event])).toEqual([
+      [String(s1), 'notice'],
+      [String(s2), 'log'],
+    ])
     expect(r.events[0]!.json).toMatchObject({ type: 'notice', channel: ch, seq: s1, data: { n: 1 } })
     r.abort()
     await waitFor(() => taps() === before, 2000, 'the server to drop the tap')
@@ -167,9 +175,14 @@ describe('SSE', () => {
     const ids = r1.events.filter((e) => e.id !== undefined).map((e) => e.id!)
     expect(ids.length).toBe(2) // live-only broadcast carries no id
     const last = ids.at(-1)!
-    const parts = Object.fromEntries(last.split(';').map((p) => [p.slice(0, p.lastIndexOf('=')), Number(p.slice(p.lastIndexOf('=') + 1))]))
+    const parts = Object.fromEntries(
+      last.split(';').map((p) => [p.slice(0, p.lastIndexOf('=')), Number(p.slice(p.lastIndexOf('=') + 1))]),
+    )
     expect(parts).toEqual({ [a]: a1!, [b]: b1! })
-    expect(r1.events.find((e) => e.json.channel === 'broadcast')).toMatchObject({ event: 'log', json: { data: { x: 'all' } } })
+    expect(r1.events.find((e) => e.json.channel === 'broadcast')).toMatchObject({
+      event: 'log',
+      json: { data: { x: 'all' } },
+    })
     r1.abort()
 
     const a2 = await emit(a, { x: 'a2' })
@@ -189,18 +202,27 @@ describe('SSE', () => {
     const noAuth = await fetch(`${h.s.url}/api/v1/events?channel=system`)
     expect(noAuth.status).toBe(401)
     expect((await noAuth.json()).code).toBe('UNAUTHORIZED')
-    const forbidden = await fetch(`${h.s.url}/api/v1/events?${query(['system', `user:${h.adminId}`])}`, { headers: { authorization: `Bearer ${bob.token}` } })
+    const forbidden = await fetch(`${h.s.url}/api/v1/events?${query(['system', `user:${h.adminId}`])}`, {
+      headers: { authorization: `Bearer ${bob.token}` },
+    })
     expect(forbidden.status).toBe(403)
     expect((await forbidden.json()).code).toBe('FORBIDDEN')
-    const bad = await fetch(`${h.s.url}/api/v1/events?channel=nope:1`, { headers: { authorization: `Bearer ${bob.token}` } })
+    const bad = await fetch(`${h.s.url}/api/v1/events?channel=nope:1`, {
+      headers: { authorization: `Bearer ${bob.token}` },
+    })
     expect(bad.status).toBe(422)
     await bad.text()
   })
 
   test('an API key works for SSE (X-API-Key), and system events arrive without ids', async () => {
-    const { key } = (await (await h.s.api('/api/v1/auth/api-keys', { token: bob.token, body: { name: 'sse' } })).json()) as { key: string }
+    const { key } = (await (
+      await h.s.api('/api/v1/auth/api-keys', { token: bob.token, body: { name: 'sse' } })
+    ).json()) as { key: string }
     const ac = new AbortController()
-    const res = await fetch(`${h.s.url}/api/v1/events?channel=system`, { headers: { 'x-api-key': key }, signal: ac.signal })
+    const res = await fetch(`${h.s.url}/api/v1/events?channel=system`, {
+      headers: { 'x-api-key': key },
+      signal: ac.signal,
+    })
     expect(res.status).toBe(200)
     const r = new SseReader(res, ac)
     readers.push(r)
@@ -243,8 +265,14 @@ describe('SSE slow readers (wsBackpressureLimit 64 KiB)', () => {
     const ch = `user:${small.adminId}`
     // the stuck reader: raw TCP, request sent, then no more reading
     let stuckBytes = 0
-    const stuck = await Bun.connect({ hostname: '127.0.0.1', port: small.s.port, socket: { data: (_s, d) => void (stuckBytes += d.length) } })
-    stuck.write(`GET /api/v1/events?channel=${encodeURIComponent(ch)} HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${small.admin}\r\n\r\n`)
+    const stuck = await Bun.connect({
+      hostname: '127.0.0.1',
+      port: small.s.port,
+      socket: { data: (_s, d) => void (stuckBytes += d.length) },
+    })
+    stuck.write(
+      `GET /api/v1/events?channel=${encodeURIComponent(ch)} HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${small.admin}\r\n\r\n`,
+    )
     await waitFor(() => stuckBytes > 0, 2000, 'the stuck stream to start')
     stuck.pause()
     try {
@@ -266,7 +294,7 @@ describe('SSE slow readers (wsBackpressureLimit 64 KiB)', () => {
     }
   }, 20_000)
 
-  test('a resume far behind is replayed at the reader\'s pace, not cut off', async () => {
+  test("a resume far behind is replayed at the reader's pace, not cut off", async () => {
     const ch = `workspace:${await createWorkspace(small.s, small.admin, 'sse-slow')}`
     const pending: Promise<unknown>[] = []
     for (let i = 1; i <= 2000; i++) pending.push(small.s.services.log.emit(ch, 'log', { i, payload: PAYLOAD }))

@@ -26,12 +26,38 @@ interface Fault {
 }
 
 const FAULTS: Fault[] = [
-  { name: 'hang', env: { FAKE_CLAUDE_MODE: 'hang' }, flags: ['--claude-output-timeout', '1'], status: 'timed_out', error: /No output from the Claude CLI for 1 s/, gone: false },
-  { name: 'hang, ignoring SIGTERM', env: { FAKE_CLAUDE_MODE: 'hang', FAKE_CLAUDE_IGNORE_SIGTERM: '1', FAKE_CLAUDE_IGNORE_INTERRUPT: '1' }, flags: ['--claude-output-timeout', '1', '--claude-kill-grace', '0.3'], status: 'timed_out', error: /No output/, gone: true },
+  {
+    name: 'hang',
+    env: { FAKE_CLAUDE_MODE: 'hang' },
+    flags: ['--claude-output-timeout', '1'],
+    status: 'timed_out',
+    error: /No output from the Claude CLI for 1 s/,
+    gone: false,
+  },
+  {
+    name: 'hang, ignoring SIGTERM',
+    env: { FAKE_CLAUDE_MODE: 'hang', FAKE_CLAUDE_IGNORE_SIGTERM: '1', FAKE_CLAUDE_IGNORE_INTERRUPT: '1' },
+    flags: ['--claude-output-timeout', '1', '--claude-kill-grace', '0.3'],
+    status: 'timed_out',
+    error: /No output/,
+    gone: true,
+  },
   { name: 'crash', env: { FAKE_CLAUDE_MODE: 'crash' }, status: 'failed', error: /exited with code 1/, gone: true },
   { name: 'garbage lines', env: { FAKE_CLAUDE_MODE: 'garbage' }, status: 'completed', error: null, gone: false },
-  { name: 'a 5 MB line', env: { FAKE_CLAUDE_MODE: 'huge', FAKE_CLAUDE_HUGE_BYTES: String(5 * 1024 * 1024) }, status: 'completed', error: null, gone: false },
-  { name: 'missing binary', flags: ['--claude-bin', '/nonexistent/dir/claude'], status: 'failed', error: /could not be started/, gone: true },
+  {
+    name: 'a 5 MB line',
+    env: { FAKE_CLAUDE_MODE: 'huge', FAKE_CLAUDE_HUGE_BYTES: String(5 * 1024 * 1024) },
+    status: 'completed',
+    error: null,
+    gone: false,
+  },
+  {
+    name: 'missing binary',
+    flags: ['--claude-bin', '/nonexistent/dir/claude'],
+    status: 'failed',
+    error: /could not be started/,
+    gone: true,
+  },
 ]
 
 describe('CLI faults end with a clear status and leave no zombie', () => {
@@ -39,18 +65,32 @@ describe('CLI faults end with a clear status and leave no zombie', () => {
     test(fault.name, async () => {
       const s = await startServerChild({
         env: fault.env,
-        flags: ['--claude-bin', FAKE_CLAUDE, '--claude-env-allow', FAKE_VARS.join(','), '--claude-kill-grace', '1', ...(fault.flags ?? [])],
+        flags: [
+          '--claude-bin',
+          FAKE_CLAUDE,
+          '--claude-env-allow',
+          FAKE_VARS.join(','),
+          '--claude-kill-grace',
+          '1',
+          ...(fault.flags ?? []),
+        ],
         name: `cchub-${fault.name}`,
       })
       started.push(s)
       const { workspace_id } = await s.child.request('setup', { sessions: 0 })
-      const ex = await json(api(s, '/api/v1/claude/execute', { body: { workspace_id, prompt: `fault: ${fault.name}` } }))
+      const ex = await json(
+        api(s, '/api/v1/claude/execute', { body: { workspace_id, prompt: `fault: ${fault.name}` } }),
+      )
       expect(ex.execution_id).toBeString()
       let last: any
-      await waitFor(async () => {
-        last = await json(api(s, `/api/v1/claude/executions/${ex.execution_id}`))
-        return ['completed', 'failed', 'cancelled', 'timed_out', 'interrupted'].includes(last.status)
-      }, 15_000, `${fault.name}: a final status`)
+      await waitFor(
+        async () => {
+          last = await json(api(s, `/api/v1/claude/executions/${ex.execution_id}`))
+          return ['completed', 'failed', 'cancelled', 'timed_out', 'interrupted'].includes(last.status)
+        },
+        15_000,
+        `${fault.name}: a final status`,
+      )
       expect(last.status).toBe(fault.status)
       if (fault.error) expect(String(last.error)).toMatch(fault.error)
       else expect(last.error).toBeNull()
@@ -59,8 +99,13 @@ describe('CLI faults end with a clear status and leave no zombie', () => {
       const logs = await json(api(s, `/api/v1/claude/sessions/${ex.session_id}/logs?limit=1000`))
       expect(logs.logs.some((l: any) => l.type === 'status' && l.data.status === fault.status)).toBe(true)
 
-      if (fault.gone) await waitFor(() => processesIn(s.dataDir!).length === 0, 5000, `${fault.name}: the CLI process to be gone`)
-      await waitFor(() => childrenOf(s.pid).every((c) => c.state !== 'Z'), 3000, `${fault.name}: no zombie under the server`)
+      if (fault.gone)
+        await waitFor(() => processesIn(s.dataDir!).length === 0, 5000, `${fault.name}: the CLI process to be gone`)
+      await waitFor(
+        () => childrenOf(s.pid).every((c) => c.state !== 'Z'),
+        3000,
+        `${fault.name}: no zombie under the server`,
+      )
 
       // the server takes the next prompt, and stopping it leaves nothing behind
       expect((await api(s, '/health')).status).toBe(200)

@@ -30,12 +30,13 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true })
 })
 
-const start = () => startServerChild({
-  dataDir,
-  env: { FAKE_CLAUDE_MODE: 'slow', FAKE_CLAUDE_LINES: '2000', FAKE_CLAUDE_DELAY_MS: '10' },
-  flags: ['--claude-bin', FAKE_CLAUDE, '--claude-env-allow', FAKE_VARS.join(',')],
-  name: `cchub-${servers.length}`,
-}).then((s) => (servers.push(s), s))
+const start = () =>
+  startServerChild({
+    dataDir,
+    env: { FAKE_CLAUDE_MODE: 'slow', FAKE_CLAUDE_LINES: '2000', FAKE_CLAUDE_DELAY_MS: '10' },
+    flags: ['--claude-bin', FAKE_CLAUDE, '--claude-env-allow', FAKE_VARS.join(',')],
+    name: `cchub-${servers.length}`,
+  }).then((s) => (servers.push(s), s))
 
 test('kill -9 during publishing and a running execution: acknowledged events kept, clean DB, execution interrupted, client replays', async () => {
   const a = await start()
@@ -44,7 +45,11 @@ test('kill -9 during publishing and a running execution: acknowledged events kep
 
   // a running execution (the slow fake CLI prints a line every 10 ms for 20 s)
   const ex = await json(api(a, '/api/v1/claude/execute', { body: { workspace_id, prompt: 'keep going' } }))
-  await waitFor(async () => (await json(api(a, `/api/v1/claude/executions/${ex.execution_id}`))).status === 'running', 10_000, 'execution to run')
+  await waitFor(
+    async () => (await json(api(a, `/api/v1/claude/executions/${ex.execution_id}`))).status === 'running',
+    10_000,
+    'execution to run',
+  )
 
   // a watcher on the published channel, and a publisher acknowledging each event as it is stored
   const watcher = new ResumingClient(a, channel)
@@ -63,8 +68,13 @@ test('kill -9 during publishing and a running execution: acknowledged events kep
   // the database as the crash left it: opens clean, and holds every acknowledged event, gap-free from 1
   {
     const db = new Database(join(dataDir, 'cchub.db'))
-    expect(db.query<{ integrity_check: string }, []>('PRAGMA integrity_check').all()).toEqual([{ integrity_check: 'ok' }])
-    const seqs = db.query<{ seq: number }, { ch: string }>('SELECT seq FROM events WHERE channel = $ch ORDER BY seq').all({ ch: channel }).map((r) => r.seq)
+    expect(db.query<{ integrity_check: string }, []>('PRAGMA integrity_check').all()).toEqual([
+      { integrity_check: 'ok' },
+    ])
+    const seqs = db
+      .query<{ seq: number }, { ch: string }>('SELECT seq FROM events WHERE channel = $ch ORDER BY seq')
+      .all({ ch: channel })
+      .map((r) => r.seq)
     const kept = new Set(seqs)
     const missing = acked.filter((s) => !kept.has(s))
     expect(missing).toEqual([])

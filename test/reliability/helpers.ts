@@ -11,10 +11,18 @@ export function startServerChild(o: CchubOptions = {}): Promise<Target> {
   return startCchub({ ...o, flags: ['--shutdown-timeout', '3', ...(o.flags ?? [])] })
 }
 
-export async function api(t: Target, path: string, init: { method?: string; body?: unknown; token?: string } = {}): Promise<Response> {
+export async function api(
+  t: Target,
+  path: string,
+  init: { method?: string; body?: unknown; token?: string } = {},
+): Promise<Response> {
   const headers: Record<string, string> = { authorization: `Bearer ${init.token ?? t.token}` }
   if (init.body !== undefined) headers['content-type'] = 'application/json'
-  return fetch(t.url + path, { method: init.method ?? (init.body === undefined ? 'GET' : 'POST'), headers, body: init.body === undefined ? undefined : JSON.stringify(init.body) })
+  return fetch(t.url + path, {
+    method: init.method ?? (init.body === undefined ? 'GET' : 'POST'),
+    headers,
+    body: init.body === undefined ? undefined : JSON.stringify(init.body),
+  })
 }
 
 export async function json<T = any>(res: Promise<Response> | Response): Promise<T> {
@@ -34,7 +42,11 @@ export class ResumingClient {
   connecting = false
   private gen = 0
 
-  constructor(readonly t: Target, readonly channel: string, readonly path = t.wsPath) {}
+  constructor(
+    readonly t: Target,
+    readonly channel: string,
+    readonly path = t.wsPath,
+  ) {}
 
   async connect(): Promise<void> {
     this.connecting = true
@@ -62,7 +74,9 @@ export class ResumingClient {
     })
     this.ws = ws
     this.connects++
-    ws.sendText(JSON.stringify({ type: 'subscribe', id: `sub${gen}`, channel: this.channel, data: { since: this.last } }))
+    ws.sendText(
+      JSON.stringify({ type: 'subscribe', id: `sub${gen}`, channel: this.channel, data: { since: this.last } }),
+    )
     const m = await Promise.race([reply, Bun.sleep(10_000).then(() => null)])
     if (m?.type !== 'success') throw new Error(`subscribe failed: ${JSON.stringify(m)}`)
   }
@@ -81,7 +95,6 @@ export class ResumingClient {
   }
 }
 
-
 const STACK_LINE = /\n\s+at\s|^\s{4}at /m
 const PATHS = /(\/work\/|\/home\/|\/tmp\/|\/usr\/|node_modules|\bsrc\/[\w/-]+\.ts|\.tsx?:\d+|\.m?js:\d+)/
 
@@ -92,7 +105,9 @@ export function leakIn(text: string): string | null {
   return m ? `file path (${m[1]})` : null
 }
 
-/** Checks one REST error answer: status ≥ 400, the error shape, X-Request-Id = trace_id, and no leak. Returns the code. */
+/**
+ * Checks one REST error answer: status ≥ 400, the error shape, X-Request-Id = trace_id, and no leak. Returns the code.
+ */
 export async function expectErrorShape(res: Response, what: string): Promise<string> {
   const text = await res.text()
   const fail = (why: string) => {

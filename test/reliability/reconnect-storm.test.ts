@@ -39,7 +39,8 @@ test(`${CLIENTS} clients dropped and resumed at random while ${EVENTS} events ar
       c.drop()
       drops++
       const p = (async () => {
-        await Bun.sleep(Math.random() * 100) // random pacing of the storm (its subject): clients come back at scattered times
+        // random pacing of the storm (its subject): clients come back at scattered times
+        await Bun.sleep(Math.random() * 100)
         for (let attempt = 0; ; attempt++) {
           try {
             return await c.connect()
@@ -61,6 +62,7 @@ test(`${CLIENTS} clients dropped and resumed at random while ${EVENTS} events ar
   expect(drops).toBeGreaterThan(100)
 
   await waitFor(() => clients.every((c) => c.last >= head), 15_000, 'every client to catch up')
-  for (const [i, c] of clients.entries()) expectSeqs(c.seqs, 0, { through: head, what: `client ${i} (${c.connects} connections)` })
+  for (const [i, c] of clients.entries())
+    expectSeqs(c.seqs, 0, { through: head, what: `client ${i} (${c.connects} connections)` })
   for (const c of clients) c.ws?.close()
 }, 60_000)

@@ -2,14 +2,35 @@
 // deleting a user keeps what others share, deleting a workspace stops its runs first.
 import { afterAll, afterEach, beforeAll, describe, expect, test } from 'bun:test'
 import { requireRealCli } from '../support/real-cli.ts'
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, realpathSync, rmSync, symlinkSync, writeFileSync } from 'node:fs'
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  realpathSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { homeOf } from '../../src/modules/claude/cli/home.ts'
 import { projectDirName } from '../../src/modules/claude/cli/home.ts'
 import { reply } from '../support/mock-anthropic.ts'
 import { createSession, uploadOk } from '../files/helpers.ts'
-import { alive, createWorkspace, execute, startEnv, stopEnv, waitFor, untilTerminal, waitStatus, watch, socket, type Env } from '../execution/helpers.ts'
+import {
+  alive,
+  createWorkspace,
+  execute,
+  startEnv,
+  stopEnv,
+  waitFor,
+  untilTerminal,
+  waitStatus,
+  watch,
+  socket,
+  type Env,
+} from '../execution/helpers.ts'
 
 const HANG = { cli: 'fake' as const, env: { FAKE_CLAUDE_MODE: 'hang' } }
 type User = { id: string; token: string }
@@ -23,14 +44,22 @@ async function register(e: Env, token: string, path: string): Promise<Response> 
 }
 
 async function member(e: Env, owner: string, wsId: string, userId: string, role: 'viewer' | 'collaborator') {
-  const res = await e.s.api(`/api/v1/workspaces/${wsId}/members/${userId}`, { method: 'PUT', token: owner, body: { session_role: role } })
+  const res = await e.s.api(`/api/v1/workspaces/${wsId}/members/${userId}`, {
+    method: 'PUT',
+    token: owner,
+    body: { session_role: role },
+  })
   expect(res.status).toBe(200)
 }
 
 /** The CLI process of an execution, as the engine stored it when the run started. */
 async function pidOf(e: Env, executionId: string): Promise<number> {
   let pid: number | null | undefined
-  await waitFor(async () => Boolean((pid = (await e.s.services.store.executions.byId(executionId))?.pid)), 10_000, 'the run to record its pid')
+  await waitFor(
+    async () => Boolean((pid = (await e.s.services.store.executions.byId(executionId))?.pid)),
+    10_000,
+    'the run to record its pid',
+  )
   return pid!
 }
 
@@ -62,7 +91,7 @@ describe('overlapping workspaces', () => {
     expect(body.message).toContain('workspace root')
   })
 
-  test('a directory inside another user\'s workspace is refused, without naming that workspace', async () => {
+  test("a directory inside another user's workspace is refused, without naming that workspace", async () => {
     for (const path of [join(root, 'app/sub'), join(root, 'link-to-app/sub')]) {
       const res = await register(e, bob.token, path)
       expect(res.status).toBe(409)
@@ -108,7 +137,11 @@ describe('session roles given by the workspace', () => {
   let wsId: string
   beforeAll(async () => {
     e = await startEnv({ cli: 'fake' })
-    ;[alice, bob, carol] = [await e.s.createUser(e.admin, 'alice'), await e.s.createUser(e.admin, 'bob'), await e.s.createUser(e.admin, 'carol')]
+    ;[alice, bob, carol] = [
+      await e.s.createUser(e.admin, 'alice'),
+      await e.s.createUser(e.admin, 'bob'),
+      await e.s.createUser(e.admin, 'carol'),
+    ]
     wsId = (await createWorkspace(e.s, alice.token, 'alice-ws')).id
     await member(e, alice.token, wsId, bob.id, 'collaborator')
     await member(e, alice.token, wsId, carol.id, 'collaborator')
@@ -128,11 +161,20 @@ describe('session roles given by the workspace', () => {
     expect((await e.s.api(P(sid), { token: bob.token, body: { user_id: alice.id, role: 'viewer' } })).status).toBe(403)
     expect((await e.s.api(P(sid, alice.id), { method: 'DELETE', token: bob.token })).status).toBe(403)
     const ws = await socket(e, bob.token)
-    const reply = await ws.request({ type: 'change_role', session_id: sid, data: { user_id: alice.id, role: 'viewer' } })
+    const reply = await ws.request({
+      type: 'change_role',
+      session_id: sid,
+      data: { user_id: alice.id, role: 'viewer' },
+    })
     expect(reply.data.code).toBe('FORBIDDEN')
 
     // a participant row written some other way (e.g. before this fix) does not lower her either
-    await e.s.services.store.sessions.putParticipant({ session_id: sid, user_id: alice.id, role: 'viewer', created_at: Date.now() })
+    await e.s.services.store.sessions.putParticipant({
+      session_id: sid,
+      user_id: alice.id,
+      role: 'viewer',
+      created_at: Date.now(),
+    })
     expect((await json(await e.s.api(`/api/v1/claude/sessions/${sid}`, { token: alice.token }))).role).toBe('owner')
     const list = await json(await e.s.api(P(sid), { token: alice.token }))
     expect(list.participants.find((p: any) => p.user_id === alice.id).role).toBe('owner')
@@ -147,8 +189,10 @@ describe('session roles given by the workspace', () => {
     expect(admin.status).toBe(403)
     const carolDown = await e.s.api(P(sid, carol.id), { method: 'PATCH', token: bob.token, body: { role: 'viewer' } })
     expect(carolDown.status).toBe(403)
-    expect((await json(carolDown)).message).toContain('workspace\'s members')
-    expect((await json(await e.s.api(`/api/v1/claude/sessions/${sid}`, { token: carol.token }))).role).toBe('collaborator')
+    expect((await json(carolDown)).message).toContain("workspace's members")
+    expect((await json(await e.s.api(`/api/v1/claude/sessions/${sid}`, { token: carol.token }))).role).toBe(
+      'collaborator',
+    )
   })
 })
 
@@ -165,14 +209,23 @@ describe('importing a terminal session', () => {
     const dir = join(homeOf(e.s.dataDir, collab.id), '.claude', 'projects', projectDirName(e.workspacePath))
     mkdirSync(dir, { recursive: true })
     const cliId = crypto.randomUUID()
-    writeFileSync(join(dir, `${cliId}.jsonl`), JSON.stringify({ type: 'user', message: { role: 'user', content: 'hello' } }) + '\n')
+    writeFileSync(
+      join(dir, `${cliId}.jsonl`),
+      JSON.stringify({ type: 'user', message: { role: 'user', content: 'hello' } }) + '\n',
+    )
 
-    const refused = await e.s.api('/api/v1/claude/sessions/import', { token: viewer.token, body: { workspace_id: e.workspaceId, cli_session_id: cliId } })
+    const refused = await e.s.api('/api/v1/claude/sessions/import', {
+      token: viewer.token,
+      body: { workspace_id: e.workspaceId, cli_session_id: cliId },
+    })
     expect(refused.status).toBe(403)
     const body = await json(refused)
     expect(body.code).toBe('FORBIDDEN')
     expect(body.message).toContain('collaborator')
-    const ok = await e.s.api('/api/v1/claude/sessions/import', { token: collab.token, body: { workspace_id: e.workspaceId, cli_session_id: cliId } })
+    const ok = await e.s.api('/api/v1/claude/sessions/import', {
+      token: collab.token,
+      body: { workspace_id: e.workspaceId, cli_session_id: cliId },
+    })
     expect(ok.status).toBe(201)
   }, 30_000)
 })
@@ -196,9 +249,19 @@ describe('deleting a user', () => {
     const bobRun = await execute(e, { workspace_id: wa.id, prompt: 'bob works' }, bob.token)
     await waitStatus(e, bobRun.execution_id, ['running'])
     const bobPid = await pidOf(e, bobRun.execution_id)
-    const aliceQueued = await execute(e, { workspace_id: wa.id, session_id: bobRun.session_id, prompt: 'alice follows up' }, alice.token)
+    const aliceQueued = await execute(
+      e,
+      { workspace_id: wa.id, session_id: bobRun.session_id, prompt: 'alice follows up' },
+      alice.token,
+    )
     const aliceFile = await uploadOk(e.s, alice.token, { session_id: bobRun.session_id }, 'alice.txt', 'alice data')
-    const bobShared = await uploadOk(e.s, bob.token, { session_id: bobRun.session_id }, 'bob-shared.txt', 'bob shared data')
+    const bobShared = await uploadOk(
+      e.s,
+      bob.token,
+      { session_id: bobRun.session_id },
+      'bob-shared.txt',
+      'bob shared data',
+    )
     // alice's running session in bob's workspace
     const aliceRun = await execute(e, { workspace_id: wb.id, prompt: 'alice works' }, alice.token)
     await waitStatus(e, aliceRun.execution_id, ['running'])
@@ -220,7 +283,9 @@ describe('deleting a user', () => {
     expect(res.status).toBe(200)
     const body = await json(res)
     expect(body).toMatchObject({
-      ok: true, cancelled_executions: 1, transferred_to: e.adminId,
+      ok: true,
+      cancelled_executions: 1,
+      transferred_to: e.adminId,
       transferred: { workspaces: [wb.id], sessions: [bobRun.session_id], files: 1 },
       deleted: { workspaces: [solo.id], sessions: 1, files: 1 },
     })
@@ -228,9 +293,11 @@ describe('deleting a user', () => {
     // bob's run was cancelled and its CLI is gone; alice's runs go on
     const cancelled = await waitStatus(e, bobRun.execution_id, ['cancelled'])
     expect(cancelled.error).toContain('bob was deleted')
-    await waitFor(() => !alive(bobPid), 10_000, 'bob\'s CLI to exit')
+    await waitFor(() => !alive(bobPid), 10_000, "bob's CLI to exit")
     expect((await waitStatus(e, aliceQueued.execution_id, ['running'])).user_id).toBe(alice.id)
-    expect(readFileSync(join(e.s.dataDir, 'homes', e.adminId, project, `${cliId}.jsonl`), 'utf8')).toBe('{"type":"user"}\n')
+    expect(readFileSync(join(e.s.dataDir, 'homes', e.adminId, project, `${cliId}.jsonl`), 'utf8')).toBe(
+      '{"type":"user"}\n',
+    )
     expect((await waitStatus(e, aliceRun.execution_id, ['running'])).user_id).toBe(alice.id)
     // the shared session and workspace now belong to the admin; alice keeps her access, files and bytes
     const session = await json(await e.s.api(`/api/v1/claude/sessions/${bobRun.session_id}`, { token: alice.token }))
@@ -282,9 +349,13 @@ describe('deleting a workspace with a run inside', () => {
     await deleteWhileRunning(e)
   }, 30_000)
 
-  test.skipIf(!requireRealCli('ownership (real CLI)'))('real CLI: the same with a turn stalled at the API', async () => {
-    e = await startEnv({ cli: 'real' })
-    e.mock!.enqueue(reply.hang('thinking '))
-    await deleteWhileRunning(e)
-  }, 60_000)
+  test.skipIf(!requireRealCli('ownership (real CLI)'))(
+    'real CLI: the same with a turn stalled at the API',
+    async () => {
+      e = await startEnv({ cli: 'real' })
+      e.mock!.enqueue(reply.hang('thinking '))
+      await deleteWhileRunning(e)
+    },
+    60_000,
+  )
 })

@@ -31,7 +31,10 @@ class Sse {
   static async attempt(s: TestServer, token: string, channels: string[]): Promise<Sse> {
     const q = channels.map((c) => `channel=${encodeURIComponent(c)}`).join('&')
     const ac = new AbortController()
-    const res = await fetch(`${s.url}/api/v1/events?${q}`, { headers: { authorization: `Bearer ${token}` }, signal: ac.signal })
+    const res = await fetch(`${s.url}/api/v1/events?${q}`, {
+      headers: { authorization: `Bearer ${token}` },
+      signal: ac.signal,
+    })
     return new Sse(res, ac)
   }
 
@@ -43,7 +46,11 @@ class Sse {
 
   /** The first event of `type` (waiting for it), e.g. the last `closed` with the code a socket would get. */
   async next(type: string, what = type): Promise<any> {
-    await waitFor(() => this.events.some((e) => e.event === type), 5000, `SSE event ${what} (have ${this.events.map((e) => e.event)})`)
+    await waitFor(
+      () => this.events.some((e) => e.event === type),
+      5000,
+      `SSE event ${what} (have ${this.events.map((e) => e.event)})`,
+    )
     return this.events.find((e) => e.event === type)!.json
   }
 
@@ -81,7 +88,10 @@ let e: Env
 let n = 0
 const user = (role: 'admin' | 'user' = 'user') => e.s.createUser(e.admin, `u${++n}`, role)
 const emit = (channel: string, data: Record<string, unknown>) => e.s.services.log.emit(channel, 'log', data)
-const status = async (res: Response) => ({ status: res.status, code: res.status >= 400 ? ((await res.json()) as { code: string }).code : undefined })
+const status = async (res: Response) => ({
+  status: res.status,
+  code: res.status >= 400 ? ((await res.json()) as { code: string }).code : undefined,
+})
 const me = (token: string) => e.s.api('/api/v1/users/me', { token })
 
 const PER_USER = 3
@@ -95,16 +105,26 @@ afterEach(async () => {
 afterAll(() => stopEnv(e))
 
 describe('SSE streams end on the triggers that close sockets', () => {
-  test('a removed participant\'s stream ends, and a later event reaches only the still-authorised reader', async () => {
+  test("a removed participant's stream ends, and a later event reaches only the still-authorised reader", async () => {
     const bob = await user()
     const session = await createSession(e.s, e.adminId, e.workspaceId)
     const ch = `session:${session}`
-    expect((await e.s.api(`/api/v1/claude/sessions/${session}/participants`, { token: e.admin, body: { user_id: bob.id, role: 'viewer' } })).status).toBe(201)
+    expect(
+      (
+        await e.s.api(`/api/v1/claude/sessions/${session}/participants`, {
+          token: e.admin,
+          body: { user_id: bob.id, role: 'viewer' },
+        })
+      ).status,
+    ).toBe(201)
     const removed = await Sse.open(e.s, bob.token, [ch])
     const owner = await Sse.open(e.s, e.admin, [ch])
     await emit(ch, { text: 'before' })
     await removed.next('log', 'the event before the removal')
-    expect((await e.s.api(`/api/v1/claude/sessions/${session}/participants/${bob.id}`, { method: 'DELETE', token: e.admin })).status).toBe(200)
+    expect(
+      (await e.s.api(`/api/v1/claude/sessions/${session}/participants/${bob.id}`, { method: 'DELETE', token: e.admin }))
+        .status,
+    ).toBe(200)
     expect((await removed.next('unsubscribed')).channel).toBe(ch)
     expect((await removed.next('closed')).data).toEqual({ code: 1008, reason: 'access revoked' })
     await removed.ended
@@ -122,21 +142,29 @@ describe('SSE streams end on the triggers that close sockets', () => {
     expect((await a.next('closed')).data).toEqual({ code: 4002, reason: 'token revoked' })
     await a.ended
     await emit(ch, { text: 'after logout' })
-    await waitFor(() => b.has('after logout'), 5000, 'the event on the other token\'s stream')
+    await waitFor(() => b.has('after logout'), 5000, "the event on the other token's stream")
     expect(a.has('after logout')).toBe(false)
   })
 
   test('disabling a user ends their streams', async () => {
     const dora = await user()
     const sse = await Sse.open(e.s, dora.token, [`user:${dora.id}`])
-    expect((await e.s.api(`/api/v1/users/${dora.id}`, { method: 'PATCH', token: e.admin, body: { disabled: true } })).status).toBe(200)
+    expect(
+      (await e.s.api(`/api/v1/users/${dora.id}`, { method: 'PATCH', token: e.admin, body: { disabled: true } })).status,
+    ).toBe(200)
     expect((await sse.next('closed')).data).toEqual({ code: 4003, reason: 'user disabled or deleted' })
     await sse.ended
   })
 
   test('a stream ends when its access token expires', async () => {
     const ed = await user()
-    const token = await createTokenSigner(e.s.services.jwtSecret).sign({ sub: ed.id, role: 'user', jti: crypto.randomUUID(), exp: Math.floor(Date.now() / 1000) + 2, typ: 'access' })
+    const token = await createTokenSigner(e.s.services.jwtSecret).sign({
+      sub: ed.id,
+      role: 'user',
+      jti: crypto.randomUUID(),
+      exp: Math.floor(Date.now() / 1000) + 2,
+      typ: 'access',
+    })
     const sse = await Sse.open(e.s, token, [`user:${ed.id}`])
     expect((await sse.next('closed')).data).toEqual({ code: 4004, reason: 'token expired' })
     await sse.ended
@@ -147,7 +175,9 @@ describe('a password change revokes every token issued before it', () => {
   /** A user with a token pair, and a socket and an SSE stream opened with its access token. */
   async function signedIn() {
     const u = await user()
-    const pair = (await (await e.s.api('/api/v1/auth/login', { body: { username: `u${n}`, password: `u${n}-password` } })).json()) as { access_token: string; refresh_token: string }
+    const pair = (await (
+      await e.s.api('/api/v1/auth/login', { body: { username: `u${n}`, password: `u${n}-password` } })
+    ).json()) as { access_token: string; refresh_token: string }
     const ws = await e.pool.connect(wsUrl(e.s, pair.access_token))
     const sse = await Sse.open(e.s, pair.access_token, [`user:${u.id}`])
     return { ...u, name: `u${n}`, pair, ws, sse }
@@ -158,14 +188,21 @@ describe('a password change revokes every token issued before it', () => {
     await u.sse.ended
     expect(await status(await me(u.pair.access_token))).toEqual({ status: 401, code: 'TOKEN_REVOKED' })
     expect(await status(await me(u.token))).toEqual({ status: 401, code: 'TOKEN_REVOKED' })
-    expect(await status(await e.s.api('/api/v1/auth/refresh', { body: { refresh_token: u.pair.refresh_token } }))).toEqual({ status: 401, code: 'TOKEN_REVOKED' })
+    expect(
+      await status(await e.s.api('/api/v1/auth/refresh', { body: { refresh_token: u.pair.refresh_token } })),
+    ).toEqual({ status: 401, code: 'TOKEN_REVOKED' })
     await expectRefusedUpgrade(u.pair.access_token)
   }
-  const expectRefusedUpgrade = async (token: string) => expect((await tryUpgrade(e.s, `/ws?token=${token}`)).status).toBe(401)
+  const expectRefusedUpgrade = async (token: string) =>
+    expect((await tryUpgrade(e.s, `/ws?token=${token}`)).status).toBe(401)
 
   test('own change: old access and refresh tokens, sockets and streams die; the returned pair works', async () => {
     const u = await signedIn()
-    const res = await e.s.api('/api/v1/users/me/password', { method: 'PUT', token: u.pair.access_token, body: { current_password: `${u.name}-password`, new_password: 'a-new-password' } })
+    const res = await e.s.api('/api/v1/users/me/password', {
+      method: 'PUT',
+      token: u.pair.access_token,
+      body: { current_password: `${u.name}-password`, new_password: 'a-new-password' },
+    })
     expect(res.status).toBe(200)
     const fresh = (await res.json()) as { ok: boolean; access_token: string; refresh_token: string }
     expect(fresh.ok).toBe(true)
@@ -175,10 +212,18 @@ describe('a password change revokes every token issued before it', () => {
     expect((await me(await e.s.login(u.name, 'a-new-password'))).status).toBe(200)
   })
 
-  test('admin reset: the user\'s old tokens, sockets and streams die; the admin\'s do not; new logins work', async () => {
+  test("admin reset: the user's old tokens, sockets and streams die; the admin's do not; new logins work", async () => {
     const u = await signedIn()
     const adminSse = await Sse.open(e.s, e.admin, [`user:${e.adminId}`])
-    expect((await e.s.api(`/api/v1/users/${u.id}`, { method: 'PATCH', token: e.admin, body: { password: 'reset-password' } })).status).toBe(200)
+    expect(
+      (
+        await e.s.api(`/api/v1/users/${u.id}`, {
+          method: 'PATCH',
+          token: e.admin,
+          body: { password: 'reset-password' },
+        })
+      ).status,
+    ).toBe(200)
     await expectRevoked(u)
     expect((await me(e.admin)).status).toBe(200)
     expect(adminSse.isEnded).toBe(false)
@@ -189,16 +234,24 @@ describe('a password change revokes every token issued before it', () => {
   })
 })
 
-describe('a demoted admin\'s open socket', () => {
-  test('can no longer execute or upload in another user\'s workspace', async () => {
+describe("a demoted admin's open socket", () => {
+  test("can no longer execute or upload in another user's workspace", async () => {
     const eve = await user('admin')
     const ws = await e.pool.connect(wsUrl(e.s, eve.token))
-    const upload = { type: 'upload_start', data: { filename: 'x.txt', size: 1, total_chunks: 1, workspace_id: e.workspaceId } }
+    const upload = {
+      type: 'upload_start',
+      data: { filename: 'x.txt', size: 1, total_chunks: 1, workspace_id: e.workspaceId },
+    }
     const asAdmin = await ws.request(upload)
     expect(asAdmin.type).toBe('success') // as an admin it may: the check below is about the demotion
     await ws.request({ type: 'upload_cancel', data: { file_id: asAdmin.data.file_id } })
-    expect((await e.s.api(`/api/v1/users/${eve.id}`, { method: 'PATCH', token: e.admin, body: { role: 'user' } })).status).toBe(200)
-    const run = await ws.request({ type: 'command', data: { action: 'execute', workspace_id: e.workspaceId, prompt: 'hi' } })
+    expect(
+      (await e.s.api(`/api/v1/users/${eve.id}`, { method: 'PATCH', token: e.admin, body: { role: 'user' } })).status,
+    ).toBe(200)
+    const run = await ws.request({
+      type: 'command',
+      data: { action: 'execute', workspace_id: e.workspaceId, prompt: 'hi' },
+    })
     expect(run.type).toBe('error')
     expect(['FORBIDDEN', 'NOT_FOUND']).toContain(run.data.code)
     const up = await ws.request(upload)
@@ -207,7 +260,7 @@ describe('a demoted admin\'s open socket', () => {
     expect(ws.isClosed).toBe(false)
   })
 
-  test('whose user was disabled behind the signals\' back gets an error for its next command and is closed', async () => {
+  test("whose user was disabled behind the signals' back gets an error for its next command and is closed", async () => {
     const fay = await user()
     const ws = await e.pool.connect(wsUrl(e.s, fay.token))
     await ws.next((m) => m.type === 'connected')

@@ -1,4 +1,5 @@
-// Store contract, part two: the record repositories (users, keys, workspaces, sessions, executions, files, links, docs).
+// Store contract, part two: the record repositories (users, keys, workspaces, sessions, executions, files, links,
+// docs).
 import { describe, expect, test } from 'bun:test'
 import type { PermissionRecord } from '../../src/store/records.ts'
 import type { Store } from '../../src/store/store.ts'
@@ -20,12 +21,34 @@ export function recordRepoContract(ctx: ContractContext): void {
   test('not found is null / false / empty everywhere, never an error', async () => {
     const s = ctx.store
     const x = 'no-such-id'
-    for (const v of [await s.users.byId(x), await s.users.byUsername(x), await s.users.update(x, { email: 'e' }), await s.apiKeys.byHash(x),
-      await s.workspaces.byId(x), await s.workspaces.byPath(x), await s.workspaces.member(x, x), await s.sessions.byId(x), await s.sessions.participant(x, x),
-      await s.executions.byId(x), await s.executions.update(x, { status: 'failed' }), await s.files.byId(x), await s.shareLinks.byId(x),
-      await s.shareLinks.byTokenHash(x), await s.docs.get(x)]) expect(v).toBeNull()
-    for (const v of [await s.users.delete(x), await s.apiKeys.revoke(x, x, 1), await s.workspaces.delete(x), await s.workspaces.removeMember(x, x),
-      await s.sessions.removeParticipant(x, x), await s.files.delete(x), await s.shareLinks.revoke(x, 1)]) expect(v).toBe(false)
+    for (const v of [
+      await s.users.byId(x),
+      await s.users.byUsername(x),
+      await s.users.update(x, { email: 'e' }),
+      await s.apiKeys.byHash(x),
+      await s.workspaces.byId(x),
+      await s.workspaces.byPath(x),
+      await s.workspaces.member(x, x),
+      await s.sessions.byId(x),
+      await s.sessions.participant(x, x),
+      await s.executions.byId(x),
+      await s.executions.update(x, { status: 'failed' }),
+      await s.files.byId(x),
+      await s.shareLinks.byId(x),
+      await s.shareLinks.byTokenHash(x),
+      await s.docs.get(x),
+    ])
+      expect(v).toBeNull()
+    for (const v of [
+      await s.users.delete(x),
+      await s.apiKeys.revoke(x, x, 1),
+      await s.workspaces.delete(x),
+      await s.workspaces.removeMember(x, x),
+      await s.sessions.removeParticipant(x, x),
+      await s.files.delete(x),
+      await s.shareLinks.revoke(x, 1),
+    ])
+      expect(v).toBe(false)
     expect(await s.apiKeys.listForUser(x)).toEqual([])
     expect(await s.sessions.participants(x)).toEqual([])
     expect(await s.shareLinks.listForSession(x)).toEqual([])
@@ -62,7 +85,12 @@ export function recordRepoContract(ctx: ContractContext): void {
       const s = ctx.store
       const u = f.user()
       await s.users.create(u)
-      expect(await s.users.update(u.id, { display_name: 'D', disabled: true, updated_at: 5 })).toEqual({ ...u, display_name: 'D', disabled: true, updated_at: 5 })
+      expect(await s.users.update(u.id, { display_name: 'D', disabled: true, updated_at: 5 })).toEqual({
+        ...u,
+        display_name: 'D',
+        disabled: true,
+        updated_at: 5,
+      })
       expect(await s.users.delete(u.id)).toBe(true)
       expect(await s.users.delete(u.id)).toBe(false)
       expect(await s.users.byId(u.id)).toBeNull()
@@ -135,11 +163,21 @@ export function recordRepoContract(ctx: ContractContext): void {
       expect(await s.workspaces.byId(w1.id)).toEqual(w1)
       expect(await s.workspaces.byPath(w1.path)).toEqual(w1)
       await expectConflict(s.workspaces.create(f.workspace(owner.id, { path: w1.path })))
-      await s.workspaces.putMember({ workspace_id: w1.id, user_id: member.id, session_role: 'viewer', created_at: f.tick() })
+      await s.workspaces.putMember({
+        workspace_id: w1.id,
+        user_id: member.id,
+        session_role: 'viewer',
+        created_at: f.tick(),
+      })
       expect((await s.workspaces.listVisible(null, { limit: 10, offset: 0 })).total).toBe(2)
-      for (const u of [owner, member]) expect((await s.workspaces.listVisible(u.id, { limit: 10, offset: 0 })).items.map((w) => w.id)).toEqual([w1.id])
-      expect((await s.workspaces.listVisible(owner.id, { limit: 0, offset: 0 }))).toEqual({ items: [], total: 1 })
-      expect(await s.workspaces.update(w1.id, { name: 'n', updated_at: 7 })).toEqual({ ...w1, name: 'n', updated_at: 7 })
+      for (const u of [owner, member])
+        expect((await s.workspaces.listVisible(u.id, { limit: 10, offset: 0 })).items.map((w) => w.id)).toEqual([w1.id])
+      expect(await s.workspaces.listVisible(owner.id, { limit: 0, offset: 0 })).toEqual({ items: [], total: 1 })
+      expect(await s.workspaces.update(w1.id, { name: 'n', updated_at: 7 })).toEqual({
+        ...w1,
+        name: 'n',
+        updated_at: 7,
+      })
       expect(await s.workspaces.delete(w1.id)).toBe(true)
       expect(await s.workspaces.byId(w1.id)).toBeNull()
     })
@@ -151,7 +189,9 @@ export function recordRepoContract(ctx: ContractContext): void {
       await s.users.create(m)
       await s.workspaces.putMember({ workspace_id: ws.id, user_id: m.id, session_role: 'viewer', created_at: 1 })
       await s.workspaces.putMember({ workspace_id: ws.id, user_id: m.id, session_role: 'collaborator', created_at: 2 })
-      expect(await s.workspaces.members(ws.id)).toEqual([{ workspace_id: ws.id, user_id: m.id, session_role: 'collaborator', created_at: 1 }])
+      expect(await s.workspaces.members(ws.id)).toEqual([
+        { workspace_id: ws.id, user_id: m.id, session_role: 'collaborator', created_at: 1 },
+      ])
       expect((await s.workspaces.member(ws.id, m.id))!.session_role).toBe('collaborator')
       expect(await s.workspaces.removeMember(ws.id, m.id)).toBe(true)
       expect(await s.workspaces.removeMember(ws.id, m.id)).toBe(false)
@@ -164,10 +204,17 @@ export function recordRepoContract(ctx: ContractContext): void {
       const { owner, ses } = await base(s)
       expect(await s.sessions.byId(ses.id)).toEqual(ses)
       await expectConflict(s.sessions.create({ ...ses }))
-      expect(await s.sessions.update(ses.id, { status: 'closed', usage: { output_tokens: 2 }, closed_at: 9 })).toEqual({ ...ses, status: 'closed', usage: { output_tokens: 2 }, closed_at: 9 })
+      expect(await s.sessions.update(ses.id, { status: 'closed', usage: { output_tokens: 2 }, closed_at: 9 })).toEqual({
+        ...ses,
+        status: 'closed',
+        usage: { output_tokens: 2 },
+        closed_at: 9,
+      })
       await s.sessions.putParticipant({ session_id: ses.id, user_id: owner.id, role: 'viewer', created_at: 1 })
       await s.sessions.putParticipant({ session_id: ses.id, user_id: owner.id, role: 'owner', created_at: 2 })
-      expect(await s.sessions.participants(ses.id)).toEqual([{ session_id: ses.id, user_id: owner.id, role: 'owner', created_at: 1 }])
+      expect(await s.sessions.participants(ses.id)).toEqual([
+        { session_id: ses.id, user_id: owner.id, role: 'owner', created_at: 1 },
+      ])
       expect(await s.sessions.removeParticipant(ses.id, owner.id)).toBe(true)
       expect(await s.sessions.participant(ses.id, owner.id)).toBeNull()
     })
@@ -183,7 +230,8 @@ export function recordRepoContract(ctx: ContractContext): void {
       await s.sessions.create(s2)
       await s.sessions.putParticipant({ session_id: s2.id, user_id: p.id, role: 'viewer', created_at: 1 })
       await s.workspaces.putMember({ workspace_id: ws.id, user_id: m.id, session_role: 'viewer', created_at: 1 })
-      const ids = async (u: string | null, workspaceId?: string) => (await s.sessions.listVisible(u, { workspaceId, limit: 10, offset: 0 })).items.map((i) => i.id)
+      const ids = async (u: string | null, workspaceId?: string) =>
+        (await s.sessions.listVisible(u, { workspaceId, limit: 10, offset: 0 })).items.map((i) => i.id)
       expect(await ids(null)).toEqual([s2.id, ses.id])
       expect(await ids(owner.id)).toEqual([ses.id])
       expect(await ids(p.id)).toEqual([s2.id])
@@ -199,23 +247,40 @@ export function recordRepoContract(ctx: ContractContext): void {
       const { owner, ses } = await base(s)
       const stranger = f.user()
       await s.users.create(stranger)
-      const [e1, e2] = [f.execution(ses, owner.id, { permission_denials: [{ tool: 'Bash' }] }), f.execution(ses, owner.id, { status: 'running' })]
+      const [e1, e2] = [
+        f.execution(ses, owner.id, { permission_denials: [{ tool: 'Bash' }] }),
+        f.execution(ses, owner.id, { status: 'running' }),
+      ]
       await s.executions.create(e1)
       await s.executions.create(e2)
       expect(await s.executions.byId(e1.id)).toMatchObject(e1)
       await expectConflict(s.executions.create({ ...e1 }))
-      expect((await s.executions.list({ sessionId: ses.id, visibleTo: null, limit: 10, offset: 0 })).items.map((e) => e.id)).toEqual([e2.id, e1.id])
-      expect((await s.executions.list({ status: 'running', visibleTo: owner.id, limit: 10, offset: 0 })).items.map((e) => e.id)).toEqual([e2.id])
+      expect(
+        (await s.executions.list({ sessionId: ses.id, visibleTo: null, limit: 10, offset: 0 })).items.map((e) => e.id),
+      ).toEqual([e2.id, e1.id])
+      expect(
+        (await s.executions.list({ status: 'running', visibleTo: owner.id, limit: 10, offset: 0 })).items.map(
+          (e) => e.id,
+        ),
+      ).toEqual([e2.id])
       expect(await s.executions.list({ visibleTo: stranger.id, limit: 10, offset: 0 })).toEqual({ items: [], total: 0 })
-      expect(await s.executions.update(e1.id, { status: 'completed', usage: { input_tokens: 3 }, finished_at: 5 })).toMatchObject({ status: 'completed', usage: { input_tokens: 3 }, finished_at: 5 })
-      expect((await s.executions.withStatus(['queued', 'running', 'completed'])).map((e) => e.id)).toEqual([e1.id, e2.id])
+      expect(
+        await s.executions.update(e1.id, { status: 'completed', usage: { input_tokens: 3 }, finished_at: 5 }),
+      ).toMatchObject({ status: 'completed', usage: { input_tokens: 3 }, finished_at: 5 })
+      expect((await s.executions.withStatus(['queued', 'running', 'completed'])).map((e) => e.id)).toEqual([
+        e1.id,
+        e2.id,
+      ])
       expect(await s.executions.withStatus(['failed'])).toEqual([])
     })
 
     test('files: create/read, a taken id is a StoreConflict, list by session/workspace newest first with total, delete once', async () => {
       const s = ctx.store
       const { owner, ws, ses } = await base(s)
-      const [a, b] = [f.file(owner.id, { workspace_id: ws.id, session_id: ses.id }), f.file(owner.id, { workspace_id: ws.id })]
+      const [a, b] = [
+        f.file(owner.id, { workspace_id: ws.id, session_id: ses.id }),
+        f.file(owner.id, { workspace_id: ws.id }),
+      ]
       await s.files.create(a)
       await s.files.create(b)
       expect(await s.files.byId(a.id)).toEqual(a)
@@ -256,11 +321,35 @@ export function recordRepoContract(ctx: ContractContext): void {
 
   describe('permissions and conditional execution status', () => {
     const request = (ses: { id: string }, e: { id: string }, o: Partial<PermissionRecord> = {}): PermissionRecord => ({
-      id: crypto.randomUUID(), cli_request_id: crypto.randomUUID(), session_id: ses.id, execution_id: e.id, kind: 'tool', tool_name: 'Write',
-      tool_use_id: 'toolu_1', input: { file_path: '/w/a.txt' }, request: { subtype: 'can_use_tool', permission_suggestions: [] }, status: 'pending',
-      scope: null, response: null, message: null, decided_by: null, decided_by_name: null, decided_at: null, created_at: f.tick(), expires_at: f.tick(), ...o,
+      id: crypto.randomUUID(),
+      cli_request_id: crypto.randomUUID(),
+      session_id: ses.id,
+      execution_id: e.id,
+      kind: 'tool',
+      tool_name: 'Write',
+      tool_use_id: 'toolu_1',
+      input: { file_path: '/w/a.txt' },
+      request: { subtype: 'can_use_tool', permission_suggestions: [] },
+      status: 'pending',
+      scope: null,
+      response: null,
+      message: null,
+      decided_by: null,
+      decided_by_name: null,
+      decided_at: null,
+      created_at: f.tick(),
+      expires_at: f.tick(),
+      ...o,
     })
-    const allow = { status: 'allowed', scope: 'once', response: { behavior: 'allow', updatedInput: {} }, message: null, decided_by: 'u1', decided_by_name: 'bob', decided_at: 7 } as const
+    const allow = {
+      status: 'allowed',
+      scope: 'once',
+      response: { behavior: 'allow', updatedInput: {} },
+      message: null,
+      decided_by: 'u1',
+      decided_by_name: 'bob',
+      decided_at: 7,
+    } as const
 
     test('create/read (JSON columns), by the CLI id within an execution, pending by session and execution oldest first', async () => {
       const s = ctx.store
@@ -287,13 +376,23 @@ export function recordRepoContract(ctx: ContractContext): void {
       const [p1, p2] = [request(ses, e), request(ses, e)]
       await s.permissions.create(p1)
       await s.permissions.create(p2)
-      const results = await Promise.all([s.permissions.settle(p1.id, allow), s.permissions.settle(p1.id, { ...allow, status: 'denied', decided_by_name: 'carol' })])
+      const results = await Promise.all([
+        s.permissions.settle(p1.id, allow),
+        s.permissions.settle(p1.id, { ...allow, status: 'denied', decided_by_name: 'carol' }),
+      ])
       expect(results.filter((r) => r !== null)).toHaveLength(1)
-      expect(results[0]).toMatchObject({ id: p1.id, status: 'allowed', decided_by_name: 'bob', response: { behavior: 'allow' } })
+      expect(results[0]).toMatchObject({
+        id: p1.id,
+        status: 'allowed',
+        decided_by_name: 'bob',
+        response: { behavior: 'allow' },
+      })
       expect(await s.permissions.byId(p1.id)).toMatchObject({ status: 'allowed', decided_by_name: 'bob' })
       expect(await s.permissions.settle('missing', allow)).toBeNull()
       const expired = await s.permissions.expireAll('restarted', 9)
-      expect(expired.map((p) => [p.id, p.status, p.message, p.decided_at])).toEqual([[p2.id, 'expired', 'restarted', 9]])
+      expect(expired.map((p) => [p.id, p.status, p.message, p.decided_at])).toEqual([
+        [p2.id, 'expired', 'restarted', 9],
+      ])
       expect(await s.permissions.expireAll('again', 10)).toEqual([])
       expect(await s.permissions.pending({ sessionId: ses.id })).toEqual([])
     })
@@ -303,7 +402,10 @@ export function recordRepoContract(ctx: ContractContext): void {
       const { owner, ses } = await base(s)
       const e = f.execution(ses, owner.id, { status: 'running' })
       await s.executions.create(e)
-      expect(await s.executions.setStatusIf(e.id, 'running', 'waiting_for_permission')).toMatchObject({ id: e.id, status: 'waiting_for_permission' })
+      expect(await s.executions.setStatusIf(e.id, 'running', 'waiting_for_permission')).toMatchObject({
+        id: e.id,
+        status: 'waiting_for_permission',
+      })
       expect(await s.executions.setStatusIf(e.id, 'running', 'waiting_for_permission')).toBeNull()
       expect(await s.executions.setStatusIf('missing', 'running', 'completed')).toBeNull()
       expect((await s.executions.byId(e.id))!.status).toBe('waiting_for_permission')

@@ -12,11 +12,18 @@ export interface ContractContext {
 
 /** Expects `p` to reject with StoreConflict (the contract's only error for a uniqueness or sequence violation). */
 export async function expectConflict(p: Promise<unknown>): Promise<void> {
-  const err = await p.then(() => null, (e: unknown) => e)
+  const err = await p.then(
+    () => null,
+    (e: unknown) => e,
+  )
   expect(err).toBeInstanceOf(StoreConflict)
 }
 
-export function storeContract(name: string, makeStore: () => Promise<Store>, cleanup: (store: Store) => Promise<void>): void {
+export function storeContract(
+  name: string,
+  makeStore: () => Promise<Store>,
+  cleanup: (store: Store) => Promise<void>,
+): void {
   let current: Store | null = null
   const ctx: ContractContext = {
     get store() {
@@ -57,7 +64,7 @@ function eventContract(ctx: ContractContext): void {
       await ev.appendEvents(f.events('c', 4, 4))
       expect(await ev.channelHead('c')).toBe(4)
       expect(await ev.oldestSeq('c')).toBe(1)
-      expect((await ev.readAfter('c', 0, 3))).toEqual(batch)
+      expect(await ev.readAfter('c', 0, 3)).toEqual(batch)
     })
 
     test('the first seq of a channel must be 1', async () => {
@@ -129,7 +136,12 @@ function lifecycleContract(ctx: ContractContext): void {
       await s.close()
       await s.close()
       expect(await s.ping()).toBe(false)
-      expect(await s.users.count().then(() => 'resolved', () => 'rejected')).toBe('rejected')
+      expect(
+        await s.users.count().then(
+          () => 'resolved',
+          () => 'rejected',
+        ),
+      ).toBe('rejected')
     })
   })
 }

@@ -1,4 +1,5 @@
-// Extractors only the tests read (event keys, session ids, retries, control responses, assistant text); the server's are in src/modules/claude/cli/extract.ts.
+// Extractors only the tests read (event keys, session ids, retries, control responses, assistant text); the server's
+// are in src/modules/claude/cli/extract.ts.
 import type { CliJsonEvent } from '../../src/modules/claude/cli/stream-parser.ts'
 import { getTextDelta } from '../../src/modules/claude/cli/extract.ts'
 

@@ -1,4 +1,5 @@
-// Fast fake of the Claude CLI (`claude -p ... --output-format stream-json`) for unit tests and benchmarks; behaviour is picked by FAKE_CLAUDE_MODE.
+// Fast fake of the Claude CLI (`claude -p ... --output-format stream-json`) for unit tests and benchmarks; behaviour is
+// picked by FAKE_CLAUDE_MODE.
 //
 // Modes (FAKE_CLAUDE_MODE, default "replay"):
 //   replay   print FAKE_CLAUDE_SAMPLE (a recorded .jsonl) as fast as possible, session_id rewritten
@@ -107,8 +108,15 @@ function setArg(args: FakeArgs, key: keyof FakeArgs | undefined, value: string |
 
 function parseArgs(argv: string[]): FakeArgs {
   const args: FakeArgs = {
-    print: false, verbose: false, includePartial: false, forkSession: false,
-    outputFormat: 'text', inputFormat: 'text', permissionMode: 'default', allowedTools: [], disallowedTools: [],
+    print: false,
+    verbose: false,
+    includePartial: false,
+    forkSession: false,
+    outputFormat: 'text',
+    inputFormat: 'text',
+    permissionMode: 'default',
+    allowedTools: [],
+    disallowedTools: [],
   }
   const positional: string[] = []
   for (let i = 0; i < argv.length; i++) {
@@ -140,14 +148,21 @@ function parseArgs(argv: string[]): FakeArgs {
 function validateArgs(args: FakeArgs): void {
   if (!args.print) fail('fake-claude: only print mode (-p) is supported')
   if (!['text', 'json', 'stream-json'].includes(args.outputFormat)) {
-    fail(`error: option '--output-format <format>' argument '${args.outputFormat}' is invalid. Allowed choices are text, json, stream-json.`)
+    fail(
+      `error: option '--output-format <format>' argument '${args.outputFormat}' is invalid. Allowed choices are text, json, stream-json.`,
+    )
   }
   if (!['text', 'stream-json'].includes(args.inputFormat)) {
-    fail(`error: option '--input-format <format>' argument '${args.inputFormat}' is invalid. Allowed choices are text, stream-json.`)
+    fail(
+      `error: option '--input-format <format>' argument '${args.inputFormat}' is invalid. Allowed choices are text, stream-json.`,
+    )
   }
-  if (args.outputFormat === 'stream-json' && !args.verbose) fail('Error: When using --print, --output-format=stream-json requires --verbose')
-  if (!PERMISSION_MODES.includes(args.permissionMode)) fail(`error: option '--permission-mode <mode>' argument '${args.permissionMode}' is invalid.`)
-  if (args.sessionId !== undefined && !UUID_RE.test(args.sessionId)) fail('Error: Invalid session ID. Must be a valid UUID.')
+  if (args.outputFormat === 'stream-json' && !args.verbose)
+    fail('Error: When using --print, --output-format=stream-json requires --verbose')
+  if (!PERMISSION_MODES.includes(args.permissionMode))
+    fail(`error: option '--permission-mode <mode>' argument '${args.permissionMode}' is invalid.`)
+  if (args.sessionId !== undefined && !UUID_RE.test(args.sessionId))
+    fail('Error: Invalid session ID. Must be a valid UUID.')
   if (args.sessionId !== undefined && args.resume !== undefined && !args.forkSession) {
     fail('Error: --session-id with --continue or --resume also needs --fork-session.')
   }
@@ -175,48 +190,111 @@ interface Ctx {
 
 function initEvent(ctx: Ctx): string {
   return JSON.stringify({
-    type: 'system', subtype: 'init', cwd: process.cwd(), session_id: ctx.sessionId,
-    tools: ['Task', 'Bash', 'Edit', 'Read', 'Write', 'WebFetch', 'WebSearch'], mcp_servers: [],
-    model: ctx.model, permissionMode: ctx.args.permissionMode, slash_commands: [], apiKeySource: 'ANTHROPIC_API_KEY',
-    claude_code_version: '2.1.330-fake', output_style: 'default', agents: [], skills: [], plugins: [], uuid: uuid(),
+    type: 'system',
+    subtype: 'init',
+    cwd: process.cwd(),
+    session_id: ctx.sessionId,
+    tools: ['Task', 'Bash', 'Edit', 'Read', 'Write', 'WebFetch', 'WebSearch'],
+    mcp_servers: [],
+    model: ctx.model,
+    permissionMode: ctx.args.permissionMode,
+    slash_commands: [],
+    apiKeySource: 'ANTHROPIC_API_KEY',
+    claude_code_version: '2.1.330-fake',
+    output_style: 'default',
+    agents: [],
+    skills: [],
+    plugins: [],
+    uuid: uuid(),
   })
 }
 
 function streamEvent(ctx: Ctx, event: Record<string, unknown>): string {
-  return JSON.stringify({ type: 'stream_event', event, session_id: ctx.sessionId, parent_tool_use_id: null, uuid: uuid() })
+  return JSON.stringify({
+    type: 'stream_event',
+    event,
+    session_id: ctx.sessionId,
+    parent_tool_use_id: null,
+    uuid: uuid(),
+  })
 }
 
 function usage(outputTokens: number): Record<string, unknown> {
-  return { input_tokens: 100, cache_creation_input_tokens: 0, cache_read_input_tokens: 0, output_tokens: outputTokens, service_tier: 'standard' }
+  return {
+    input_tokens: 100,
+    cache_creation_input_tokens: 0,
+    cache_read_input_tokens: 0,
+    output_tokens: outputTokens,
+    service_tier: 'standard',
+  }
 }
 
 function assistantEvent(ctx: Ctx, messageId: string, text: string, aborted = false): string {
   return JSON.stringify({
     type: 'assistant',
-    message: { id: messageId, type: 'message', role: 'assistant', model: ctx.model, content: [{ type: 'text', text }], stop_reason: null, stop_sequence: null, usage: usage(1) },
-    parent_tool_use_id: null, session_id: ctx.sessionId, uuid: uuid(), timestamp: new Date().toISOString(),
+    message: {
+      id: messageId,
+      type: 'message',
+      role: 'assistant',
+      model: ctx.model,
+      content: [{ type: 'text', text }],
+      stop_reason: null,
+      stop_sequence: null,
+      usage: usage(1),
+    },
+    parent_tool_use_id: null,
+    session_id: ctx.sessionId,
+    uuid: uuid(),
+    timestamp: new Date().toISOString(),
     ...(aborted ? { aborted: true } : {}),
   })
 }
 
 function resultEvent(ctx: Ctx, text: string, startedAt: number): string {
   return JSON.stringify({
-    type: 'result', subtype: 'success', is_error: false, api_error_status: null,
-    duration_ms: Math.round(performance.now() - startedAt), duration_api_ms: 1, num_turns: 1, result: text,
-    stop_reason: 'end_turn', session_id: ctx.sessionId, total_cost_usd: 0.0001, usage: usage(Math.ceil(text.length / 4)),
-    modelUsage: {}, permission_denials: [], terminal_reason: 'completed', uuid: uuid(),
+    type: 'result',
+    subtype: 'success',
+    is_error: false,
+    api_error_status: null,
+    duration_ms: Math.round(performance.now() - startedAt),
+    duration_api_ms: 1,
+    num_turns: 1,
+    result: text,
+    stop_reason: 'end_turn',
+    session_id: ctx.sessionId,
+    total_cost_usd: 0.0001,
+    usage: usage(Math.ceil(text.length / 4)),
+    modelUsage: {},
+    permission_denials: [],
+    terminal_reason: 'completed',
+    uuid: uuid(),
   })
 }
 
 function interruptedLines(ctx: Ctx, messageId: string, partialText: string, startedAt: number): string[] {
   const user = JSON.stringify({
-    type: 'user', message: { role: 'user', content: [{ type: 'text', text: '[Request interrupted by user]' }] },
-    parent_tool_use_id: null, session_id: ctx.sessionId, uuid: uuid(), timestamp: new Date().toISOString(),
+    type: 'user',
+    message: { role: 'user', content: [{ type: 'text', text: '[Request interrupted by user]' }] },
+    parent_tool_use_id: null,
+    session_id: ctx.sessionId,
+    uuid: uuid(),
+    timestamp: new Date().toISOString(),
   })
   const result = JSON.stringify({
-    type: 'result', subtype: 'error_during_execution', duration_ms: Math.round(performance.now() - startedAt), duration_api_ms: 0,
-    is_error: true, num_turns: 2, stop_reason: null, session_id: ctx.sessionId, total_cost_usd: 0, usage: usage(0), modelUsage: {},
-    permission_denials: [], terminal_reason: 'aborted_streaming', uuid: uuid(),
+    type: 'result',
+    subtype: 'error_during_execution',
+    duration_ms: Math.round(performance.now() - startedAt),
+    duration_api_ms: 0,
+    is_error: true,
+    num_turns: 2,
+    stop_reason: null,
+    session_id: ctx.sessionId,
+    total_cost_usd: 0,
+    usage: usage(0),
+    modelUsage: {},
+    permission_denials: [],
+    terminal_reason: 'aborted_streaming',
+    uuid: uuid(),
     errors: ['[ede_diagnostic] result_type=user last_content_type=n/a stop_reason=null'],
   })
   return [assistantEvent(ctx, messageId, partialText, true), user, result]
@@ -230,15 +308,47 @@ function textTurn(ctx: Ctx, deltas: string[], delayMs: number, startedAt: number
   const text = deltas.join('')
   const steps: Step[] = [
     { line: initEvent(ctx) },
-    { line: JSON.stringify({ type: 'system', subtype: 'status', status: 'requesting', session_id: ctx.sessionId, uuid: uuid() }) },
-    { line: streamEvent(ctx, { type: 'message_start', message: { id: messageId, type: 'message', role: 'assistant', model: ctx.model, content: [], stop_reason: null, stop_sequence: null, usage: usage(1) } }) },
+    {
+      line: JSON.stringify({
+        type: 'system',
+        subtype: 'status',
+        status: 'requesting',
+        session_id: ctx.sessionId,
+        uuid: uuid(),
+      }),
+    },
+    {
+      line: streamEvent(ctx, {
+        type: 'message_start',
+        message: {
+          id: messageId,
+          type: 'message',
+          role: 'assistant',
+          model: ctx.model,
+          content: [],
+          stop_reason: null,
+          stop_sequence: null,
+          usage: usage(1),
+        },
+      }),
+    },
     { line: streamEvent(ctx, { type: 'content_block_start', index: 0, content_block: { type: 'text', text: '' } }) },
   ]
-  for (const d of deltas) steps.push({ line: streamEvent(ctx, { type: 'content_block_delta', index: 0, delta: { type: 'text_delta', text: d } }), text: d })
+  for (const d of deltas)
+    steps.push({
+      line: streamEvent(ctx, { type: 'content_block_delta', index: 0, delta: { type: 'text_delta', text: d } }),
+      text: d,
+    })
   steps.push(
     { line: assistantEvent(ctx, messageId, text) },
     { line: streamEvent(ctx, { type: 'content_block_stop', index: 0 }) },
-    { line: streamEvent(ctx, { type: 'message_delta', delta: { stop_reason: 'end_turn', stop_sequence: null }, usage: { output_tokens: deltas.length } }) },
+    {
+      line: streamEvent(ctx, {
+        type: 'message_delta',
+        delta: { stop_reason: 'end_turn', stop_sequence: null },
+        usage: { output_tokens: deltas.length },
+      }),
+    },
     { line: streamEvent(ctx, { type: 'message_stop' }) },
     { line: resultEvent(ctx, text, startedAt), isError: false },
   )
@@ -268,7 +378,9 @@ function loadSample(): { lines: string[]; sessionId: string | undefined } {
   if (sampleCache) return sampleCache
   const file = env.FAKE_CLAUDE_SAMPLE ?? DEFAULT_SAMPLE
   if (!existsSync(file)) fail(`fake-claude: sample ${file} not found (set FAKE_CLAUDE_SAMPLE)`)
-  const lines = readFileSync(file, 'utf8').split('\n').filter((l) => l !== '')
+  const lines = readFileSync(file, 'utf8')
+    .split('\n')
+    .filter((l) => l !== '')
   let sessionId: string | undefined
   for (const l of lines) {
     const m = /"session_id":"([^"]+)"/.exec(l)
@@ -296,7 +408,13 @@ function replayTurn(ctx: Ctx): Step[] {
 
 function garbageTurn(ctx: Ctx, startedAt: number): Step[] {
   const [init, ...rest] = textTurn(ctx, ['gar', 'bage'], 0, startedAt)
-  const junk = ['this is not json', '{"truncated": ', '[1,2,3]', '\u001b[31mANSI red\u001b[0m', 'Warning: something odd {not json}']
+  const junk = [
+    'this is not json',
+    '{"truncated": ',
+    '[1,2,3]',
+    '\u001b[31mANSI red\u001b[0m',
+    'Warning: something odd {not json}',
+  ]
   const mixed: Step[] = [init as Step]
   rest.forEach((step, i) => {
     const j = junk[i]
@@ -311,7 +429,10 @@ function hugeTurn(ctx: Ctx, startedAt: number): Step[] {
   const [init, status, start, blockStart] = textTurn(ctx, [], 0, startedAt)
   const text = 'x'.repeat(size)
   return [
-    init as Step, status as Step, start as Step, blockStart as Step,
+    init as Step,
+    status as Step,
+    start as Step,
+    blockStart as Step,
     { line: streamEvent(ctx, { type: 'content_block_delta', index: 0, delta: { type: 'text_delta', text } }), text },
     { line: resultEvent(ctx, `huge delta of ${size} bytes`, startedAt), isError: false },
   ]
@@ -325,7 +446,10 @@ function planTurn(ctx: Ctx): TurnPlan {
     case 'lines':
       return { steps: textTurn(ctx, tokens(intEnv('FAKE_CLAUDE_LINES', 100)), 0, startedAt), end: 'done' }
     case 'slow':
-      return { steps: textTurn(ctx, tokens(intEnv('FAKE_CLAUDE_LINES', 10)), intEnv('FAKE_CLAUDE_DELAY_MS', 100), startedAt), end: 'done' }
+      return {
+        steps: textTurn(ctx, tokens(intEnv('FAKE_CLAUDE_LINES', 10)), intEnv('FAKE_CLAUDE_DELAY_MS', 100), startedAt),
+        end: 'done',
+      }
     case 'hang':
       return { steps: textTurn(ctx, ['partial '], 0, startedAt).slice(0, 5), end: 'hang' }
     case 'crash':
@@ -362,7 +486,8 @@ async function exit(code: number): Promise<never> {
 }
 
 function record(entry: Record<string, unknown>): void {
-  if (env.FAKE_CLAUDE_RECORD) appendFileSync(env.FAKE_CLAUDE_RECORD, `${JSON.stringify({ pid: process.pid, at: Date.now(), ...entry })}\n`)
+  if (env.FAKE_CLAUDE_RECORD)
+    appendFileSync(env.FAKE_CLAUDE_RECORD, `${JSON.stringify({ pid: process.pid, at: Date.now(), ...entry })}\n`)
 }
 
 function sleep(ms: number, signal: AbortSignal): Promise<void> {
@@ -392,7 +517,9 @@ async function runTurn(ctx: Ctx, abort: AbortController): Promise<void> {
   }
   const plan = planTurn(ctx)
   const startedAt = performance.now()
-  const messageId = /"id":"(msg_[^"]+)"/.exec(plan.steps.map((s) => s.line).find((l) => l.includes('message_start')) ?? '')?.[1] ?? randomId('msg')
+  const messageId =
+    /"id":"(msg_[^"]+)"/.exec(plan.steps.map((s) => s.line).find((l) => l.includes('message_start')) ?? '')?.[1] ??
+    randomId('msg')
   let partial = ''
   for (const step of plan.steps) {
     if (step.delayMs) {
@@ -406,7 +533,9 @@ async function runTurn(ctx: Ctx, abort: AbortController): Promise<void> {
   }
   if (!abort.signal.aborted && plan.end === 'crash') {
     await flush()
-    process.stderr.write('Error: fake-claude simulated crash\n    at runTurn (fake-claude.ts)\n    at main (fake-claude.ts)\n')
+    process.stderr.write(
+      'Error: fake-claude simulated crash\n    at runTurn (fake-claude.ts)\n    at main (fake-claude.ts)\n',
+    )
     process.exit(1)
   }
   if (!abort.signal.aborted && plan.end === 'hang') {
@@ -443,15 +572,27 @@ function answerControl(msg: ControlRequest): void {
   const requestId = String(msg.request_id ?? '')
   const subtype = msg.request?.subtype
   if (subtype === 'interrupt') {
-    emit(JSON.stringify({ type: 'control_response', response: { subtype: 'success', request_id: requestId, response: { still_queued: [] } } }))
+    emit(
+      JSON.stringify({
+        type: 'control_response',
+        response: { subtype: 'success', request_id: requestId, response: { still_queued: [] } },
+      }),
+    )
     if (env.FAKE_CLAUDE_IGNORE_INTERRUPT !== '1') running?.abort.abort()
     void flush()
     return
   }
-  emit(JSON.stringify({
-    type: 'control_response',
-    response: { subtype: 'error', request_id: requestId, error: `Unsupported control request subtype: ${String(subtype)}`, error_code: 'unsupported_request' },
-  }))
+  emit(
+    JSON.stringify({
+      type: 'control_response',
+      response: {
+        subtype: 'error',
+        request_id: requestId,
+        error: `Unsupported control request subtype: ${String(subtype)}`,
+        error_code: 'unsupported_request',
+      },
+    }),
+  )
   void flush()
 }
 
@@ -531,7 +672,8 @@ async function main(): Promise<void> {
     // so a caller that leaves stdin open gets no output at all.
     const piped = process.stdin.isTTY ? '' : await readAllStdin()
     const prompt = [args.prompt, piped].filter((p) => p !== undefined && p !== '').join('\n')
-    if (prompt === '') fail('Error: Input must be provided either through stdin or as a prompt argument when using --print')
+    if (prompt === '')
+      fail('Error: Input must be provided either through stdin or as a prompt argument when using --print')
     await startTurn(ctx).done
   }
   await exit(lastIsError ? 1 : 0)

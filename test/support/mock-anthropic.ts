@@ -1,17 +1,15 @@
-// Mock Anthropic Messages API (SSE + JSON) on 127.0.0.1 with scriptable per-request replies, for driving the real Claude CLI offline.
+// Mock Anthropic Messages API (SSE + JSON) on 127.0.0.1 with scriptable per-request replies, for driving the real
+// Claude CLI offline.
 
 /** One scripted answer to one POST /v1/messages request. */
-export type MockReply =
-  | TextReply
-  | ToolUseReply
-  | ErrorReply
-  | StreamErrorReply
-  | HangReply
+export type MockReply = TextReply | ToolUseReply | ErrorReply | StreamErrorReply | HangReply
 
 export interface TextReply {
   type: 'text'
   text: string
-  /** Split the text into this many text_delta events (default 1), or give the exact deltas (they must join to `text`). */
+  /**
+   * Split the text into this many text_delta events (default 1), or give the exact deltas (they must join to `text`).
+   */
   chunks?: number | string[]
   /** Pause between deltas; lets a test interrupt or kill mid-stream. */
   delayMs?: number
@@ -116,8 +114,16 @@ export interface MockAnthropic {
 /** Builders for the common replies so tests read like a script. */
 export const reply = {
   text: (text: string, opts: Omit<TextReply, 'type' | 'text'> = {}): TextReply => ({ type: 'text', text, ...opts }),
-  toolUse: (name: string, input: Record<string, unknown>, opts: Omit<ToolUseReply, 'type' | 'name' | 'input'> = {}): ToolUseReply => ({ type: 'tool_use', name, input, ...opts }),
-  error: (status: number, opts: Omit<ErrorReply, 'type' | 'status'> = {}): ErrorReply => ({ type: 'error', status, ...opts }),
+  toolUse: (
+    name: string,
+    input: Record<string, unknown>,
+    opts: Omit<ToolUseReply, 'type' | 'name' | 'input'> = {},
+  ): ToolUseReply => ({ type: 'tool_use', name, input, ...opts }),
+  error: (status: number, opts: Omit<ErrorReply, 'type' | 'status'> = {}): ErrorReply => ({
+    type: 'error',
+    status,
+    ...opts,
+  }),
   overloaded: (): ErrorReply => ({ type: 'error', status: 529 }),
   unauthorized: (): ErrorReply => ({ type: 'error', status: 401 }),
   streamError: (opts: Omit<StreamErrorReply, 'type'> = {}): StreamErrorReply => ({ type: 'stream_error', ...opts }),
@@ -243,10 +249,19 @@ function buildMessage(r: TextReply | ToolUseReply, body: MessagesRequestBody): B
   } else {
     if (r.text !== undefined) blocks.push({ type: 'text', text: r.text, chunks: splitInto(r.text, 1) })
     const json = JSON.stringify(r.input)
-    blocks.push({ type: 'tool_use', id: r.id ?? `toolu_${randomHex(12)}`, name: r.name, input: r.input, chunks: splitInto(json, r.chunks ?? 3) })
+    blocks.push({
+      type: 'tool_use',
+      id: r.id ?? `toolu_${randomHex(12)}`,
+      name: r.name,
+      input: r.input,
+      chunks: splitInto(json, r.chunks ?? 3),
+    })
   }
   if (r.usage?.output_tokens === undefined) {
-    usage.output_tokens = Math.max(1, Math.ceil(JSON.stringify(blocks.map((b) => (b.type === 'text' ? b.text : b.input))).length / 4))
+    usage.output_tokens = Math.max(
+      1,
+      Math.ceil(JSON.stringify(blocks.map((b) => (b.type === 'text' ? b.text : b.input))).length / 4),
+    )
   }
   return {
     id: `msg_${randomHex(12)}`,
@@ -264,7 +279,9 @@ function messageJson(m: BuiltMessage): Record<string, unknown> {
     type: 'message',
     role: 'assistant',
     model: m.model,
-    content: m.blocks.map((b) => (b.type === 'text' ? { type: 'text', text: b.text } : { type: 'tool_use', id: b.id, name: b.name, input: b.input })),
+    content: m.blocks.map((b) =>
+      b.type === 'text' ? { type: 'text', text: b.text } : { type: 'tool_use', id: b.id, name: b.name, input: b.input },
+    ),
     stop_reason: m.stopReason,
     stop_sequence: null,
     usage: m.usage,
@@ -274,7 +291,16 @@ function messageJson(m: BuiltMessage): Record<string, unknown> {
 function messageStartFrame(m: BuiltMessage): string {
   return sseFrame('message_start', {
     type: 'message_start',
-    message: { id: m.id, type: 'message', role: 'assistant', model: m.model, content: [], stop_reason: null, stop_sequence: null, usage: { ...m.usage, output_tokens: 1 } },
+    message: {
+      id: m.id,
+      type: 'message',
+      role: 'assistant',
+      model: m.model,
+      content: [],
+      stop_reason: null,
+      stop_sequence: null,
+      usage: { ...m.usage, output_tokens: 1 },
+    },
   })
 }
 
@@ -283,16 +309,30 @@ function* messageFrames(m: BuiltMessage): Generator<{ frame: string; pauseBefore
   yield { frame: messageStartFrame(m), pauseBefore: false }
   yield { frame: sseFrame('ping', { type: 'ping' }), pauseBefore: false }
   for (const [index, block] of m.blocks.entries()) {
-    const start = block.type === 'text' ? { type: 'text', text: '' } : { type: 'tool_use', id: block.id, name: block.name, input: {} }
-    yield { frame: sseFrame('content_block_start', { type: 'content_block_start', index, content_block: start }), pauseBefore: false }
+    const start =
+      block.type === 'text'
+        ? { type: 'text', text: '' }
+        : { type: 'tool_use', id: block.id, name: block.name, input: {} }
+    yield {
+      frame: sseFrame('content_block_start', { type: 'content_block_start', index, content_block: start }),
+      pauseBefore: false,
+    }
     for (const [i, chunk] of block.chunks.entries()) {
-      const delta = block.type === 'text' ? { type: 'text_delta', text: chunk } : { type: 'input_json_delta', partial_json: chunk }
-      yield { frame: sseFrame('content_block_delta', { type: 'content_block_delta', index, delta }), pauseBefore: i > 0 }
+      const delta =
+        block.type === 'text' ? { type: 'text_delta', text: chunk } : { type: 'input_json_delta', partial_json: chunk }
+      yield {
+        frame: sseFrame('content_block_delta', { type: 'content_block_delta', index, delta }),
+        pauseBefore: i > 0,
+      }
     }
     yield { frame: sseFrame('content_block_stop', { type: 'content_block_stop', index }), pauseBefore: false }
   }
   yield {
-    frame: sseFrame('message_delta', { type: 'message_delta', delta: { stop_reason: m.stopReason, stop_sequence: null }, usage: { output_tokens: m.usage.output_tokens } }),
+    frame: sseFrame('message_delta', {
+      type: 'message_delta',
+      delta: { stop_reason: m.stopReason, stop_sequence: null },
+      usage: { output_tokens: m.usage.output_tokens },
+    }),
     pauseBefore: false,
   }
   yield { frame: sseFrame('message_stop', { type: 'message_stop' }), pauseBefore: false }
@@ -302,10 +342,20 @@ function* messageFrames(m: BuiltMessage): Generator<{ frame: string; pauseBefore
 function partialFrames(m: BuiltMessage, prefix: string): string[] {
   const frames = [
     messageStartFrame(m),
-    sseFrame('content_block_start', { type: 'content_block_start', index: 0, content_block: { type: 'text', text: '' } }),
+    sseFrame('content_block_start', {
+      type: 'content_block_start',
+      index: 0,
+      content_block: { type: 'text', text: '' },
+    }),
   ]
   if (prefix !== '') {
-    frames.push(sseFrame('content_block_delta', { type: 'content_block_delta', index: 0, delta: { type: 'text_delta', text: prefix } }))
+    frames.push(
+      sseFrame('content_block_delta', {
+        type: 'content_block_delta',
+        index: 0,
+        delta: { type: 'text_delta', text: prefix },
+      }),
+    )
   }
   return frames
 }
@@ -354,7 +404,10 @@ export async function startMockAnthropic(opts: MockAnthropicOptions = {}): Promi
   }
 
   /** A response body fed by an async producer; stops when the client goes away or the mock stops. */
-  function streamBody(produce: (write: (s: string) => boolean, signal: AbortSignal) => Promise<void>, clientSignal: AbortSignal): ReadableStream<Uint8Array> {
+  function streamBody(
+    produce: (write: (s: string) => boolean, signal: AbortSignal) => Promise<void>,
+    clientSignal: AbortSignal,
+  ): ReadableStream<Uint8Array> {
     const local = AbortSignal.any([shutdown.signal, clientSignal])
     let ctl: ReadableStreamDefaultController<Uint8Array> | undefined
     const close = (): void => {
@@ -420,7 +473,10 @@ export async function startMockAnthropic(opts: MockAnthropicOptions = {}): Promi
       }
       case 'stream_error': {
         const built = buildMessage(reply.text(''), body)
-        const errFrame = sseFrame('error', { type: 'error', error: { type: r.errorType ?? 'overloaded_error', message: r.message ?? 'Overloaded' } })
+        const errFrame = sseFrame('error', {
+          type: 'error',
+          error: { type: r.errorType ?? 'overloaded_error', message: r.message ?? 'Overloaded' },
+        })
         if (!streaming) return Response.json(anthropicErrorBody(529), { status: 529 })
         const frames = [...partialFrames(built, r.prefix ?? ''), errFrame]
         return new Response(frames.join(''), { headers: SSE_HEADERS })
@@ -474,7 +530,8 @@ export async function startMockAnthropic(opts: MockAnthropicOptions = {}): Promi
       const url = new URL(req.url)
       const path = url.pathname
       if (req.method === 'POST' && path === '/v1/messages') return handleMessages(req, path + url.search)
-      if (req.method === 'POST' && path === '/v1/messages/count_tokens') return handleCountTokens(req, path + url.search)
+      if (req.method === 'POST' && path === '/v1/messages/count_tokens')
+        return handleCountTokens(req, path + url.search)
       // The CLI pings this as a connectivity check when non-essential traffic is allowed.
       if (path === '/api/hello') {
         record(req.method, path, 200, 'builtin')

@@ -32,7 +32,11 @@ export class RawWsClient {
    * Opens TCP, sends the upgrade request for `path` (e.g. `/ws?token=…`) and resolves once the 101 arrives.
    * `answerPings` false makes it a client that never sends a pong.
    */
-  static async connect(port: number, path: string, opts: { answerPings?: boolean; headers?: Record<string, string> } = {}): Promise<RawWsClient> {
+  static async connect(
+    port: number,
+    path: string,
+    opts: { answerPings?: boolean; headers?: Record<string, string> } = {},
+  ): Promise<RawWsClient> {
     const c = new RawWsClient()
     const answerPings = opts.answerPings ?? true
     const upgraded = new Promise<number>((r) => (c.onUpgrade = r))
@@ -55,8 +59,12 @@ export class RawWsClient {
       },
     })
     const key = Buffer.from(crypto.getRandomValues(new Uint8Array(16))).toString('base64')
-    const extra = Object.entries(opts.headers ?? {}).map(([k, v]) => `${k}: ${v}\r\n`).join('')
-    c.socket.write(`GET ${path} HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: ${key}\r\nSec-WebSocket-Version: 13\r\n${extra}\r\n`)
+    const extra = Object.entries(opts.headers ?? {})
+      .map(([k, v]) => `${k}: ${v}\r\n`)
+      .join('')
+    c.socket.write(
+      `GET ${path} HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: ${key}\r\nSec-WebSocket-Version: 13\r\n${extra}\r\n`,
+    )
     const status = await Promise.race([upgraded, Bun.sleep(3000).then(() => 0)])
     if (status !== 101) {
       c.socket.end()
@@ -86,7 +94,11 @@ export class RawWsClient {
 
   /** Waits until a parsed message matches. */
   async waitFor(pred: (m: any) => boolean, timeoutMs = 3000): Promise<any> {
-    await waitFor(() => this.messages.some(pred), timeoutMs, () => `a message on the raw client (have ${JSON.stringify(this.messages).slice(0, 300)})`)
+    await waitFor(
+      () => this.messages.some(pred),
+      timeoutMs,
+      () => `a message on the raw client (have ${JSON.stringify(this.messages).slice(0, 300)})`,
+    )
     return this.messages.find(pred)
   }
 

@@ -11,9 +11,16 @@ export const REAL_CLAUDE_2_1_197 = resolve(import.meta.dir, '../../node_modules/
  * True when node_modules/.bin/claude exists. Missing, it throws when CI=true (a skipped real-CLI suite would let CI
  * pass without the tests that matter most) and otherwise says why the suite is skipped.
  */
-export function requireRealCli(suite: string, path = REAL_CLAUDE, env: Record<string, string | undefined> = process.env): boolean {
+export function requireRealCli(
+  suite: string,
+  path = REAL_CLAUDE,
+  env: Record<string, string | undefined> = process.env,
+): boolean {
   if (existsSync(path)) return true
-  if (env.CI === 'true') throw new Error(`${suite}: the real Claude CLI is missing at ${path} (npm install puts it there); with CI=true it must run, not skip`)
+  if (env.CI === 'true')
+    throw new Error(
+      `${suite}: the real Claude CLI is missing at ${path} (npm install puts it there); with CI=true it must run, not skip`,
+    )
   console.warn(`skipping ${suite}: no real Claude CLI at ${path} (npm install puts it there)`)
   return false
 }

@@ -13,7 +13,10 @@ export interface TestServer extends RunningServer {
   dataDir: string
   wsUrl: string
   /** fetch against the server with an optional bearer token and JSON body. */
-  api(path: string, init?: { method?: string; token?: string; body?: unknown; headers?: Record<string, string> }): Promise<Response>
+  api(
+    path: string,
+    init?: { method?: string; token?: string; body?: unknown; headers?: Record<string, string> },
+  ): Promise<Response>
   login(username?: string, password?: string): Promise<string>
   createUser(adminToken: string, username: string, role?: 'admin' | 'user'): Promise<{ id: string; token: string }>
   /** Stops the server and removes its data directory (unless keepData). */
@@ -38,7 +41,12 @@ export function testConfig(overrides: Partial<Config> = {}, dataDir?: string): C
  * `env` is what CLI processes inherit from (filtered by the server), e.g. ANTHROPIC_BASE_URL for the mock API;
  * `deps.clock` a ManualClock where time is the subject of the test.
  */
-export async function startTestServer(overrides: Partial<Config> = {}, dataDir?: string, env: Record<string, string | undefined> = { PATH: process.env.PATH }, deps: ServerDeps = {}): Promise<TestServer> {
+export async function startTestServer(
+  overrides: Partial<Config> = {},
+  dataDir?: string,
+  env: Record<string, string | undefined> = { PATH: process.env.PATH },
+  deps: ServerDeps = {},
+): Promise<TestServer> {
   const config = testConfig(overrides, dataDir)
   const running = await startServer(config, createLogger('silent'), env, deps)
   const api: TestServer['api'] = (path, init = {}) => {
@@ -63,7 +71,10 @@ export async function startTestServer(overrides: Partial<Config> = {}, dataDir?:
     api,
     login,
     async createUser(adminToken, username, role = 'user') {
-      const res = await api('/api/v1/users', { token: adminToken, body: { username, password: `${username}-password`, role } })
+      const res = await api('/api/v1/users', {
+        token: adminToken,
+        body: { username, password: `${username}-password`, role },
+      })
       if (res.status !== 201) throw new Error(`create user failed: ${res.status} ${await res.text()}`)
       const user = (await res.json()) as { id: string }
       return { id: user.id, token: await login(username, `${username}-password`) }

@@ -48,7 +48,9 @@ export class WsClient {
         this.isClosed = true
         this.closeInfo = { code: ev.code, reason: ev.reason }
         resolveClosed(this.closeInfo)
-        reject(Object.assign(new Error(`socket closed before opening (${ev.code} ${ev.reason})`), { close: this.closeInfo }))
+        reject(
+          Object.assign(new Error(`socket closed before opening (${ev.code} ${ev.reason})`), { close: this.closeInfo }),
+        )
       })
     })
     this.opened.catch(() => {})
@@ -73,7 +75,10 @@ export class WsClient {
   }
 
   /** Opens a socket and waits for it to be open (throws if the upgrade is refused). */
-  static async connect(url: string, opts: { headers?: Record<string, string>; timeoutMs?: number } = {}): Promise<WsClient> {
+  static async connect(
+    url: string,
+    opts: { headers?: Record<string, string>; timeoutMs?: number } = {},
+  ): Promise<WsClient> {
     const c = new WsClient(url, opts)
     await withTimeout(c.opened, opts.timeoutMs ?? 3000, `open ${url}`)
     return c
@@ -115,7 +120,10 @@ export class WsClient {
 
   /** Subscribes and fails unless the reply is a success; returns the reply data. */
   async subscribe(channel: string, since?: number, timeoutMs = 5000): Promise<any> {
-    const r = await this.request({ type: 'subscribe', channel, ...(since === undefined ? {} : { data: { since } }) }, timeoutMs)
+    const r = await this.request(
+      { type: 'subscribe', channel, ...(since === undefined ? {} : { data: { since } }) },
+      timeoutMs,
+    )
     if (r.type !== 'success') throw new Error(`subscribe ${channel} failed: ${JSON.stringify(r.data)}`)
     return r.data
   }
@@ -157,7 +165,9 @@ export function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise
   let timer: ReturnType<typeof setTimeout>
   return Promise.race([
     p,
-    new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms waiting for ${what}`)), ms))),
+    new Promise<never>(
+      (_, reject) => (timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms waiting for ${what}`)), ms)),
+    ),
   ]).finally(() => clearTimeout(timer))
 }
 

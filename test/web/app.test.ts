@@ -111,7 +111,8 @@ describe.skipIf(!enabled)('web app', () => {
     const texts = (await c.page.evaluate(() => (window as unknown as { __texts: string[] }).__texts)).map((t) => t.replace(/\s+/g, ' ').trim())
     const full = words.join(' ')
     expect(texts.at(-1)).toBe(full)
-    // after the reload the page caught up from the log and went on live: every state it showed was a prefix of the reply
+    // after the reload the page caught up from the log and went on live: every state it showed was a prefix of the
+    // reply
     expect(texts.length).toBeGreaterThan(2)
     for (const t of texts) expect(full.startsWith(t)).toBe(true)
     expect(texts[0]!.length).toBeLessThan(full.length)
@@ -121,7 +122,8 @@ describe.skipIf(!enabled)('web app', () => {
     await c.ctx.close()
   })
 
-  // Last on purpose: in this environment a new run of the same user after a cancelled hanging request stalled (see the report).
+  // Last on purpose: in this environment a new run of the same user after a cancelled hanging request stalled (see the
+  // report).
   test('Stop ends a hanging run: POST cancel, the status line and the transcript say it was cancelled', async () => {
     e.mock!.enqueue(reply.hang(''))
     await startSession(page, e.workspaceId, 'Wait forever')

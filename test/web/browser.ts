@@ -1,4 +1,5 @@
-// Headless Debian Chromium driven by playwright-core (no browser download); launch() gives each run a fresh temporary profile.
+// Headless Debian Chromium driven by playwright-core (no browser download); launch() gives each run a fresh temporary
+// profile.
 import { existsSync } from 'node:fs'
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core'
 

@@ -1,4 +1,5 @@
-// The other screens in Chromium: admin users, change password, the health banner, a phone, keyboard and landmarks, dark.
+// The other screens in Chromium: admin users, change password, the health banner, a phone, keyboard and landmarks,
+// dark.
 import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from 'bun:test'
 import { join, resolve } from 'node:path'
 import { execute, startEnv, stopEnv, waitStatus, type Env } from '../execution/helpers.ts'

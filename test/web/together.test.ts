@@ -1,4 +1,5 @@
-// Two people in one session in two browser contexts: presence, a viewer without a prompt box, files uploaded and attached.
+// Two people in one session in two browser contexts: presence, a viewer without a prompt box, files uploaded and
+// attached.
 import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from 'bun:test'
 import type { Page } from 'playwright-core'
 import { addMember, conversationText, execute, startEnv, stopEnv, waitStatus, type Env } from '../execution/helpers.ts'

@@ -18,12 +18,16 @@ export function authGuard(auth: AuthService) {
       // `transform` runs before params/query/body validation, so a caller without (enough) credentials gets
       // 401/403 and never learns anything from a 422 about a route's input.
       async transform({ request }) {
-        const queryToken = level === 'stream' && !request.headers.has('authorization') && !request.headers.has('x-api-key')
-          ? new URL(request.url).searchParams.get('token')
-          : null
-        const principal = queryToken ? await auth.authenticateToken(queryToken) : await auth.authenticateHeaders(request.headers)
+        const queryToken =
+          level === 'stream' && !request.headers.has('authorization') && !request.headers.has('x-api-key')
+            ? new URL(request.url).searchParams.get('token')
+            : null
+        const principal = queryToken
+          ? await auth.authenticateToken(queryToken)
+          : await auth.authenticateHeaders(request.headers)
         requestInfo(request).userId = principal.user.id
-        if (level === 'admin' && principal.user.role !== 'admin') throw new AppError('FORBIDDEN', 403, 'Administrator role required')
+        if (level === 'admin' && principal.user.role !== 'admin')
+          throw new AppError('FORBIDDEN', 403, 'Administrator role required')
         principals.set(request, principal)
       },
       resolve({ request }): { principal: Principal } {

@@ -34,7 +34,10 @@ export const ApiKeyInfo = t.Object(
   },
   { title: 'ApiKey' },
 )
-export const CreatedApiKey = t.Composite([ApiKeyInfo, t.Object({ key: t.String({ description: 'Shown once; only its hash is stored' }) })], { title: 'CreatedApiKey' })
+export const CreatedApiKey = t.Composite(
+  [ApiKeyInfo, t.Object({ key: t.String({ description: 'Shown once; only its hash is stored' }) })],
+  { title: 'CreatedApiKey' },
+)
 export const ApiKeyList = t.Object({ api_keys: t.Array(ApiKeyInfo) })
 export const IdParam = t.Object({ id: t.String({ minLength: 1, maxLength: 64 }) })
 export const Ok = t.Object({ ok: t.Boolean() })

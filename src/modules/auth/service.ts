@@ -67,7 +67,8 @@ export class AuthService {
     if (principal.jti && principal.expiresAt) await this.revoke(principal.jti, principal.expiresAt)
     if (refreshToken) {
       const claims = await this.tokens.verify(refreshToken)
-      if (claims && claims.typ === 'refresh' && claims.sub === principal.user.id) await this.revoke(claims.jti, claims.exp * 1000)
+      if (claims && claims.typ === 'refresh' && claims.sub === principal.user.id)
+        await this.revoke(claims.jti, claims.exp * 1000)
     }
   }
 
@@ -77,7 +78,12 @@ export class AuthService {
     if (apiKey) return this.authenticateToken(apiKey)
     const auth = headers.get('authorization')
     const m = auth ? /^Bearer\s+(\S+)\s*$/i.exec(auth) : null
-    if (!m) throw new AppError('UNAUTHORIZED', 401, 'Authentication required: send Authorization: Bearer <token> or X-API-Key')
+    if (!m)
+      throw new AppError(
+        'UNAUTHORIZED',
+        401,
+        'Authentication required: send Authorization: Bearer <token> or X-API-Key',
+      )
     return this.authenticateToken(m[1]!)
   }
 
@@ -95,7 +101,8 @@ export class AuthService {
    * longer holds (user deleted or disabled, token revoked by logout or by a password change).
    */
   async current(principal: Principal): Promise<UserRecord> {
-    if (principal.jti && this.revoked.has(principal.jti)) throw new AppError('TOKEN_REVOKED', 401, 'Token has been revoked')
+    if (principal.jti && this.revoked.has(principal.jti))
+      throw new AppError('TOKEN_REVOKED', 401, 'Token has been revoked')
     const user = await this.activeUser(principal.user.id)
     if (principal.via === 'jwt') issuedAfterChange(principal.tva ?? 0, user)
     return user
@@ -114,8 +121,15 @@ export class AuthService {
     const { key, prefix } = newApiKey(API_KEY_PREFIX)
     const now = Date.now()
     const record = {
-      id: Bun.randomUUIDv7(), user_id: user.id, name, prefix, key_hash: hashApiKey(key), created_at: now,
-      last_used_at: null, expires_at: expiresInDays ? now + expiresInDays * 86_400_000 : null, revoked_at: null,
+      id: Bun.randomUUIDv7(),
+      user_id: user.id,
+      name,
+      prefix,
+      key_hash: hashApiKey(key),
+      created_at: now,
+      last_used_at: null,
+      expires_at: expiresInDays ? now + expiresInDays * 86_400_000 : null,
+      revoked_at: null,
     }
     await this.store.apiKeys.create(record)
     return { ...toApiKeyInfo(record), key }
@@ -126,7 +140,8 @@ export class AuthService {
   }
 
   async revokeApiKey(user: UserRecord, id: string) {
-    if (!(await this.store.apiKeys.revoke(id, user.id, Date.now()))) throw new AppError('NOT_FOUND', 404, 'API key not found')
+    if (!(await this.store.apiKeys.revoke(id, user.id, Date.now())))
+      throw new AppError('NOT_FOUND', 404, 'API key not found')
     this.signals.emit('api-key-revoked', { keyId: id })
   }
 
@@ -134,16 +149,19 @@ export class AuthService {
     const record = await this.store.apiKeys.byHash(hashApiKey(key))
     const now = Date.now()
     if (!record || record.revoked_at !== null) throw new AppError('UNAUTHORIZED', 401, 'Invalid or revoked API key')
-    if (record.expires_at !== null && record.expires_at <= now) throw new AppError('TOKEN_EXPIRED', 401, 'API key expired')
+    if (record.expires_at !== null && record.expires_at <= now)
+      throw new AppError('TOKEN_EXPIRED', 401, 'API key expired')
     const user = await this.activeUser(record.user_id)
-    if (record.last_used_at === null || now - record.last_used_at > 60_000) await this.store.apiKeys.touch(record.id, now)
+    if (record.last_used_at === null || now - record.last_used_at > 60_000)
+      await this.store.apiKeys.touch(record.id, now)
     return { user, via: 'api_key', apiKeyId: record.id }
   }
 
   private async verifyJwt(token: string, kind: TokenClaims['typ']): Promise<TokenClaims> {
     const claims = await this.tokens.verify(token)
     if (!claims) {
-      if (await this.tokens.isExpired(token)) throw new AppError('TOKEN_EXPIRED', 401, 'Token expired; refresh it or log in again')
+      if (await this.tokens.isExpired(token))
+        throw new AppError('TOKEN_EXPIRED', 401, 'Token expired; refresh it or log in again')
       throw new AppError('UNAUTHORIZED', 401, 'Invalid token')
     }
     if (claims.typ !== kind) throw new AppError('UNAUTHORIZED', 401, `Expected an ${kind} token`)
@@ -168,8 +186,22 @@ export class AuthService {
   async issueTokens(user: UserRecord) {
     const now = Math.floor(Date.now() / 1000)
     const tva = user.tokens_valid_after
-    const access = { sub: user.id, role: user.role, jti: crypto.randomUUID(), exp: now + Math.round(this.config.accessTokenTtl), typ: 'access' as const, tva }
-    const refresh = { sub: user.id, role: user.role, jti: crypto.randomUUID(), exp: now + Math.round(this.config.refreshTokenTtl), typ: 'refresh' as const, tva }
+    const access = {
+      sub: user.id,
+      role: user.role,
+      jti: crypto.randomUUID(),
+      exp: now + Math.round(this.config.accessTokenTtl),
+      typ: 'access' as const,
+      tva,
+    }
+    const refresh = {
+      sub: user.id,
+      role: user.role,
+      jti: crypto.randomUUID(),
+      exp: now + Math.round(this.config.refreshTokenTtl),
+      typ: 'refresh' as const,
+      tva,
+    }
     return {
       access_token: await this.tokens.sign(access),
       refresh_token: await this.tokens.sign(refresh),
@@ -185,5 +217,6 @@ export class AuthService {
  * the user read after it is accepted, with no clock comparison at all.
  */
 function issuedAfterChange(tva: number, user: UserRecord): void {
-  if (tva < user.tokens_valid_after) throw new AppError('TOKEN_REVOKED', 401, 'Token was issued before a password change; log in again')
+  if (tva < user.tokens_valid_after)
+    throw new AppError('TOKEN_REVOKED', 401, 'Token was issued before a password change; log in again')
 }

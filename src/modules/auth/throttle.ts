@@ -1,4 +1,5 @@
-// Password guessing limits shared by login and password change: strict per address, per username a slow-down for strangers.
+// Password guessing limits shared by login and password change: strict per address, per username a slow-down for
+// strangers.
 import { AppError } from '../../core/errors.ts'
 import { FailureWindow } from '../../core/rate-limit.ts'
 
@@ -12,7 +13,8 @@ export interface ThrottleOptions {
 }
 
 /**
- * A username that failed too often is not locked for everyone (that would let anyone lock the admin out): only addresses
+ * A username that failed too often is not locked for everyone (that would let anyone lock the admin out): only
+ * addresses
  * from which that user has not logged in successfully within the trust TTL are turned away until the window passes.
  * Trusted addresses are kept in memory as hashes (never the address itself), so a restart forgets them.
  */
@@ -46,7 +48,9 @@ export class LoginThrottle {
     this.byAddress.fail(address)
   }
 
-  /** Trusts the address for this user; the username's failures stay counted so an attacker elsewhere gains no new tries. */
+  /**
+   * Trusts the address for this user; the username's failures stay counted so an attacker elsewhere gains no new tries.
+   */
   succeeded(username: string, address: string): void {
     const now = this.now()
     if (this.trusted.size >= 100_000) for (const [k, until] of this.trusted) if (until <= now) this.trusted.delete(k)
@@ -63,4 +67,5 @@ export class LoginThrottle {
   }
 }
 
-const trustKey = (user: string, address: string) => new Bun.CryptoHasher('sha256').update(`${user}\n${address}`).digest('base64url')
+const trustKey = (user: string, address: string) =>
+  new Bun.CryptoHasher('sha256').update(`${user}\n${address}`).digest('base64url')

@@ -9,7 +9,9 @@ export interface TokenClaims {
   jti: string
   exp: number
   typ: TokenKind
-  /** The user's tokens_valid_after when issued (absent on older tokens: 0); behind the user's current value = revoked. */
+  /**
+   * The user's tokens_valid_after when issued (absent on older tokens: 0); behind the user's current value = revoked.
+   */
   tva?: number
 }
 
@@ -17,7 +19,10 @@ export interface TokenSigner {
   sign(claims: TokenClaims): Promise<string>
   /** The claims, or null for a bad signature, wrong algorithm, expired or malformed token. */
   verify(token: string): Promise<(TokenClaims & { expired?: false }) | null>
-  /** Distinguishes "expired" from "bad" so clients get TOKEN_EXPIRED and know to refresh: true only for a token we signed. */
+  /**
+   * Distinguishes "expired" from "bad" so clients get TOKEN_EXPIRED and know to refresh: true only for a token we
+   * signed.
+   */
   isExpired(token: string): Promise<boolean>
 }
 
@@ -48,7 +53,8 @@ export function createTokenSigner(secret: string): TokenSigner {
         return false
       }
       if (typeof exp !== 'number' || exp * 1000 > Date.now()) return false
-      // Check the signature as of a moment the token was still valid, so a forged or foreign token is "bad", not "expired".
+      // Check the signature as of a moment the token was still valid, so a forged or foreign token is "bad", not
+      // "expired".
       return (await impl.verify(token, { algorithms: ['HS256'], currentDate: new Date((exp - 1) * 1000) })) !== false
     },
   }

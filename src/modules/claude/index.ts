@@ -5,7 +5,19 @@ import { authGuard } from '../auth/guard.ts'
 import type { AuthService } from '../auth/service.ts'
 import { t } from 'elysia'
 import {
-  ExecuteBody, ExecuteResponse, Execution, ExecutionList, ExecutionQuery, IdParam, ImportSessionBody, LogsQuery, LogsResponse, Session, SessionList, SessionQuery, TerminalSession,
+  ExecuteBody,
+  ExecuteResponse,
+  Execution,
+  ExecutionList,
+  ExecutionQuery,
+  IdParam,
+  ImportSessionBody,
+  LogsQuery,
+  LogsResponse,
+  Session,
+  SessionList,
+  SessionQuery,
+  TerminalSession,
 } from './model.ts'
 import type { TerminalSessions } from './terminal-sessions.ts'
 import { toPublicSession } from '../sessions/views.ts'
@@ -14,15 +26,22 @@ import type { ClaudeService } from './service.ts'
 export function claudeModule(auth: AuthService, claude: ClaudeService, terminal: TerminalSessions) {
   return new Elysia({ name: 'claude', prefix: '/api/v1/claude', detail: { tags: ['claude'] } })
     .use(authGuard(auth))
-    .post('/execute', ({ principal, body, set }) => {
-      set.status = 202
-      return claude.execute(principal.user, body)
-    }, {
-      auth: true,
-      body: ExecuteBody,
-      response: { 202: ExecuteResponse, ...errors(401, 403, 404, 409) },
-      detail: { summary: 'Run a prompt with Claude Code in a workspace (new session, or continue session_id); watch it on websocket_url' },
-    })
+    .post(
+      '/execute',
+      ({ principal, body, set }) => {
+        set.status = 202
+        return claude.execute(principal.user, body)
+      },
+      {
+        auth: true,
+        body: ExecuteBody,
+        response: { 202: ExecuteResponse, ...errors(401, 403, 404, 409) },
+        detail: {
+          summary:
+            'Run a prompt with Claude Code in a workspace (new session, or continue session_id); watch it on websocket_url',
+        },
+      },
+    )
     .get('/executions', ({ principal, query }) => claude.listExecutions(principal.user, query), {
       auth: true,
       query: ExecutionQuery,
@@ -51,17 +70,30 @@ export function claudeModule(auth: AuthService, claude: ClaudeService, terminal:
       auth: true,
       query: t.Object({ workspace_id: t.String({ minLength: 1, maxLength: 64 }) }),
       response: { 200: t.Object({ sessions: t.Array(TerminalSession) }), ...errors(401, 404) },
-      detail: { summary: 'Sessions started with `claude` in a terminal in this workspace directory (server user\'s ~/.claude/projects)' },
+      detail: {
+        summary:
+          "Sessions started with `claude` in a terminal in this workspace directory (server user's ~/.claude/projects)",
+      },
     })
-    .post('/sessions/import', async ({ principal, body, set }) => {
-      set.status = 201
-      return toPublicSession(await terminal.import(principal.user, body.workspace_id, body.cli_session_id, body.title), 'owner')
-    }, {
-      auth: true,
-      body: ImportSessionBody,
-      response: { 201: Session, ...errors(401, 403, 404, 409) },
-      detail: { summary: 'Adopt a terminal session so prompts through the API resume it (collaborator role in the workspace or more)' },
-    })
+    .post(
+      '/sessions/import',
+      async ({ principal, body, set }) => {
+        set.status = 201
+        return toPublicSession(
+          await terminal.import(principal.user, body.workspace_id, body.cli_session_id, body.title),
+          'owner',
+        )
+      },
+      {
+        auth: true,
+        body: ImportSessionBody,
+        response: { 201: Session, ...errors(401, 403, 404, 409) },
+        detail: {
+          summary:
+            'Adopt a terminal session so prompts through the API resume it (collaborator role in the workspace or more)',
+        },
+      },
+    )
     .get('/sessions/:id', ({ principal, params }) => claude.getSession(principal.user, params.id), {
       auth: true,
       params: IdParam,
@@ -74,11 +106,18 @@ export function claudeModule(auth: AuthService, claude: ClaudeService, terminal:
       response: { 200: Session, ...errors(401, 403, 404) },
       detail: { summary: 'Close a session: stops its process and refuses new prompts (owner)' },
     })
-    .get('/sessions/:id/logs', ({ principal, params, query }) => claude.logs(principal.user, params.id, query.limit, query.before), {
-      auth: true,
-      params: IdParam,
-      query: LogsQuery,
-      response: { 200: LogsResponse, ...errors(401, 404) },
-      detail: { summary: 'The session channel history (prompts, events, coalesced token streams, status), paged backwards by seq' },
-    })
+    .get(
+      '/sessions/:id/logs',
+      ({ principal, params, query }) => claude.logs(principal.user, params.id, query.limit, query.before),
+      {
+        auth: true,
+        params: IdParam,
+        query: LogsQuery,
+        response: { 200: LogsResponse, ...errors(401, 404) },
+        detail: {
+          summary:
+            'The session channel history (prompts, events, coalesced token streams, status), paged backwards by seq',
+        },
+      },
+    )
 }

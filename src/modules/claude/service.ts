@@ -39,29 +39,68 @@ export class ClaudeService {
     const body = await this.checkPolicy(user, request)
     requireSandboxFor({ role: user.role, tools: body.tools, permissionMode: body.permission_mode }, this.deps.sandbox)
     // A session participant prompts by their session role, even without being a member of the session's workspace.
-    const ws = body.session_id ? await this.sessionWorkspace(user, body.session_id, body.workspace_id) : await this.deps.workspaces.visible(user, body.workspace_id)
+    const ws = body.session_id
+      ? await this.sessionWorkspace(user, body.session_id, body.workspace_id)
+      : await this.deps.workspaces.visible(user, body.workspace_id)
     const preamble = body.file_ids?.length ? await this.attachFiles(user, ws.id, body.file_ids) : ''
-    const session = body.session_id ? await this.openSession(user, body.session_id, ws.id) : await this.newSession(user, ws, body.prompt)
+    const session = body.session_id
+      ? await this.openSession(user, body.session_id, ws.id)
+      : await this.newSession(user, ws, body.prompt)
     const now = Date.now()
     const { prompt, metadata, session_id: _s, workspace_id: _w, stream: _st, ...options } = body
     const execution: ExecutionRecord = {
-      id: Bun.randomUUIDv7(), session_id: session.id, workspace_id: ws.id, user_id: user.id, prompt,
-      options: { ...options, ...(metadata ? { metadata } : {}) }, status: 'queued', error: null, exit_code: null,
-      num_turns: 0, message_count: 0, total_cost_usd: null, usage: null, stderr: null, permission_denials: null,
-      created_at: now, started_at: null, finished_at: null,
+      id: Bun.randomUUIDv7(),
+      session_id: session.id,
+      workspace_id: ws.id,
+      user_id: user.id,
+      prompt,
+      options: { ...options, ...(metadata ? { metadata } : {}) },
+      status: 'queued',
+      error: null,
+      exit_code: null,
+      num_turns: 0,
+      message_count: 0,
+      total_cost_usd: null,
+      usage: null,
+      stderr: null,
+      permission_denials: null,
+      created_at: now,
+      started_at: null,
+      finished_at: null,
     }
     await this.deps.store.executions.create(execution)
-    const attribution = { execution_id: execution.id, user_id: user.id, username: user.username, prompt, options: execution.options }
-    await Promise.all([this.deps.log.emit(sessionChannel(session.id), 'prompt', attribution), this.deps.log.emit(taskChannel(execution.id), 'prompt', attribution)])
+    const attribution = {
+      execution_id: execution.id,
+      user_id: user.id,
+      username: user.username,
+      prompt,
+      options: execution.options,
+    }
+    await Promise.all([
+      this.deps.log.emit(sessionChannel(session.id), 'prompt', attribution),
+      this.deps.log.emit(taskChannel(execution.id), 'prompt', attribution),
+    ])
     this.deps.engine.enqueue({
-      execution, session, input: preamble + prompt,
-      signature: JSON.stringify([options.model, options.system_prompt, options.append_system_prompt, options.max_turns, [...(options.tools ?? [])].sort(), options.permission_mode]),
+      execution,
+      session,
+      input: preamble + prompt,
+      signature: JSON.stringify([
+        options.model,
+        options.system_prompt,
+        options.append_system_prompt,
+        options.max_turns,
+        [...(options.tools ?? [])].sort(),
+        options.permission_mode,
+      ]),
       spec: (s) => this.spec(s, ws.path, body),
     })
     const current = await this.deps.store.executions.byId(execution.id)
     return {
-      execution_id: execution.id, session_id: session.id, status: current?.status ?? 'queued',
-      queue_position: this.deps.engine.position(execution.id), websocket_url: `/ws/executions/${execution.id}`,
+      execution_id: execution.id,
+      session_id: session.id,
+      status: current?.status ?? 'queued',
+      queue_position: this.deps.engine.position(execution.id),
+      websocket_url: `/ws/executions/${execution.id}`,
     }
   }
 
@@ -71,10 +110,17 @@ export class ClaudeService {
     return toPublicExecution(e, this.deps.engine.position(e.id))
   }
 
-  async listExecutions(user: UserRecord, q: { session_id?: string; status?: ExecutionRecord['status']; limit?: number; offset?: number }) {
+  async listExecutions(
+    user: UserRecord,
+    q: { session_id?: string; status?: ExecutionRecord['status']; limit?: number; offset?: number },
+  ) {
     if (q.session_id) await this.deps.access.require(user, q.session_id, 'viewer')
     const { items, total } = await this.deps.store.executions.list({
-      sessionId: q.session_id, status: q.status, visibleTo: user.role === 'admin' ? null : user.id, limit: q.limit ?? 50, offset: q.offset ?? 0,
+      sessionId: q.session_id,
+      status: q.status,
+      visibleTo: user.role === 'admin' ? null : user.id,
+      limit: q.limit ?? 50,
+      offset: q.offset ?? 0,
     })
     return { executions: items.map((e) => toPublicExecution(e, this.deps.engine.position(e.id))), total }
   }
@@ -91,14 +137,35 @@ export class ClaudeService {
 
   async listSessions(user: UserRecord, q: { workspace_id?: string; limit?: number; offset?: number }) {
     if (q.workspace_id) await this.deps.workspaces.visible(user, q.workspace_id)
-    const { items, total } = await this.deps.store.sessions.listVisible(user.role === 'admin' ? null : user.id, { workspaceId: q.workspace_id, limit: q.limit ?? 50, offset: q.offset ?? 0 })
-    return { sessions: await Promise.all(items.map(async (s) => toPublicSession(s, await this.deps.access.roleOf(user, s)))), total }
+    const { items, total } = await this.deps.store.sessions.listVisible(user.role === 'admin' ? null : user.id, {
+      workspaceId: q.workspace_id,
+      limit: q.limit ?? 50,
+      offset: q.offset ?? 0,
+    })
+    return {
+      sessions: await Promise.all(items.map(async (s) => toPublicSession(s, await this.deps.access.roleOf(user, s)))),
+      total,
+    }
   }
 
   async getSession(user: UserRecord, id: string) {
     const { session, role } = await this.deps.access.require(user, id, 'viewer')
-    const running = await this.deps.store.executions.list({ sessionId: id, status: 'running', visibleTo: null, limit: 1, offset: 0 })
-    const waiting = running.total ? running : await this.deps.store.executions.list({ sessionId: id, status: 'waiting_for_permission', visibleTo: null, limit: 1, offset: 0 })
+    const running = await this.deps.store.executions.list({
+      sessionId: id,
+      status: 'running',
+      visibleTo: null,
+      limit: 1,
+      offset: 0,
+    })
+    const waiting = running.total
+      ? running
+      : await this.deps.store.executions.list({
+          sessionId: id,
+          status: 'waiting_for_permission',
+          visibleTo: null,
+          limit: 1,
+          offset: 0,
+        })
     return { ...toPublicSession(session, role), current_execution_id: waiting.items[0]?.id ?? null }
   }
 
@@ -114,19 +181,35 @@ export class ClaudeService {
   async logs(user: UserRecord, id: string, limit = 100, before?: number) {
     await this.deps.access.require(user, id, 'viewer')
     const rows = await this.deps.store.events.readBefore(sessionChannel(id), before ?? Number.MAX_SAFE_INTEGER, limit)
-    const logs = rows.reverse().map((r) => ({ seq: r.seq, type: r.type, data: JSON.parse(r.data) as unknown, timestamp: new Date(r.ts).toISOString() }))
-    return { session_id: id, logs, count: logs.length, next_before: rows.length === limit && logs[0] ? logs[0].seq : null }
+    const logs = rows.reverse().map((r) => ({
+      seq: r.seq,
+      type: r.type,
+      data: JSON.parse(r.data) as unknown,
+      timestamp: new Date(r.ts).toISOString(),
+    }))
+    return {
+      session_id: id,
+      logs,
+      count: logs.length,
+      next_before: rows.length === limit && logs[0] ? logs[0].seq : null,
+    }
   }
 
   private attachFiles(user: UserRecord, workspaceId: string, fileIds: string[]): Promise<string> {
-    if (!this.deps.attachments) throw new AppError('VALIDATION_FAILED', 422, 'file_ids are not supported on this server')
+    if (!this.deps.attachments)
+      throw new AppError('VALIDATION_FAILED', 422, 'file_ids are not supported on this server')
     return this.deps.attachments(user, workspaceId, fileIds)
   }
 
   /** The request with `tools` replaced by the checked rules, one per CLI argv entry (see ToolPolicyService.check). */
   private async checkPolicy(user: UserRecord, body: ExecuteBody): Promise<ExecuteBody> {
     const tools = await this.deps.toolPolicy.check(user, body.tools, body.permission_mode)
-    if (!this.deps.claudeBin()) throw new AppError('CLAUDE_UNAVAILABLE', 503, 'The Claude CLI is not installed on this server; install @anthropic-ai/claude-code or set CCHUB_CLAUDE_BIN')
+    if (!this.deps.claudeBin())
+      throw new AppError(
+        'CLAUDE_UNAVAILABLE',
+        503,
+        'The Claude CLI is not installed on this server; install @anthropic-ai/claude-code or set CCHUB_CLAUDE_BIN',
+      )
     return tools === undefined ? body : { ...body, tools }
   }
 
@@ -140,24 +223,49 @@ export class ClaudeService {
 
   private async openSession(user: UserRecord, id: string, workspaceId: string): Promise<SessionRecord> {
     const { session } = await this.deps.access.require(user, id, 'collaborator')
-    if (session.workspace_id !== workspaceId) throw new AppError('VALIDATION_FAILED', 422, 'session_id belongs to another workspace')
-    if (session.status === 'closed') throw new AppError('SESSION_CLOSED', 409, 'This session is closed; start a new one')
+    if (session.workspace_id !== workspaceId)
+      throw new AppError('VALIDATION_FAILED', 422, 'session_id belongs to another workspace')
+    if (session.status === 'closed')
+      throw new AppError('SESSION_CLOSED', 409, 'This session is closed; start a new one')
     return session
   }
 
   private async newSession(user: UserRecord, ws: WorkspaceRecord, prompt: string): Promise<SessionRecord> {
     // a member whose role in the workspace is viewer reads its sessions but may not run Claude there
-    if (user.role !== 'admin' && ws.owner_id !== user.id && (await this.deps.store.workspaces.member(ws.id, user.id))?.session_role === 'viewer') {
-      throw new AppError('FORBIDDEN', 403, 'Viewers of this workspace cannot start sessions in it; the workspace owner can make you a collaborator')
+    if (
+      user.role !== 'admin' &&
+      ws.owner_id !== user.id &&
+      (await this.deps.store.workspaces.member(ws.id, user.id))?.session_role === 'viewer'
+    ) {
+      throw new AppError(
+        'FORBIDDEN',
+        403,
+        'Viewers of this workspace cannot start sessions in it; the workspace owner can make you a collaborator',
+      )
     }
     const workspaceId = ws.id
     const now = Date.now()
     const session: SessionRecord = {
-      id: crypto.randomUUID(), workspace_id: workspaceId, owner_id: user.id, title: prompt.slice(0, 80), cli_session_id: null,
-      status: 'active', model: null, total_cost_usd: 0, usage: {}, created_at: now, updated_at: now, closed_at: null,
+      id: crypto.randomUUID(),
+      workspace_id: workspaceId,
+      owner_id: user.id,
+      title: prompt.slice(0, 80),
+      cli_session_id: null,
+      status: 'active',
+      model: null,
+      total_cost_usd: 0,
+      usage: {},
+      created_at: now,
+      updated_at: now,
+      closed_at: null,
     }
     await this.deps.store.sessions.create(session)
-    await this.deps.store.sessions.putParticipant({ session_id: session.id, user_id: user.id, role: 'owner', created_at: now })
+    await this.deps.store.sessions.putParticipant({
+      session_id: session.id,
+      user_id: user.id,
+      role: 'owner',
+      created_at: now,
+    })
     return session
   }
 
@@ -165,12 +273,24 @@ export class ClaudeService {
     const args = buildCliArgs({
       input: { mode: 'stream-json' },
       ...(session.cli_session_id ? { resume: session.cli_session_id } : { sessionId: session.id }),
-      maxTurns: body.max_turns, allowedTools: body.tools, permissionMode: body.permission_mode ?? 'default', permissionPromptTool: 'stdio',
-      model: body.model, systemPrompt: body.system_prompt, appendSystemPrompt: body.append_system_prompt,
+      maxTurns: body.max_turns,
+      allowedTools: body.tools,
+      permissionMode: body.permission_mode ?? 'default',
+      permissionPromptTool: 'stdio',
+      model: body.model,
+      systemPrompt: body.system_prompt,
+      appendSystemPrompt: body.append_system_prompt,
     })
-    const env = cliEnv(this.deps.env, this.deps.config.claudeEnvAllowList, { bypassPermissions: body.permission_mode === 'bypassPermissions' })
+    const env = cliEnv(this.deps.env, this.deps.config.claudeEnvAllowList, {
+      bypassPermissions: body.permission_mode === 'bypassPermissions',
+    })
     // the session owner's home: every participant continues the one transcript, which --resume finds there
-    env.HOME = prepareHome(this.deps.config.dataDir, session.owner_id, serverLogin(this.deps.env), this.deps.sandbox.mode === 'bwrap')
+    env.HOME = prepareHome(
+      this.deps.config.dataDir,
+      session.owner_id,
+      serverLogin(this.deps.env),
+      this.deps.sandbox.mode === 'bwrap',
+    )
     // a shared config dir would put every user's transcripts back in one place
     delete env.CLAUDE_CONFIG_DIR
     return { bin: this.deps.claudeBin() ?? 'claude', args, cwd, env }

@@ -1,4 +1,5 @@
-// Sessions started with `claude` in a terminal: found in the caller's CLI home (.claude/projects/<escaped cwd>/<id>.jsonl), importable to resume.
+// Sessions started with `claude` in a terminal: found in the caller's CLI home (.claude/projects/<escaped
+// cwd>/<id>.jsonl), importable to resume.
 import { closeSync, existsSync, openSync, readdirSync, readSync, statSync } from 'node:fs'
 import { join } from 'node:path'
 import { AppError, conflict, forbidden } from '../../core/errors.ts'
@@ -9,7 +10,6 @@ import { workspaceRole } from '../sessions/access.ts'
 import { projectDirName } from './cli/home.ts'
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
-
 
 export class TerminalSessions {
   constructor(
@@ -31,7 +31,13 @@ export class TerminalSessions {
       .map((f) => {
         const st = statSync(join(dir, f))
         const id = f.slice(0, -6)
-        return { cli_session_id: id, modified_at: st.mtime.toISOString(), size: st.size, first_prompt: firstPrompt(join(dir, f)), imported_session_id: imported.get(id) ?? null }
+        return {
+          cli_session_id: id,
+          modified_at: st.mtime.toISOString(),
+          size: st.size,
+          first_prompt: firstPrompt(join(dir, f)),
+          imported_session_id: imported.get(id) ?? null,
+        }
       })
       .sort((a, b) => b.modified_at.localeCompare(a.modified_at))
     return { sessions }
@@ -41,19 +47,36 @@ export class TerminalSessions {
   async import(user: UserRecord, workspaceId: string, cliSessionId: string, title?: string): Promise<SessionRecord> {
     const ws = await this.workspaces.visible(user, workspaceId)
     // the importer becomes the session's owner and runs tools in the workspace: a viewer may not
-    if ((await workspaceRole(this.store, user, ws)) === 'viewer') throw forbidden('Importing a terminal session needs the collaborator role in the workspace; you are a viewer')
+    if ((await workspaceRole(this.store, user, ws)) === 'viewer')
+      throw forbidden('Importing a terminal session needs the collaborator role in the workspace; you are a viewer')
     const dir = this.dirFor(user, ws.path)
-    if (!dir || !existsSync(join(dir, `${cliSessionId}.jsonl`))) throw new AppError('NOT_FOUND', 404, 'No terminal session with that id in this workspace')
+    if (!dir || !existsSync(join(dir, `${cliSessionId}.jsonl`)))
+      throw new AppError('NOT_FOUND', 404, 'No terminal session with that id in this workspace')
     const { items } = await this.store.sessions.listVisible(null, { workspaceId, limit: 10_000, offset: 0 })
     const existing = items.find((s) => s.cli_session_id === cliSessionId)
     if (existing) throw conflict(`Already imported as session ${existing.id}`)
     const now = Date.now()
     const session: SessionRecord = {
-      id: crypto.randomUUID(), workspace_id: ws.id, owner_id: user.id, title: title ?? firstPrompt(join(dir, `${cliSessionId}.jsonl`))?.slice(0, 80) ?? 'Terminal session',
-      cli_session_id: cliSessionId, status: 'active', model: null, total_cost_usd: 0, usage: {}, created_at: now, updated_at: now, closed_at: null,
+      id: crypto.randomUUID(),
+      workspace_id: ws.id,
+      owner_id: user.id,
+      title: title ?? firstPrompt(join(dir, `${cliSessionId}.jsonl`))?.slice(0, 80) ?? 'Terminal session',
+      cli_session_id: cliSessionId,
+      status: 'active',
+      model: null,
+      total_cost_usd: 0,
+      usage: {},
+      created_at: now,
+      updated_at: now,
+      closed_at: null,
     }
     await this.store.sessions.create(session)
-    await this.store.sessions.putParticipant({ session_id: session.id, user_id: user.id, role: 'owner', created_at: now })
+    await this.store.sessions.putParticipant({
+      session_id: session.id,
+      user_id: user.id,
+      role: 'owner',
+      created_at: now,
+    })
     return session
   }
 

@@ -1,14 +1,30 @@
-// WebSocket `command` messages (execute, cancel) with the same checks as REST; claude_message is an alias (docs/protocol.md, Commands).
+// WebSocket `command` messages (execute, cancel) with the same checks as REST; claude_message is an alias
+// (docs/protocol.md, Commands).
 import { Type as T, type Static } from '@sinclair/typebox'
 import { AppError } from '../../core/errors.ts'
 import type { Dispatcher } from '../realtime/dispatcher.ts'
 import type { ClaudeService } from './service.ts'
 
-const ExecuteData = T.Object({ action: T.Literal('execute'), workspace_id: T.String({ maxLength: 64 }), prompt: T.String({ minLength: 1, maxLength: 200_000 }) }, { additionalProperties: true })
+const ExecuteData = T.Object(
+  {
+    action: T.Literal('execute'),
+    workspace_id: T.String({ maxLength: 64 }),
+    prompt: T.String({ minLength: 1, maxLength: 200_000 }),
+  },
+  { additionalProperties: true },
+)
 const CancelData = T.Object({ action: T.Literal('cancel'), execution_id: T.String({ maxLength: 64 }) })
-const Command = T.Object({ type: T.String(), id: T.Optional(T.Union([T.String(), T.Number()])), data: T.Union([ExecuteData, CancelData]) })
+const Command = T.Object({
+  type: T.String(),
+  id: T.Optional(T.Union([T.String(), T.Number()])),
+  data: T.Union([ExecuteData, CancelData]),
+})
 
-export function registerClaudeCommands(d: Dispatcher, claude: ClaudeService, validateExecute: (body: unknown) => void): void {
+export function registerClaudeCommands(
+  d: Dispatcher,
+  claude: ClaudeService,
+  validateExecute: (body: unknown) => void,
+): void {
   const handle = async (msg: Static<typeof Command>, user: Parameters<ClaudeService['execute']>[0]) => {
     const { action, ...rest } = msg.data as { action: string } & Record<string, unknown>
     if (action === 'execute') {

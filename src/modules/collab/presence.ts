@@ -50,12 +50,18 @@ export class Presence {
   watcher() {
     return {
       join: (conn: Connection, channel: string) => this.join(conn, channel.slice('session:'.length)),
-      leave: (conn: Connection, channel: string, why: LeaveReason) => this.leave(conn, channel.slice('session:'.length), why),
+      leave: (conn: Connection, channel: string, why: LeaveReason) =>
+        this.leave(conn, channel.slice('session:'.length), why),
     }
   }
 
   online(sessionId: string): OnlineUser[] {
-    return [...(this.sessions.get(sessionId)?.values() ?? [])].map((e) => ({ user_id: e.userId, username: e.username, role: e.role, connections: e.conns.size }))
+    return [...(this.sessions.get(sessionId)?.values() ?? [])].map((e) => ({
+      user_id: e.userId,
+      username: e.username,
+      role: e.role,
+      connections: e.conns.size,
+    }))
   }
 
   connections(sessionId: string, userId: string): number {
@@ -98,7 +104,8 @@ export class Presence {
     let entry = users.get(user.id)
     // A pending leave (dropped socket within the grace period) counts as still present: no joined/left pair.
     const first = !entry
-    if (!entry) users.set(user.id, (entry = { userId: user.id, username: user.username, role: 'viewer', conns: new Set() }))
+    if (!entry)
+      users.set(user.id, (entry = { userId: user.id, username: user.username, role: 'viewer', conns: new Set() }))
     entry.leaveTimer?.()
     entry.leaveTimer = undefined
     entry.conns.add(conn)
@@ -109,14 +116,21 @@ export class Presence {
         const r = await role
         if (!r) return null
         entry.role = r
-        return ['participant_joined', { session_id: sessionId, user_id: user.id, username: user.username, role: r, connections: entry.conns.size }]
+        return [
+          'participant_joined',
+          { session_id: sessionId, user_id: user.id, username: user.username, role: r, connections: entry.conns.size },
+        ]
       })
     }
     try {
       const r = await role
       if (r && entry.conns.has(conn)) await this.deps.onJoin(conn, sessionId, r)
     } catch (err) {
-      this.deps.logger.warn('session join hook failed', { session_id: sessionId, connection_id: conn.id, error: String(err) })
+      this.deps.logger.warn('session join hook failed', {
+        session_id: sessionId,
+        connection_id: conn.id,
+        error: String(err),
+      })
     }
   }
 
@@ -134,7 +148,17 @@ export class Presence {
       users.delete(entry.userId)
       if (!users.size && this.sessions.get(sessionId) === users) this.sessions.delete(sessionId)
       this.deps.onGone(sessionId, entry.userId)
-      this.publish(sessionId, async () => ['participant_left', { session_id: sessionId, user_id: entry.userId, username: entry.username, role: entry.role, connections: 0, reason }])
+      this.publish(sessionId, async () => [
+        'participant_left',
+        {
+          session_id: sessionId,
+          user_id: entry.userId,
+          username: entry.username,
+          role: entry.role,
+          connections: 0,
+          reason,
+        },
+      ])
     }
     if (why !== 'closed') return gone(why === 'revoked' ? 'access_revoked' : 'left')
     entry.leaveTimer?.()

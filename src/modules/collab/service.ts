@@ -21,24 +21,39 @@ import { Typing } from './typing.ts'
 
 type Grant = Exclude<SessionRole, 'owner'>
 const keepsOwner = (target: UserRecord) =>
-  new AppError('FORBIDDEN', 403, `${target.username} owns the workspace or is an admin, and keeps the owner role on every session in it; a session owner cannot demote or remove them`)
+  new AppError(
+    'FORBIDDEN',
+    403,
+    `${target.username} owns the workspace or is an admin, and keeps the owner role on every session in it; a session owner cannot demote or remove them`,
+  )
 
 export class CollabService {
   constructor(
-    private readonly deps: { store: Store; log: ChannelLog; access: SessionAccess; signals: Signals; presence: Presence },
+    private readonly deps: {
+      store: Store
+      log: ChannelLog
+      access: SessionAccess
+      signals: Signals
+      presence: Presence
+    },
   ) {}
 
   /** Everyone with a role on the session: its owner, explicit participants and the workspace's owner and members. */
   async list(user: UserRecord, sessionId: string) {
     const { session } = await this.deps.access.require(user, sessionId, 'viewer')
-    const rows = new Map<string, { role: SessionRole; source: 'owner' | 'participant' | 'workspace'; created_at: number | null }>()
+    const rows = new Map<
+      string,
+      { role: SessionRole; source: 'owner' | 'participant' | 'workspace'; created_at: number | null }
+    >()
     const ws = await this.deps.store.workspaces.byId(session.workspace_id)
     if (ws) rows.set(ws.owner_id, { role: 'owner', source: 'workspace', created_at: null })
-    for (const m of ws ? await this.deps.store.workspaces.members(ws.id) : []) rows.set(m.user_id, { role: m.session_role, source: 'workspace', created_at: null })
+    for (const m of ws ? await this.deps.store.workspaces.members(ws.id) : [])
+      rows.set(m.user_id, { role: m.session_role, source: 'workspace', created_at: null })
     // An explicit participant row counts when it is higher than the workspace role, as in SessionAccess.roleOf.
     for (const p of await this.deps.store.sessions.participants(sessionId)) {
       const byWorkspace = rows.get(p.user_id)
-      if (!byWorkspace || RANK[p.role] > RANK[byWorkspace.role]) rows.set(p.user_id, { role: p.role, source: 'participant', created_at: p.created_at })
+      if (!byWorkspace || RANK[p.role] > RANK[byWorkspace.role])
+        rows.set(p.user_id, { role: p.role, source: 'participant', created_at: p.created_at })
     }
     const own = rows.get(session.owner_id)
     rows.set(session.owner_id, { role: 'owner', source: 'owner', created_at: own?.created_at ?? session.created_at })
@@ -47,7 +62,16 @@ export class CollabService {
       const u = await this.deps.store.users.byId(id)
       if (!u) continue
       const connections = this.deps.presence.connections(sessionId, id)
-      participants.push({ user_id: id, username: u.username, display_name: u.display_name, role: u.role === 'admin' ? 'owner' : r.role, source: r.source, online: this.deps.presence.isPresent(sessionId, id), connections, created_at: iso(r.created_at) })
+      participants.push({
+        user_id: id,
+        username: u.username,
+        display_name: u.display_name,
+        role: u.role === 'admin' ? 'owner' : r.role,
+        source: r.source,
+        online: this.deps.presence.isPresent(sessionId, id),
+        connections,
+        created_at: iso(r.created_at),
+      })
     }
     return { session_id: sessionId, participants }
   }
@@ -58,7 +82,13 @@ export class CollabService {
     if (target.id === session.owner_id) throw conflict('That user owns the session')
     await this.refuseLowering(session, target, role)
     const existing = await this.deps.store.sessions.participant(sessionId, target.id)
-    if (existing) throw new AppError('CONFLICT', 409, `Already a participant (${existing.role}); PATCH the participant to change the role`, { details: { role: existing.role } })
+    if (existing)
+      throw new AppError(
+        'CONFLICT',
+        409,
+        `Already a participant (${existing.role}); PATCH the participant to change the role`,
+        { details: { role: existing.role } },
+      )
     const record: ParticipantRecord = { session_id: sessionId, user_id: target.id, role, created_at: Date.now() }
     await this.deps.store.sessions.putParticipant(record)
     await this.changed(session, target, 'participant_added', { role, via: 'invite' }, user)
@@ -66,12 +96,29 @@ export class CollabService {
   }
 
   /** Used by share links: grants `role` unless the user already has it or a higher one. */
-  async grant(session: SessionRecord, target: UserRecord, role: Grant, via: Record<string, unknown>, by: UserRecord | null) {
+  async grant(
+    session: SessionRecord,
+    target: UserRecord,
+    role: Grant,
+    via: Record<string, unknown>,
+    by: UserRecord | null,
+  ) {
     const previous = await this.deps.access.roleOf(target, session)
     if (atLeast(previous, role)) return { previous, role: previous!, changed: false }
     const existing = await this.deps.store.sessions.participant(session.id, target.id)
-    await this.deps.store.sessions.putParticipant({ session_id: session.id, user_id: target.id, role, created_at: existing?.created_at ?? Date.now() })
-    await this.changed(session, target, existing ? 'role_changed' : 'participant_added', { role, previous_role: previous, ...via }, by)
+    await this.deps.store.sessions.putParticipant({
+      session_id: session.id,
+      user_id: target.id,
+      role,
+      created_at: existing?.created_at ?? Date.now(),
+    })
+    await this.changed(
+      session,
+      target,
+      existing ? 'role_changed' : 'participant_added',
+      { role, previous_role: previous, ...via },
+      by,
+    )
     return { previous, role, changed: true }
   }
 
@@ -82,12 +129,19 @@ export class CollabService {
     if (!previous) throw notFound('Participant')
     if (target.id === session.owner_id) {
       if (role === 'owner') return this.find(user, sessionId, target.id)
-      throw conflict('The owner cannot be demoted; hand the session over first (PATCH another participant\'s role to owner)')
+      throw conflict(
+        "The owner cannot be demoted; hand the session over first (PATCH another participant's role to owner)",
+      )
     }
     if (role === 'owner') return this.handOver(user, session, target, previous)
     await this.refuseLowering(session, target, role)
     const existing = await this.deps.store.sessions.participant(sessionId, target.id)
-    await this.deps.store.sessions.putParticipant({ session_id: sessionId, user_id: target.id, role, created_at: existing?.created_at ?? Date.now() })
+    await this.deps.store.sessions.putParticipant({
+      session_id: sessionId,
+      user_id: target.id,
+      role,
+      created_at: existing?.created_at ?? Date.now(),
+    })
     await this.changed(session, target, 'role_changed', { role, previous_role: previous }, user)
     return this.find(user, sessionId, target.id)
   }
@@ -100,38 +154,94 @@ export class CollabService {
     const target = await this.user(targetId)
     if (!self && (await this.deps.access.workspaceRoleOn(target, session)) === 'owner') throw keepsOwner(target)
     const previous = (await this.deps.store.sessions.participant(sessionId, targetId))?.role ?? null
-    if (!previous || !(await this.deps.store.sessions.removeParticipant(sessionId, targetId))) throw notFound('Participant')
+    if (!previous || !(await this.deps.store.sessions.removeParticipant(sessionId, targetId)))
+      throw notFound('Participant')
     const remaining = await this.deps.access.roleOf(target, session)
     // Published before the sockets are dropped, so the removed user learns why; then nothing more reaches them.
-    await this.changed(session, target, 'participant_removed', { previous_role: previous, remaining_role: remaining }, user, remaining === null)
+    await this.changed(
+      session,
+      target,
+      'participant_removed',
+      { previous_role: previous, remaining_role: remaining },
+      user,
+      remaining === null,
+    )
     return { ok: true, user_id: targetId, remaining_role: remaining }
   }
 
-  /** A session owner cannot take away what the workspace gives: its owner and admins stay owners, members keep their default. */
+  /**
+   * A session owner cannot take away what the workspace gives: its owner and admins stay owners, members keep their
+   * default.
+   */
   private async refuseLowering(session: SessionRecord, target: UserRecord, role: SessionRole): Promise<void> {
     const floor = await this.deps.access.workspaceRoleOn(target, session)
     if (floor === null || RANK[role] >= RANK[floor]) return
     if (floor === 'owner') throw keepsOwner(target)
-    throw new AppError('FORBIDDEN', 403, `${target.username} is a ${floor} on every session of this workspace as a member; change their role in the workspace's members instead`)
+    throw new AppError(
+      'FORBIDDEN',
+      403,
+      `${target.username} is a ${floor} on every session of this workspace as a member; change their role in the workspace's members instead`,
+    )
   }
 
   private async handOver(user: UserRecord, session: SessionRecord, target: UserRecord, previous: SessionRole) {
     const now = Date.now()
     const old = await this.deps.store.users.byId(session.owner_id)
     await this.deps.store.sessions.update(session.id, { owner_id: target.id, updated_at: now })
-    const [t, o] = await Promise.all([this.deps.store.sessions.participant(session.id, target.id), this.deps.store.sessions.participant(session.id, session.owner_id)])
-    await this.deps.store.sessions.putParticipant({ session_id: session.id, user_id: target.id, role: 'owner', created_at: t?.created_at ?? now })
-    await this.deps.store.sessions.putParticipant({ session_id: session.id, user_id: session.owner_id, role: 'collaborator', created_at: o?.created_at ?? session.created_at })
+    const [t, o] = await Promise.all([
+      this.deps.store.sessions.participant(session.id, target.id),
+      this.deps.store.sessions.participant(session.id, session.owner_id),
+    ])
+    await this.deps.store.sessions.putParticipant({
+      session_id: session.id,
+      user_id: target.id,
+      role: 'owner',
+      created_at: t?.created_at ?? now,
+    })
+    await this.deps.store.sessions.putParticipant({
+      session_id: session.id,
+      user_id: session.owner_id,
+      role: 'collaborator',
+      created_at: o?.created_at ?? session.created_at,
+    })
     const moved = { ...session, owner_id: target.id }
-    await this.changed(moved, target, 'role_changed', { role: 'owner', previous_role: previous, owner_id: target.id }, user)
-    if (old) await this.changed(moved, old, 'role_changed', { role: 'collaborator', previous_role: 'owner', owner_id: target.id }, user)
+    await this.changed(
+      moved,
+      target,
+      'role_changed',
+      { role: 'owner', previous_role: previous, owner_id: target.id },
+      user,
+    )
+    if (old)
+      await this.changed(
+        moved,
+        old,
+        'role_changed',
+        { role: 'collaborator', previous_role: 'owner', owner_id: target.id },
+        user,
+      )
     return this.find(user, session.id, target.id)
   }
 
-  /** Publishes the change on session:<id> (durable), updates presence, drops sockets that lost access, re-checks the rest. */
-  private async changed(session: SessionRecord, target: UserRecord, type: string, data: Record<string, unknown>, by: UserRecord | null, drop = false) {
+  /**
+   * Publishes the change on session:<id> (durable), updates presence, drops sockets that lost access, re-checks the
+   * rest.
+   */
+  private async changed(
+    session: SessionRecord,
+    target: UserRecord,
+    type: string,
+    data: Record<string, unknown>,
+    by: UserRecord | null,
+    drop = false,
+  ) {
     await this.deps.log.emit(sessionChannel(session.id), type, {
-      session_id: session.id, user_id: target.id, username: target.username, ...data, by: by?.id ?? null, by_username: by?.username ?? null,
+      session_id: session.id,
+      user_id: target.id,
+      username: target.username,
+      ...data,
+      by: by?.id ?? null,
+      by_username: by?.username ?? null,
     })
     const role = (data.role ?? data.remaining_role) as SessionRole | null | undefined
     if (role) this.deps.presence.setRole(session.id, target.id, role)
@@ -175,11 +285,23 @@ export function createCollab(d: CollabDeps) {
   const typing = new Typing(d.gateway, timing, d.clock)
   const docs = new SharedDocs({ store: d.store, log: d.log, access: d.access, queue, timing })
   // `presence` is read when a join happens, after it is assigned below.
-  const state = (sessionId: string, user: UserRecord, role: SessionRole) => sessionState({ store: d.store, log: d.log, presence, docs, timing }, sessionId, user, role)
+  const state = (sessionId: string, user: UserRecord, role: SessionRole) =>
+    sessionState({ store: d.store, log: d.log, presence, docs, timing }, sessionId, user, role)
   const presence: Presence = new Presence({
-    store: d.store, access: d.access, gateway: d.gateway, queue, timing, clock: d.clock, logger: d.logger,
+    store: d.store,
+    access: d.access,
+    gateway: d.gateway,
+    queue,
+    timing,
+    clock: d.clock,
+    logger: d.logger,
     onJoin: async (conn, sessionId, role) => {
-      d.gateway.sendTo(conn, 'session_state', await state(sessionId, conn.principal!.user, role), sessionChannel(sessionId))
+      d.gateway.sendTo(
+        conn,
+        'session_state',
+        await state(sessionId, conn.principal!.user, role),
+        sessionChannel(sessionId),
+      )
     },
     onGone: (sessionId, userId) => typing.forget(sessionId, userId),
   })

@@ -1,4 +1,5 @@
-// The session_state frame a socket gets when it joins: who is here, status, current execution, history, files, document.
+// The session_state frame a socket gets when it joins: who is here, status, current execution, history, files,
+// document.
 import { relative } from 'node:path'
 import type { FileRecord, SessionRole, UserRecord } from '../../store/records.ts'
 import type { Store } from '../../store/store.ts'
@@ -15,8 +16,16 @@ const FILES = 200
 
 /** Same shape as the files module's FileView (GET /api/v1/files), so clients handle one file object. */
 export const toPublicFile = (f: FileRecord, wsPath: string | null) => ({
-  file_id: f.id, name: f.name, path: wsPath ? relative(wsPath, f.path) : `uploads/${f.name}`, size: f.size, content_type: f.content_type,
-  sha256: f.sha256, session_id: f.session_id, workspace_id: f.workspace_id, owner_id: f.owner_id, created_at: iso(f.created_at),
+  file_id: f.id,
+  name: f.name,
+  path: wsPath ? relative(wsPath, f.path) : `uploads/${f.name}`,
+  size: f.size,
+  content_type: f.content_type,
+  sha256: f.sha256,
+  session_id: f.session_id,
+  workspace_id: f.workspace_id,
+  owner_id: f.owner_id,
+  created_at: iso(f.created_at),
 })
 
 export interface StateDeps {
@@ -55,7 +64,9 @@ export async function sessionState(d: StateDeps, sessionId: string, user: UserRe
     participants: d.presence.online(sessionId),
     current_execution: current ? { id: current.id, status: current.status, user_id: current.user_id } : null,
     seq,
-    history: rows.reverse().map((r) => ({ seq: r.seq, type: r.type, data: JSON.parse(r.data) as unknown, timestamp: iso(r.ts) })),
+    history: rows
+      .reverse()
+      .map((r) => ({ seq: r.seq, type: r.type, data: JSON.parse(r.data) as unknown, timestamp: iso(r.ts) })),
     files: files.items.map((f) => toPublicFile(f, ws?.path ?? null)),
     files_total: files.total,
     document,

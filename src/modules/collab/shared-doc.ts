@@ -30,7 +30,12 @@ export function applyEdits(text: string, edits: Edit[]): string {
   let out = text
   edits.forEach((e, i) => {
     if (e.start > e.end || e.end > out.length) {
-      throw new AppError('VALIDATION_FAILED', 422, `Edit ${i} range [${e.start}, ${e.end}) does not fit a text of length ${out.length}`, { details: { edit_index: i, length: out.length } })
+      throw new AppError(
+        'VALIDATION_FAILED',
+        422,
+        `Edit ${i} range [${e.start}, ${e.end}) does not fit a text of length ${out.length}`,
+        { details: { edit_index: i, length: out.length } },
+      )
     }
     out = out.slice(0, e.start) + e.text + out.slice(e.end)
   })
@@ -42,14 +47,24 @@ export class SharedDocs {
   private readonly recent = new Map<string, Applied[]>()
 
   constructor(
-    private readonly deps: { store: Store; log: ChannelLog; access: SessionAccess; queue: KeyedQueue; timing: CollabTiming },
+    private readonly deps: {
+      store: Store
+      log: ChannelLog
+      access: SessionAccess
+      queue: KeyedQueue
+      timing: CollabTiming
+    },
   ) {}
 
   async view(sessionId: string) {
     const doc = await this.deps.store.docs.get(sessionId)
     return {
-      session_id: sessionId, version: doc?.version ?? 0, text: doc?.text ?? '', language: doc?.language ?? null,
-      updated_by: doc?.updated_by ?? null, updated_at: iso(doc?.updated_at ?? null),
+      session_id: sessionId,
+      version: doc?.version ?? 0,
+      text: doc?.text ?? '',
+      language: doc?.language ?? null,
+      updated_by: doc?.updated_by ?? null,
+      updated_at: iso(doc?.updated_at ?? null),
     }
   }
 
@@ -64,25 +79,40 @@ export class SharedDocs {
    */
   async change(user: UserRecord, sessionId: string, input: { version: number; edits: Edit[]; language?: string }) {
     const { session } = await this.deps.access.require(user, sessionId, 'collaborator')
-    if (session.status === 'closed') throw new AppError('SESSION_CLOSED', 409, 'This session is closed; its document is read-only')
+    if (session.status === 'closed')
+      throw new AppError('SESSION_CLOSED', 409, 'This session is closed; its document is read-only')
     return this.deps.queue.run(`doc:${sessionId}`, async () => {
       const doc = await this.deps.store.docs.get(sessionId)
       const current = doc?.version ?? 0
       if (input.version !== current) throw this.stale(sessionId, input.version, doc)
       const text = applyEdits(doc?.text ?? '', input.edits)
       if (text.length > this.deps.timing.maxDocChars) {
-        throw new AppError('PAYLOAD_TOO_LARGE', 413, `The document would exceed ${this.deps.timing.maxDocChars} characters`)
+        throw new AppError(
+          'PAYLOAD_TOO_LARGE',
+          413,
+          `The document would exceed ${this.deps.timing.maxDocChars} characters`,
+        )
       }
       const next: SessionDocRecord = {
-        session_id: sessionId, version: current + 1, text, language: input.language ?? doc?.language ?? null,
-        updated_by: user.id, updated_at: Date.now(),
+        session_id: sessionId,
+        version: current + 1,
+        text,
+        language: input.language ?? doc?.language ?? null,
+        updated_by: user.id,
+        updated_at: Date.now(),
       }
       // The store's own check catches a writer outside this process (the queue only orders this one).
-      if (!(await this.deps.store.docs.put(next, current))) throw this.stale(sessionId, input.version, await this.deps.store.docs.get(sessionId))
+      if (!(await this.deps.store.docs.put(next, current)))
+        throw this.stale(sessionId, input.version, await this.deps.store.docs.get(sessionId))
       this.remember(sessionId, { version: next.version, edits: input.edits, user_id: user.id })
       const seq = await this.deps.log.emit(sessionChannel(sessionId), 'code_change', {
-        session_id: sessionId, version: next.version, base_version: current, edits: input.edits, language: next.language,
-        user_id: user.id, username: user.username,
+        session_id: sessionId,
+        version: next.version,
+        base_version: current,
+        edits: input.edits,
+        language: next.language,
+        user_id: user.id,
+        username: user.username,
       })
       return { version: next.version, seq: seq ?? null, length: text.length }
     })
@@ -93,9 +123,19 @@ export class SharedDocs {
     const since = (this.recent.get(sessionId) ?? []).filter((a) => a.version > sent)
     // edits_since only when it covers every version after the client's: otherwise the client must take `text`.
     const complete = sent < current && since.length === current - sent && since[0]?.version === sent + 1
-    return new AppError('STALE_VERSION', 409, `The edit is against version ${sent} but the document is at version ${current}: rebase and resend`, {
-      details: { current_version: current, text: doc?.text ?? '', language: doc?.language ?? null, ...(complete ? { edits_since: since } : {}) },
-    })
+    return new AppError(
+      'STALE_VERSION',
+      409,
+      `The edit is against version ${sent} but the document is at version ${current}: rebase and resend`,
+      {
+        details: {
+          current_version: current,
+          text: doc?.text ?? '',
+          language: doc?.language ?? null,
+          ...(complete ? { edits_since: since } : {}),
+        },
+      },
+    )
   }
 
   private remember(sessionId: string, a: Applied): void {

@@ -1,4 +1,5 @@
-// WebSocket commands of collaboration (docs/protocol.md, Collaboration): join/leave, invite/remove/change_role, typing, code, cursors.
+// WebSocket commands of collaboration (docs/protocol.md, Collaboration): join/leave, invite/remove/change_role, typing,
+// code, cursors.
 import { AppError } from '../../core/errors.ts'
 import type { UserRecord } from '../../store/records.ts'
 import type { AuthService } from '../auth/service.ts'
@@ -6,7 +7,14 @@ import { sessionChannel } from '../realtime/channels.ts'
 import type { Connection } from '../realtime/connection.ts'
 import type { Dispatcher } from '../realtime/dispatcher.ts'
 import {
-  ChangeRoleMessage, CodeChangeMessage, CursorUpdateMessage, InviteUserMessage, JoinMessage, LeaveMessage, RemoveUserMessage, TypingMessage,
+  ChangeRoleMessage,
+  CodeChangeMessage,
+  CursorUpdateMessage,
+  InviteUserMessage,
+  JoinMessage,
+  LeaveMessage,
+  RemoveUserMessage,
+  TypingMessage,
 } from './model.ts'
 import type { Collab } from './service.ts'
 
@@ -15,9 +23,16 @@ type Msg = { type: string; channel?: string; session_id?: string; data?: { sessi
 
 /** The session a message is about: `session_id`, `data.session_id` or `channel: "session:<id>"`. */
 export function sessionIdOf(msg: Msg): string {
-  const id = msg.session_id ?? msg.data?.session_id ?? (typeof msg.channel === 'string' && msg.channel.startsWith('session:') ? msg.channel.slice(8) : undefined)
+  const id =
+    msg.session_id ??
+    msg.data?.session_id ??
+    (typeof msg.channel === 'string' && msg.channel.startsWith('session:') ? msg.channel.slice(8) : undefined)
   if (typeof id !== 'string' || !/^[A-Za-z0-9_-]{1,64}$/.test(id)) {
-    throw new AppError('VALIDATION_FAILED', 422, `${msg.type} needs the session: {"type":"${msg.type}","session_id":"<id>",…} or "channel":"session:<id>"`)
+    throw new AppError(
+      'VALIDATION_FAILED',
+      422,
+      `${msg.type} needs the session: {"type":"${msg.type}","session_id":"<id>",…} or "channel":"session:<id>"`,
+    )
   }
   return id
 }
@@ -38,14 +53,27 @@ function requireJoined(conn: Connection, sessionId: string): void {
 
 export function registerCollabHandlers(d: Dispatcher, c: Collab): void {
   d.on('invite_user', InviteUserMessage, async (msg, { conn, auth }) => {
-    const participant = await c.service.add(await currentUser(conn, auth), sessionIdOf(msg), msg.data.user_id, msg.data.role)
+    const participant = await c.service.add(
+      await currentUser(conn, auth),
+      sessionIdOf(msg),
+      msg.data.user_id,
+      msg.data.role,
+    )
     return { action: 'invite_user', participant }
   })
   d.on('remove_user', RemoveUserMessage, async (msg, { conn, auth }) => {
-    return { action: 'remove_user', ...(await c.service.remove(await currentUser(conn, auth), sessionIdOf(msg), msg.data.user_id)) }
+    return {
+      action: 'remove_user',
+      ...(await c.service.remove(await currentUser(conn, auth), sessionIdOf(msg), msg.data.user_id)),
+    }
   })
   d.on('change_role', ChangeRoleMessage, async (msg, { conn, auth }) => {
-    const participant = await c.service.setRole(await currentUser(conn, auth), sessionIdOf(msg), msg.data.user_id, msg.data.role)
+    const participant = await c.service.setRole(
+      await currentUser(conn, auth),
+      sessionIdOf(msg),
+      msg.data.user_id,
+      msg.data.role,
+    )
     return { action: 'change_role', participant }
   })
 
@@ -65,7 +93,11 @@ export function registerCollabHandlers(d: Dispatcher, c: Collab): void {
   for (const type of ['leave_collaboration', 'session_leave']) {
     d.on(type, LeaveMessage, (msg, { conn, gateway }) => {
       const sessionId = sessionIdOf(msg)
-      return { action: type, session_id: sessionId, was_subscribed: gateway.unsubscribe(conn, sessionChannel(sessionId)) }
+      return {
+        action: type,
+        session_id: sessionId,
+        was_subscribed: gateway.unsubscribe(conn, sessionChannel(sessionId)),
+      }
     })
   }
 
@@ -83,18 +115,27 @@ export function registerCollabHandlers(d: Dispatcher, c: Collab): void {
   d.on('code_change', CodeChangeMessage, async (msg, { conn, auth }) => {
     const sessionId = sessionIdOf(msg)
     const { version, edits, language } = msg.data
-    return { action: 'code_change', session_id: sessionId, ...(await c.docs.change(await currentUser(conn, auth), sessionId, { version, edits, language })) }
+    return {
+      action: 'code_change',
+      session_id: sessionId,
+      ...(await c.docs.change(await currentUser(conn, auth), sessionId, { version, edits, language })),
+    }
   })
 
   d.on('cursor_update', CursorUpdateMessage, async (msg, { conn, gateway, auth }) => {
     const sessionId = sessionIdOf(msg)
     requireJoined(conn, sessionId)
     const { position, selection } = msg.data
-    if (position === undefined && selection === undefined) throw new AppError('VALIDATION_FAILED', 422, 'cursor_update needs data.position or data.selection')
+    if (position === undefined && selection === undefined)
+      throw new AppError('VALIDATION_FAILED', 422, 'cursor_update needs data.position or data.selection')
     const user = await currentUser(conn, auth)
     await c.access.require(user, sessionId, 'viewer')
     gateway.relayToOthers(conn, sessionChannel(sessionId), 'cursor_update', {
-      session_id: sessionId, user_id: user.id, username: user.username, ...(position === undefined ? {} : { position }), ...(selection === undefined ? {} : { selection }),
+      session_id: sessionId,
+      user_id: user.id,
+      username: user.username,
+      ...(position === undefined ? {} : { position }),
+      ...(selection === undefined ? {} : { selection }),
     })
     return msg.id === undefined ? undefined : { action: 'cursor_update', relayed: true }
   })

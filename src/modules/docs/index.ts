@@ -31,7 +31,8 @@ export function docsModule(version: string) {
           info: {
             title: 'cchub API',
             version,
-            description: 'Run Claude Code on your own machine and watch it live. Log in at POST /api/v1/auth/login, then press Authorize and paste the access_token.',
+            description:
+              'Run Claude Code on your own machine and watch it live. Log in at POST /api/v1/auth/login, then press Authorize and paste the access_token.',
           },
           tags: [
             { name: 'auth', description: 'Login, tokens and API keys' },
@@ -50,9 +51,15 @@ export function docsModule(version: string) {
         },
       }),
     )
-    .get('/swagger/assets/:name', ({ params }) => {
-      const asset = ASSETS[params.name]
-      if (!asset) throw notFound('Asset')
-      return new Response(Bun.file(asset.path), { headers: { 'content-type': asset.type, 'cache-control': 'public, max-age=86400' } })
-    }, { detail: { hide: true } })
+    .get(
+      '/swagger/assets/:name',
+      ({ params }) => {
+        const asset = ASSETS[params.name]
+        if (!asset) throw notFound('Asset')
+        return new Response(Bun.file(asset.path), {
+          headers: { 'content-type': asset.type, 'cache-control': 'public, max-age=86400' },
+        })
+      },
+      { detail: { hide: true } },
+    )
 }

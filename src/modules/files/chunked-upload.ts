@@ -1,4 +1,5 @@
-// WebSocket chunked uploads: chunks land on disk under the data dir, survive dropped sockets and restarts, expire when idle.
+// WebSocket chunked uploads: chunks land on disk under the data dir, survive dropped sockets and restarts, expire when
+// idle.
 import { mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs'
 import { open, rename, rm } from 'node:fs/promises'
 import { join } from 'node:path'
@@ -30,7 +31,12 @@ const MAX_PENDING_PER_USER = 20
 const MAX_CHUNKS = 100_000
 const BASE64 = /^[A-Za-z0-9+/_-]*={0,2}$/
 
-export interface ChunkedOptions { dataDir: string; maxUploadBytes: number; expirySeconds: number; wsMaxMessageBytes: number }
+export interface ChunkedOptions {
+  dataDir: string
+  maxUploadBytes: number
+  expirySeconds: number
+  wsMaxMessageBytes: number
+}
 
 export class ChunkedUploads {
   private readonly pending = new Map<string, Pending>()
@@ -39,10 +45,18 @@ export class ChunkedUploads {
   /** Suggested chunk size: a base64 chunk plus its envelope fits in one WebSocket frame. */
   readonly chunkSize: number
 
-  constructor(private readonly files: FileService, private readonly store: Store, private readonly o: ChunkedOptions, private readonly logger: Logger) {
+  constructor(
+    private readonly files: FileService,
+    private readonly store: Store,
+    private readonly o: ChunkedOptions,
+    private readonly logger: Logger,
+  ) {
     this.root = join(o.dataDir, 'tmp', 'chunks')
     mkdirSync(this.root, { recursive: true, mode: 0o700 })
-    this.chunkSize = Math.max(1024, Math.min(512 * 1024, Math.floor(((o.wsMaxMessageBytes - 1024) * 3) / 4 / 1024) * 1024))
+    this.chunkSize = Math.max(
+      1024,
+      Math.min(512 * 1024, Math.floor(((o.wsMaxMessageBytes - 1024) * 3) / 4 / 1024) * 1024),
+    )
     this.restore()
     this.timer = setInterval(() => this.sweep(), Math.min(60_000, Math.max(50, (o.expirySeconds * 1000) / 4)))
     this.timer.unref?.()
@@ -54,23 +68,53 @@ export class ChunkedUploads {
 
   async start(user: UserRecord, d: UploadStartData) {
     if (d.size > this.o.maxUploadBytes) throw tooLarge(this.o.maxUploadBytes)
-    if (d.total_chunks > Math.min(MAX_CHUNKS, Math.max(1, d.size))) throw invalid(`total_chunks must be between 1 and ${Math.min(MAX_CHUNKS, Math.max(1, d.size))} for ${d.size} bytes`)
+    if (d.total_chunks > Math.min(MAX_CHUNKS, Math.max(1, d.size)))
+      throw invalid(
+        `total_chunks must be between 1 and ${Math.min(MAX_CHUNKS, Math.max(1, d.size))} for ${d.size} bytes`,
+      )
     if ([...this.pending.values()].filter((p) => p.userId === user.id).length >= MAX_PENDING_PER_USER) {
-      throw new AppError('RATE_LIMITED', 429, `At most ${MAX_PENDING_PER_USER} unfinished uploads per user; finish or cancel one`)
+      throw new AppError(
+        'RATE_LIMITED',
+        429,
+        `At most ${MAX_PENDING_PER_USER} unfinished uploads per user; finish or cancel one`,
+      )
     }
     const ref = { session_id: d.session_id || undefined, workspace_id: d.workspace_id || undefined }
     await this.files.target(user, ref)
-    const meta: Meta = { id: Bun.randomUUIDv7(), userId: user.id, ref, filename: d.filename, size: d.size, totalChunks: d.total_chunks }
+    const meta: Meta = {
+      id: Bun.randomUUIDv7(),
+      userId: user.id,
+      ref,
+      filename: d.filename,
+      size: d.size,
+      totalChunks: d.total_chunks,
+    }
     const dir = join(this.root, meta.id)
     mkdirSync(dir, { mode: 0o700 })
     writeFileSync(join(dir, 'meta.json'), JSON.stringify(meta))
-    const p: Pending = { ...meta, received: new Map(), bytes: 0, dir, expiresAt: Date.now() + this.expiryMs, assembling: false }
+    const p: Pending = {
+      ...meta,
+      received: new Map(),
+      bytes: 0,
+      dir,
+      expiresAt: Date.now() + this.expiryMs,
+      assembling: false,
+    }
     this.pending.set(p.id, p)
-    return { file_id: p.id, chunk_size: this.chunkSize, total_chunks: p.totalChunks, size: p.size, expires_at: new Date(p.expiresAt).toISOString() }
+    return {
+      file_id: p.id,
+      chunk_size: this.chunkSize,
+      total_chunks: p.totalChunks,
+      size: p.size,
+      expires_at: new Date(p.expiresAt).toISOString(),
+    }
   }
 
   /** Stores one chunk; when every chunk is there, assembles and registers the file (`file` in the result). */
-  async chunk(user: UserRecord, d: UploadChunkData): Promise<{ progress?: ReturnType<ChunkedUploads['progress']>; file?: FileView }> {
+  async chunk(
+    user: UserRecord,
+    d: UploadChunkData,
+  ): Promise<{ progress?: ReturnType<ChunkedUploads['progress']>; file?: FileView }> {
     const p = this.pending.get(d.file_id)
     if (!p || p.userId !== user.id) return { file: await this.finished(user, d.file_id) }
     if (p.assembling) throw new AppError('CONFLICT', 409, 'All chunks are in; the file is being assembled')
@@ -79,7 +123,8 @@ export class ChunkedUploads {
     const bytes = Buffer.from(d.data, 'base64')
     if (bytes.length === 0 && p.size > 0) throw invalid('Empty chunk')
     const before = p.received.get(d.chunk_index) ?? 0
-    if (p.bytes - before + bytes.length > p.size) throw new AppError('PAYLOAD_TOO_LARGE', 413, `The chunks add up to more than the declared size (${p.size} bytes)`)
+    if (p.bytes - before + bytes.length > p.size)
+      throw new AppError('PAYLOAD_TOO_LARGE', 413, `The chunks add up to more than the declared size (${p.size} bytes)`)
     const tmp = join(p.dir, `${d.chunk_index}.${crypto.randomUUID()}.tmp`)
     try {
       await Bun.write(tmp, bytes)
@@ -99,8 +144,15 @@ export class ChunkedUploads {
 
   async status(user: UserRecord, fileId: string) {
     const p = this.pending.get(fileId)
-    if (!p || p.userId !== user.id) return { file_id: fileId, complete: true, missing: [], file: await this.finished(user, fileId) }
-    return { ...this.progress(p, null, true), complete: false, assembling: p.assembling, chunk_size: this.chunkSize, expires_at: new Date(p.expiresAt).toISOString() }
+    if (!p || p.userId !== user.id)
+      return { file_id: fileId, complete: true, missing: [], file: await this.finished(user, fileId) }
+    return {
+      ...this.progress(p, null, true),
+      complete: false,
+      assembling: p.assembling,
+      chunk_size: this.chunkSize,
+      expires_at: new Date(p.expiresAt).toISOString(),
+    }
   }
 
   async cancel(user: UserRecord, fileId: string) {
@@ -114,7 +166,7 @@ export class ChunkedUploads {
   /** Drops uploads idle past the expiry, with their chunks. */
   sweep(now = Date.now()): number {
     let n = 0
-    for (const p of this.pending.values()) if (!p.assembling && p.expiresAt <= now) (this.discard(p), n++)
+    for (const p of this.pending.values()) if (!p.assembling && p.expiresAt <= now) this.discard(p), n++
     return n
   }
 
@@ -126,12 +178,20 @@ export class ChunkedUploads {
     const missing: number[] = []
     if (withMissing) for (let i = 0; i < p.totalChunks; i++) if (!p.received.has(i)) missing.push(i)
     return {
-      file_id: p.id, ...(chunkIndex === null ? {} : { chunk_index: chunkIndex }), received_chunks: p.received.size, total_chunks: p.totalChunks,
-      bytes_received: p.bytes, size: p.size, percent: p.size ? Math.floor((p.bytes / p.size) * 1000) / 10 : 100, ...(withMissing ? { missing } : {}),
+      file_id: p.id,
+      ...(chunkIndex === null ? {} : { chunk_index: chunkIndex }),
+      received_chunks: p.received.size,
+      total_chunks: p.totalChunks,
+      bytes_received: p.bytes,
+      size: p.size,
+      percent: p.size ? Math.floor((p.bytes / p.size) * 1000) / 10 : 100,
+      ...(withMissing ? { missing } : {}),
     }
   }
 
-  /** A file this user finished uploading under `fileId` (a repeated last chunk, or status after a drop), else NOT_FOUND. */
+  /**
+   * A file this user finished uploading under `fileId` (a repeated last chunk, or status after a drop), else NOT_FOUND.
+   */
   private async finished(user: UserRecord, fileId: string): Promise<FileView> {
     const f = await this.store.files.byId(fileId)
     if (!f || f.owner_id !== user.id) throw notFound('Upload (finished, expired or never started)')
@@ -145,7 +205,8 @@ export class ChunkedUploads {
       const target = await this.files.target(user, p.ref)
       await copyChunks(p, writer)
       const content = await writer.finish()
-      if (content.size !== p.size) throw invalid(`The chunks add up to ${content.size} bytes, not the declared ${p.size}; start again`)
+      if (content.size !== p.size)
+        throw invalid(`The chunks add up to ${content.size} bytes, not the declared ${p.size}; start again`)
       return await this.files.register(user, target, writer.path, p.filename, content, { move: true, id: p.id })
     } finally {
       await writer.abort()
@@ -164,11 +225,20 @@ export class ChunkedUploads {
       const dir = join(this.root, name)
       try {
         const meta = JSON.parse(readFileSync(join(dir, 'meta.json'), 'utf8')) as Meta
-        if (meta.id !== name || typeof meta.size !== 'number' || typeof meta.totalChunks !== 'number') throw new Error('bad meta')
+        if (meta.id !== name || typeof meta.size !== 'number' || typeof meta.totalChunks !== 'number')
+          throw new Error('bad meta')
         const received = new Map<number, number>()
-        for (const f of readdirSync(dir)) if (/^\d+$/.test(f) && Number(f) < meta.totalChunks) received.set(Number(f), statSync(join(dir, f)).size)
+        for (const f of readdirSync(dir))
+          if (/^\d+$/.test(f) && Number(f) < meta.totalChunks) received.set(Number(f), statSync(join(dir, f)).size)
         const bytes = [...received.values()].reduce((a, b) => a + b, 0)
-        this.pending.set(meta.id, { ...meta, received, bytes, dir, expiresAt: Date.now() + this.expiryMs, assembling: false })
+        this.pending.set(meta.id, {
+          ...meta,
+          received,
+          bytes,
+          dir,
+          expiresAt: Date.now() + this.expiryMs,
+          assembling: false,
+        })
       } catch {
         this.logger.warn('removing unreadable chunked upload', { dir })
         rmSync(dir, { recursive: true, force: true })
@@ -177,7 +247,10 @@ export class ChunkedUploads {
   }
 }
 
-/** Appends the chunk files in order through one reused buffer (fresh buffers would allocate the whole file again as garbage). */
+/**
+ * Appends the chunk files in order through one reused buffer (fresh buffers would allocate the whole file again as
+ * garbage).
+ */
 async function copyChunks(p: Pending, writer: HashingWriter): Promise<void> {
   let buf = Buffer.allocUnsafe(0)
   for (let i = 0; i < p.totalChunks; i++) {

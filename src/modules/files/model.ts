@@ -4,18 +4,26 @@ import { t, type TSchema } from 'elysia'
 const Id = t.String({ minLength: 1, maxLength: 64 })
 const OptId = t.Optional(t.String({ maxLength: 64 }))
 
-export const FileView = t.Object({
-  file_id: t.String(),
-  name: t.String({ description: 'Sanitised name; also the file name on disk' }),
-  path: t.String({ description: 'Path relative to the workspace directory, e.g. uploads/report.pdf', examples: ['uploads/report.pdf'] }),
-  size: t.Integer(),
-  content_type: t.String({ description: 'The type the server detected and serves the file with (the declared type is not trusted)' }),
-  sha256: t.String(),
-  session_id: t.Nullable(t.String()),
-  workspace_id: t.Nullable(t.String()),
-  owner_id: t.String(),
-  created_at: t.String({ format: 'date-time' }),
-}, { title: 'File' })
+export const FileView = t.Object(
+  {
+    file_id: t.String(),
+    name: t.String({ description: 'Sanitised name; also the file name on disk' }),
+    path: t.String({
+      description: 'Path relative to the workspace directory, e.g. uploads/report.pdf',
+      examples: ['uploads/report.pdf'],
+    }),
+    size: t.Integer(),
+    content_type: t.String({
+      description: 'The type the server detected and serves the file with (the declared type is not trusted)',
+    }),
+    sha256: t.String(),
+    session_id: t.Nullable(t.String()),
+    workspace_id: t.Nullable(t.String()),
+    owner_id: t.String(),
+    created_at: t.String({ format: 'date-time' }),
+  },
+  { title: 'File' },
+)
 export type FileView = typeof FileView.static
 
 export const FileList = t.Object({ files: t.Array(FileView), total: t.Integer() })
@@ -53,7 +61,13 @@ export const Download = t.String({ format: 'binary', description: 'The file (or 
 
 const WsId = t.Union([t.String({ maxLength: 128 }), t.Number()])
 const msg = <D extends TSchema>(type: string, data: D) =>
-  t.Object({ type: t.Literal(type), id: t.Optional(WsId), channel: t.Optional(t.String({ maxLength: 80 })), data, timestamp: t.Optional(t.Unknown()) })
+  t.Object({
+    type: t.Literal(type),
+    id: t.Optional(WsId),
+    channel: t.Optional(t.String({ maxLength: 80 })),
+    data,
+    timestamp: t.Optional(t.Unknown()),
+  })
 
 export const UploadStartData = t.Object({
   filename: t.String({ minLength: 1, maxLength: 4096 }),
@@ -76,5 +90,8 @@ export const UploadStartMessage = msg('upload_start', UploadStartData)
 export const UploadChunkMessage = msg('upload_chunk', UploadChunkData)
 export const UploadStatusMessage = msg('upload_status', t.Object({ file_id: Id }))
 export const UploadCancelMessage = msg('upload_cancel', t.Object({ file_id: Id }))
-export const ShareFileMessage = msg('share_file', t.Object({ file_id: Id, target_session_id: OptId, session_id: OptId }))
+export const ShareFileMessage = msg(
+  'share_file',
+  t.Object({ file_id: Id, target_session_id: OptId, session_id: OptId }),
+)
 export const DeleteFileMessage = msg('delete_file', t.Object({ file_id: Id }))

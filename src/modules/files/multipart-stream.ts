@@ -34,7 +34,10 @@ export class MultipartReader {
   private eof = false
   private state: 'preamble' | 'body' | 'delimiter' | 'done' = 'preamble'
 
-  constructor(private readonly reader: ReadableStreamDefaultReader<Uint8Array>, boundary: string) {
+  constructor(
+    private readonly reader: ReadableStreamDefaultReader<Uint8Array>,
+    boundary: string,
+  ) {
     this.delimiter = Buffer.from(`\r\n--${boundary}`)
     // A virtual CRLF lets the first delimiter (which has none before it) match the same pattern.
     this.buf = Buffer.from(CRLF)
@@ -138,7 +141,10 @@ export class MultipartReader {
       this.eof = true
       return false
     }
-    if (value.length) this.buf = this.buf.length ? Buffer.concat([this.buf, value]) : Buffer.from(value.buffer, value.byteOffset, value.byteLength)
+    if (value.length)
+      this.buf = this.buf.length
+        ? Buffer.concat([this.buf, value])
+        : Buffer.from(value.buffer, value.byteOffset, value.byteLength)
     return true
   }
 }
@@ -155,7 +161,8 @@ function parseHeaders(block: string): PartHeaders {
     if (key === 'content-disposition') disposition = value
     else if (key === 'content-type') contentType = value
   }
-  if (!disposition || !/^form-data\s*(;|$)/i.test(disposition)) throw malformed('part without Content-Disposition: form-data')
+  if (!disposition || !/^form-data\s*(;|$)/i.test(disposition))
+    throw malformed('part without Content-Disposition: form-data')
   const params = parseParams(disposition)
   if (params.name === undefined) throw malformed('part without a name')
   const filename = params['filename*'] !== undefined ? decodeExtValue(params['filename*']) : params.filename
@@ -180,8 +187,13 @@ function decodeExtValue(v: string): string | undefined {
   const m = /^([A-Za-z0-9!#$&+^`{}~-]+)'[^']*'(.*)$/.exec(v)
   if (!m) return undefined
   try {
-    const bytes = Buffer.from(m[2]!.replace(/%([0-9A-Fa-f]{2})/g, (_, h: string) => String.fromCharCode(parseInt(h, 16))), 'latin1')
-    return m[1]!.toLowerCase() === 'utf-8' ? new TextDecoder('utf-8', { fatal: true }).decode(bytes) : bytes.toString('latin1')
+    const bytes = Buffer.from(
+      m[2]!.replace(/%([0-9A-Fa-f]{2})/g, (_, h: string) => String.fromCharCode(parseInt(h, 16))),
+      'latin1',
+    )
+    return m[1]!.toLowerCase() === 'utf-8'
+      ? new TextDecoder('utf-8', { fatal: true }).decode(bytes)
+      : bytes.toString('latin1')
   } catch {
     return undefined
   }

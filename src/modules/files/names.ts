@@ -60,7 +60,12 @@ const MAGIC: [string, number[]][] = [
   ['application/gzip', [0x1f, 0x8b]],
 ]
 /** Every type a file may be served with; anything else is served as application/octet-stream. */
-export const SAFE_TYPES = new Set([...MAGIC.map(([t]) => t), 'image/webp', 'application/octet-stream', ...['text/plain', ...Object.values(TEXT_TYPES)].map((t) => `${t}; charset=utf-8`)])
+export const SAFE_TYPES = new Set([
+  ...MAGIC.map(([t]) => t),
+  'image/webp',
+  'application/octet-stream',
+  ...['text/plain', ...Object.values(TEXT_TYPES)].map((t) => `${t}; charset=utf-8`),
+])
 
 /**
  * The type to serve, from the file's first bytes (and, for text, its extension); the client's declared type is
@@ -78,7 +83,8 @@ const ascii = (b: Uint8Array, from: number, to: number) => String.fromCharCode(.
 /** UTF-8 without NUL or other binary control bytes (a multi-byte character cut at the end of `head` is allowed). */
 function isText(head: Uint8Array): boolean {
   if (head.length === 0) return true
-  for (const b of head) if (b === 0 || (b < 0x20 && b !== 0x09 && b !== 0x0a && b !== 0x0d && b !== 0x0c && b !== 0x1b)) return false
+  for (const b of head)
+    if (b === 0 || (b < 0x20 && b !== 0x09 && b !== 0x0a && b !== 0x0d && b !== 0x0c && b !== 0x1b)) return false
   try {
     new TextDecoder('utf-8', { fatal: true }).decode(head, { stream: true })
     return true

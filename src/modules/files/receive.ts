@@ -22,7 +22,8 @@ export interface Received {
  * read (so a caller can refuse early). On any error the temp file is removed and the body is cancelled.
  */
 export async function receiveMultipart(
-  body: ReadableStream<Uint8Array>, boundary: string,
+  body: ReadableStream<Uint8Array>,
+  boundary: string,
   o: { tmpDir: string; maxBytes: number; beforeFile: (fields: Record<string, string>) => Promise<void> },
 ): Promise<Received> {
   const reader = new MultipartReader(body.getReader(), boundary)
@@ -58,7 +59,8 @@ async function readField(reader: MultipartReader, name: string): Promise<string>
   let n = 0
   for (let piece = await reader.read(); piece; piece = await reader.read()) {
     n += piece.length
-    if (n > MAX_FIELD_BYTES) throw invalid(`Form field ${JSON.stringify(name.slice(0, 40))} is longer than ${MAX_FIELD_BYTES} bytes`)
+    if (n > MAX_FIELD_BYTES)
+      throw invalid(`Form field ${JSON.stringify(name.slice(0, 40))} is longer than ${MAX_FIELD_BYTES} bytes`)
     pieces.push(piece)
   }
   return Buffer.concat(pieces).toString('utf8')

@@ -23,9 +23,19 @@ export interface FilesDeps {
   workspaces: WorkspaceService
   config: Pick<Config, 'dataDir' | 'maxUploadBytes'>
 }
-export interface TargetRef { session_id?: string; workspace_id?: string }
-export interface Target { ws: WorkspaceRecord; session: SessionRecord | null }
-export interface Content { size: number; sha256: string; head: Uint8Array }
+export interface TargetRef {
+  session_id?: string
+  workspace_id?: string
+}
+export interface Target {
+  ws: WorkspaceRecord
+  session: SessionRecord | null
+}
+export interface Content {
+  size: number
+  sha256: string
+  head: Uint8Array
+}
 
 /** Room for multipart framing and small fields beyond the file itself. */
 export const MULTIPART_OVERHEAD = 1024 * 1024
@@ -43,14 +53,29 @@ export class FileService {
     return this.deps.config.maxUploadBytes
   }
 
-  async upload(user: UserRecord, req: { body: ReadableStream<Uint8Array> | null; contentType: string | null; contentLength: number | null; query: TargetRef }) {
+  async upload(
+    user: UserRecord,
+    req: {
+      body: ReadableStream<Uint8Array> | null
+      contentType: string | null
+      contentLength: number | null
+      query: TargetRef
+    },
+  ) {
     const boundary = multipartBoundary(req.contentType)
-    if (!boundary) throw new AppError('UNSUPPORTED_MEDIA_TYPE', 415, 'Send multipart/form-data with a `file` part and session_id or workspace_id')
+    if (!boundary)
+      throw new AppError(
+        'UNSUPPORTED_MEDIA_TYPE',
+        415,
+        'Send multipart/form-data with a `file` part and session_id or workspace_id',
+      )
     if (!req.body) throw invalid('The request has no body')
-    if (req.contentLength !== null && req.contentLength > this.maxBytes + MULTIPART_OVERHEAD) throw tooLarge(this.maxBytes)
+    if (req.contentLength !== null && req.contentLength > this.maxBytes + MULTIPART_OVERHEAD)
+      throw tooLarge(this.maxBytes)
     let target = hasRef(req.query) ? await this.target(user, req.query) : null
     const got = await receiveMultipart(req.body, boundary, {
-      tmpDir: this.tmpDir, maxBytes: this.maxBytes,
+      tmpDir: this.tmpDir,
+      maxBytes: this.maxBytes,
       beforeFile: async (fields) => void (target ??= hasRef(fields) ? await this.target(user, fields) : null),
     })
     try {
@@ -61,11 +86,15 @@ export class FileService {
     }
   }
 
-  /** Where a user may upload: a session (collaborator or more) or a workspace (its owner, an admin or a collaborator member). */
+  /**
+   * Where a user may upload: a session (collaborator or more) or a workspace (its owner, an admin or a collaborator
+   * member).
+   */
   async target(user: UserRecord, ref: TargetRef): Promise<Target> {
     if (ref.session_id) {
       const { session } = await this.deps.access.require(user, ref.session_id, 'collaborator')
-      if (ref.workspace_id && ref.workspace_id !== session.workspace_id) throw invalid('session_id belongs to another workspace')
+      if (ref.workspace_id && ref.workspace_id !== session.workspace_id)
+        throw invalid('session_id belongs to another workspace')
       const ws = await this.deps.store.workspaces.byId(session.workspace_id)
       if (!ws) throw notFound('Workspace')
       return { ws, session }
@@ -73,17 +102,33 @@ export class FileService {
     if (!ref.workspace_id) throw invalid('session_id or workspace_id is required')
     const ws = await this.deps.workspaces.visible(user, ref.workspace_id)
     const role = await this.workspaceRole(user, ws)
-    if (role !== 'owner' && role !== 'collaborator') throw forbidden('Uploading to a workspace needs the collaborator role in it')
+    if (role !== 'owner' && role !== 'collaborator')
+      throw forbidden('Uploading to a workspace needs the collaborator role in it')
     return { ws, session: null }
   }
 
   /** Moves (or copies) a finished temp file into the target's uploads/, records it and announces it. */
-  async register(user: UserRecord, target: Target, src: string, rawName: string, c: Content, o: { move: boolean; id?: string; event?: string; extra?: Record<string, unknown> }): Promise<FileView> {
+  async register(
+    user: UserRecord,
+    target: Target,
+    src: string,
+    rawName: string,
+    c: Content,
+    o: { move: boolean; id?: string; event?: string; extra?: Record<string, unknown> },
+  ): Promise<FileView> {
     const name = sanitizeName(rawName)
     const path = await place(src, uploadsDir(target.ws.path), name, o.move)
     const file: FileRecord = {
-      id: o.id ?? Bun.randomUUIDv7(), owner_id: user.id, workspace_id: target.ws.id, session_id: target.session?.id ?? null,
-      name: basename(path), path, size: c.size, content_type: detectType(name, c.head), sha256: c.sha256, created_at: Date.now(),
+      id: o.id ?? Bun.randomUUIDv7(),
+      owner_id: user.id,
+      workspace_id: target.ws.id,
+      session_id: target.session?.id ?? null,
+      name: basename(path),
+      path,
+      size: c.size,
+      content_type: detectType(name, c.head),
+      sha256: c.sha256,
+      created_at: Date.now(),
     }
     try {
       await this.deps.store.files.create(file)
@@ -92,7 +137,11 @@ export class FileService {
       throw err
     }
     const view = this.view(file, target.ws)
-    await this.deps.log.emit(channelOf(file), o.event ?? 'file_uploaded', { ...view, ...o.extra, by: { id: user.id, username: user.username } })
+    await this.deps.log.emit(channelOf(file), o.event ?? 'file_uploaded', {
+      ...view,
+      ...o.extra,
+      by: { id: user.id, username: user.username },
+    })
     return view
   }
 
@@ -126,7 +175,9 @@ export class FileService {
     const etag = `"${size.toString(16)}-${Math.floor(stored.stat.mtimeMs).toString(16)}"`
     const r = ifRange && ifRange !== etag ? ({ kind: 'full' } as const) : parseRange(range, size)
     if (r.kind === 'unsatisfiable') {
-      throw new AppError('RANGE_NOT_SATISFIABLE', 416, `The range is outside the file's ${size} bytes`, { headers: { 'content-range': `bytes */${size}` } })
+      throw new AppError('RANGE_NOT_SATISFIABLE', 416, `The range is outside the file's ${size} bytes`, {
+        headers: { 'content-range': `bytes */${size}` },
+      })
     }
     const headers: Record<string, string> = {
       'content-type': SAFE_TYPES.has(file.content_type) ? file.content_type : 'application/octet-stream',
@@ -145,13 +196,22 @@ export class FileService {
   /** Deletes record and bytes: the uploader, or an owner of the session (or workspace), or an admin. */
   async remove(user: UserRecord, id: string): Promise<void> {
     const { file, role, ws } = await this.readable(user, id)
-    if (file.owner_id !== user.id && role !== 'owner') throw forbidden('Only the uploader or an owner of the session may delete this file')
+    if (file.owner_id !== user.id && role !== 'owner')
+      throw forbidden('Only the uploader or an owner of the session may delete this file')
     if (ws) await removeStored(file.path, ws.path)
     await this.deps.store.files.delete(file.id)
-    await this.deps.log.emit(channelOf(file), 'file_deleted', { file_id: file.id, name: file.name, session_id: file.session_id, workspace_id: file.workspace_id, by: { id: user.id, username: user.username } })
+    await this.deps.log.emit(channelOf(file), 'file_deleted', {
+      file_id: file.id,
+      name: file.name,
+      session_id: file.session_id,
+      workspace_id: file.workspace_id,
+      by: { id: user.id, username: user.username },
+    })
   }
 
-  /** Copies a file the user can read into a session they may write to (re-hashed: the workspace copy may have changed). */
+  /**
+   * Copies a file the user can read into a session they may write to (re-hashed: the workspace copy may have changed).
+   */
   async share(user: UserRecord, id: string, sessionId: string): Promise<FileView> {
     const { file, ws } = await this.readable(user, id)
     const target = await this.target(user, { session_id: sessionId })
@@ -162,7 +222,11 @@ export class FileService {
       const reader = Bun.file(stored.real).stream().getReader()
       for (let r = await reader.read(); !r.done; r = await reader.read()) await writer.write(r.value)
       const content = await writer.finish()
-      return await this.register(user, target, writer.path, file.name, content, { move: true, event: 'file_shared', extra: { shared_from: { file_id: file.id, session_id: file.session_id } } })
+      return await this.register(user, target, writer.path, file.name, content, {
+        move: true,
+        event: 'file_shared',
+        extra: { shared_from: { file_id: file.id, session_id: file.session_id } },
+      })
     } finally {
       await writer.abort()
     }
@@ -179,7 +243,10 @@ export class FileService {
     return lines.length ? `Attached files (relative to the working directory):\n${lines.join('\n')}\n\n` : ''
   }
 
-  async readable(user: UserRecord, id: string): Promise<{ file: FileRecord; role: SessionRole; ws: WorkspaceRecord | null }> {
+  async readable(
+    user: UserRecord,
+    id: string,
+  ): Promise<{ file: FileRecord; role: SessionRole; ws: WorkspaceRecord | null }> {
     const file = await this.deps.store.files.byId(id)
     const role = file ? await this.roleOn(user, file) : null
     if (!file || !role) throw notFound('File')
@@ -202,8 +269,16 @@ export class FileService {
 
   view(f: FileRecord, ws: WorkspaceRecord | null): FileView {
     return {
-      file_id: f.id, name: f.name, path: ws ? relative(ws.path, f.path) : `uploads/${f.name}`, size: f.size, content_type: f.content_type,
-      sha256: f.sha256, session_id: f.session_id, workspace_id: f.workspace_id, owner_id: f.owner_id, created_at: new Date(f.created_at).toISOString(),
+      file_id: f.id,
+      name: f.name,
+      path: ws ? relative(ws.path, f.path) : `uploads/${f.name}`,
+      size: f.size,
+      content_type: f.content_type,
+      sha256: f.sha256,
+      session_id: f.session_id,
+      workspace_id: f.workspace_id,
+      owner_id: f.owner_id,
+      created_at: new Date(f.created_at).toISOString(),
     }
   }
 }

@@ -1,4 +1,5 @@
-// Disk side of files: the workspace uploads/ directory, hashed size-limited writes, exclusive placement, confinement checks.
+// Disk side of files: the workspace uploads/ directory, hashed size-limited writes, exclusive placement, confinement
+// checks.
 import { constants, lstatSync, mkdirSync, readdirSync, realpathSync, rmSync, statSync, type Stats } from 'node:fs'
 import { copyFile, link, open, unlink, type FileHandle } from 'node:fs/promises'
 import { basename, dirname, join } from 'node:path'
@@ -8,9 +9,17 @@ import { nameCandidates } from './names.ts'
 
 export const HEAD_BYTES = 4096
 
-export const tooLarge = (max: number) => new AppError('PAYLOAD_TOO_LARGE', 413, `The file is larger than the upload limit of ${max} bytes (CCHUB_MAX_UPLOAD_BYTES)`)
+export const tooLarge = (max: number) =>
+  new AppError(
+    'PAYLOAD_TOO_LARGE',
+    413,
+    `The file is larger than the upload limit of ${max} bytes (CCHUB_MAX_UPLOAD_BYTES)`,
+  )
 
-/** Creates (if needed) and returns the real path of `<workspace>/uploads`, refusing one that resolves outside the workspace. */
+/**
+ * Creates (if needed) and returns the real path of `<workspace>/uploads`, refusing one that resolves outside the
+ * workspace.
+ */
 export function uploadsDir(workspacePath: string): string {
   const ws = realDir(workspacePath)
   const dir = join(ws, 'uploads')
@@ -26,7 +35,7 @@ export function uploadsDir(workspacePath: string): string {
     real = ''
   }
   if (!real || real === ws || !isInside(ws, real) || !statSync(real).isDirectory()) {
-    throw new AppError('INVALID_PATH', 422, 'The workspace\'s uploads/ is not a directory inside the workspace')
+    throw new AppError('INVALID_PATH', 422, "The workspace's uploads/ is not a directory inside the workspace")
   }
   return real
 }
@@ -43,11 +52,15 @@ export function storedFile(path: string, workspacePath: string): { real: string;
   }
 }
 
-/** Removes a stored file (or whatever replaced it: never what a symlink points to), only if its directory is still uploads/. */
+/**
+ * Removes a stored file (or whatever replaced it: never what a symlink points to), only if its directory is still
+ * uploads/.
+ */
 export async function removeStored(path: string, workspacePath: string): Promise<void> {
   try {
     const uploads = realpathSync(join(realpathSync(workspacePath), 'uploads'))
-    if (realpathSync(dirname(path)) === uploads && isInside(realpathSync(workspacePath), uploads)) await unlink(join(uploads, basename(path)))
+    if (realpathSync(dirname(path)) === uploads && isInside(realpathSync(workspacePath), uploads))
+      await unlink(join(uploads, basename(path)))
   } catch {
     // already gone, or uploads/ was moved away: nothing of ours to remove
   }
@@ -60,14 +73,20 @@ export function freshDir(dir: string): string {
   return dir
 }
 
-/** Writes a new file piece by piece, hashing as it goes, refusing more than `max` bytes; keeps the first bytes for type detection. */
+/**
+ * Writes a new file piece by piece, hashing as it goes, refusing more than `max` bytes; keeps the first bytes for type
+ * detection.
+ */
 export class HashingWriter {
   private readonly hash = new Bun.CryptoHasher('sha256')
   private readonly head = new Uint8Array(HEAD_BYTES)
   private fh: FileHandle | null = null
   size = 0
 
-  constructor(readonly path: string, private readonly max: number) {}
+  constructor(
+    readonly path: string,
+    private readonly max: number,
+  ) {}
 
   async write(piece: Uint8Array): Promise<void> {
     if (this.size + piece.length > this.max) throw tooLarge(this.max)
@@ -83,7 +102,11 @@ export class HashingWriter {
     this.fh ??= await open(this.path, 'wx', 0o640)
     await this.fh.close()
     this.fh = null
-    return { size: this.size, sha256: this.hash.digest('hex'), head: this.head.subarray(0, Math.min(this.size, HEAD_BYTES)) }
+    return {
+      size: this.size,
+      sha256: this.hash.digest('hex'),
+      head: this.head.subarray(0, Math.min(this.size, HEAD_BYTES)),
+    }
   }
 
   /** Closes and removes the partial file; never throws. */

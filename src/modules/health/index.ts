@@ -10,11 +10,15 @@ export const HealthBody = t.Object(
     version: t.String(),
     uptime_s: t.Number(),
     db: t.Union([t.Literal('ok'), t.Literal('error')]),
-    claude: t.Nullable(t.Object({
-      version: t.String(),
-      path: t.Optional(t.String({ description: 'Only for an authenticated caller (bearer token or API key)' })),
-    })),
-    sandbox: t.Union([t.Literal('bwrap'), t.Literal('off')], { description: 'How Claude CLI processes are isolated (CCHUB_SANDBOX)' }),
+    claude: t.Nullable(
+      t.Object({
+        version: t.String(),
+        path: t.Optional(t.String({ description: 'Only for an authenticated caller (bearer token or API key)' })),
+      }),
+    ),
+    sandbox: t.Union([t.Literal('bwrap'), t.Literal('off')], {
+      description: 'How Claude CLI processes are isolated (CCHUB_SANDBOX)',
+    }),
     sandbox_reason: t.Optional(t.String({ description: 'Why there is no sandbox, when sandbox is off' })),
   },
   { title: 'Health' },
@@ -31,21 +35,29 @@ export interface HealthDeps {
 }
 
 export function healthModule(deps: HealthDeps) {
-  return new Elysia({ name: 'health' }).get('/health', async ({ request }) => {
-    const db = (await deps.store.ping()) ? 'ok' : 'error'
-    const cli = await deps.claude()
-    const claude = cli && ((await deps.authenticated(request.headers)) ? { version: cli.version, path: cli.path } : { version: cli.version })
-    return {
-      status: db === 'ok' ? 'ok' : 'degraded',
-      version: deps.version,
-      uptime_s: Math.round((Date.now() - deps.startedAt) / 100) / 10,
-      db,
-      claude,
-      sandbox: deps.sandbox.mode,
-      ...(deps.sandbox.reason ? { sandbox_reason: deps.sandbox.reason } : {}),
-    } as const
-  }, {
-    response: { 200: HealthBody },
-    detail: { tags: ['health'], summary: 'Server health (no auth; the CLI path only with auth)', security: [] },
-  })
+  return new Elysia({ name: 'health' }).get(
+    '/health',
+    async ({ request }) => {
+      const db = (await deps.store.ping()) ? 'ok' : 'error'
+      const cli = await deps.claude()
+      const claude =
+        cli &&
+        ((await deps.authenticated(request.headers))
+          ? { version: cli.version, path: cli.path }
+          : { version: cli.version })
+      return {
+        status: db === 'ok' ? 'ok' : 'degraded',
+        version: deps.version,
+        uptime_s: Math.round((Date.now() - deps.startedAt) / 100) / 10,
+        db,
+        claude,
+        sandbox: deps.sandbox.mode,
+        ...(deps.sandbox.reason ? { sandbox_reason: deps.sandbox.reason } : {}),
+      } as const
+    },
+    {
+      response: { 200: HealthBody },
+      detail: { tags: ['health'], summary: 'Server health (no auth; the CLI path only with auth)', security: [] },
+    },
+  )
 }

@@ -11,7 +11,15 @@ import { sessionChannel } from '../realtime/channels.ts'
 import { iso } from '../../core/iso.ts'
 
 export class SessionControls {
-  constructor(private readonly deps: { engine: ExecutionEngine; access: SessionAccess; policy: PermissionPolicy; log: ChannelLog; clock: Clock }) {}
+  constructor(
+    private readonly deps: {
+      engine: ExecutionEngine
+      access: SessionAccess
+      policy: PermissionPolicy
+      log: ChannelLog
+      clock: Clock
+    },
+  ) {}
 
   /** set_permission_mode on the live process; bypassPermissions and role modes are checked as for execute. */
   async setPermissionMode(user: UserRecord, sessionId: string, mode: PermissionMode) {
@@ -30,17 +38,30 @@ export class SessionControls {
   private async send(sessionId: string, request: Record<string, unknown>): Promise<Record<string, unknown>> {
     const sp = this.deps.engine.liveProcess(sessionId)
     if (!sp) {
-      throw new AppError('NO_LIVE_PROCESS', 409, 'This session has no running Claude process; the next execute sets permission_mode and model in its body')
+      throw new AppError(
+        'NO_LIVE_PROCESS',
+        409,
+        'This session has no running Claude process; the next execute sets permission_mode and model in its body',
+      )
     }
     try {
       return await sp.control(request)
     } catch (err) {
-      throw new AppError('VALIDATION_FAILED', 422, `The Claude CLI refused ${request.subtype}: ${(err as Error).message}`)
+      throw new AppError(
+        'VALIDATION_FAILED',
+        422,
+        `The Claude CLI refused ${request.subtype}: ${(err as Error).message}`,
+      )
     }
   }
 
   private async changed(user: UserRecord, sessionId: string, type: string, data: Record<string, unknown>) {
-    const payload = { session_id: sessionId, ...data, by: { user_id: user.id, username: user.username }, at: iso(this.deps.clock.now()) }
+    const payload = {
+      session_id: sessionId,
+      ...data,
+      by: { user_id: user.id, username: user.username },
+      at: iso(this.deps.clock.now()),
+    }
     await this.deps.log.emit(sessionChannel(sessionId), type, payload)
     return payload
   }

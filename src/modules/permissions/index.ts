@@ -16,13 +16,18 @@ export function permissionsModule(auth: AuthService, permissions: PermissionServ
       response: { 200: PermissionList, ...errors(401, 404) },
       detail: { summary: 'Pending permission requests, questions and plan approvals of the session (viewer)' },
     })
-    .post('/:id/permissions/:request_id', ({ principal, params, body }) => permissions.answer(principal.user, params.request_id, body, params.id), {
-      auth: true,
-      params: PermissionParams,
-      body: PermissionAnswerBody,
-      response: { 200: PermissionView, ...errors(401, 403, 404, 409) },
-      detail: {
-        summary: 'Answer a permission request, question or plan approval (owner or collaborator); the first answer wins, later ones get 409 ALREADY_RESOLVED naming who and when',
+    .post(
+      '/:id/permissions/:request_id',
+      ({ principal, params, body }) => permissions.answer(principal.user, params.request_id, body, params.id),
+      {
+        auth: true,
+        params: PermissionParams,
+        body: PermissionAnswerBody,
+        response: { 200: PermissionView, ...errors(401, 403, 404, 409) },
+        detail: {
+          summary:
+            'Answer a permission request, question or plan approval (owner or collaborator); the first answer wins, later ones get 409 ALREADY_RESOLVED naming who and when',
+        },
       },
-    })
+    )
 }

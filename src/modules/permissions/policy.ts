@@ -10,9 +10,14 @@ import type { PermissionAnswer } from './model.ts'
 type Suggestion = { type?: string; mode?: string; destination?: string }
 
 export class PermissionPolicy {
-  constructor(private readonly toolPolicy: ToolPolicyService, private readonly sandbox: SandboxStatus) {}
+  constructor(
+    private readonly toolPolicy: ToolPolicyService,
+    private readonly sandbox: SandboxStatus,
+  ) {}
 
-  /** Why `user` may not run the tool (null when they may). Questions and plans touch nothing, so they are never refused. */
+  /**
+   * Why `user` may not run the tool (null when they may). Questions and plans touch nothing, so they are never refused.
+   */
   async refusal(user: UserRecord, p: Pick<PermissionRecord, 'kind' | 'tool_name'>): Promise<string | null> {
     if (p.kind !== 'tool') return null
     try {
@@ -35,20 +40,36 @@ export class PermissionPolicy {
   async response(user: UserRecord, p: PermissionRecord, a: PermissionAnswer): Promise<Record<string, unknown>> {
     if (a.decision === 'deny') return { behavior: 'deny', message: a.message?.trim() || `Denied by ${user.username}` }
     const refusal = await this.refusal(user, p)
-    if (refusal) throw new AppError('FORBIDDEN', 403, `You may not allow ${p.tool_name}: ${refusal}`, { details: { tool: p.tool_name } })
+    if (refusal)
+      throw new AppError('FORBIDDEN', 403, `You may not allow ${p.tool_name}: ${refusal}`, {
+        details: { tool: p.tool_name },
+      })
     // the CLI needs an object here always: the original input when nobody changed it
     let input = a.updated_input ?? p.input
     if (p.kind === 'question') {
-      if (!a.answers || Object.keys(a.answers).length === 0) throw invalid('Answer a question with answers: {"<question text>": "<chosen label>"}')
-      input = { ...input, answers: Object.fromEntries(Object.entries(a.answers).map(([q, v]) => [q, Array.isArray(v) ? v.join(', ') : v])) }
+      if (!a.answers || Object.keys(a.answers).length === 0)
+        throw invalid('Answer a question with answers: {"<question text>": "<chosen label>"}')
+      input = {
+        ...input,
+        answers: Object.fromEntries(
+          Object.entries(a.answers).map(([q, v]) => [q, Array.isArray(v) ? v.join(', ') : v]),
+        ),
+      }
     }
     const scope = a.scope ?? 'once'
     if (scope === 'persist' && user.role !== 'admin') {
-      throw new AppError('FORBIDDEN', 403, 'Only admins may allow beyond this session (project, user or local settings); use scope "session"')
+      throw new AppError(
+        'FORBIDDEN',
+        403,
+        'Only admins may allow beyond this session (project, user or local settings); use scope "session"',
+      )
     }
-    const suggested = Array.isArray(p.request.permission_suggestions) ? (p.request.permission_suggestions as Suggestion[]) : []
+    const suggested = Array.isArray(p.request.permission_suggestions)
+      ? (p.request.permission_suggestions as Suggestion[])
+      : []
     const perms = scope === 'once' ? [] : suggested.filter((s) => scope === 'persist' || s.destination === 'session')
-    if (p.kind === 'plan' && a.permission_mode) perms.push({ type: 'setMode', mode: a.permission_mode, destination: 'session' })
+    if (p.kind === 'plan' && a.permission_mode)
+      perms.push({ type: 'setMode', mode: a.permission_mode, destination: 'session' })
     for (const s of perms) if (s.type === 'setMode' && s.mode) await this.checkMode(user, s.mode as PermissionMode)
     return { behavior: 'allow', updatedInput: input, ...(perms.length ? { updatedPermissions: perms } : {}) }
   }

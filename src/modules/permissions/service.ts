@@ -1,4 +1,5 @@
-// Permission requests of running CLIs: stored, published, answered once (first answer wins), timed out, cancelled, expired.
+// Permission requests of running CLIs: stored, published, answered once (first answer wins), timed out, cancelled,
+// expired.
 import type { Clock } from '../../core/clock.ts'
 import { AppError, notFound } from '../../core/errors.ts'
 import type { Logger } from '../../core/logger.ts'
@@ -26,8 +27,15 @@ export interface PermissionDeps {
 
 type Outcome = Parameters<Store['permissions']['settle']>[1]
 const KIND = (tool: string) => (tool === 'AskUserQuestion' ? 'question' : tool === 'ExitPlanMode' ? 'plan' : 'tool')
-const byCchub = (status: PermissionStatus, message: string, at: number): Outcome =>
-  ({ status, scope: null, response: null, message, decided_by: null, decided_by_name: 'cchub', decided_at: at })
+const byCchub = (status: PermissionStatus, message: string, at: number): Outcome => ({
+  status,
+  scope: null,
+  response: null,
+  message,
+  decided_by: null,
+  decided_by_name: 'cchub',
+  decided_at: at,
+})
 
 export class PermissionService implements ControlHandler {
   /** Requests a live run is waiting on: where the answer goes, and the timeout to disarm. */
@@ -38,49 +46,82 @@ export class PermissionService implements ControlHandler {
   onControl(event: Record<string, unknown>, run: ExecutionRun): void {
     const cliId = String(event.request_id ?? '')
     if (event.type === 'control_cancel_request') {
-      void this.withdrawn(run.execution.id, cliId).catch((err) => this.deps.logger.error('permission cancel failed', { err: String(err) }))
+      void this.withdrawn(run.execution.id, cliId).catch((err) =>
+        this.deps.logger.error('permission cancel failed', { err: String(err) }),
+      )
       return
     }
     const request = (event.request ?? {}) as Record<string, unknown>
     if (request.subtype !== 'can_use_tool') {
-      this.deps.logger.warn('unknown control_request from the Claude CLI, answered with an error', { subtype: request.subtype, execution_id: run.execution.id })
-      run.answer({ subtype: 'error', request_id: cliId, error: `cchub does not handle control_request subtype ${JSON.stringify(request.subtype)}` })
+      this.deps.logger.warn('unknown control_request from the Claude CLI, answered with an error', {
+        subtype: request.subtype,
+        execution_id: run.execution.id,
+      })
+      run.answer({
+        subtype: 'error',
+        request_id: cliId,
+        error: `cchub does not handle control_request subtype ${JSON.stringify(request.subtype)}`,
+      })
       return
     }
     void this.open(run, cliId, request).catch((err) => {
       this.deps.logger.error('permission request failed; denied', { err: String(err), execution_id: run.execution.id })
-      run.answer({ subtype: 'success', request_id: cliId, response: { behavior: 'deny', message: 'cchub could not relay this permission request' } })
+      run.answer({
+        subtype: 'success',
+        request_id: cliId,
+        response: { behavior: 'deny', message: 'cchub could not relay this permission request' },
+      })
     })
   }
 
   async ended(executionId: string, reason: string): Promise<void> {
     for (const p of await this.deps.store.permissions.pending({ executionId })) {
-      await this.settle(p, byCchub('cancelled', `The execution ended before an answer: ${reason}`, this.deps.clock.now()), false)
+      await this.settle(
+        p,
+        byCchub('cancelled', `The execution ended before an answer: ${reason}`, this.deps.clock.now()),
+        false,
+      )
     }
   }
 
   /** At start: no CLI from before is waiting any more, so whatever was pending is expired (and said so). */
   async expireLeftovers(): Promise<number> {
-    const expired = await this.deps.store.permissions.expireAll('cchub restarted while this request was pending', this.deps.clock.now())
+    const expired = await this.deps.store.permissions.expireAll(
+      'cchub restarted while this request was pending',
+      this.deps.clock.now(),
+    )
     for (const p of expired) await this.publish(p, 'permission_resolved', resolvedPayload(p))
     return expired.length
   }
 
   async pending(user: UserRecord, sessionId: string) {
     await this.deps.access.require(user, sessionId, 'viewer')
-    return { session_id: sessionId, permissions: (await this.deps.store.permissions.pending({ sessionId })).map(toPermissionView) }
+    return {
+      session_id: sessionId,
+      permissions: (await this.deps.store.permissions.pending({ sessionId })).map(toPermissionView),
+    }
   }
 
   /** One person's answer; only the first valid one reaches the CLI, later ones get ALREADY_RESOLVED. */
   async answer(user: UserRecord, requestId: string, a: PermissionAnswer, sessionId?: string) {
     const p = await this.deps.store.permissions.byId(requestId)
-    if (!p || (sessionId !== undefined && p.session_id !== sessionId) || !(await this.deps.access.canReadSession(user, p.session_id))) throw notFound('Permission request')
+    if (
+      !p ||
+      (sessionId !== undefined && p.session_id !== sessionId) ||
+      !(await this.deps.access.canReadSession(user, p.session_id))
+    )
+      throw notFound('Permission request')
     await this.deps.access.require(user, p.session_id, 'collaborator')
     if (p.status !== 'pending') throw alreadyResolved(p)
     const response = await this.deps.policy.response(user, p, a)
     const outcome: Outcome = {
-      status: a.decision === 'allow' ? 'allowed' : 'denied', scope: a.decision === 'allow' ? (a.scope ?? 'once') : null, response,
-      message: typeof response.message === 'string' ? response.message : null, decided_by: user.id, decided_by_name: user.username, decided_at: this.deps.clock.now(),
+      status: a.decision === 'allow' ? 'allowed' : 'denied',
+      scope: a.decision === 'allow' ? (a.scope ?? 'once') : null,
+      response,
+      message: typeof response.message === 'string' ? response.message : null,
+      decided_by: user.id,
+      decided_by_name: user.username,
+      decided_at: this.deps.clock.now(),
     }
     const settled = await this.settle(p, outcome, true)
     if (!settled) throw alreadyResolved((await this.deps.store.permissions.byId(p.id)) ?? p)
@@ -95,20 +136,45 @@ export class PermissionService implements ControlHandler {
     const input = request.input && typeof request.input === 'object' ? (request.input as Record<string, unknown>) : {}
     const toolUseId = typeof request.tool_use_id === 'string' ? request.tool_use_id : null
     // CLI 2.1.330 asks to approve a plan with an empty input: the text is in the tool_use the model sent just before
-    if (KIND(tool) === 'plan' && typeof input.plan !== 'string' && toolUseId) request = { ...request, plan_from_tool_use: await planText(this.deps.store, run, toolUseId) }
+    if (KIND(tool) === 'plan' && typeof input.plan !== 'string' && toolUseId)
+      request = { ...request, plan_from_tool_use: await planText(this.deps.store, run, toolUseId) }
     const p: PermissionRecord = {
-      id: Bun.randomUUIDv7(), cli_request_id: cliId, session_id: e.session_id, execution_id: e.id, kind: KIND(tool), tool_name: tool,
-      tool_use_id: toolUseId, input, request, status: 'pending', scope: null,
-      response: null, message: null, decided_by: null, decided_by_name: null, decided_at: null, created_at: now, expires_at: now + this.deps.timeoutMs,
+      id: Bun.randomUUIDv7(),
+      cli_request_id: cliId,
+      session_id: e.session_id,
+      execution_id: e.id,
+      kind: KIND(tool),
+      tool_name: tool,
+      tool_use_id: toolUseId,
+      input,
+      request,
+      status: 'pending',
+      scope: null,
+      response: null,
+      message: null,
+      decided_by: null,
+      decided_by_name: null,
+      decided_at: null,
+      created_at: now,
+      expires_at: now + this.deps.timeoutMs,
     }
     await this.deps.store.permissions.create(p)
     this.waiting.set(p.id, { run, disarm: this.deps.clock.after(this.deps.timeoutMs, () => void this.timedOut(p.id)) })
     await this.publish(p, MESSAGE_TYPE[p.kind], toPermissionView(p))
     const runner = await this.deps.store.users.byId(e.user_id)
-    const refusal = runner ? await this.deps.policy.refusal(runner, p) : 'the user who started this execution no longer exists'
+    const refusal = runner
+      ? await this.deps.policy.refusal(runner, p)
+      : 'the user who started this execution no longer exists'
     if (refusal) {
       // nobody is asked for what the server would not allow this execution's user anyway
-      await this.settle(p, { ...byCchub('denied', `Denied by cchub's policy: ${refusal}`, this.deps.clock.now()), response: { behavior: 'deny', message: `Denied by cchub's policy: ${refusal}` } }, true)
+      await this.settle(
+        p,
+        {
+          ...byCchub('denied', `Denied by cchub's policy: ${refusal}`, this.deps.clock.now()),
+          response: { behavior: 'deny', message: `Denied by cchub's policy: ${refusal}` },
+        },
+        true,
+      )
       return
     }
     const waiting = await this.deps.store.executions.setStatusIf(e.id, 'running', 'waiting_for_permission')
@@ -119,22 +185,35 @@ export class PermissionService implements ControlHandler {
     const p = await this.deps.store.permissions.byId(id)
     if (p?.status !== 'pending') return
     const message = `No answer within ${Math.round(this.deps.timeoutMs / 1000)} s (CCHUB_PERMISSION_TIMEOUT): denied by cchub`
-    await this.settle(p, { ...byCchub('timed_out', message, this.deps.clock.now()), response: { behavior: 'deny', message } }, true)
+    await this.settle(
+      p,
+      { ...byCchub('timed_out', message, this.deps.clock.now()), response: { behavior: 'deny', message } },
+      true,
+    )
   }
 
   private async withdrawn(executionId: string, cliId: string): Promise<void> {
     const p = await this.deps.store.permissions.byCliId(executionId, cliId)
-    if (p?.status === 'pending') await this.settle(p, byCchub('cancelled', 'The Claude CLI withdrew the request (the turn was interrupted)', this.deps.clock.now()), false)
+    if (p?.status === 'pending')
+      await this.settle(
+        p,
+        byCchub('cancelled', 'The Claude CLI withdrew the request (the turn was interrupted)', this.deps.clock.now()),
+        false,
+      )
   }
 
-  /** The one way out of pending: stored first (atomically), then the CLI is told, then everyone. Null when someone was first. */
+  /**
+   * The one way out of pending: stored first (atomically), then the CLI is told, then everyone. Null when someone was
+   * first.
+   */
   private async settle(p: PermissionRecord, o: Outcome, tellCli: boolean): Promise<PermissionRecord | null> {
     const settled = await this.deps.store.permissions.settle(p.id, o)
     if (!settled) return null
     const live = this.waiting.get(p.id)
     this.waiting.delete(p.id)
     live?.disarm()
-    if (tellCli && live && o.response) live.run.answer({ subtype: 'success', request_id: p.cli_request_id, response: o.response })
+    if (tellCli && live && o.response)
+      live.run.answer({ subtype: 'success', request_id: p.cli_request_id, response: o.response })
     await this.publish(settled, 'permission_resolved', resolvedPayload(settled))
     if ((await this.deps.store.permissions.pending({ executionId: p.execution_id })).length === 0) {
       const running = await this.deps.store.executions.setStatusIf(p.execution_id, 'waiting_for_permission', 'running')
@@ -146,11 +225,15 @@ export class PermissionService implements ControlHandler {
   private async status(executionId: string, run: ExecutionRun | undefined): Promise<void> {
     const e = await this.deps.store.executions.byId(executionId)
     const session = e ? await this.deps.store.sessions.byId(e.session_id) : null
-    if (e) await publishStatus(this.deps.log, e, session?.owner_id ?? e.user_id, run ? { progress: run.relay.progress } : {})
+    if (e)
+      await publishStatus(this.deps.log, e, session?.owner_id ?? e.user_id, run ? { progress: run.relay.progress } : {})
   }
 
   private async publish(p: PermissionRecord, type: string, data: unknown): Promise<void> {
-    await Promise.all([this.deps.log.emit(sessionChannel(p.session_id), type, data), this.deps.log.emit(taskChannel(p.execution_id), type, data)])
+    await Promise.all([
+      this.deps.log.emit(sessionChannel(p.session_id), type, data),
+      this.deps.log.emit(taskChannel(p.execution_id), type, data),
+    ])
   }
 }
 
@@ -158,8 +241,15 @@ export class PermissionService implements ControlHandler {
 async function planText(store: Store, run: ExecutionRun, toolUseId: string): Promise<string | null> {
   await run.relay.settled()
   for (const row of await store.events.readBefore(taskChannel(run.execution.id), Number.MAX_SAFE_INTEGER, 20)) {
-    const ev = (JSON.parse(row.data) as { event?: { type?: string; message?: { content?: { type?: string; id?: string; input?: { plan?: unknown } }[] } } }).event
-    const block = ev?.type === 'assistant' ? ev.message?.content?.find((b) => b.type === 'tool_use' && b.id === toolUseId) : undefined
+    const ev = (
+      JSON.parse(row.data) as {
+        event?: { type?: string; message?: { content?: { type?: string; id?: string; input?: { plan?: unknown } }[] } }
+      }
+    ).event
+    const block =
+      ev?.type === 'assistant'
+        ? ev.message?.content?.find((b) => b.type === 'tool_use' && b.id === toolUseId)
+        : undefined
     if (block) return typeof block.input?.plan === 'string' ? block.input.plan : null
   }
   return null
@@ -168,7 +258,18 @@ async function planText(store: Store, run: ExecutionRun, toolUseId: string): Pro
 function alreadyResolved(p: PermissionRecord): AppError {
   const who = p.decided_by_name ?? 'cchub'
   const when = p.decided_at ? iso(p.decided_at) : 'earlier'
-  return new AppError('ALREADY_RESOLVED', 409, `This request was already ${p.status.replace('_', ' ')} by ${who} at ${when}`, {
-    details: { request_id: p.id, status: p.status, decided_by: p.decided_by, decided_by_name: who, decided_at: p.decided_at ? when : null },
-  })
+  return new AppError(
+    'ALREADY_RESOLVED',
+    409,
+    `This request was already ${p.status.replace('_', ' ')} by ${who} at ${when}`,
+    {
+      details: {
+        request_id: p.id,
+        status: p.status,
+        decided_by: p.decided_by,
+        decided_by_name: who,
+        decided_at: p.decided_at ? when : null,
+      },
+    },
+  )
 }

@@ -17,7 +17,8 @@ interface Pending {
   reject: (err: unknown) => void
 }
 
-export const frameOf = (e: EventRecord): string => envelope(e.type, e.data, { channel: e.channel, seq: e.seq, ts: e.ts })
+export const frameOf = (e: EventRecord): string =>
+  envelope(e.type, e.data, { channel: e.channel, seq: e.seq, ts: e.ts })
 
 export class ChannelLog {
   /** Highest seq assigned per channel (persisted or pending). */

@@ -13,13 +13,18 @@ const DURABLE = new Set<ChannelKind>(['workspace', 'session', 'task', 'user'])
 const ID = /^[A-Za-z0-9_-]{1,64}$/
 
 export function parseChannel(name: unknown): ChannelName {
-  if (typeof name !== 'string' || name.length > 80) throw new AppError('VALIDATION_FAILED', 422, 'channel must be a string like session:<id>')
+  if (typeof name !== 'string' || name.length > 80)
+    throw new AppError('VALIDATION_FAILED', 422, 'channel must be a string like session:<id>')
   if (name === 'system' || name === 'broadcast') return { kind: name, id: null, name }
   const i = name.indexOf(':')
   const kind = name.slice(0, i) as ChannelKind
   const id = name.slice(i + 1)
   if (i < 0 || !DURABLE.has(kind) || !ID.test(id)) {
-    throw new AppError('VALIDATION_FAILED', 422, `unknown channel ${JSON.stringify(name)}: use workspace:<id>, session:<id>, task:<id>, user:<id>, system or broadcast`)
+    throw new AppError(
+      'VALIDATION_FAILED',
+      422,
+      `unknown channel ${JSON.stringify(name)}: use workspace:<id>, session:<id>, task:<id>, user:<id>, system or broadcast`,
+    )
   }
   return { kind, id, name }
 }
@@ -57,6 +62,7 @@ export class ChannelAccess {
 
   /** FORBIDDEN both for "does not exist" and "not yours", so channel ids do not leak. */
   async assertRead(user: UserRecord, channel: ChannelName): Promise<void> {
-    if (!(await this.canRead(user, channel))) throw new AppError('FORBIDDEN', 403, `You may not subscribe to ${channel.name}`)
+    if (!(await this.canRead(user, channel)))
+      throw new AppError('FORBIDDEN', 403, `You may not subscribe to ${channel.name}`)
   }
 }

@@ -81,7 +81,11 @@ export class Connection {
 
   /** Resolves once the socket's send buffer is below `limit` bytes (or it closed): true, or false after `timeoutMs`. */
   writable(limit: number, timeoutMs: number): Promise<boolean> {
-    return until(() => this.closed || this.ws.getBufferedAmount() <= limit, timeoutMs, (wake) => (this.drainWaiters ??= []).push(wake))
+    return until(
+      () => this.closed || this.ws.getBufferedAmount() <= limit,
+      timeoutMs,
+      (wake) => (this.drainWaiters ??= []).push(wake),
+    )
   }
 
   drained(): void {

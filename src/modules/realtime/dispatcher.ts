@@ -52,11 +52,22 @@ export class Dispatcher {
 
   /**
    * Registers the handler for one message type; `public` handlers run before authentication (auth, ping);
-   * `unmetered` ones skip the per-connection message rate limit because their own size limits bound them (upload chunks).
+   * `unmetered` ones skip the per-connection message rate limit because their own size limits bound them (upload
+   * chunks).
    */
-  on<S extends TSchema>(type: string, schema: S, handle: MessageHandler<Static<S>>, opts: { public?: boolean; unmetered?: boolean } = {}): this {
+  on<S extends TSchema>(
+    type: string,
+    schema: S,
+    handle: MessageHandler<Static<S>>,
+    opts: { public?: boolean; unmetered?: boolean } = {},
+  ): this {
     // the compiled check runs before the handler, so the message it gets is a Static<S>
-    const entry = { check: TypeCompiler.Compile(schema), handle: handle as MessageHandler, public: opts.public ?? false, unmetered: opts.unmetered ?? false }
+    const entry = {
+      check: TypeCompiler.Compile(schema),
+      handle: handle as MessageHandler,
+      public: opts.public ?? false,
+      unmetered: opts.unmetered ?? false,
+    }
     this.handlers.set(type, entry)
     return this
   }
@@ -83,19 +94,29 @@ export class Dispatcher {
       checkJsonDepth(raw, 'message')
       const msg = normalise(raw)
       const entry = this.handlers.get(msg.type)
-      if (!entry) throw new AppError('UNKNOWN_MESSAGE_TYPE', 400, `Unknown message type ${JSON.stringify(msg.type).slice(0, 80)}`)
-      if (!entry.public && !conn.principal) throw new AppError('UNAUTHORIZED', 401, 'Authenticate first: send {"type":"auth","data":{"token":"…"}}')
+      if (!entry)
+        throw new AppError('UNKNOWN_MESSAGE_TYPE', 400, `Unknown message type ${JSON.stringify(msg.type).slice(0, 80)}`)
+      if (!entry.public && !conn.principal)
+        throw new AppError('UNAUTHORIZED', 401, 'Authenticate first: send {"type":"auth","data":{"token":"…"}}')
       const type = msg.type
       if (!entry.check.Check(msg)) {
         const first = entry.check.Errors(msg).First()
-        throw new AppError('VALIDATION_FAILED', 422, `Invalid ${type} message: ${first ? `${first.path || '/'} ${first.message}` : 'bad shape'}`)
+        throw new AppError(
+          'VALIDATION_FAILED',
+          422,
+          `Invalid ${type} message: ${first ? `${first.path || '/'} ${first.message}` : 'bad shape'}`,
+        )
       }
       if (!entry.public && !(await this.stillHolds(conn, id))) return
       const data = await entry.handle(msg, { conn, ...this.ctx })
       if (data !== undefined && !conn.closed) conn.send(reply('success', msg.id, data))
     } catch (err) {
       const e = toAppError('UNKNOWN', err)
-      if (e.status >= 500) this.deps.logger.error('ws handler failed', { connection_id: conn.id, error: String((err as Error)?.stack ?? err) })
+      if (e.status >= 500)
+        this.deps.logger.error('ws handler failed', {
+          connection_id: conn.id,
+          error: String((err as Error)?.stack ?? err),
+        })
       if (e.status === 400 || e.status === 422) {
         this.deps.stats.invalid++
         if (conn.strike('invalid', INVALID_MAX, INVALID_WINDOW_MS)) {
@@ -132,15 +153,20 @@ function idOf(raw: unknown): string | number | undefined {
   return (typeof id === 'string' && id.length <= 128) || typeof id === 'number' ? id : undefined
 }
 
-/** Accepts `payload` as `data` (docs/protocol.md, seed 003 style clients); anything not a JSON object envelope is a clear error. */
+/**
+ * Accepts `payload` as `data` (docs/protocol.md, seed 003 style clients); anything not a JSON object envelope is a
+ * clear error.
+ */
 function normalise(raw: unknown): ClientEnvelope & Record<string, unknown> {
   if (typeof raw === 'string' || raw instanceof Uint8Array || raw instanceof ArrayBuffer) {
     throw new AppError('INVALID_JSON', 400, 'Frames must be JSON objects like {"type":"ping"}')
   }
-  if (!raw || typeof raw !== 'object' || Array.isArray(raw)) throw new AppError('INVALID_JSON', 400, 'Frames must be JSON objects like {"type":"ping"}')
+  if (!raw || typeof raw !== 'object' || Array.isArray(raw))
+    throw new AppError('INVALID_JSON', 400, 'Frames must be JSON objects like {"type":"ping"}')
   const msg = { ...(raw as Record<string, unknown>) }
   if (msg.data === undefined && msg.payload !== undefined) msg.data = msg.payload
   delete msg.payload
-  if (!envelopeCheck.Check(msg)) throw new AppError('VALIDATION_FAILED', 422, 'Every message needs a string "type" (and optional id, channel, data)')
+  if (!envelopeCheck.Check(msg))
+    throw new AppError('VALIDATION_FAILED', 422, 'Every message needs a string "type" (and optional id, channel, data)')
   return msg as ClientEnvelope & Record<string, unknown>
 }

@@ -1,10 +1,15 @@
-// Waiting for a client to take what it was sent: woken by the transport's drain signal, re-checked at least every 250 ms.
+// Waiting for a client to take what it was sent: woken by the transport's drain signal, re-checked at least every 250
+// ms.
 
 /**
  * Resolves true once `ready()`, false when `timeoutMs` passes first. `park` registers the wake-up with the transport
  * (a socket's drain event, an SSE body being read empty); the periodic re-check covers a wake-up that never comes.
  */
-export async function until(ready: () => boolean, timeoutMs: number, park: (wake: () => void) => void): Promise<boolean> {
+export async function until(
+  ready: () => boolean,
+  timeoutMs: number,
+  park: (wake: () => void) => void,
+): Promise<boolean> {
   const deadline = Date.now() + timeoutMs
   while (!ready()) {
     if (Date.now() >= deadline) return false

@@ -1,4 +1,5 @@
-// The one builder of the wire envelope that model.ts's ServerEnvelope describes: {type, id?, channel?, seq?, data, timestamp}.
+// The one builder of the wire envelope that model.ts's ServerEnvelope describes: {type, id?, channel?, seq?, data,
+// timestamp}.
 import { iso } from '../../core/iso.ts'
 
 export interface EnvelopeAt {
@@ -19,7 +20,9 @@ export function envelope(type: string, dataJson: string, at: EnvelopeAt = {}): s
 }
 
 /** A frame of a live (seq-less) message: replies, pongs, relays, `unsubscribed`. */
-export const message = (type: string, data: unknown, at?: EnvelopeAt): string => envelope(type, JSON.stringify(data ?? null), at)
+export const message = (type: string, data: unknown, at?: EnvelopeAt): string =>
+  envelope(type, JSON.stringify(data ?? null), at)
 
 /** The one answer to a client request (`success` or `error`), or a server notice without an id (`connected`). */
-export const reply = (type: string, id: string | number | undefined, data: unknown): string => message(type, data, { id })
+export const reply = (type: string, id: string | number | undefined, data: unknown): string =>
+  message(type, data, { id })

@@ -18,9 +18,18 @@ import { Revocations } from './revocation.ts'
 import { SseStream } from './sse-stream.ts'
 import { expiryTimer, StreamRegistry } from './streams.ts'
 
-export type GatewayConfig = Pick<Config,
-  'wsAllowedOrigins' | 'wsAuthTimeout' | 'wsPingInterval' | 'wsIdleTimeout' | 'wsMaxConnections' | 'wsMaxConnectionsPerUser' |
-  'wsRateLimit' | 'wsRateBurst' | 'wsBackpressureLimit'>
+export type GatewayConfig = Pick<
+  Config,
+  | 'wsAllowedOrigins'
+  | 'wsAuthTimeout'
+  | 'wsPingInterval'
+  | 'wsIdleTimeout'
+  | 'wsMaxConnections'
+  | 'wsMaxConnectionsPerUser'
+  | 'wsRateLimit'
+  | 'wsRateBurst'
+  | 'wsBackpressureLimit'
+>
 
 export interface GatewayDeps {
   config: GatewayConfig
@@ -55,8 +64,13 @@ export class Gateway {
   constructor(private readonly deps: GatewayDeps) {
     this.config = deps.config
     this.clock = deps.clock
-    this.streams = new StreamRegistry({ total: deps.config.wsMaxConnections, perUser: deps.config.wsMaxConnectionsPerUser })
-    this.revocations = new Revocations(this.streams, deps, (conn, channel) => this.unsubscribe(conn, channel, 'revoked'))
+    this.streams = new StreamRegistry({
+      total: deps.config.wsMaxConnections,
+      perUser: deps.config.wsMaxConnectionsPerUser,
+    })
+    this.revocations = new Revocations(this.streams, deps, (conn, channel) =>
+      this.unsubscribe(conn, channel, 'revoked'),
+    )
   }
 
   /** Replays that read the store (and fill send buffers) take turns, so a reconnect wave cannot blow up memory. */
@@ -74,7 +88,10 @@ export class Gateway {
     this.stopHeartbeat = this.clock.every(this.config.wsPingInterval * 1000, () => this.heartbeat())
   }
 
-  /** Upgrade-time checks: Origin, credentials (if given) and connection limits. Throws AppError → HTTP error, no upgrade. */
+  /**
+   * Upgrade-time checks: Origin, credentials (if given) and connection limits. Throws AppError → HTTP error, no
+   * upgrade.
+   */
   async admit(request: Request, token: string | undefined): Promise<Principal | null> {
     this.checkOrigin(request)
     this.streams.checkTotal()
@@ -88,7 +105,12 @@ export class Gateway {
    * A socket has been upgraded: registers it, starts its auth timeout unless `principal` came with the upgrade, and
    * joins `autoJoin` (the endpoint's own channel) once it is authenticated.
    */
-  open(id: string, ws: ServerWebSocket<unknown>, principal: Principal | null, autoJoin: Connection['autoJoin']): Connection {
+  open(
+    id: string,
+    ws: ServerWebSocket<unknown>,
+    principal: Principal | null,
+    autoJoin: Connection['autoJoin'],
+  ): Connection {
     const rate = { perSecond: this.config.wsRateLimit, burst: this.config.wsRateBurst }
     const conn = new Connection(id, ws, ws.remoteAddress ?? '', rate, () => this.clock.now())
     conn.autoJoin = autoJoin
@@ -97,14 +119,19 @@ export class Gateway {
     conn.lastSeen = this.clock.now()
     this.stats.connectionsOpened++
     if (principal) this.authenticate(conn, principal)
-    else conn.authTimer = this.clock.after(this.config.wsAuthTimeout * 1000, () => conn.close(CloseCode.AUTH_FAILED, 'authentication timeout'))
-    conn.send(reply('connected', undefined, {
-      connection_id: conn.id,
-      authenticated: principal !== null,
-      user: principal ? publicUser(principal) : null,
-      heartbeat_interval_s: this.config.wsPingInterval,
-      auth_timeout_s: principal ? null : this.config.wsAuthTimeout,
-    }))
+    else
+      conn.authTimer = this.clock.after(this.config.wsAuthTimeout * 1000, () =>
+        conn.close(CloseCode.AUTH_FAILED, 'authentication timeout'),
+      )
+    conn.send(
+      reply('connected', undefined, {
+        connection_id: conn.id,
+        authenticated: principal !== null,
+        user: principal ? publicUser(principal) : null,
+        heartbeat_interval_s: this.config.wsPingInterval,
+        auth_timeout_s: principal ? null : this.config.wsAuthTimeout,
+      }),
+    )
     if (principal && autoJoin) void this.afterAuth(conn)
     return conn
   }
@@ -117,7 +144,8 @@ export class Gateway {
 
   /** Binds a principal to the connection (first time or re-auth with a fresh token of the same user). */
   authenticate(conn: Connection, principal: Principal): void {
-    if (conn.principal && conn.principal.user.id !== principal.user.id) throw new AppError('FORBIDDEN', 403, 'A connection cannot switch users')
+    if (conn.principal && conn.principal.user.id !== principal.user.id)
+      throw new AppError('FORBIDDEN', 403, 'A connection cannot switch users')
     if (!conn.principal) {
       this.streams.checkUser(principal.user.id)
       this.streams.bind(conn, principal.user.id)
@@ -186,8 +214,15 @@ export class Gateway {
     if (!user || user.disabled) throw new AppError('FORBIDDEN', 403, `You may not subscribe to ${channel.name}`)
     conn.principal!.user = user
     await this.deps.access.assertRead(user, channel)
-    if (conn.channels.has(channel.name)) return { channel: channel.name, already_subscribed: true, seq: this.deps.log.publishedHead(channel.name) }
-    const result = await this.deps.replayer.replayThenJoin(conn.replaySink(channel.name), channel.name, since, conn.userId ?? '', this.stats)
+    if (conn.channels.has(channel.name))
+      return { channel: channel.name, already_subscribed: true, seq: this.deps.log.publishedHead(channel.name) }
+    const result = await this.deps.replayer.replayThenJoin(
+      conn.replaySink(channel.name),
+      channel.name,
+      since,
+      conn.userId ?? '',
+      this.stats,
+    )
     if (!conn.closed) {
       conn.channels.add(channel.name)
       this.stats.subscribed(channel.name)
@@ -207,7 +242,10 @@ export class Gateway {
     return true
   }
 
-  /** Lets a module follow joins and leaves of one channel kind (presence); join runs after the subscribe reply data is ready. */
+  /**
+   * Lets a module follow joins and leaves of one channel kind (presence); join runs after the subscribe reply data is
+   * ready.
+   */
   watch(kind: string, watcher: ChannelWatcher): void {
     this.watchers.set(kind, [...(this.watchers.get(kind) ?? []), watcher])
   }
@@ -276,7 +314,11 @@ export class Gateway {
     const host = request.headers.get('host')
     const own = host ? [`http://${host}`, `https://${host}`] : []
     if (allowed.includes('*') || allowed.includes(origin) || own.includes(origin)) return
-    throw new AppError('ORIGIN_NOT_ALLOWED', 403, `Origin ${origin} may not open WebSockets here; add it to CCHUB_WS_ALLOWED_ORIGINS`)
+    throw new AppError(
+      'ORIGIN_NOT_ALLOWED',
+      403,
+      `Origin ${origin} may not open WebSockets here; add it to CCHUB_WS_ALLOWED_ORIGINS`,
+    )
   }
 
   private heartbeat(): void {

@@ -10,7 +10,10 @@ import { metricsText, statsOf } from './metrics.ts'
 import type { Realtime } from './service.ts'
 import { releaseSocketData, releaseUpgradeContext } from './upgrade-context.ts'
 
-const WsQuery = t.Object({ token: t.Optional(t.String({ maxLength: 8192 })), since: t.Optional(t.Numeric({ minimum: 0 })) })
+const WsQuery = t.Object({
+  token: t.Optional(t.String({ maxLength: 8192 })),
+  since: t.Optional(t.Numeric({ minimum: 0 })),
+})
 
 export function realtimeModule(auth: AuthService, log: ChannelLog, { gateway, dispatcher, sse, metrics }: Realtime) {
   const admitted = new WeakMap<Request, Principal | null>()
@@ -22,7 +25,11 @@ export function realtimeModule(auth: AuthService, log: ChannelLog, { gateway, di
     afterResponse(context: Record<string, unknown>) {
       if (context.request && admitted.has(context.request as Request)) releaseUpgradeContext(context)
     },
-    open(ws: { id: string; raw: any; data: { request: Request; params: Record<string, string>; query: { since?: number } } }) {
+    open(ws: {
+      id: string
+      raw: any
+      data: { request: Request; params: Record<string, string>; query: { since?: number } }
+    }) {
       const channel = autoJoin(ws.data.params ?? {})
       // an execution's own socket replays it from the start unless the client says where it left off
       const join = channel ? { channel, since: ws.data.query?.since ?? 0 } : null
@@ -50,44 +57,70 @@ export function realtimeModule(auth: AuthService, log: ChannelLog, { gateway, di
 
   return new Elysia({ name: 'realtime' })
     .use(authGuard(auth))
-    .ws('/ws', socket(() => null))
-    .ws('/ws/executions/:id', socket((p) => taskChannel(p.id!)))
+    .ws(
+      '/ws',
+      socket(() => null),
+    )
+    .ws(
+      '/ws/executions/:id',
+      socket((p) => taskChannel(p.id!)),
+    )
     .get('/api/v1/events', ({ principal, query, request }) => sse.open(principal, query.channel, request), {
       auth: 'stream',
       query: t.Object({
         channel: t.Union([t.String(), t.Array(t.String())], { description: 'One or more channels' }),
-        token: t.Optional(t.String({ maxLength: 8192, description: 'For EventSource, which cannot send headers: a JWT or API key' })),
+        token: t.Optional(
+          t.String({ maxLength: 8192, description: 'For EventSource, which cannot send headers: a JWT or API key' }),
+        ),
       }),
-      response: { 200: t.String({ description: 'text/event-stream: `id: <seq>`, `event: <type>`, `data: <envelope JSON>`' }), ...errors(401, 403, 429, 503) },
+      response: {
+        200: t.String({ description: 'text/event-stream: `id: <seq>`, `event: <type>`, `data: <envelope JSON>`' }),
+        ...errors(401, 403, 429, 503),
+      },
       detail: {
         tags: ['realtime'],
-        summary: 'Server-Sent Events for clients without WebSocket: same channels, access rules, connection limits and revocation; id = seq (or channel=seq;… for several channels); resumes from Last-Event-ID',
+        summary:
+          'Server-Sent Events for clients without WebSocket: same channels, access rules, connection limits and revocation; id = seq (or channel=seq;… for several channels); resumes from Last-Event-ID',
       },
     })
-    .post('/api/v1/broadcast', async ({ body }) => {
-      await log.emit(body.channel ?? 'broadcast', body.type ?? 'broadcast', body.data)
-      return { ok: true }
-    }, {
-      auth: 'admin',
-      body: t.Object({
-        channel: t.Optional(t.Union([t.Literal('broadcast'), t.Literal('system')])),
-        type: t.Optional(t.String({ minLength: 1, maxLength: 64, pattern: '^[a-z][a-z0-9_:.-]*$' })),
-        data: t.Unknown(),
-      }),
-      response: { 200: t.Object({ ok: t.Boolean() }), ...errors(401, 403) },
-      detail: { tags: ['realtime'], summary: 'Publish a message to every connected client on broadcast or system (admin)' },
-    })
+    .post(
+      '/api/v1/broadcast',
+      async ({ body }) => {
+        await log.emit(body.channel ?? 'broadcast', body.type ?? 'broadcast', body.data)
+        return { ok: true }
+      },
+      {
+        auth: 'admin',
+        body: t.Object({
+          channel: t.Optional(t.Union([t.Literal('broadcast'), t.Literal('system')])),
+          type: t.Optional(t.String({ minLength: 1, maxLength: 64, pattern: '^[a-z][a-z0-9_:.-]*$' })),
+          data: t.Unknown(),
+        }),
+        response: { 200: t.Object({ ok: t.Boolean() }), ...errors(401, 403) },
+        detail: {
+          tags: ['realtime'],
+          summary: 'Publish a message to every connected client on broadcast or system (admin)',
+        },
+      },
+    )
     .get('/api/v1/ws/stats', () => statsOf(metrics), {
       auth: 'admin',
       response: { 200: WsStats, ...errors(401, 403) },
-      detail: { tags: ['realtime'], summary: 'Connections, subscriptions, message counters, drops and replays (admin)' },
+      detail: {
+        tags: ['realtime'],
+        summary: 'Connections, subscriptions, message counters, drops and replays (admin)',
+      },
     })
-    .get('/metrics', ({ set }) => {
-      set.headers['content-type'] = 'text/plain; version=0.0.4'
-      return metricsText(metrics)
-    }, {
-      auth: 'admin',
-      response: { 200: t.String({ description: 'Prometheus text exposition format' }), ...errors(401, 403) },
-      detail: { tags: ['realtime'], summary: 'Prometheus metrics (admin; scrape with an API key)' },
-    })
+    .get(
+      '/metrics',
+      ({ set }) => {
+        set.headers['content-type'] = 'text/plain; version=0.0.4'
+        return metricsText(metrics)
+      },
+      {
+        auth: 'admin',
+        response: { 200: t.String({ description: 'Prometheus text exposition format' }), ...errors(401, 403) },
+        detail: { tags: ['realtime'], summary: 'Prometheus metrics (admin; scrape with an API key)' },
+      },
+    )
 }

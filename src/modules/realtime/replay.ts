@@ -1,4 +1,5 @@
-// Replay with `since`, for /ws and SSE alike: from the ring or the store, then live in the same tick: no gap, no duplicate.
+// Replay with `since`, for /ws and SSE alike: from the ring or the store, then live in the same tick: no gap, no
+// duplicate.
 import type { Slots } from '../../core/slots.ts'
 import type { ChannelLog } from './channel-log.ts'
 import { isDurable } from './channels.ts'
@@ -34,7 +35,9 @@ export interface SubscribeResult {
   replayed?: number
   /** Present when `since` was older than the oldest kept event: replay started at oldest_seq instead. */
   truncated?: { requested_since: number; oldest_seq: number }
-  /** Present when `since` was ahead of the channel (e.g. the server's data was reset): the client should drop its state. */
+  /**
+   * Present when `since` was ahead of the channel (e.g. the server's data was reset): the client should drop its state.
+   */
   reset?: { requested_since: number; head: number }
 }
 
@@ -70,8 +73,16 @@ export class Replayer {
     this.stallMs = opts.stallMs
   }
 
-  /** Sends every published frame after `since` to `sink`, then joins it to live delivery; `key` is whose turn it takes. */
-  async replayThenJoin(sink: ReplaySink, channel: string, since: number | undefined, key: string, counters?: ReplayCounters): Promise<SubscribeResult> {
+  /**
+   * Sends every published frame after `since` to `sink`, then joins it to live delivery; `key` is whose turn it takes.
+   */
+  async replayThenJoin(
+    sink: ReplaySink,
+    channel: string,
+    since: number | undefined,
+    key: string,
+    counters?: ReplayCounters,
+  ): Promise<SubscribeResult> {
     if (!isDurable(channel)) {
       sink.joinLive(undefined)
       return { channel }

@@ -1,4 +1,5 @@
-// Ends what a user may no longer have: streams of a revoked token, key or disabled user; channels they may no longer read.
+// Ends what a user may no longer have: streams of a revoked token, key or disabled user; channels they may no longer
+// read.
 import type { Signals } from '../../core/signals.ts'
 import type { UserRecord } from '../../store/records.ts'
 import type { AuthService } from '../auth/service.ts'
@@ -22,11 +23,23 @@ export class Revocations {
     const { signals } = this.deps
     const streams = this.streams
     return [
-      signals.on('token-revoked', ({ jti }) => streams.closeWhere((c) => c.principal?.jti === jti, CloseCode.TOKEN_REVOKED, 'token revoked')),
-      signals.on('api-key-revoked', ({ keyId }) => streams.closeWhere((c) => c.principal?.apiKeyId === keyId, CloseCode.TOKEN_REVOKED, 'api key revoked')),
-      signals.on('user-disabled', ({ userId }) => streams.closeWhere(() => true, CloseCode.USER_DISABLED, 'user disabled or deleted', userId)),
-      signals.on('tokens-revoked', ({ userId, before }) => streams.closeWhere(
-        (s) => s.principal?.via === 'jwt' && (s.principal.tva ?? 0) < before, CloseCode.TOKEN_REVOKED, 'password changed', userId)),
+      signals.on('token-revoked', ({ jti }) =>
+        streams.closeWhere((c) => c.principal?.jti === jti, CloseCode.TOKEN_REVOKED, 'token revoked'),
+      ),
+      signals.on('api-key-revoked', ({ keyId }) =>
+        streams.closeWhere((c) => c.principal?.apiKeyId === keyId, CloseCode.TOKEN_REVOKED, 'api key revoked'),
+      ),
+      signals.on('user-disabled', ({ userId }) =>
+        streams.closeWhere(() => true, CloseCode.USER_DISABLED, 'user disabled or deleted', userId),
+      ),
+      signals.on('tokens-revoked', ({ userId, before }) =>
+        streams.closeWhere(
+          (s) => s.principal?.via === 'jwt' && (s.principal.tva ?? 0) < before,
+          CloseCode.TOKEN_REVOKED,
+          'password changed',
+          userId,
+        ),
+      ),
       signals.on('access-changed', ({ userId }) => void this.recheckAll(userId)),
     ]
   }
@@ -45,7 +58,8 @@ export class Revocations {
       for (const ch of [...stream.channels]) {
         if (await this.deps.access.canRead(user, parseChannel(ch))) continue
         if (!(stream instanceof Connection)) stream.drop(ch)
-        else if (this.unsubscribe(stream, ch)) stream.send(message('unsubscribed', { reason: 'access revoked' }, { channel: ch }))
+        else if (this.unsubscribe(stream, ch))
+          stream.send(message('unsubscribed', { reason: 'access revoked' }, { channel: ch }))
       }
     }
   }

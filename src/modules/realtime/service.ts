@@ -1,4 +1,5 @@
-// Builds the realtime hub from its dependencies: one replayer for /ws and SSE, the gateway, the dispatcher, SSE, metrics.
+// Builds the realtime hub from its dependencies: one replayer for /ws and SSE, the gateway, the dispatcher, SSE,
+// metrics.
 import type { EventBus } from '../../bus/event-bus.ts'
 import type { Config } from '../../config/schema.ts'
 import type { Clock } from '../../core/clock.ts'
@@ -31,10 +32,22 @@ export type Realtime = ReturnType<typeof createRealtime>
 export function createRealtime(d: RealtimeDeps) {
   const { config, auth, log, access, logger, clock } = d
   const slots = new Slots(config.wsReplayConcurrency)
-  const replayer = new Replayer(log, slots, { backpressureLimit: config.wsBackpressureLimit, stallMs: config.wsReplayStallTimeout * 1000 })
+  const replayer = new Replayer(log, slots, {
+    backpressureLimit: config.wsBackpressureLimit,
+    stallMs: config.wsReplayStallTimeout * 1000,
+  })
   const gateway = new Gateway({ ...d, replayer })
-  const dispatcher = registerCoreHandlers(new Dispatcher({ gateway, auth, stats: gateway.stats, logger, clock, rateBurst: config.wsRateBurst }))
-  const sse = new SseStreams({ auth, access, replayer, streams: gateway, backpressureLimit: config.wsBackpressureLimit, logger })
+  const dispatcher = registerCoreHandlers(
+    new Dispatcher({ gateway, auth, stats: gateway.stats, logger, clock, rateBurst: config.wsRateBurst }),
+  )
+  const sse = new SseStreams({
+    auth,
+    access,
+    replayer,
+    streams: gateway,
+    backpressureLimit: config.wsBackpressureLimit,
+    logger,
+  })
   const metrics: MetricsSources = { connections: gateway.connections, stats: gateway.stats, replaySlots: slots, log }
   return { gateway, dispatcher, sse, metrics }
 }

@@ -1,4 +1,5 @@
-// One SSE response body: frames as `id:`/`event:`/`data:` events, keep-alives, live delivery and the slow-reader cut-off.
+// One SSE response body: frames as `id:`/`event:`/`data:` events, keep-alives, live delivery and the slow-reader
+// cut-off.
 import type { BusMessage } from '../../bus/event-bus.ts'
 import { until } from './drain.ts'
 import type { ReplaySink } from './replay.ts'
@@ -47,7 +48,10 @@ export class SseWire {
       clearInterval(beat)
     }
     this.enqueue(`retry: 2000\n: channels ${this.channels.join(',')}\n\n`)
-    this.entry.attach((type, frame) => this.write('', undefined, type, frame), () => this.stop())
+    this.entry.attach(
+      (type, frame) => this.write('', undefined, type, frame),
+      () => this.stop(),
+    )
   }
 
   /** The response has taken everything queued (the body's pull): wakes a replay waiting for room. */
@@ -79,7 +83,12 @@ export class SseWire {
       },
       send: (f) => wire.write(channel, f.seq, typeOf(f.frame), f.frame),
       buffered: () => wire.queued(),
-      writable: (limit, timeoutMs) => until(() => wire.stopped || wire.queued() <= limit, timeoutMs, (wake) => wire.waiters.push(wake)),
+      writable: (limit, timeoutMs) =>
+        until(
+          () => wire.stopped || wire.queued() <= limit,
+          timeoutMs,
+          (wake) => wire.waiters.push(wake),
+        ),
       cutOff: () => wire.stop(),
       joinLive: (seq) => {
         if (seq !== undefined && !wire.cursors.has(channel)) wire.cursors.set(channel, seq)

@@ -31,7 +31,8 @@ function parseLastEventId(header: string | null, channels: string[]): Map<string
   for (const part of header.split(';')) {
     const i = part.lastIndexOf('=')
     const seq = Number(part.slice(i + 1))
-    if (i > 0 && Number.isSafeInteger(seq) && seq >= 0 && channels.includes(part.slice(0, i))) out.set(part.slice(0, i), seq)
+    if (i > 0 && Number.isSafeInteger(seq) && seq >= 0 && channels.includes(part.slice(0, i)))
+      out.set(part.slice(0, i), seq)
   }
   return out
 }
@@ -53,18 +54,30 @@ export class SseStreams {
       streams.streamClosed(entry)
       throw err
     }
-    const wire = new SseWire(this.deps, entry, parseLastEventId(request.headers.get('last-event-id'), channels), channels)
-    const body = new ReadableStream<Uint8Array>({
-      start: (controller) => {
-        wire.start(controller)
-        request.signal.addEventListener('abort', () => wire.stop())
-        void this.replayAll(wire, principal, channels)
+    const wire = new SseWire(
+      this.deps,
+      entry,
+      parseLastEventId(request.headers.get('last-event-id'), channels),
+      channels,
+    )
+    const body = new ReadableStream<Uint8Array>(
+      {
+        start: (controller) => {
+          wire.start(controller)
+          request.signal.addEventListener('abort', () => wire.stop())
+          void this.replayAll(wire, principal, channels)
+        },
+        pull: () => wire.pulled(),
+        cancel: () => wire.stop(),
       },
-      pull: () => wire.pulled(),
-      cancel: () => wire.stop(),
-    }, { highWaterMark: 0, size: (chunk) => chunk?.byteLength ?? 0 })
+      { highWaterMark: 0, size: (chunk) => chunk?.byteLength ?? 0 },
+    )
     return new Response(body, {
-      headers: { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache, no-transform', 'x-accel-buffering': 'no' },
+      headers: {
+        'content-type': 'text/event-stream; charset=utf-8',
+        'cache-control': 'no-cache, no-transform',
+        'x-accel-buffering': 'no',
+      },
     })
   }
 
@@ -73,7 +86,12 @@ export class SseStreams {
     try {
       for (const channel of channels) {
         if (wire.stopped) return
-        await this.deps.replayer.replayThenJoin(wire.sink(channel), channel, wire.cursors.get(channel), principal.user.id)
+        await this.deps.replayer.replayThenJoin(
+          wire.sink(channel),
+          channel,
+          wire.cursors.get(channel),
+          principal.user.id,
+        )
       }
     } catch (err) {
       this.deps.logger.error('sse replay failed', { error: String(err) })

@@ -23,13 +23,18 @@ export class StreamRegistry<S extends LiveStream> {
 
   /** Before accepting a stream: 503 once the server holds `total` streams. */
   checkTotal(): void {
-    if (this.all.size >= this.caps.total) throw new AppError('TOO_MANY_CONNECTIONS', 503, `Server connection limit (${this.caps.total}) reached`)
+    if (this.all.size >= this.caps.total)
+      throw new AppError('TOO_MANY_CONNECTIONS', 503, `Server connection limit (${this.caps.total}) reached`)
   }
 
   /** Before counting a stream for a user: 429 once the user holds `perUser` sockets and SSE streams together. */
   checkUser(userId: string): void {
     if ((this.byUser.get(userId)?.size ?? 0) >= this.caps.perUser) {
-      throw new AppError('TOO_MANY_CONNECTIONS', 429, `Per-user connection limit (${this.caps.perUser}) reached (WebSockets and SSE streams together)`)
+      throw new AppError(
+        'TOO_MANY_CONNECTIONS',
+        429,
+        `Per-user connection limit (${this.caps.perUser}) reached (WebSockets and SSE streams together)`,
+      )
     }
   }
 

@@ -15,7 +15,10 @@ export function releaseSocketData(data: Record<string, unknown>): void {
   for (const key of Object.keys(data)) if (!KEEP.has(key)) delete data[key]
 }
 
-/** From the route's own `afterResponse` (it runs after the global ones, which still read the request): empties the original. */
+/**
+ * From the route's own `afterResponse` (it runs after the global ones, which still read the request): empties the
+ * original.
+ */
 export function releaseUpgradeContext(context: Record<string, unknown>): void {
   for (const key of Object.keys(context)) delete context[key]
 }

@@ -4,9 +4,12 @@ import type { SessionRecord, SessionRole, UserRecord, WorkspaceRecord } from '..
 import type { Store } from '../../store/store.ts'
 
 const RANK: Record<SessionRole, number> = { viewer: 1, collaborator: 2, owner: 3 }
-const higher = (a: SessionRole | null, b: SessionRole | null) => (a === null || (b !== null && RANK[b] > RANK[a]) ? b : a)
+const higher = (a: SessionRole | null, b: SessionRole | null) =>
+  a === null || (b !== null && RANK[b] > RANK[a]) ? b : a
 
-/** The role the workspace gives on every one of its sessions: owner for its owner and admins, else the member's default. */
+/**
+ * The role the workspace gives on every one of its sessions: owner for its owner and admins, else the member's default.
+ */
 export async function workspaceRole(store: Store, user: UserRecord, ws: WorkspaceRecord): Promise<SessionRole | null> {
   if (user.role === 'admin' || ws.owner_id === user.id) return 'owner'
   return (await store.workspaces.member(ws.id, user.id))?.session_role ?? null
@@ -32,12 +35,19 @@ export class SessionAccess {
     return ws ? workspaceRole(this.store, user, ws) : null
   }
 
-  /** The session if the user has at least `min`; NOT_FOUND when they cannot see it, FORBIDDEN when the role is too low. */
-  async require(user: UserRecord, sessionId: string, min: SessionRole): Promise<{ session: SessionRecord; role: SessionRole }> {
+  /**
+   * The session if the user has at least `min`; NOT_FOUND when they cannot see it, FORBIDDEN when the role is too low.
+   */
+  async require(
+    user: UserRecord,
+    sessionId: string,
+    min: SessionRole,
+  ): Promise<{ session: SessionRecord; role: SessionRole }> {
     const session = await this.store.sessions.byId(sessionId)
     const role = session ? await this.roleOf(user, session) : null
     if (!session || !role) throw notFound('Session')
-    if (RANK[role] < RANK[min]) throw new AppError('FORBIDDEN', 403, `This needs the ${min} role on the session; you are ${role}`)
+    if (RANK[role] < RANK[min])
+      throw new AppError('FORBIDDEN', 403, `This needs the ${min} role on the session; you are ${role}`)
     return { session, role }
   }
 

@@ -15,5 +15,11 @@ export function toPublicExecution(e: ExecutionRecord, queuePosition: number | nu
 }
 
 export function toPublicSession(s: SessionRecord, role: SessionRole | null) {
-  return { ...s, ...(role ? { role } : {}), created_at: iso(s.created_at)!, updated_at: iso(s.updated_at)!, closed_at: iso(s.closed_at) }
+  return {
+    ...s,
+    ...(role ? { role } : {}),
+    created_at: iso(s.created_at)!,
+    updated_at: iso(s.updated_at)!,
+    closed_at: iso(s.closed_at),
+  }
 }

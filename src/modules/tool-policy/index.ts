@@ -12,12 +12,17 @@ export function toolPolicyModule(auth: AuthService, policy: ToolPolicyService) {
     .get('', () => policy.get(), {
       auth: 'admin',
       response: { 200: ToolPolicy, ...errors(401, 403) },
-      detail: { summary: 'The tool policy: tools and permission modes role user may request, and the server-wide cap (admin)' },
+      detail: {
+        summary: 'The tool policy: tools and permission modes role user may request, and the server-wide cap (admin)',
+      },
     })
     .put('', ({ principal, body }) => policy.put(principal.user, body), {
       auth: 'admin',
       body: ToolPolicyBody,
       response: { 200: ToolPolicy, ...errors(401, 403) },
-      detail: { summary: 'Replace the tools and permission modes role user may request (admin); applies to the next execute, REST and WebSocket' },
+      detail: {
+        summary:
+          'Replace the tools and permission modes role user may request (admin); applies to the next execute, REST and WebSocket',
+      },
     })
 }

@@ -11,7 +11,8 @@ import { ToolPolicyBody, type ToolPolicy } from './model.ts'
 const KEY = 'claude.tool_policy'
 /**
  * Safe default for role `user`: reading, searching and editing files in the workspace. Not Bash (runs commands),
- * WebFetch/WebSearch (network), Agent/Task (sub-agents), MCP tools (anything the server runs) or auto/bypassPermissions.
+ * WebFetch/WebSearch (network), Agent/Task (sub-agents), MCP tools (anything the server runs) or
+ * auto/bypassPermissions.
  */
 export const DEFAULT_USER_POLICY: ToolPolicyBody = {
   user_tools: ['Read', 'Glob', 'Grep', 'LS', 'TodoWrite', 'Write', 'Edit', 'MultiEdit', 'NotebookEdit'],
@@ -24,7 +25,10 @@ export class ToolPolicyService {
   /** Parsed once: config is validated at start with the same parser. */
   private readonly cap: ToolRule[]
 
-  constructor(private readonly store: Store, private readonly config: Pick<Config, 'claudeAllowedTools' | 'claudeAllowBypassPermissions'>) {
+  constructor(
+    private readonly store: Store,
+    private readonly config: Pick<Config, 'claudeAllowedTools' | 'claudeAllowBypassPermissions'>,
+  ) {
     this.cap = parseToolRules(config.claudeAllowedTools, 'CCHUB_CLAUDE_ALLOWED_TOOLS entry ')
   }
 
@@ -48,8 +52,16 @@ export class ToolPolicyService {
     const rules = parseToolRules(body.user_tools, 'user_tools entry ')
     const outside = rules.filter((r) => this.cap.length > 0 && !allows(this.cap, r)).map((r) => r.text)
     if (outside.length) throw invalid(`user_tools ${outside.join(', ')} not within ${CAP_SOURCE}`, { tools: outside })
-    const value: ToolPolicyBody = { user_tools: rules.map((r) => r.text), user_permission_modes: [...new Set(body.user_permission_modes)] }
-    await this.store.settings.put({ key: KEY, value: JSON.stringify(value), updated_by: admin.id, updated_at: Date.now() })
+    const value: ToolPolicyBody = {
+      user_tools: rules.map((r) => r.text),
+      user_permission_modes: [...new Set(body.user_permission_modes)],
+    }
+    await this.store.settings.put({
+      key: KEY,
+      value: JSON.stringify(value),
+      updated_by: admin.id,
+      updated_at: Date.now(),
+    })
     return this.get()
   }
 
@@ -58,18 +70,28 @@ export class ToolPolicyService {
    * entry each (undefined when the request named none): 422 for an ambiguous entry, 403 naming the refused rule and
    * the rule's source. Admins are limited by the server cap only; role `user` also by the stored policy.
    */
-  async check(user: UserRecord, tools: readonly string[] | undefined, mode: PermissionMode | undefined): Promise<string[] | undefined> {
+  async check(
+    user: UserRecord,
+    tools: readonly string[] | undefined,
+    mode: PermissionMode | undefined,
+  ): Promise<string[] | undefined> {
     const rules = parseToolRules(tools ?? [])
     for (const rule of rules) if (this.cap.length > 0 && !allows(this.cap, rule)) throw refused(rule, CAP_SOURCE)
     if (mode === 'bypassPermissions' && !this.config.claudeAllowBypassPermissions) {
-      throw new AppError('FORBIDDEN', 403, 'permission_mode bypassPermissions is disabled on this server (CCHUB_CLAUDE_ALLOW_BYPASS_PERMISSIONS)')
+      throw new AppError(
+        'FORBIDDEN',
+        403,
+        'permission_mode bypassPermissions is disabled on this server (CCHUB_CLAUDE_ALLOW_BYPASS_PERMISSIONS)',
+      )
     }
     if (user.role !== 'admin') {
       const policy = await this.get()
       const mine = parseToolRules(policy.user_tools)
       for (const rule of rules) if (!allows(mine, rule)) throw refused(rule, ROLE_SOURCE)
       if (!policy.user_permission_modes.includes(mode ?? 'default')) {
-        throw new AppError('FORBIDDEN', 403, `permission_mode ${mode ?? 'default'} is not allowed by ${ROLE_SOURCE}`, { details: { permission_mode: mode ?? 'default', source: 'role' } })
+        throw new AppError('FORBIDDEN', 403, `permission_mode ${mode ?? 'default'} is not allowed by ${ROLE_SOURCE}`, {
+          details: { permission_mode: mode ?? 'default', source: 'role' },
+        })
       }
     }
     return tools === undefined ? undefined : rules.map((r) => r.text)

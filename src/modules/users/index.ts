@@ -4,7 +4,18 @@ import { clientAddress } from '../../core/http.ts'
 import { errors } from '../../core/openapi-errors.ts'
 import { authGuard } from '../auth/guard.ts'
 import type { AuthService } from '../auth/service.ts'
-import { ChangePasswordBody, CreateUserBody, PasswordChanged, Paging, UpdateMeBody, UpdateUserBody, User, UserDeleted, UserIdParam, UserList } from './model.ts'
+import {
+  ChangePasswordBody,
+  CreateUserBody,
+  PasswordChanged,
+  Paging,
+  UpdateMeBody,
+  UpdateUserBody,
+  User,
+  UserDeleted,
+  UserIdParam,
+  UserList,
+} from './model.ts'
 import { toPublicUser, type UserService } from './service.ts'
 
 export function usersModule(auth: AuthService, users: UserService) {
@@ -21,30 +32,46 @@ export function usersModule(auth: AuthService, users: UserService) {
       response: { 200: User, ...errors(401) },
       detail: { summary: 'Change your display name or email' },
     })
-    .put('/me/password', async ({ principal, body, request, server }) => {
-      const user = await users.changePassword(principal.user, body.current_password, body.new_password, clientAddress(server, request))
-      return { ok: true, ...(await auth.issueTokens(user)) }
-    }, {
-      auth: true,
-      body: ChangePasswordBody,
-      response: { 200: PasswordChanged, ...errors(401, 429) },
-      detail: { summary: 'Change your password (needs the current one; wrong ones are throttled like failed logins); revokes every earlier token, this one too, and returns a fresh pair' },
-    })
+    .put(
+      '/me/password',
+      async ({ principal, body, request, server }) => {
+        const user = await users.changePassword(
+          principal.user,
+          body.current_password,
+          body.new_password,
+          clientAddress(server, request),
+        )
+        return { ok: true, ...(await auth.issueTokens(user)) }
+      },
+      {
+        auth: true,
+        body: ChangePasswordBody,
+        response: { 200: PasswordChanged, ...errors(401, 429) },
+        detail: {
+          summary:
+            'Change your password (needs the current one; wrong ones are throttled like failed logins); revokes every earlier token, this one too, and returns a fresh pair',
+        },
+      },
+    )
     .get('', ({ query }) => users.list(query.limit, query.offset), {
       auth: 'admin',
       query: Paging,
       response: { 200: UserList, ...errors(401, 403) },
       detail: { summary: 'List users (admin)' },
     })
-    .post('', ({ body, set }) => {
-      set.status = 201
-      return users.create(body)
-    }, {
-      auth: 'admin',
-      body: CreateUserBody,
-      response: { 201: User, ...errors(401, 403, 409) },
-      detail: { summary: 'Create a user (admin)' },
-    })
+    .post(
+      '',
+      ({ body, set }) => {
+        set.status = 201
+        return users.create(body)
+      },
+      {
+        auth: 'admin',
+        body: CreateUserBody,
+        response: { 201: User, ...errors(401, 403, 409) },
+        detail: { summary: 'Create a user (admin)' },
+      },
+    )
     .get('/:id', ({ params }) => users.get(params.id), {
       auth: 'admin',
       params: UserIdParam,
@@ -56,12 +83,18 @@ export function usersModule(auth: AuthService, users: UserService) {
       params: UserIdParam,
       body: UpdateUserBody,
       response: { 200: User, ...errors(401, 403, 404, 409) },
-      detail: { summary: 'Change role, disable/enable, reset password (admin); disabling closes the user\'s sockets and streams, a reset revokes their tokens' },
+      detail: {
+        summary:
+          "Change role, disable/enable, reset password (admin); disabling closes the user's sockets and streams, a reset revokes their tokens",
+      },
     })
     .delete('/:id', ({ principal, params }) => users.delete(principal.user, params.id), {
       auth: 'admin',
       params: UserIdParam,
       response: { 200: UserDeleted, ...errors(401, 403, 404, 409) },
-      detail: { summary: 'Delete a user (admin): their runs are cancelled, what others share is handed to you, what was theirs alone is deleted (file bytes and CLI home included)' },
+      detail: {
+        summary:
+          'Delete a user (admin): their runs are cancelled, what others share is handed to you, what was theirs alone is deleted (file bytes and CLI home included)',
+      },
     })
 }

@@ -38,8 +38,14 @@ export const UpdateMeBody = t.Object({
   display_name: t.Optional(t.Nullable(t.String({ maxLength: 128 }))),
   email: t.Optional(t.Nullable(t.String({ maxLength: 254, format: 'email' }))),
 })
-export const ChangePasswordBody = t.Object({ current_password: t.String({ minLength: 1, maxLength: 1024 }), new_password: Password })
-export const PasswordChanged = t.Composite([t.Object({ ok: t.Boolean() }), TokenPair], { title: 'PasswordChanged', description: 'A fresh token pair: every token issued before the change is revoked' })
+export const ChangePasswordBody = t.Object({
+  current_password: t.String({ minLength: 1, maxLength: 1024 }),
+  new_password: Password,
+})
+export const PasswordChanged = t.Composite([t.Object({ ok: t.Boolean() }), TokenPair], {
+  title: 'PasswordChanged',
+  description: 'A fresh token pair: every token issued before the change is revoked',
+})
 export const Paging = t.Object({
   limit: t.Optional(t.Integer({ minimum: 1, maximum: 500, default: 100 })),
   offset: t.Optional(t.Integer({ minimum: 0, maximum: Number.MAX_SAFE_INTEGER, default: 0 })),
@@ -47,7 +53,10 @@ export const Paging = t.Object({
 export const UserDeleted = t.Object(
   {
     ok: t.Boolean(),
-    cancelled_executions: t.Integer({ description: 'The user\'s queued or running executions (and any in workspaces deleted with them) that were cancelled' }),
+    cancelled_executions: t.Integer({
+      description:
+        "The user's queued or running executions (and any in workspaces deleted with them) that were cancelled",
+    }),
     transferred_to: t.String({ description: 'The admin who now owns what was shared' }),
     transferred: t.Object({
       workspaces: t.Array(t.String(), { description: 'Their workspaces that others had a part in' }),
@@ -55,7 +64,9 @@ export const UserDeleted = t.Object(
       files: t.Integer({ description: 'Their uploads kept in those workspaces and sessions' }),
     }),
     deleted: t.Object({
-      workspaces: t.Array(t.String(), { description: 'Their workspaces nobody else had a part in (a managed directory is removed)' }),
+      workspaces: t.Array(t.String(), {
+        description: 'Their workspaces nobody else had a part in (a managed directory is removed)',
+      }),
       sessions: t.Integer(),
       files: t.Integer({ description: 'File records removed, their bytes with them' }),
     }),

@@ -1,4 +1,5 @@
-// Deleting a user: their runs stop, what others share goes to the deleting admin, what was theirs alone goes (bytes too).
+// Deleting a user: their runs stop, what others share goes to the deleting admin, what was theirs alone goes (bytes
+// too).
 import { rmSync } from 'node:fs'
 import { join } from 'node:path'
 import { AppError, notFound } from '../../core/errors.ts'
@@ -30,16 +31,25 @@ export class UserRemoval {
     const dropped = new Set((await this.deps.store.users.soleWorkspaces(user.id)).map((w) => w.id))
     const { items } = await this.deps.store.sessions.listVisible(user.id, { limit: 1_000_000, offset: 0 })
     // before any run stops: a turn of someone else's that a cancel frees must already start in the new owner's home
-    this.handOver(id, admin.id, items.filter((s) => s.owner_id === id && !dropped.has(s.workspace_id)))
+    this.handOver(
+      id,
+      admin.id,
+      items.filter((s) => s.owner_id === id && !dropped.has(s.workspace_id)),
+    )
     const sessions = items.filter((s) => s.owner_id === id || dropped.has(s.workspace_id)).map((s) => s.id)
-    const cancelled = await this.deps.engine.stopWhere((e) => e.user_id === id || dropped.has(e.workspace_id), sessions, `User ${user.username} was deleted`)
+    const cancelled = await this.deps.engine.stopWhere(
+      (e) => e.user_id === id || dropped.has(e.workspace_id),
+      sessions,
+      `User ${user.username} was deleted`,
+    )
     const r = await this.deps.store.users.deleteHandingOver(id, admin.id, Date.now())
     if (!r) throw notFound('User')
     for (const f of r.deletedFiles) if (f.workspace_path) await removeStored(f.path, f.workspace_path)
     const managedRoot = join(realOrSelf(this.deps.dataDir), 'workspaces')
     for (const ws of r.deletedWorkspaces) {
       // a directory cchub created for the workspace goes with it; a registered directory is the host's and stays
-      if (ws.managed && isInside(managedRoot, realOrSelf(ws.path)) && realOrSelf(ws.path) !== managedRoot) rmSync(ws.path, { recursive: true, force: true })
+      if (ws.managed && isInside(managedRoot, realOrSelf(ws.path)) && realOrSelf(ws.path) !== managedRoot)
+        rmSync(ws.path, { recursive: true, force: true })
     }
     rmSync(safeJoin(join(this.deps.dataDir, 'homes'), id), { recursive: true, force: true })
     for (const workspaceId of r.transferredWorkspaces) this.deps.signals.emit('access-changed', { workspaceId })
@@ -48,13 +58,27 @@ export class UserRemoval {
       cancelled_executions: cancelled,
       transferred_to: admin.id,
       transferred: { workspaces: r.transferredWorkspaces, sessions: r.transferredSessions, files: r.transferredFiles },
-      deleted: { workspaces: r.deletedWorkspaces.map((w) => w.id), sessions: r.deletedSessions, files: r.deletedFiles.length },
+      deleted: {
+        workspaces: r.deletedWorkspaces.map((w) => w.id),
+        sessions: r.deletedSessions,
+        files: r.deletedFiles.length,
+      },
     }
   }
 
-  /** Sessions handed over keep their conversation: the transcripts go to the new owner's CLI home, where runs resume. */
+  /**
+   * Sessions handed over keep their conversation: the transcripts go to the new owner's CLI home, where runs resume.
+   */
   private handOver(from: string, to: string, sessions: SessionRecord[]): void {
-    moveTranscripts(this.deps.dataDir, from, to, sessions.flatMap((s) => (s.cli_session_id ? [s.cli_session_id] : [])))
-    this.deps.engine.reassignOwner(sessions.map((s) => s.id), to)
+    moveTranscripts(
+      this.deps.dataDir,
+      from,
+      to,
+      sessions.flatMap((s) => (s.cli_session_id ? [s.cli_session_id] : [])),
+    )
+    this.deps.engine.reassignOwner(
+      sessions.map((s) => s.id),
+      to,
+    )
   }
 }

@@ -26,7 +26,10 @@ export const hashPassword = (password: string) => Bun.password.hash(password, { 
 
 /** A new password also moves tokens_valid_after (strictly forward), which revokes every token issued before. */
 async function newPassword(user: UserRecord, password: string) {
-  return { password_hash: await hashPassword(password), tokens_valid_after: Math.max(Date.now(), user.tokens_valid_after + 1) }
+  return {
+    password_hash: await hashPassword(password),
+    tokens_valid_after: Math.max(Date.now(), user.tokens_valid_after + 1),
+  }
 }
 
 export class UserService {
@@ -40,9 +43,16 @@ export class UserService {
   async create(input: { username: string; password: string; role?: Role; display_name?: string; email?: string }) {
     const now = Date.now()
     const user: UserRecord = {
-      id: Bun.randomUUIDv7(), username: input.username, password_hash: await hashPassword(input.password),
-      role: input.role ?? 'user', display_name: input.display_name ?? null, email: input.email ?? null,
-      disabled: false, tokens_valid_after: 0, created_at: now, updated_at: now,
+      id: Bun.randomUUIDv7(),
+      username: input.username,
+      password_hash: await hashPassword(input.password),
+      role: input.role ?? 'user',
+      display_name: input.display_name ?? null,
+      email: input.email ?? null,
+      disabled: false,
+      tokens_valid_after: 0,
+      created_at: now,
+      updated_at: now,
     }
     try {
       await this.store.users.create(user)
@@ -64,14 +74,22 @@ export class UserService {
     return toPublicUser(user)
   }
 
-  async update(actor: UserRecord, id: string, patch: { role?: Role; disabled?: boolean; display_name?: string | null; email?: string | null; password?: string }) {
+  async update(
+    actor: UserRecord,
+    id: string,
+    patch: { role?: Role; disabled?: boolean; display_name?: string | null; email?: string | null; password?: string },
+  ) {
     const user = await this.store.users.byId(id)
     if (!user) throw notFound('User')
     if (id === actor.id && (patch.disabled === true || patch.role === 'user')) {
       throw new AppError('CONFLICT', 409, 'Administrators cannot disable or demote themselves')
     }
     const { password, ...rest } = patch
-    const changes: Partial<UserRecord> = { ...rest, ...(password ? await newPassword(user, password) : {}), updated_at: Date.now() }
+    const changes: Partial<UserRecord> = {
+      ...rest,
+      ...(password ? await newPassword(user, password) : {}),
+      updated_at: Date.now(),
+    }
     const updated = (await this.store.users.update(id, changes))!
     if (password) this.signals.emit('tokens-revoked', { userId: id, before: updated.tokens_valid_after })
     if (patch.disabled === true && !user.disabled) this.signals.emit('user-disabled', { userId: id })
@@ -98,7 +116,10 @@ export class UserService {
       this.throttle.failed(me.username, address)
       throw new AppError('INVALID_CREDENTIALS', 401, 'Current password is wrong')
     }
-    const updated = (await this.store.users.update(me.id, { ...(await newPassword(me, next)), updated_at: Date.now() }))!
+    const updated = (await this.store.users.update(me.id, {
+      ...(await newPassword(me, next)),
+      updated_at: Date.now(),
+    }))!
     this.signals.emit('tokens-revoked', { userId: me.id, before: updated.tokens_valid_after })
     return updated
   }

@@ -20,14 +20,21 @@ export interface WebAssets {
 }
 
 const TYPES: Record<string, string> = {
-  js: 'text/javascript; charset=utf-8', css: 'text/css; charset=utf-8', svg: 'image/svg+xml', png: 'image/png', woff2: 'font/woff2',
+  js: 'text/javascript; charset=utf-8',
+  css: 'text/css; charset=utf-8',
+  svg: 'image/svg+xml',
+  png: 'image/png',
+  woff2: 'font/woff2',
 }
 
 export function contentType(name: string): string {
   return TYPES[name.slice(name.lastIndexOf('.') + 1)] ?? 'application/octet-stream'
 }
 
-/** Builds web/ (minified, content-hashed, code-split so markdown and diff load on demand); throws with the bundler's messages. */
+/**
+ * Builds web/ (minified, content-hashed, code-split so markdown and diff load on demand); throws with the bundler's
+ * messages.
+ */
 export async function buildWebAssets(): Promise<WebAssets> {
   const result = await Bun.build({
     entrypoints: [ENTRY],
@@ -58,7 +65,9 @@ function staticImports(files: Record<string, WebAsset>, entry: string): string[]
   const seen = new Set<string>()
   const visit = (name: string) => {
     const code = new TextDecoder().decode(files[name]?.body ?? new Uint8Array(0))
-    for (const m of code.matchAll(/(?:^|[;}\s])import\s*(?:[\w${},*\s]+from\s*)?["'](?:\.\/|\/assets\/)([\w.-]+\.js)["']/g)) {
+    for (const m of code.matchAll(
+      /(?:^|[;}\s])import\s*(?:[\w${},*\s]+from\s*)?["'](?:\.\/|\/assets\/)([\w.-]+\.js)["']/g,
+    )) {
       const dep = m[1]!
       if (!seen.has(dep) && files[dep]) {
         seen.add(dep)
@@ -70,9 +79,13 @@ function staticImports(files: Record<string, WebAsset>, entry: string): string[]
   return [...seen]
 }
 
-/** Module source that returns `assets` from memory: compiled into the binary in place of assets.ts (scripts/compile.ts). */
+/**
+ * Module source that returns `assets` from memory: compiled into the binary in place of assets.ts (scripts/compile.ts).
+ */
 export function embeddedModule(assets: WebAssets): string {
-  const files = Object.fromEntries(Object.entries(assets.files).map(([n, f]) => [n, { type: f.type, b64: Buffer.from(f.body).toString('base64') }]))
+  const files = Object.fromEntries(
+    Object.entries(assets.files).map(([n, f]) => [n, { type: f.type, b64: Buffer.from(f.body).toString('base64') }]),
+  )
   return `const files = ${JSON.stringify(files)}
 const meta = ${JSON.stringify({ entry: assets.entry, preload: assets.preload, styles: assets.styles })}
 const decoded = Object.fromEntries(Object.entries(files).map(([n, f]) => [n, { type: f.type, body: Uint8Array.from(atob(f.b64), (c) => c.charCodeAt(0)) }]))

@@ -10,8 +10,16 @@ const HOST = /^[A-Za-z0-9.-]+(:\d{1,5})?$|^\[[0-9A-Fa-f:.]+\](:\d{1,5})?$/
 export function contentSecurityPolicy(host: string | null): string {
   const sockets = host && HOST.test(host) ? ` ws://${host} wss://${host}` : ''
   return [
-    "default-src 'self'", "script-src 'self'", "style-src 'self'", "img-src 'self' data: blob:", "font-src 'self'",
-    `connect-src 'self'${sockets}`, "object-src 'none'", "base-uri 'none'", "form-action 'self'", "frame-ancestors 'none'",
+    "default-src 'self'",
+    "script-src 'self'",
+    "style-src 'self'",
+    "img-src 'self' data: blob:",
+    "font-src 'self'",
+    `connect-src 'self'${sockets}`,
+    "object-src 'none'",
+    "base-uri 'none'",
+    "form-action 'self'",
+    "frame-ancestors 'none'",
   ].join('; ')
 }
 
@@ -27,9 +35,11 @@ export function securityHeaders(host: string | null): Record<string, string> {
 export function indexHtml(a: WebAssets): string {
   const preload = a.preload.map((n) => `<link rel="modulepreload" href="/assets/${n}">`).join('')
   const styles = a.styles.map((n) => `<link rel="stylesheet" href="/assets/${n}">`).join('')
-  return `<!doctype html><html lang="en"><head><meta charset="utf-8">` +
+  return (
+    `<!doctype html><html lang="en"><head><meta charset="utf-8">` +
     `<meta name="viewport" content="width=device-width, initial-scale=1, viewport-fit=cover">` +
     `<meta name="color-scheme" content="light dark"><title>cchub</title>${styles}${preload}` +
     `<script type="module" src="/assets/${a.entry}"></script></head>` +
     `<body><div id="app"><noscript>cchub needs JavaScript.</noscript></div></body></html>`
+  )
 }

@@ -6,8 +6,17 @@ import { authGuard } from '../auth/guard.ts'
 import type { AuthService } from '../auth/service.ts'
 import { Paging } from '../users/model.ts'
 import {
-  CreateWorkspaceBody, DeleteWorkspaceQuery, Member, MemberList, MemberParams, PutMemberBody, UpdateWorkspaceBody,
-  Workspace, WorkspaceDeleted, WorkspaceIdParam, WorkspaceList,
+  CreateWorkspaceBody,
+  DeleteWorkspaceQuery,
+  Member,
+  MemberList,
+  MemberParams,
+  PutMemberBody,
+  UpdateWorkspaceBody,
+  Workspace,
+  WorkspaceDeleted,
+  WorkspaceIdParam,
+  WorkspaceList,
 } from './model.ts'
 import type { WorkspaceService } from './service.ts'
 
@@ -20,15 +29,22 @@ export function workspacesModule(auth: AuthService, workspaces: WorkspaceService
       response: { 200: WorkspaceList, ...errors(401) },
       detail: { summary: 'Workspaces you own or are a member of (admins: all)' },
     })
-    .post('', ({ principal, body, set }) => {
-      set.status = 201
-      return workspaces.create(principal.user, body)
-    }, {
-      auth: true,
-      body: CreateWorkspaceBody,
-      response: { 201: Workspace, ...errors(401, 409) },
-      detail: { summary: 'Create a workspace: a new directory under the data directory, or an existing one inside a workspace root' },
-    })
+    .post(
+      '',
+      ({ principal, body, set }) => {
+        set.status = 201
+        return workspaces.create(principal.user, body)
+      },
+      {
+        auth: true,
+        body: CreateWorkspaceBody,
+        response: { 201: Workspace, ...errors(401, 409) },
+        detail: {
+          summary:
+            'Create a workspace: a new directory under the data directory, or an existing one inside a workspace root',
+        },
+      },
+    )
     .get('/:id', ({ principal, params }) => workspaces.get(principal.user, params.id), {
       auth: true,
       params: WorkspaceIdParam,
@@ -42,33 +58,49 @@ export function workspacesModule(auth: AuthService, workspaces: WorkspaceService
       response: { 200: Workspace, ...errors(401, 403, 404) },
       detail: { summary: 'Rename, describe or hand over a workspace (owner or admin)' },
     })
-    .delete('/:id', ({ principal, params, query }) => workspaces.delete(principal.user, params.id, query.delete_files ?? false), {
-      auth: true,
-      params: WorkspaceIdParam,
-      query: DeleteWorkspaceQuery,
-      response: { 200: WorkspaceDeleted, ...errors(401, 403, 404, 409) },
-      detail: { summary: 'Delete a workspace (owner or admin): its queued and running executions are cancelled first; its directory stays unless delete_files=true for a managed one' },
-    })
+    .delete(
+      '/:id',
+      ({ principal, params, query }) => workspaces.delete(principal.user, params.id, query.delete_files ?? false),
+      {
+        auth: true,
+        params: WorkspaceIdParam,
+        query: DeleteWorkspaceQuery,
+        response: { 200: WorkspaceDeleted, ...errors(401, 403, 404, 409) },
+        detail: {
+          summary:
+            'Delete a workspace (owner or admin): its queued and running executions are cancelled first; its directory stays unless delete_files=true for a managed one',
+        },
+      },
+    )
     .get('/:id/members', ({ principal, params }) => workspaces.members(principal.user, params.id), {
       auth: true,
       params: WorkspaceIdParam,
       response: { 200: MemberList, ...errors(401, 404) },
       detail: { summary: 'List members' },
     })
-    .put('/:id/members/:user_id', ({ principal, params, body }) => workspaces.putMember(principal.user, params.id, params.user_id, body?.session_role), {
-      auth: true,
-      params: MemberParams,
-      body: t.Optional(PutMemberBody),
-      response: { 200: Member, ...errors(401, 403, 404, 409) },
-      detail: { summary: 'Add a member or change their default session role (owner or admin)' },
-    })
-    .delete('/:id/members/:user_id', async ({ principal, params }) => {
-      await workspaces.removeMember(principal.user, params.id, params.user_id)
-      return { ok: true }
-    }, {
-      auth: true,
-      params: MemberParams,
-      response: { 200: Ok, ...errors(401, 403, 404) },
-      detail: { summary: 'Remove a member (owner or admin); their sockets stop receiving the workspace at once' },
-    })
+    .put(
+      '/:id/members/:user_id',
+      ({ principal, params, body }) =>
+        workspaces.putMember(principal.user, params.id, params.user_id, body?.session_role),
+      {
+        auth: true,
+        params: MemberParams,
+        body: t.Optional(PutMemberBody),
+        response: { 200: Member, ...errors(401, 403, 404, 409) },
+        detail: { summary: 'Add a member or change their default session role (owner or admin)' },
+      },
+    )
+    .delete(
+      '/:id/members/:user_id',
+      async ({ principal, params }) => {
+        await workspaces.removeMember(principal.user, params.id, params.user_id)
+        return { ok: true }
+      },
+      {
+        auth: true,
+        params: MemberParams,
+        response: { 200: Ok, ...errors(401, 403, 404) },
+        detail: { summary: 'Remove a member (owner or admin); their sockets stop receiving the workspace at once' },
+      },
+    )
 }

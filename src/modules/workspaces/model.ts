@@ -18,7 +18,13 @@ export const Workspace = t.Object(
 export const WorkspaceList = t.Object({ workspaces: t.Array(Workspace), total: t.Integer() })
 export const CreateWorkspaceBody = t.Object({
   name: t.String({ minLength: 1, maxLength: 128 }),
-  path: t.Optional(t.String({ minLength: 1, maxLength: 4096, description: 'An existing directory inside a configured workspace root; omit to have one created' })),
+  path: t.Optional(
+    t.String({
+      minLength: 1,
+      maxLength: 4096,
+      description: 'An existing directory inside a configured workspace root; omit to have one created',
+    }),
+  ),
   description: t.Optional(t.String({ maxLength: 2000 })),
 })
 export const UpdateWorkspaceBody = t.Object({
@@ -27,12 +33,17 @@ export const UpdateWorkspaceBody = t.Object({
   owner_id: t.Optional(t.String({ minLength: 1, maxLength: 64, description: 'Hand the workspace to another user' })),
 })
 export const DeleteWorkspaceQuery = t.Object({
-  delete_files: t.Optional(t.Boolean({ description: 'Also remove the directory (only for managed workspaces)', default: false })),
+  delete_files: t.Optional(
+    t.Boolean({ description: 'Also remove the directory (only for managed workspaces)', default: false }),
+  ),
 })
 export const WorkspaceDeleted = t.Object(
   {
     ok: t.Boolean(),
-    cancelled_executions: t.Integer({ description: 'Queued or running executions in the workspace that were cancelled (status cancelled) before it was deleted' }),
+    cancelled_executions: t.Integer({
+      description:
+        'Queued or running executions in the workspace that were cancelled (status cancelled) before it was deleted',
+    }),
   },
   { title: 'WorkspaceDeleted' },
 )
@@ -43,4 +54,7 @@ export const Member = t.Object(
 export const MemberList = t.Object({ members: t.Array(Member) })
 export const PutMemberBody = t.Object({ session_role: t.Optional(SessionRoleSchema) })
 export const WorkspaceIdParam = t.Object({ id: t.String({ minLength: 1, maxLength: 64 }) })
-export const MemberParams = t.Object({ id: t.String({ minLength: 1, maxLength: 64 }), user_id: t.String({ minLength: 1, maxLength: 64 }) })
+export const MemberParams = t.Object({
+  id: t.String({ minLength: 1, maxLength: 64 }),
+  user_id: t.String({ minLength: 1, maxLength: 64 }),
+})

@@ -9,8 +9,16 @@ import type { ExecutionEngine } from '../claude/engine/execution-engine.ts'
 import type { UserRecord, WorkspaceMemberRecord, WorkspaceRecord } from '../../store/records.ts'
 import { StoreConflict, type Store } from '../../store/store.ts'
 
-export const toPublicWorkspace = (w: WorkspaceRecord) => ({ ...w, created_at: iso(w.created_at), updated_at: iso(w.updated_at) })
-const toPublicMember = (m: WorkspaceMemberRecord) => ({ user_id: m.user_id, session_role: m.session_role, created_at: iso(m.created_at) })
+export const toPublicWorkspace = (w: WorkspaceRecord) => ({
+  ...w,
+  created_at: iso(w.created_at),
+  updated_at: iso(w.updated_at),
+})
+const toPublicMember = (m: WorkspaceMemberRecord) => ({
+  user_id: m.user_id,
+  session_role: m.session_role,
+  created_at: iso(m.created_at),
+})
 
 export class WorkspaceService {
   /** Creations run one at a time, so two overlapping directories cannot both pass the overlap check. */
@@ -31,7 +39,9 @@ export class WorkspaceService {
   }
 
   async canSee(user: UserRecord, ws: WorkspaceRecord): Promise<boolean> {
-    return user.role === 'admin' || ws.owner_id === user.id || (await this.store.workspaces.member(ws.id, user.id)) !== null
+    return (
+      user.role === 'admin' || ws.owner_id === user.id || (await this.store.workspaces.member(ws.id, user.id)) !== null
+    )
   }
 
   create(owner: UserRecord, input: { name: string; path?: string; description?: string }) {
@@ -44,7 +54,16 @@ export class WorkspaceService {
     const id = Bun.randomUUIDv7()
     const path = input.path === undefined ? this.createManagedDir(id) : await this.checkRegistered(owner, input.path)
     const now = Date.now()
-    const ws: WorkspaceRecord = { id, name: input.name, path, owner_id: owner.id, managed: input.path === undefined, description: input.description ?? null, created_at: now, updated_at: now }
+    const ws: WorkspaceRecord = {
+      id,
+      name: input.name,
+      path,
+      owner_id: owner.id,
+      managed: input.path === undefined,
+      description: input.description ?? null,
+      created_at: now,
+      updated_at: now,
+    }
     try {
       await this.store.workspaces.create(ws)
     } catch (err) {
@@ -55,7 +74,10 @@ export class WorkspaceService {
   }
 
   async list(user: UserRecord, limit = 100, offset = 0) {
-    const { items, total } = await this.store.workspaces.listVisible(user.role === 'admin' ? null : user.id, { limit, offset })
+    const { items, total } = await this.store.workspaces.listVisible(user.role === 'admin' ? null : user.id, {
+      limit,
+      offset,
+    })
     return { workspaces: items.map(toPublicWorkspace), total }
   }
 
@@ -74,7 +96,8 @@ export class WorkspaceService {
   /** Stops the workspace's runs and CLI processes first: nothing may go on running in a deleted workspace. */
   async delete(user: UserRecord, id: string, deleteFiles: boolean) {
     const ws = await this.manageable(user, id)
-    if (deleteFiles && !ws.managed) throw new AppError('CONFLICT', 409, 'Only directories cchub created can be deleted with the workspace')
+    if (deleteFiles && !ws.managed)
+      throw new AppError('CONFLICT', 409, 'Only directories cchub created can be deleted with the workspace')
     const cancelled = await this.stopRuns(ws.id, `Workspace ${ws.name} was deleted by ${user.username}`)
     await this.store.workspaces.delete(id)
     if (deleteFiles) rmSync(ws.path, { recursive: true, force: true })
@@ -82,10 +105,17 @@ export class WorkspaceService {
     return { ok: true, cancelled_executions: cancelled }
   }
 
-  /** Cancels every queued or running execution in the workspace and ends its sessions' CLI processes; resolves to how many were cancelled. */
+  /**
+   * Cancels every queued or running execution in the workspace and ends its sessions' CLI processes; resolves to how
+   * many were cancelled.
+   */
   async stopRuns(id: string, reason: string): Promise<number> {
     const { items } = await this.store.sessions.listVisible(null, { workspaceId: id, limit: 1_000_000, offset: 0 })
-    return this.engine.stopWhere((e) => e.workspace_id === id, items.map((s) => s.id), reason)
+    return this.engine.stopWhere(
+      (e) => e.workspace_id === id,
+      items.map((s) => s.id),
+      reason,
+    )
   }
 
   async members(user: UserRecord, id: string) {
@@ -93,12 +123,22 @@ export class WorkspaceService {
     return { members: (await this.store.workspaces.members(id)).map(toPublicMember) }
   }
 
-  async putMember(user: UserRecord, id: string, memberId: string, sessionRole: WorkspaceMemberRecord['session_role'] = 'collaborator') {
+  async putMember(
+    user: UserRecord,
+    id: string,
+    memberId: string,
+    sessionRole: WorkspaceMemberRecord['session_role'] = 'collaborator',
+  ) {
     const ws = await this.manageable(user, id)
     if (memberId === ws.owner_id) throw conflict('The owner is not a member; they own the workspace')
     if (!(await this.store.users.byId(memberId))) throw notFound('User')
     const existing = await this.store.workspaces.member(id, memberId)
-    const record = { workspace_id: id, user_id: memberId, session_role: sessionRole, created_at: existing?.created_at ?? Date.now() }
+    const record = {
+      workspace_id: id,
+      user_id: memberId,
+      session_role: sessionRole,
+      created_at: existing?.created_at ?? Date.now(),
+    }
     await this.store.workspaces.putMember(record)
     this.signals.emit('access-changed', { workspaceId: id, userId: memberId })
     return toPublicMember(record)
@@ -112,7 +152,8 @@ export class WorkspaceService {
 
   private async manageable(user: UserRecord, id: string) {
     const ws = await this.visible(user, id)
-    if (user.role !== 'admin' && ws.owner_id !== user.id) throw forbidden('Only the workspace owner or an admin may do this')
+    if (user.role !== 'admin' && ws.owner_id !== user.id)
+      throw forbidden('Only the workspace owner or an admin may do this')
     return ws
   }
 
@@ -124,12 +165,16 @@ export class WorkspaceService {
 
   private async checkRegistered(owner: UserRecord, path: string): Promise<string> {
     if (this.opts.workspaceRoots.length === 0) {
-      throw new AppError('INVALID_PATH', 422, 'Registering existing directories is disabled: set CCHUB_WORKSPACE_ROOTS (or --workspace-roots) to allow it')
+      throw new AppError(
+        'INVALID_PATH',
+        422,
+        'Registering existing directories is disabled: set CCHUB_WORKSPACE_ROOTS (or --workspace-roots) to allow it',
+      )
     }
     const real = confineToRoots(path, this.opts.workspaceRoots)
     const data = realDir(this.opts.dataDir)
     if (isInside(real, data) || isInside(data, real)) {
-      throw new AppError('INVALID_PATH', 422, 'A workspace cannot contain or lie inside the server\'s data directory')
+      throw new AppError('INVALID_PATH', 422, "A workspace cannot contain or lie inside the server's data directory")
     }
     if (this.opts.workspaceRoots.some((root) => realOrSelf(root) === real)) {
       throw new AppError('WORKSPACE_OVERLAP', 409, `${path} is a workspace root itself; register a directory inside it`)
@@ -147,8 +192,11 @@ export class WorkspaceService {
       if (other && realOrSelf(other.path) === real) throw conflict(`A workspace is already registered at ${real}`)
       if (other) {
         // name the other workspace only to someone who may see it anyway
-        if (!(await this.canSee(owner, other))) throw new AppError('WORKSPACE_OVERLAP', 409, `${real} overlaps an existing workspace`)
-        throw new AppError('WORKSPACE_OVERLAP', 409, `${real} overlaps workspace "${other.name}" at ${other.path}`, { details: { workspace_id: other.id, name: other.name, path: other.path } })
+        if (!(await this.canSee(owner, other)))
+          throw new AppError('WORKSPACE_OVERLAP', 409, `${real} overlaps an existing workspace`)
+        throw new AppError('WORKSPACE_OVERLAP', 409, `${real} overlaps workspace "${other.name}" at ${other.path}`, {
+          details: { workspace_id: other.id, name: other.name, path: other.path },
+        })
       }
       if (items.length < page) return
     }

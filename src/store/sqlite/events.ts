@@ -9,9 +9,13 @@ export class SqliteEvents implements EventRepo {
   constructor(db: Database) {
     this.q = {
       head: db.query<{ head: number }, { name: string }>('SELECT head FROM channels WHERE name = $name'),
-      setHead: db.query('INSERT INTO channels (name, head) VALUES ($name, $head) ON CONFLICT (name) DO UPDATE SET head = excluded.head'),
+      setHead: db.query(
+        'INSERT INTO channels (name, head) VALUES ($name, $head) ON CONFLICT (name) DO UPDATE SET head = excluded.head',
+      ),
       insert: db.query('INSERT INTO events (channel, seq, type, data, ts) VALUES ($channel, $seq, $type, $data, $ts)'),
-      oldest: db.query<{ seq: number | null }, { channel: string }>('SELECT MIN(seq) AS seq FROM events WHERE channel = $channel'),
+      oldest: db.query<{ seq: number | null }, { channel: string }>(
+        'SELECT MIN(seq) AS seq FROM events WHERE channel = $channel',
+      ),
       after: db.query<EventRecord, { channel: string; after: number; limit: number }>(
         'SELECT * FROM events WHERE channel = $channel AND seq > $after ORDER BY seq LIMIT $limit',
       ),

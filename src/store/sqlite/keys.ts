@@ -13,8 +13,12 @@ export class SqliteApiKeys implements ApiKeyRepo {
          VALUES ($id, $user_id, $name, $prefix, $key_hash, $created_at, $last_used_at, $expires_at, $revoked_at)`,
       ),
       byHash: db.query<ApiKeyRecord, { key_hash: string }>('SELECT * FROM api_keys WHERE key_hash = $key_hash'),
-      forUser: db.query<ApiKeyRecord, { user_id: string }>('SELECT * FROM api_keys WHERE user_id = $user_id ORDER BY created_at DESC'),
-      revoke: db.query('UPDATE api_keys SET revoked_at = $at WHERE id = $id AND user_id = $user_id AND revoked_at IS NULL'),
+      forUser: db.query<ApiKeyRecord, { user_id: string }>(
+        'SELECT * FROM api_keys WHERE user_id = $user_id ORDER BY created_at DESC',
+      ),
+      revoke: db.query(
+        'UPDATE api_keys SET revoked_at = $at WHERE id = $id AND user_id = $user_id AND revoked_at IS NULL',
+      ),
       touch: db.query('UPDATE api_keys SET last_used_at = $at WHERE id = $id'),
     }
   }

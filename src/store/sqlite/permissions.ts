@@ -13,19 +13,27 @@ export class SqlitePermissions implements PermissionRepo {
   private readonly q
   constructor(db: Database) {
     this.q = {
-      insert: db.query(`INSERT INTO permissions (id, cli_request_id, session_id, execution_id, kind, tool_name, tool_use_id, input, request, status, scope,
+      insert:
+        db.query(`INSERT INTO permissions (id, cli_request_id, session_id, execution_id, kind, tool_name, tool_use_id, input, request, status, scope,
           response, message, decided_by, decided_by_name, decided_at, created_at, expires_at)
         VALUES ($id, $cli_request_id, $session_id, $execution_id, $kind, $tool_name, $tool_use_id, $input, $request, $status, $scope,
           $response, $message, $decided_by, $decided_by_name, $decided_at, $created_at, $expires_at)`),
       byId: db.query<Row, { id: string }>('SELECT * FROM permissions WHERE id = $id'),
-      byCliId: db.query<Row, { e: string; c: string }>('SELECT * FROM permissions WHERE execution_id = $e AND cli_request_id = $c ORDER BY created_at DESC LIMIT 1'),
+      byCliId: db.query<Row, { e: string; c: string }>(
+        'SELECT * FROM permissions WHERE execution_id = $e AND cli_request_id = $c ORDER BY created_at DESC LIMIT 1',
+      ),
       pending: db.query<Row, { s: string | null; e: string | null }>(
-        `SELECT * FROM permissions WHERE status = 'pending' AND ($s IS NULL OR session_id = $s) AND ($e IS NULL OR execution_id = $e) ORDER BY created_at, id`),
+        `SELECT * FROM permissions WHERE status = 'pending' AND ($s IS NULL OR session_id = $s) AND ($e IS NULL OR execution_id = $e) ORDER BY created_at, id`,
+      ),
       // RETURNING gives the row only to the statement that changed it: the atomic first-wins
-      settle: db.query<Row, Record<string, string | number | null>>(`UPDATE permissions SET status = $status, scope = $scope, response = $response, message = $message,
+      settle: db.query<
+        Row,
+        Record<string, string | number | null>
+      >(`UPDATE permissions SET status = $status, scope = $scope, response = $response, message = $message,
           decided_by = $decided_by, decided_by_name = $decided_by_name, decided_at = $decided_at WHERE id = $id AND status = 'pending' RETURNING *`),
       expire: db.query<Row, { message: string; at: number }>(
-        `UPDATE permissions SET status = 'expired', message = $message, decided_at = $at WHERE status = 'pending' RETURNING *`),
+        `UPDATE permissions SET status = 'expired', message = $message, decided_at = $at WHERE status = 'pending' RETURNING *`,
+      ),
     }
   }
   async create(p: PermissionRecord) {
@@ -38,7 +46,9 @@ export class SqlitePermissions implements PermissionRepo {
     return fromRow<PermissionRecord>(this.q.byCliId.get({ e: executionId, c: cliRequestId }), JSON_COLS)
   }
   async pending(f: { sessionId?: string; executionId?: string }) {
-    return this.q.pending.all({ s: f.sessionId ?? null, e: f.executionId ?? null }).map((r) => fromRow<PermissionRecord>(r, JSON_COLS)!)
+    return this.q.pending
+      .all({ s: f.sessionId ?? null, e: f.executionId ?? null })
+      .map((r) => fromRow<PermissionRecord>(r, JSON_COLS)!)
   }
   async settle(id: string, o: Outcome) {
     return fromRow<PermissionRecord>(this.q.settle.get({ id, ...toRow({ ...o }, JSON_COLS) }), JSON_COLS)

@@ -7,7 +7,16 @@ import { deleteHandingOver, soleWorkspaces } from './user-removal.ts'
 
 type Row = Omit<UserRecord, 'disabled'> & { disabled: number }
 const toRecord = (r: Row | null): UserRecord | null => (r ? { ...r, disabled: r.disabled === 1 } : null)
-const COLUMNS = ['username', 'password_hash', 'role', 'display_name', 'email', 'disabled', 'tokens_valid_after', 'updated_at'] as const
+const COLUMNS = [
+  'username',
+  'password_hash',
+  'role',
+  'display_name',
+  'email',
+  'disabled',
+  'tokens_valid_after',
+  'updated_at',
+] as const
 
 export class SqliteUsers implements UserRepo {
   private readonly q
@@ -19,7 +28,9 @@ export class SqliteUsers implements UserRepo {
       ),
       byId: db.query<Row, { id: string }>('SELECT * FROM users WHERE id = $id'),
       byName: db.query<Row, { username: string }>('SELECT * FROM users WHERE username = $username'),
-      list: db.query<Row, { limit: number; offset: number }>('SELECT * FROM users ORDER BY created_at, id LIMIT $limit OFFSET $offset'),
+      list: db.query<Row, { limit: number; offset: number }>(
+        'SELECT * FROM users ORDER BY created_at, id LIMIT $limit OFFSET $offset',
+      ),
       count: db.query<{ n: number }, []>('SELECT COUNT(*) AS n FROM users'),
       del: db.query('DELETE FROM users WHERE id = $id'),
     }

@@ -24,8 +24,12 @@ export class SqliteWorkspaces implements WorkspaceRepo {
       ),
       count: db.query<{ n: number }, { user: string | null }>(`SELECT COUNT(*) AS n ${VISIBLE}`),
       del: db.query('DELETE FROM workspaces WHERE id = $id'),
-      members: db.query<WorkspaceMemberRecord, { id: string }>('SELECT * FROM workspace_members WHERE workspace_id = $id ORDER BY created_at'),
-      member: db.query<WorkspaceMemberRecord, { id: string; user: string }>('SELECT * FROM workspace_members WHERE workspace_id = $id AND user_id = $user'),
+      members: db.query<WorkspaceMemberRecord, { id: string }>(
+        'SELECT * FROM workspace_members WHERE workspace_id = $id ORDER BY created_at',
+      ),
+      member: db.query<WorkspaceMemberRecord, { id: string; user: string }>(
+        'SELECT * FROM workspace_members WHERE workspace_id = $id AND user_id = $user',
+      ),
       putMember: db.query(
         `INSERT INTO workspace_members (workspace_id, user_id, session_role, created_at) VALUES ($workspace_id, $user_id, $session_role, $created_at)
          ON CONFLICT (workspace_id, user_id) DO UPDATE SET session_role = excluded.session_role`,
@@ -52,7 +56,10 @@ export class SqliteWorkspaces implements WorkspaceRepo {
     const items = this.q.list.all({ user, ...opts }).map((r) => toRecord(r)!)
     return { items, total: this.q.count.get({ user })!.n }
   }
-  async update(id: string, patch: Partial<Pick<WorkspaceRecord, 'name' | 'description' | 'owner_id'>> & { updated_at: number }) {
+  async update(
+    id: string,
+    patch: Partial<Pick<WorkspaceRecord, 'name' | 'description' | 'owner_id'>> & { updated_at: number },
+  ) {
     const cols = (['name', 'description', 'owner_id', 'updated_at'] as const).filter((c) => c in patch)
     const params: Record<string, string | number | null> = { id }
     for (const c of cols) params[c] = patch[c] ?? null

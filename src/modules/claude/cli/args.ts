@@ -4,7 +4,15 @@
  * Accepted by both 2.1.197 and 2.1.330, except: "manual" is new in 2.1.330 (2.1.197 rejects it),
  * and 2.1.330 no longer lists "default" in --help but still accepts it (reported as "default" in system/init).
  */
-export const PERMISSION_MODES = ['default', 'acceptEdits', 'plan', 'bypassPermissions', 'dontAsk', 'auto', 'manual'] as const
+export const PERMISSION_MODES = [
+  'default',
+  'acceptEdits',
+  'plan',
+  'bypassPermissions',
+  'dontAsk',
+  'auto',
+  'manual',
+] as const
 export type PermissionMode = (typeof PERMISSION_MODES)[number]
 
 export interface CliArgsOptions {
@@ -27,7 +35,9 @@ export interface CliArgsOptions {
   allowedTools?: string[]
   disallowedTools?: string[]
   permissionMode?: PermissionMode
-  /** 'stdio': a tool call that needs approval becomes a control_request on stdout, answered on stdin (stream-json only). */
+  /**
+   * 'stdio': a tool call that needs approval becomes a control_request on stdout, answered on stdin (stream-json only).
+   */
   permissionPromptTool?: 'stdio'
   model?: string
   /** Replaces the default system prompt. */
@@ -51,12 +61,14 @@ function assertUuid(value: string, flag: string): void {
 function assertToolRules(rules: string[], flag: string): void {
   for (const rule of rules) {
     // A rule starting with '-' would be parsed as the next option by the CLI's variadic parser.
-    if (rule.trim() === '' || rule.startsWith('-')) throw new CliArgsError(`${flag}: invalid tool rule ${JSON.stringify(rule)}`)
+    if (rule.trim() === '' || rule.startsWith('-'))
+      throw new CliArgsError(`${flag}: invalid tool rule ${JSON.stringify(rule)}`)
   }
 }
 
 function validate(opts: CliArgsOptions): void {
-  if (opts.input.mode === 'prompt' && opts.input.prompt.trim() === '') throw new CliArgsError('prompt must not be empty')
+  if (opts.input.mode === 'prompt' && opts.input.prompt.trim() === '')
+    throw new CliArgsError('prompt must not be empty')
   if (opts.resume !== undefined) assertUuid(opts.resume, '--resume')
   if (opts.sessionId !== undefined) assertUuid(opts.sessionId, '--session-id')
   // Verified: "Error: --session-id with --continue or --resume also needs --fork-session."
@@ -64,7 +76,8 @@ function validate(opts: CliArgsOptions): void {
     throw new CliArgsError('sessionId together with resume requires forkSession')
   }
   if (opts.forkSession === true && opts.resume === undefined) throw new CliArgsError('forkSession requires resume')
-  if (opts.permissionPromptTool !== undefined && opts.input.mode !== 'stream-json') throw new CliArgsError('permissionPromptTool stdio needs stream-json input')
+  if (opts.permissionPromptTool !== undefined && opts.input.mode !== 'stream-json')
+    throw new CliArgsError('permissionPromptTool stdio needs stream-json input')
   // --max-turns 0 is silently treated as "no limit" by the CLI, so reject it here.
   if (opts.maxTurns !== undefined && (!Number.isInteger(opts.maxTurns) || opts.maxTurns < 1)) {
     throw new CliArgsError(`maxTurns must be an integer >= 1, got ${opts.maxTurns}`)

@@ -2,7 +2,11 @@
 const BASICS = ['PATH', 'HOME', 'LANG', 'LC_ALL', 'TZ', 'TMPDIR', 'USER', 'LOGNAME', 'SHELL', 'TERM']
 const PREFIXES = ['ANTHROPIC_', 'CLAUDE_']
 
-export function cliEnv(env: Record<string, string | undefined>, allow: string[], opts: { bypassPermissions: boolean }): Record<string, string> {
+export function cliEnv(
+  env: Record<string, string | undefined>,
+  allow: string[],
+  opts: { bypassPermissions: boolean },
+): Record<string, string> {
   const out: Record<string, string> = {}
   for (const [k, v] of Object.entries(env)) {
     if (v === undefined || k.startsWith('CCHUB_')) continue

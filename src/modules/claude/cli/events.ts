@@ -19,7 +19,12 @@ const ToolResultBlockSchema = Type.Object({
 })
 /** Any other block type (thinking, image, server tools...) passes as long as it names its type. */
 export const OtherBlockSchema = Type.Object({ type: Type.String() })
-export const ContentBlockSchema = Type.Union([TextBlockSchema, ToolUseBlockSchema, ToolResultBlockSchema, OtherBlockSchema])
+export const ContentBlockSchema = Type.Union([
+  TextBlockSchema,
+  ToolUseBlockSchema,
+  ToolResultBlockSchema,
+  OtherBlockSchema,
+])
 
 // ---- stdin (--input-format stream-json) ----------------------------------------------------
 
@@ -52,6 +57,10 @@ export function userInputLine(content: UserInputMessage['message']['content']): 
 
 /** Builds the stdin line for an interrupt control_request (newline included). */
 export function interruptLine(requestId: string): string {
-  const request: InterruptRequest = { type: 'control_request', request_id: requestId, request: { subtype: 'interrupt' } }
+  const request: InterruptRequest = {
+    type: 'control_request',
+    request_id: requestId,
+    request: { subtype: 'interrupt' },
+  }
   return `${JSON.stringify(request)}\n`
 }

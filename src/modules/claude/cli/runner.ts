@@ -35,7 +35,9 @@ export interface RunnerProcess {
   stderrTail(): string
 }
 
-/** Kept in cli/ beside its implementation (spawn.ts), in the CLI's terms: engine/ depends on cli/, never the reverse. */
+/**
+ * Kept in cli/ beside its implementation (spawn.ts), in the CLI's terms: engine/ depends on cli/, never the reverse.
+ */
 export interface Runner {
   spawn(spec: RunSpec): RunnerProcess
 }

@@ -14,8 +14,22 @@ export interface SandboxStatus {
 /** System directories the CLI and its tools run from: bound read-only, or re-created as the same symlinks. */
 const SYSTEM = ['/usr', '/bin', '/sbin', '/lib', '/lib32', '/lib64', '/libx32']
 /** Of /etc only the resolver, certificates and the user database (uid names for `id`, `ls -l`). */
-const ETC = ['/etc/resolv.conf', '/etc/hosts', '/etc/nsswitch.conf', '/etc/host.conf', '/etc/gai.conf', '/etc/ssl', '/etc/ca-certificates', '/etc/pki', '/etc/passwd', '/etc/group', '/etc/localtime']
-/** The unprivileged user the CLI runs as inside (its own user namespace; files it writes belong to the server's user). */
+const ETC = [
+  '/etc/resolv.conf',
+  '/etc/hosts',
+  '/etc/nsswitch.conf',
+  '/etc/host.conf',
+  '/etc/gai.conf',
+  '/etc/ssl',
+  '/etc/ca-certificates',
+  '/etc/pki',
+  '/etc/passwd',
+  '/etc/group',
+  '/etc/localtime',
+]
+/**
+ * The unprivileged user the CLI runs as inside (its own user namespace; files it writes belong to the server's user).
+ */
 const INSIDE_UID = '1000'
 
 export class Sandbox {
@@ -30,7 +44,8 @@ export class Sandbox {
    * The same run inside bwrap. Visible: system dirs and the CLI's install read-only; `cwd` (the workspace) and the
    * transcripts of that workspace in env.HOME (the per-user home) read-write, the rest of HOME a scratch tmpfs; a
    * private /tmp and /proc. The data directory is covered by an empty tmpfs
-   * first (read-only), so nothing else of it (database, jwt-secret, other workspaces and homes) shows even if a bind contains it.
+   * first (read-only), so nothing else of it (database, jwt-secret, other workspaces and homes) shows even if a bind
+   * contains it.
    * Throws when the CLI cannot be resolved (the caller reports it as "could not be started").
    */
   wrap(spec: RunSpec): RunSpec {
@@ -43,23 +58,54 @@ export class Sandbox {
     const rw = [spec.cwd, ...(transcripts ? [transcripts] : [])]
     const inData = (p: string) => !relative(this.dataDir, p).startsWith('..')
     const args = [
-      '--unshare-user', '--uid', INSIDE_UID, '--gid', INSIDE_UID, '--unshare-ipc', '--unshare-uts', '--unshare-cgroup-try',
+      '--unshare-user',
+      '--uid',
+      INSIDE_UID,
+      '--gid',
+      INSIDE_UID,
+      '--unshare-ipc',
+      '--unshare-uts',
+      '--unshare-cgroup-try',
       // the CLI is pid 1 of its namespace: bwrap's own init would outlive bwrap unreaped (a zombie wherever the host's
-      // pid 1 does not reap, e.g. cchub itself as a container's pid 1); the kernel still reaps everything the CLI leaves
-      '--unshare-pid', '--as-pid-1', '--cap-drop', 'ALL', '--die-with-parent',
-      ...systemArgs(), '--proc', '/proc', '--dev', '/dev', '--tmpfs', '/tmp',
+      // pid 1 does not reap, e.g. cchub itself as a container's pid 1); the kernel still reaps everything the CLI
+      // leaves
+      '--unshare-pid',
+      '--as-pid-1',
+      '--cap-drop',
+      'ALL',
+      '--die-with-parent',
+      ...systemArgs(),
+      '--proc',
+      '/proc',
+      '--dev',
+      '/dev',
+      '--tmpfs',
+      '/tmp',
       ...installs.flatMap((d) => ['--ro-bind', d, d]),
       ...rw.filter((p) => !inData(p)).flatMap((p) => ['--bind', p, p]),
-      '--tmpfs', this.dataDir,
+      '--tmpfs',
+      this.dataDir,
       ...(home ? ['--tmpfs', home] : []),
       ...rw.filter(inData).flatMap((p) => ['--bind', p, p]),
       ...(home && this.credentials ? ['--ro-bind', this.credentials, join(home, '.claude', '.credentials.json')] : []),
       // what is left writable besides the binds would be a scratch tmpfs; read-only, so a stray write fails loudly
-      '--remount-ro', this.dataDir, '--remount-ro', '/',
-      '--chdir', spec.cwd, '--', ...command,
+      '--remount-ro',
+      this.dataDir,
+      '--remount-ro',
+      '/',
+      '--chdir',
+      spec.cwd,
+      '--',
+      ...command,
     ]
     // the server's TMPDIR may not exist inside; the private /tmp does
-    return { bin: this.bwrap, args: [...args, ...spec.args], cwd: spec.cwd, env: { ...spec.env, TMPDIR: '/tmp' }, sandboxed: true }
+    return {
+      bin: this.bwrap,
+      args: [...args, ...spec.args],
+      cwd: spec.cwd,
+      env: { ...spec.env, TMPDIR: '/tmp' },
+      sandboxed: true,
+    }
   }
 }
 
@@ -97,7 +143,10 @@ function resolveCommand(bin: string, path: string): { command: string[]; install
   return { command: [interpreter, ...args, cli], installs: [...installs, installRoot(interpreter)] }
 }
 
-/** The package a binary belongs to (a package.json at most two levels up), else the prefix of a `bin/` dir, else its dir. */
+/**
+ * The package a binary belongs to (a package.json at most two levels up), else the prefix of a `bin/` dir, else its
+ * dir.
+ */
 function installRoot(file: string): string {
   let dir = dirname(file)
   for (let i = 0; i < 3; i++, dir = dirname(dir)) if (existsSync(join(dir, 'package.json'))) return dir
@@ -124,7 +173,8 @@ export async function probeSandbox(
 ): Promise<{ status: SandboxStatus; sandbox: Sandbox | null }> {
   if (setting === 'off') return { status: { mode: 'off', reason: 'disabled by CCHUB_SANDBOX=off' }, sandbox: null }
   const fail = (reason: string) => {
-    if (setting === 'bwrap') throw new Error(`CCHUB_SANDBOX=bwrap but the bubblewrap sandbox does not work here: ${reason}`)
+    if (setting === 'bwrap')
+      throw new Error(`CCHUB_SANDBOX=bwrap but the bubblewrap sandbox does not work here: ${reason}`)
     return { status: { mode: 'off' as const, reason }, sandbox: null }
   }
   const bwrap = Bun.which('bwrap', { PATH: o.env.PATH ?? '' })
@@ -132,12 +182,27 @@ export async function probeSandbox(
   const sandbox = new Sandbox(bwrap, o.dataDir, serverLogin(o.env))
   const homes = join(o.dataDir, 'homes')
   try {
-    const spec = sandbox.wrap({ bin: Bun.which('true', { PATH: '/usr/bin:/bin' }) ?? '/bin/true', args: [], cwd: homes, env: { PATH: '/usr/bin:/bin' } })
-    const proc = Bun.spawn([spec.bin, ...spec.args], { cwd: homes, env: spec.env, stdin: 'ignore', stdout: 'ignore', stderr: 'pipe', timeout: o.timeoutMs ?? 10_000 })
+    const spec = sandbox.wrap({
+      bin: Bun.which('true', { PATH: '/usr/bin:/bin' }) ?? '/bin/true',
+      args: [],
+      cwd: homes,
+      env: { PATH: '/usr/bin:/bin' },
+    })
+    const proc = Bun.spawn([spec.bin, ...spec.args], {
+      cwd: homes,
+      env: spec.env,
+      stdin: 'ignore',
+      stdout: 'ignore',
+      stderr: 'pipe',
+      timeout: o.timeoutMs ?? 10_000,
+    })
     const stderr = (await new Response(proc.stderr).text()).trim()
     const code = await proc.exited
     if (code === 0) return { status: { mode: 'bwrap' }, sandbox }
-    return fail(stderr.split('\n')[0] || (proc.signalCode ? `bwrap was killed by ${proc.signalCode}` : `bwrap exited with code ${code}`))
+    return fail(
+      stderr.split('\n')[0] ||
+        (proc.signalCode ? `bwrap was killed by ${proc.signalCode}` : `bwrap exited with code ${code}`),
+    )
   } catch (err) {
     return fail((err as Error).message)
   }

@@ -27,7 +27,10 @@ export class CliRunner implements Runner {
         detached: true,
       })
     } catch (err) {
-      throw new RunnerError('CLAUDE_UNAVAILABLE', `Claude CLI could not be started (${spec.bin}): ${(err as Error).message}; ${CLAUDE_INSTALL_HINT}`)
+      throw new RunnerError(
+        'CLAUDE_UNAVAILABLE',
+        `Claude CLI could not be started (${spec.bin}): ${(err as Error).message}; ${CLAUDE_INSTALL_HINT}`,
+      )
     }
     let stderr = ''
     const stderrDone = (async () => {
@@ -41,7 +44,8 @@ export class CliRunner implements Runner {
       }
     })().catch(() => {})
     let inputOpen = true
-    // Tool processes the CLI started (pid → start time, to survive pid reuse), remembered whenever we signal it: the CLI
+    // Tool processes the CLI started (pid → start time, to survive pid reuse), remembered whenever we signal it: the
+    // CLI
     // runs each tool in a session of its own (setsid), so signalling the CLI's process group does not reach them.
     const tools = new Map<number, string>()
     const signalTools = (sig: NodeJS.Signals) => {
@@ -56,7 +60,8 @@ export class CliRunner implements Runner {
       // we signalled the CLI and it is gone: whatever it started must not outlive it
       signalTools('SIGKILL')
       if (proc.signalCode) return { code: null, signal: String(proc.signalCode) }
-      // bwrap reports a CLI killed by a signal as exit code 128 + n; our SIGKILL cannot be caught, so 137 after it is that
+      // bwrap reports a CLI killed by a signal as exit code 128 + n; our SIGKILL cannot be caught, so 137 after it is
+      // that
       if (run.sandboxed && killed && code === 128 + constants.signals.SIGKILL) return { code: null, signal: 'SIGKILL' }
       return { code, signal: null }
     })
@@ -89,8 +94,10 @@ export class CliRunner implements Runner {
         const tree = descendantsOf(proc.pid)
         for (const pid of tree) if (!tools.has(pid)) tools.set(pid, startTimeOf(pid) ?? '')
         signalTools(sig)
-        // Sandboxed, only the processes inside are signalled: bwrap would die of SIGTERM and kill the CLI without grace,
-        // or die of SIGKILL before reaping it. It exits by itself once the CLI (pid 1 inside, taking the rest along) is gone.
+        // Sandboxed, only the processes inside are signalled: bwrap would die of SIGTERM and kill the CLI without
+        // grace,
+        // or die of SIGKILL before reaping it. It exits by itself once the CLI (pid 1 inside, taking the rest along) is
+        // gone.
         if (run.sandboxed && tree.length > 0) return
         try {
           process.kill(-proc.pid, sig)
@@ -116,7 +123,10 @@ function killQuietly(pid: number, sig: NodeJS.Signals): void {
   }
 }
 
-/** Fields after the command name in /proc/<pid>/stat (state is [0], ppid [1], start time [19]); null when gone or not Linux. */
+/**
+ * Fields after the command name in /proc/<pid>/stat (state is [0], ppid [1], start time [19]); null when gone or not
+ * Linux.
+ */
 function statFields(pid: number | string): string[] | null {
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8')

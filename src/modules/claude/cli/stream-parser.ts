@@ -124,7 +124,8 @@ export class StreamParser {
     const total = held.byteLength + piece.byteLength
     const preview = new Uint8Array(Math.min(this.previewBytes, total))
     preview.set(held.subarray(0, preview.byteLength))
-    if (held.byteLength < preview.byteLength) preview.set(piece.subarray(0, preview.byteLength - held.byteLength), held.byteLength)
+    if (held.byteLength < preview.byteLength)
+      preview.set(piece.subarray(0, preview.byteLength - held.byteLength), held.byteLength)
     this.oversize = { bytes: total, preview, lastByte: piece[piece.byteLength - 1] ?? 0 }
     this.parts = []
     this.partsBytes = 0
@@ -173,4 +174,3 @@ export async function* parseStream(
   }
   yield* parser.end()
 }
-

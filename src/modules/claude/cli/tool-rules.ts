@@ -1,4 +1,5 @@
-// Tool rules parsed exactly as the Claude CLI parses --allowedTools (see docs/claude-cli.md), refusing what it reads differently.
+// Tool rules parsed exactly as the Claude CLI parses --allowedTools (see docs/claude-cli.md), refusing what it reads
+// differently.
 import { invalid } from '../../../core/errors.ts'
 
 /** One allow rule: a tool name and, for `Tool(pattern)`, the pattern (absent when the rule covers the whole tool). */
@@ -16,11 +17,19 @@ export interface ToolRule {
 
 /** The CLI's unconditional legacy names (2.1.330); it checks rules under the new name. */
 const ALIASES: Record<string, string> = {
-  Task: 'Agent', KillShell: 'TaskStop', KillBash: 'TaskStop', ListPeers: 'ListAgents', Brief: 'SendUserMessage',
-  ListMcpResources: 'ListMcpResourcesTool', ReadMcpResource: 'ReadMcpResourceTool', ReadMcpResourceDir: 'ReadMcpResourceDirTool', ProposeGoal: 'SetGoal',
+  Task: 'Agent',
+  KillShell: 'TaskStop',
+  KillBash: 'TaskStop',
+  ListPeers: 'ListAgents',
+  Brief: 'SendUserMessage',
+  ListMcpResources: 'ListMcpResourcesTool',
+  ReadMcpResource: 'ReadMcpResourceTool',
+  ReadMcpResourceDir: 'ReadMcpResourceDirTool',
+  ProposeGoal: 'SetGoal',
 }
 const PLAIN_NAME = /^[A-Za-z][A-Za-z0-9_]*$/
-// mcp__<server> (every tool of it) or mcp__<server>__<tool>; `*` only in the tool part, as the CLI allows in allow rules.
+// mcp__<server> (every tool of it) or mcp__<server>__<tool>; `*` only in the tool part, as the CLI allows in allow
+// rules.
 const MCP_NAME = /^mcp__([A-Za-z0-9-]+(?:_[A-Za-z0-9-]+)*)(?:__([A-Za-z0-9_*-]+))?$/
 
 /**
@@ -66,8 +75,10 @@ export function parseToolRules(entries: readonly string[], label = 'tools entry 
 }
 
 function entryProblem(entry: string): string | null {
-  if (/[\u0000-\u001f\u007f]/.test(entry)) return 'it contains a tab, newline or other control character (the CLI does not split on those)'
-  if (entry.includes('\\')) return 'it contains a backslash (the CLI escapes parentheses with it, but splits before unescaping)'
+  if (/[\u0000-\u001f\u007f]/.test(entry))
+    return 'it contains a tab, newline or other control character (the CLI does not split on those)'
+  if (entry.includes('\\'))
+    return 'it contains a backslash (the CLI escapes parentheses with it, but splits before unescaping)'
   return null
 }
 
@@ -87,9 +98,15 @@ function parseOne(piece: string): Omit<ToolRule, 'entry'> | string {
     if (pattern === '' || pattern === '*') pattern = undefined
   }
   const mcp = MCP_NAME.exec(name)
-  if (mcp) return pattern === undefined ? { text: piece, tool: name, mcpServer: mcp[1] } : 'is an MCP tool with a pattern (the CLI does not support that)'
+  if (mcp)
+    return pattern === undefined
+      ? { text: piece, tool: name, mcpServer: mcp[1] }
+      : 'is an MCP tool with a pattern (the CLI does not support that)'
   if (name.startsWith('mcp__')) return 'is not an mcp__server or mcp__server__tool name'
-  if (!PLAIN_NAME.test(name)) return name.includes('*') ? 'uses a wildcard outside an mcp__server__ tool name' : 'is not a tool name (letters, digits and _, or mcp__server__tool)'
+  if (!PLAIN_NAME.test(name))
+    return name.includes('*')
+      ? 'uses a wildcard outside an mcp__server__ tool name'
+      : 'is not a tool name (letters, digits and _, or mcp__server__tool)'
   return { text: piece, tool: ALIASES[name] ?? name, ...(pattern !== undefined ? { pattern } : {}) }
 }
 
@@ -103,6 +120,8 @@ const refuse = (label: string, entry: string, why: string) =>
 export function allows(list: readonly ToolRule[], rule: ToolRule): ToolRule | undefined {
   return list.find((e) => {
     if (e.tool === rule.tool) return e.pattern === undefined || e.pattern === rule.pattern
-    return rule.mcpServer !== undefined && (e.tool === `mcp__${rule.mcpServer}` || e.tool === `mcp__${rule.mcpServer}__*`)
+    return (
+      rule.mcpServer !== undefined && (e.tool === `mcp__${rule.mcpServer}` || e.tool === `mcp__${rule.mcpServer}__*`)
+    )
   })
 }

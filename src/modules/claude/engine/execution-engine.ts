@@ -97,14 +97,19 @@ export class ExecutionEngine {
    * `sessionIds` and waits until they have exited (a deleted workspace or user must leave no CLI behind).
    * Resolves to how many executions were cancelled.
    */
-  async stopWhere(match: (e: ExecutionRecord) => boolean, sessionIds: Iterable<string>, reason: string): Promise<number> {
+  async stopWhere(
+    match: (e: ExecutionRecord) => boolean,
+    sessionIds: Iterable<string>,
+    reason: string,
+  ): Promise<number> {
     const jobs = [...this.queue, ...[...this.runs.values()].map((r) => r.job)].filter((j) => match(j.execution))
     const picked = new Set(jobs.map((j) => j.execution.id))
     const doomed: SessionProcess[] = []
     for (const id of new Set([...sessionIds, ...jobs.map((j) => j.session.id)])) {
       const sp = this.processes.get(id)
       // a process busy with a run `match` did not pick is not ours to stop
-      if (!sp || [...this.runs.values()].some((r) => r.job.session.id === id && !picked.has(r.job.execution.id))) continue
+      if (!sp || [...this.runs.values()].some((r) => r.job.session.id === id && !picked.has(r.job.execution.id)))
+        continue
       // out of the pool before the cancels, so a queued turn they free cannot take it
       this.processes.delete(id)
       this.retiring.add(sp)
@@ -132,9 +137,14 @@ export class ExecutionEngine {
   async recover(): Promise<number> {
     const stale = await this.store.executions.withStatus(['running', 'waiting_for_permission', 'queued'])
     for (const e of stale) {
-      if (e.pid && e.pid_start && killOrphan(e.pid, e.pid_start)) this.logger.warn('stopped a CLI left by the previous run', { pid: e.pid, execution_id: e.id })
+      if (e.pid && e.pid_start && killOrphan(e.pid, e.pid_start))
+        this.logger.warn('stopped a CLI left by the previous run', { pid: e.pid, execution_id: e.id })
       const session = await this.store.sessions.byId(e.session_id)
-      const updated = await this.store.executions.update(e.id, { status: 'interrupted', error: `cchub restarted while this execution was ${e.status}`, finished_at: Date.now() })
+      const updated = await this.store.executions.update(e.id, {
+        status: 'interrupted',
+        error: `cchub restarted while this execution was ${e.status}`,
+        finished_at: Date.now(),
+      })
       if (updated) await publishStatus(this.log, updated, session?.owner_id ?? e.user_id)
     }
     return stale.length
@@ -146,7 +156,8 @@ export class ExecutionEngine {
     const running = [...this.runs.values()]
     for (const { run } of running) run.cancel('interrupted', 'cchub is shutting down')
     await Promise.race([Promise.all(running.map((r) => r.recorded)), Bun.sleep(graceMs)])
-    for (const job of queued) await this.record(job, { status: 'interrupted', error: 'cchub is shutting down', reusable: false }, null)
+    for (const job of queued)
+      await this.record(job, { status: 'interrupted', error: 'cchub is shutting down', reusable: false }, null)
     const all = [...this.processes.values(), ...this.retiring]
     for (const sp of all) sp.kill('SIGKILL', 0)
     await Promise.race([Promise.all(all.map((sp) => sp.done)), Bun.sleep(2000)])
@@ -158,7 +169,8 @@ export class ExecutionEngine {
     // tell each still-queued execution's watchers when its position moved
     this.queue.forEach((j, i) => {
       const was = before.get(j.execution.id)
-      if (was !== undefined && was !== i + 1) void this.log.emit(taskChannel(j.execution.id), 'status', statusPayload(j.execution, { queue_position: i + 1 }))
+      if (was !== undefined && was !== i + 1)
+        void this.log.emit(taskChannel(j.execution.id), 'status', statusPayload(j.execution, { queue_position: i + 1 }))
     })
   }
 
@@ -204,7 +216,12 @@ export class ExecutionEngine {
     let recorded!: () => void
     this.runs.set(e.id, { job, run, recorded: new Promise<void>((r) => (recorded = r)) })
     this.perUser.set(e.user_id, (this.perUser.get(e.user_id) ?? 0) + 1)
-    const started = await this.store.executions.update(e.id, { status: 'running', started_at: Date.now(), pid: sp.pid, pid_start: startTimeOf(sp.pid) ?? null })
+    const started = await this.store.executions.update(e.id, {
+      status: 'running',
+      started_at: Date.now(),
+      pid: sp.pid,
+      pid_start: startTimeOf(sp.pid) ?? null,
+    })
     if (started) {
       job.execution = started
       await publishStatus(this.log, started, job.session.owner_id, { progress: relay.progress })
@@ -222,7 +239,14 @@ export class ExecutionEngine {
 
   /** Stores how an execution ended, updates the session totals and publishes the final status. */
   private async record(job: Job, o: RunOutcome, relay: Relay | null, sp?: SessionProcess): Promise<void> {
-    await recordOutcome(this.store, this.log, { execution: job.execution, session: job.session }, o, relay?.progress, sp?.cliSessionId)
+    await recordOutcome(
+      this.store,
+      this.log,
+      { execution: job.execution, session: job.session },
+      o,
+      relay?.progress,
+      sp?.cliSessionId,
+    )
   }
 
   private retire(sp: SessionProcess): void {

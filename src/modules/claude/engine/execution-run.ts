@@ -53,7 +53,10 @@ export class ExecutionRun implements TurnHandler {
   /** Writes the prompt; false when the process could not take it. */
   start(prompt: string): boolean {
     if (!this.process.begin(prompt, this)) return false
-    this.overall = setTimeout(() => this.cancel('timed_out', `Execution exceeded the overall timeout of ${this.limits.timeoutMs / 1000} s`), this.limits.timeoutMs)
+    this.overall = setTimeout(
+      () => this.cancel('timed_out', `Execution exceeded the overall timeout of ${this.limits.timeoutMs / 1000} s`),
+      this.limits.timeoutMs,
+    )
     this.armSilence()
     return true
   }
@@ -79,17 +82,25 @@ export class ExecutionRun implements TurnHandler {
   onResult(result: ResultInfo): void {
     this.relay.flush()
     if (this.stop) return this.finish({ status: this.stop.status, error: this.stop.reason, result, reusable: true })
-    if (!result.isError && result.subtype === 'success') return this.finish({ status: 'completed', error: null, result, reusable: true })
+    if (!result.isError && result.subtype === 'success')
+      return this.finish({ status: 'completed', error: null, result, reusable: true })
     this.finish({ status: 'failed', error: describeResultError(result), result, reusable: true })
   }
 
   onExit(exit: ExitInfo, stderr: string): void {
     this.relay.flush()
     if (stderr.trim()) this.relay.emit('log', { stream: 'stderr', line: stderr.slice(-4000) })
-    if (this.stop) return this.finish({ status: this.stop.status, error: this.stop.reason, exit, stderr, reusable: false })
+    if (this.stop)
+      return this.finish({ status: this.stop.status, error: this.stop.reason, exit, stderr, reusable: false })
     const how = exit.signal ? `was killed by ${exit.signal}` : `exited with code ${exit.code}`
     const tail = lastLines(stderr)
-    this.finish({ status: 'failed', error: `Claude CLI ${how} before finishing${tail ? `: ${tail}` : ''}`, exit, stderr, reusable: false })
+    this.finish({
+      status: 'failed',
+      error: `Claude CLI ${how} before finishing${tail ? `: ${tail}` : ''}`,
+      exit,
+      stderr,
+      reusable: false,
+    })
   }
 
   settled(): Promise<void> {
@@ -125,7 +136,8 @@ export class ExecutionRun implements TurnHandler {
 
 export function describeResultError(r: ResultInfo): string {
   // num_turns counts the turn that was refused (max_turns 1 → num_turns 2); the CLI's own text names the limit
-  if (r.subtype === 'error_max_turns') return `Stopped after reaching max_turns${r.errors.length ? `: ${r.errors.join('; ')}` : ` (${r.numTurns ?? '?'} turns)`}`
+  if (r.subtype === 'error_max_turns')
+    return `Stopped after reaching max_turns${r.errors.length ? `: ${r.errors.join('; ')}` : ` (${r.numTurns ?? '?'} turns)`}`
   const detail = r.result ?? r.errors.join('; ')
   if (r.apiErrorStatus) return `Claude API error ${r.apiErrorStatus}${detail ? `: ${detail}` : ''}`
   return `${r.subtype}${detail ? `: ${detail}` : ''}`

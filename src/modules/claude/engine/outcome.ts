@@ -16,23 +16,40 @@ export async function recordOutcome(
 ): Promise<void> {
   const r = o.result
   const usage = r?.usage
-    ? { input_tokens: r.usage.inputTokens, output_tokens: r.usage.outputTokens, cache_creation_input_tokens: r.usage.cacheCreationInputTokens, cache_read_input_tokens: r.usage.cacheReadInputTokens }
+    ? {
+        input_tokens: r.usage.inputTokens,
+        output_tokens: r.usage.outputTokens,
+        cache_creation_input_tokens: r.usage.cacheCreationInputTokens,
+        cache_read_input_tokens: r.usage.cacheReadInputTokens,
+      }
     : null
   // total_cost_usd in a result is cumulative per CLI process (and across resumes), so a turn's own cost is what adds up
   const cost = r ? (r.turnCostUsd ?? r.totalCostUsd ?? null) : null
   const updated = await store.executions.update(job.execution.id, {
-    status: o.status, error: o.error, finished_at: Date.now(), pid: null, pid_start: null,
-    num_turns: r?.numTurns ?? progress?.turns ?? 0, message_count: progress?.messages ?? 0,
-    total_cost_usd: cost, usage,
-    permission_denials: r?.permissionDenials.length ? r.permissionDenials.map((d) => ({ tool_name: d.toolName, tool_use_id: d.toolUseId, tool_input: d.toolInput })) : null,
-    exit_code: o.exit?.code ?? null, stderr: o.stderr ? o.stderr.slice(-16_000) : null,
+    status: o.status,
+    error: o.error,
+    finished_at: Date.now(),
+    pid: null,
+    pid_start: null,
+    num_turns: r?.numTurns ?? progress?.turns ?? 0,
+    message_count: progress?.messages ?? 0,
+    total_cost_usd: cost,
+    usage,
+    permission_denials: r?.permissionDenials.length
+      ? r.permissionDenials.map((d) => ({ tool_name: d.toolName, tool_use_id: d.toolUseId, tool_input: d.toolInput }))
+      : null,
+    exit_code: o.exit?.code ?? null,
+    stderr: o.stderr ? o.stderr.slice(-16_000) : null,
   })
   const session = await store.sessions.byId(job.session.id)
   if (session) {
     const totals = { ...session.usage }
     for (const [k, v] of Object.entries(usage ?? {})) totals[k] = (totals[k] ?? 0) + v
     await store.sessions.update(session.id, {
-      cli_session_id: cliSessionId ?? session.cli_session_id, total_cost_usd: session.total_cost_usd + (cost ?? 0), usage: totals, updated_at: Date.now(),
+      cli_session_id: cliSessionId ?? session.cli_session_id,
+      total_cost_usd: session.total_cost_usd + (cost ?? 0),
+      usage: totals,
+      updated_at: Date.now(),
     })
   }
   if (updated) await publishStatus(log, updated, job.session.owner_id, { progress })

@@ -1,4 +1,5 @@
-// One long-lived CLI process per active session, fed user turns over stdin (stream-json) and routing output to the turn.
+// One long-lived CLI process per active session, fed user turns over stdin (stream-json) and routing output to the
+// turn.
 import { interruptLine, userInputLine } from '../cli/events.ts'
 import type { ExitInfo, RunnerProcess } from '../cli/runner.ts'
 import { getInit, getResult, type ResultInfo } from '../cli/extract.ts'
@@ -86,7 +87,8 @@ export class SessionProcess {
   control(request: Record<string, unknown>): Promise<Record<string, unknown>> {
     const id = `cchub-control-${++this.controlIds}`
     return new Promise((resolve, reject) => {
-      if (!this.write(`${JSON.stringify({ type: 'control_request', request_id: id, request })}\n`)) return reject(new Error('the Claude CLI process is not running'))
+      if (!this.write(`${JSON.stringify({ type: 'control_request', request_id: id, request })}\n`))
+        return reject(new Error('the Claude CLI process is not running'))
       this.asked.set(id, { resolve, reject })
     })
   }
@@ -134,7 +136,9 @@ export class SessionProcess {
   private controlLine(ev: Record<string, unknown>, turn: TurnHandler | null): boolean {
     const type = ev.type
     if (type === 'control_response') {
-      const r = ev.response as { request_id?: string; subtype?: string; error?: string; response?: Record<string, unknown> } | undefined
+      const r = ev.response as
+        | { request_id?: string; subtype?: string; error?: string; response?: Record<string, unknown> }
+        | undefined
       const waiting = r?.request_id ? this.asked.get(r.request_id) : undefined
       if (!waiting) return false
       this.asked.delete(r!.request_id!)
@@ -145,7 +149,10 @@ export class SessionProcess {
     if (type !== 'control_request' && type !== 'control_cancel_request') return false
     if (turn) turn.onControl(ev)
     // outside a turn nobody could answer: refuse at once rather than leave the CLI waiting
-    else if (type === 'control_request') this.write(`${JSON.stringify({ type: 'control_response', response: { subtype: 'error', request_id: ev.request_id, error: 'No turn is running' } })}\n`)
+    else if (type === 'control_request')
+      this.write(
+        `${JSON.stringify({ type: 'control_response', response: { subtype: 'error', request_id: ev.request_id, error: 'No turn is running' } })}\n`,
+      )
     return true
   }
 }

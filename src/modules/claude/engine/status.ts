@@ -14,7 +14,12 @@ export function statusPayload(e: ExecutionRecord, extra: { progress?: Progress; 
     status: e.status,
     error: e.error,
     queue_position: extra.queue_position ?? null,
-    progress: extra.progress ?? { turns: e.num_turns, messages: e.message_count, input_tokens: e.usage?.input_tokens ?? 0, output_tokens: e.usage?.output_tokens ?? 0 },
+    progress: extra.progress ?? {
+      turns: e.num_turns,
+      messages: e.message_count,
+      input_tokens: e.usage?.input_tokens ?? 0,
+      output_tokens: e.usage?.output_tokens ?? 0,
+    },
     total_cost_usd: e.total_cost_usd,
     created_at: iso(e.created_at),
     started_at: iso(e.started_at),
@@ -23,8 +28,19 @@ export function statusPayload(e: ExecutionRecord, extra: { progress?: Progress; 
 }
 
 /** Publishes a status change everywhere someone may be watching; resolves once stored. */
-export async function publishStatus(log: ChannelLog, e: ExecutionRecord, sessionOwner: string, extra: Parameters<typeof statusPayload>[1] = {}): Promise<void> {
+export async function publishStatus(
+  log: ChannelLog,
+  e: ExecutionRecord,
+  sessionOwner: string,
+  extra: Parameters<typeof statusPayload>[1] = {},
+): Promise<void> {
   const data = statusPayload(e, extra)
-  const channels = new Set([taskChannel(e.id), sessionChannel(e.session_id), workspaceChannel(e.workspace_id), userChannel(e.user_id), userChannel(sessionOwner)])
+  const channels = new Set([
+    taskChannel(e.id),
+    sessionChannel(e.session_id),
+    workspaceChannel(e.workspace_id),
+    userChannel(e.user_id),
+    userChannel(sessionOwner),
+  ])
   await Promise.all([...channels].map((ch) => log.emit(ch, 'status', data)))
 }
