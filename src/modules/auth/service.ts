@@ -186,22 +186,16 @@ export class AuthService {
   async issueTokens(user: UserRecord) {
     const now = Math.floor(Date.now() / 1000)
     const tva = user.tokens_valid_after
-    const access = {
+    const claims = <T extends 'access' | 'refresh'>(typ: T, ttl: number) => ({
       sub: user.id,
       role: user.role,
       jti: crypto.randomUUID(),
-      exp: now + Math.round(this.config.accessTokenTtl),
-      typ: 'access' as const,
+      exp: now + Math.round(ttl),
+      typ,
       tva,
-    }
-    const refresh = {
-      sub: user.id,
-      role: user.role,
-      jti: crypto.randomUUID(),
-      exp: now + Math.round(this.config.refreshTokenTtl),
-      typ: 'refresh' as const,
-      tva,
-    }
+    })
+    const access = claims('access', this.config.accessTokenTtl)
+    const refresh = claims('refresh', this.config.refreshTokenTtl)
     return {
       access_token: await this.tokens.sign(access),
       refresh_token: await this.tokens.sign(refresh),

@@ -16,6 +16,7 @@ import type { ExecuteBody } from './model.ts'
 import type { SandboxStatus } from './cli/sandbox.ts'
 import { requireSandboxFor } from './sandbox-policy.ts'
 import { toPublicExecution, toPublicSession } from '../sessions/views.ts'
+import { createSession } from '../sessions/create.ts'
 
 export interface ClaudeDeps {
   store: Store
@@ -243,30 +244,12 @@ export class ClaudeService {
         'Viewers of this workspace cannot start sessions in it; the workspace owner can make you a collaborator',
       )
     }
-    const workspaceId = ws.id
-    const now = Date.now()
-    const session: SessionRecord = {
-      id: crypto.randomUUID(),
-      workspace_id: workspaceId,
+    return createSession(this.deps.store, {
+      workspace_id: ws.id,
       owner_id: user.id,
       title: prompt.slice(0, 80),
       cli_session_id: null,
-      status: 'active',
-      model: null,
-      total_cost_usd: 0,
-      usage: {},
-      created_at: now,
-      updated_at: now,
-      closed_at: null,
-    }
-    await this.deps.store.sessions.create(session)
-    await this.deps.store.sessions.putParticipant({
-      session_id: session.id,
-      user_id: user.id,
-      role: 'owner',
-      created_at: now,
     })
-    return session
   }
 
   private spec(session: SessionRecord, cwd: string, body: ExecuteBody) {

@@ -8,6 +8,7 @@ import type { Store } from '../../store/store.ts'
 import type { WorkspaceService } from '../workspaces/service.ts'
 import { workspaceRole } from '../sessions/access.ts'
 import { projectDirName } from './cli/home.ts'
+import { createSession } from '../sessions/create.ts'
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
 
@@ -55,29 +56,12 @@ export class TerminalSessions {
     const { items } = await this.store.sessions.listVisible(null, { workspaceId, limit: 10_000, offset: 0 })
     const existing = items.find((s) => s.cli_session_id === cliSessionId)
     if (existing) throw conflict(`Already imported as session ${existing.id}`)
-    const now = Date.now()
-    const session: SessionRecord = {
-      id: crypto.randomUUID(),
+    return createSession(this.store, {
       workspace_id: ws.id,
       owner_id: user.id,
       title: title ?? firstPrompt(join(dir, `${cliSessionId}.jsonl`))?.slice(0, 80) ?? 'Terminal session',
       cli_session_id: cliSessionId,
-      status: 'active',
-      model: null,
-      total_cost_usd: 0,
-      usage: {},
-      created_at: now,
-      updated_at: now,
-      closed_at: null,
-    }
-    await this.store.sessions.create(session)
-    await this.store.sessions.putParticipant({
-      session_id: session.id,
-      user_id: user.id,
-      role: 'owner',
-      created_at: now,
     })
-    return session
   }
 
   private dirFor(user: UserRecord, cwd: string): string | null {

@@ -1,7 +1,4 @@
-// The session_state frame a socket gets when it joins: who is here, status, current execution, history, files,
-// document.
-import { relative } from 'node:path'
-import type { FileRecord, SessionRole, UserRecord } from '../../store/records.ts'
+import type { SessionRole, UserRecord } from '../../store/records.ts'
 import type { Store } from '../../store/store.ts'
 import type { ChannelLog } from '../realtime/channel-log.ts'
 import { sessionChannel } from '../realtime/channels.ts'
@@ -11,22 +8,11 @@ import type { Presence } from './presence.ts'
 import type { CollabTiming } from './roles.ts'
 import type { SharedDocs } from './shared-doc.ts'
 import { iso } from '../../core/iso.ts'
+import { toPublicFile } from '../files/views.ts'
 
 const FILES = 200
 
 /** Same shape as the files module's FileView (GET /api/v1/files), so clients handle one file object. */
-export const toPublicFile = (f: FileRecord, wsPath: string | null) => ({
-  file_id: f.id,
-  name: f.name,
-  path: wsPath ? relative(wsPath, f.path) : `uploads/${f.name}`,
-  size: f.size,
-  content_type: f.content_type,
-  sha256: f.sha256,
-  session_id: f.session_id,
-  workspace_id: f.workspace_id,
-  owner_id: f.owner_id,
-  created_at: iso(f.created_at),
-})
 
 export interface StateDeps {
   store: Store

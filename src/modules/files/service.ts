@@ -1,6 +1,6 @@
 // Files: upload, list, download, delete and share, with session/workspace roles; placed in the workspace's uploads/.
 import { unlink } from 'node:fs/promises'
-import { basename, join, relative } from 'node:path'
+import { basename, join } from 'node:path'
 import type { Config } from '../../config/schema.ts'
 import { AppError, forbidden, invalid, notFound } from '../../core/errors.ts'
 import type { FileRecord, SessionRecord, SessionRole, UserRecord, WorkspaceRecord } from '../../store/records.ts'
@@ -15,6 +15,7 @@ import { contentDisposition, detectType, sanitizeName, SAFE_TYPES } from './name
 import { parseRange } from './range.ts'
 import { receiveMultipart } from './receive.ts'
 import { freshDir, HashingWriter, place, removeStored, storedFile, tooLarge, uploadsDir } from './storage.ts'
+import { toPublicFile } from './views.ts'
 
 export interface FilesDeps {
   store: Store
@@ -268,17 +269,6 @@ export class FileService {
   }
 
   view(f: FileRecord, ws: WorkspaceRecord | null): FileView {
-    return {
-      file_id: f.id,
-      name: f.name,
-      path: ws ? relative(ws.path, f.path) : `uploads/${f.name}`,
-      size: f.size,
-      content_type: f.content_type,
-      sha256: f.sha256,
-      session_id: f.session_id,
-      workspace_id: f.workspace_id,
-      owner_id: f.owner_id,
-      created_at: new Date(f.created_at).toISOString(),
-    }
+    return toPublicFile(f, ws?.path ?? null)
   }
 }

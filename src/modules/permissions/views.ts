@@ -15,17 +15,22 @@ export function decisionOf(p: PermissionRecord): 'allow' | 'deny' | null {
   return p.status === 'pending' || p.status === 'cancelled' || p.status === 'expired' ? null : 'deny'
 }
 
+/** What names a request in both shapes. */
+const identity = (p: PermissionRecord) => ({
+  request_id: p.id,
+  session_id: p.session_id,
+  execution_id: p.execution_id,
+  kind: p.kind,
+  tool_name: p.tool_name,
+})
+
 const decider = (p: PermissionRecord) =>
   p.decided_by_name ? { user_id: p.decided_by, username: p.decided_by_name } : null
 
 export function toPermissionView(p: PermissionRecord): typeof PermissionView.static {
   const r = p.request
   return {
-    request_id: p.id,
-    session_id: p.session_id,
-    execution_id: p.execution_id,
-    kind: p.kind,
-    tool_name: p.tool_name,
+    ...identity(p),
     display_name: str(r.display_name) ?? p.tool_name,
     tool_use_id: p.tool_use_id,
     input: p.input,
@@ -54,11 +59,7 @@ export function toPermissionView(p: PermissionRecord): typeof PermissionView.sta
 export function resolvedPayload(p: PermissionRecord): typeof PermissionResolved.static {
   const sent = p.response as { updatedPermissions?: unknown[] } | null
   return {
-    request_id: p.id,
-    session_id: p.session_id,
-    execution_id: p.execution_id,
-    kind: p.kind,
-    tool_name: p.tool_name,
+    ...identity(p),
     status: p.status,
     decision: decisionOf(p),
     scope: p.scope,
