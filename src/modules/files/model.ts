@@ -1,5 +1,6 @@
 // TypeBox schemas for /api/v1/files and the WebSocket file messages (chunked upload, share, delete).
-import { t, type TSchema } from 'elysia'
+import { t, } from 'elysia'
+import { clientMessage } from '../realtime/model.ts'
 
 const Id = t.String({ minLength: 1, maxLength: 64 })
 const OptId = t.Optional(t.String({ maxLength: 64 }))
@@ -59,16 +60,6 @@ export const Download = t.String({ format: 'binary', description: 'The file (or 
 
 // ---- WebSocket messages -------------------------------------------------------------------------------------
 
-const WsId = t.Union([t.String({ maxLength: 128 }), t.Number()])
-const msg = <D extends TSchema>(type: string, data: D) =>
-  t.Object({
-    type: t.Literal(type),
-    id: t.Optional(WsId),
-    channel: t.Optional(t.String({ maxLength: 80 })),
-    data,
-    timestamp: t.Optional(t.Unknown()),
-  })
-
 export const UploadStartData = t.Object({
   filename: t.String({ minLength: 1, maxLength: 4096 }),
   size: t.Integer({ minimum: 0 }),
@@ -86,12 +77,12 @@ export const UploadChunkData = t.Object({
 })
 export type UploadChunkData = typeof UploadChunkData.static
 
-export const UploadStartMessage = msg('upload_start', UploadStartData)
-export const UploadChunkMessage = msg('upload_chunk', UploadChunkData)
-export const UploadStatusMessage = msg('upload_status', t.Object({ file_id: Id }))
-export const UploadCancelMessage = msg('upload_cancel', t.Object({ file_id: Id }))
-export const ShareFileMessage = msg(
+export const UploadStartMessage = clientMessage('upload_start', UploadStartData)
+export const UploadChunkMessage = clientMessage('upload_chunk', UploadChunkData)
+export const UploadStatusMessage = clientMessage('upload_status', t.Object({ file_id: Id }))
+export const UploadCancelMessage = clientMessage('upload_cancel', t.Object({ file_id: Id }))
+export const ShareFileMessage = clientMessage(
   'share_file',
   t.Object({ file_id: Id, target_session_id: OptId, session_id: OptId }),
 )
-export const DeleteFileMessage = msg('delete_file', t.Object({ file_id: Id }))
+export const DeleteFileMessage = clientMessage('delete_file', t.Object({ file_id: Id }))

@@ -3,6 +3,7 @@
 import { Type as T } from '@sinclair/typebox'
 import { t } from 'elysia'
 import { PermissionModeSchema } from '../claude/model.ts'
+import { clientMessage } from '../realtime/model.ts'
 
 const Iso = t.String({ format: 'date-time' })
 const Id = t.String({ minLength: 1, maxLength: 64 })
@@ -120,25 +121,15 @@ export const PermissionList = t.Object({ session_id: t.String(), permissions: t.
 
 // ---- WebSocket --------------------------------------------------------------------------------------
 
-const ReqId = T.Union([T.String({ maxLength: 128 }), T.Number()])
-const ws = <D extends ReturnType<typeof T.Object>>(type: string, data: D) =>
-  T.Object({
-    type: T.Literal(type),
-    id: T.Optional(ReqId),
-    channel: T.Optional(T.String({ maxLength: 80 })),
-    data,
-    timestamp: T.Optional(T.Unknown()),
-  })
-
-export const PermissionResponseMessage = ws(
+export const PermissionResponseMessage = clientMessage(
   'permission_response',
   T.Object({ request_id: T.String({ minLength: 1, maxLength: 64 }), ...answerFields }),
 )
-export const SetPermissionModeMessage = ws(
+export const SetPermissionModeMessage = clientMessage(
   'set_permission_mode',
   T.Object({ session_id: T.String({ minLength: 1, maxLength: 64 }), mode: PermissionModeSchema }),
 )
-export const SetModelMessage = ws(
+export const SetModelMessage = clientMessage(
   'set_model',
   T.Object({
     session_id: T.String({ minLength: 1, maxLength: 64 }),

@@ -4,7 +4,8 @@ import { Type as T, type Static, type TSchema } from '@sinclair/typebox'
 const Id = T.Union([T.String({ maxLength: 128 }), T.Number()], {
   description: 'Client request id, echoed in the one reply',
 })
-const msg = <D extends TSchema>(type: string, data: D, extra: Record<string, TSchema> = {}) =>
+/** A client message: `type`, optional request `id` and `channel`, the `data` schema, and any extra top-level fields. */
+export const clientMessage = <D extends TSchema>(type: string, data: D, extra: Record<string, TSchema> = {}) =>
   T.Object({
     type: T.Literal(type),
     id: T.Optional(Id),
@@ -14,12 +15,12 @@ const msg = <D extends TSchema>(type: string, data: D, extra: Record<string, TSc
     ...extra,
   })
 
-export const AuthMessage = msg(
+export const AuthMessage = clientMessage(
   'auth',
   T.Object({ token: T.Optional(T.String({ maxLength: 8192 })), apiKey: T.Optional(T.String({ maxLength: 8192 })) }),
 )
-export const PingMessage = msg('ping', T.Optional(T.Object({ timestamp: T.Optional(T.Number()) })))
-export const SubscribeMessage = msg(
+export const PingMessage = clientMessage('ping', T.Optional(T.Object({ timestamp: T.Optional(T.Number()) })))
+export const SubscribeMessage = clientMessage(
   'subscribe',
   T.Optional(
     T.Object({
@@ -31,7 +32,7 @@ export const SubscribeMessage = msg(
     }),
   ),
 )
-export const UnsubscribeMessage = msg(
+export const UnsubscribeMessage = clientMessage(
   'unsubscribe',
   T.Optional(
     T.Object({ channel: T.Optional(T.String({ maxLength: 80 })), taskId: T.Optional(T.String({ maxLength: 64 })) }),
