@@ -3,7 +3,7 @@ import { useEffect, useRef, useState } from 'preact/hooks'
 import type { PermissionAnswer } from '../../src/modules/permissions/model.ts'
 import { Markdown } from '../lazy/markdown.tsx'
 import { EDITS, EditDiff } from './cards.tsx'
-import type { PermissionRequest } from './requests.ts'
+import { type PermissionRequest, toolDetail } from './requests.ts'
 
 export type Answer = (requestId: string, body: PermissionAnswer) => Promise<void>
 interface Props { r: PermissionRequest; can: boolean; answer: Answer }
@@ -61,16 +61,20 @@ function ToolRequest({ r, can, answer }: Props) {
   const openDeny = () => setDenying(true)
   useKeys(can && !denying, allow, openDeny)
   const what = r.title ?? r.description
+  const target = r.tool_name === 'Bash' ? '' : toolDetail(r.tool_name, r.input)
   return (
     <>
-      <header><strong>Claude wants to use {r.display_name || r.tool_name}</strong>{what && <span class="muted"> {what}</span>}</header>
+      <header>
+        <strong>Claude wants to use {r.display_name || r.tool_name}</strong>{target && <> <code>{target}</code></>}
+        {what && what !== target && <span class="muted"> {what}</span>}
+      </header>
       <ToolBody r={r} />
       {can && !denying && (
         <div class="actions">
           <button type="button" class="primary" onClick={allow}>Allow</button>
           <button type="button" onClick={() => void answer(r.request_id, { decision: 'allow', scope: 'session' })}>Allow for this session</button>
           <button type="button" onClick={openDeny}>Deny</button>
-          <span class="hint">Enter allows, Esc denies</span>
+          <span class="hint keys">Enter allows, Esc denies</span>
         </div>
       )}
       {can && denying && <DenyForm label="Message to Claude (optional)" action="Deny" back={() => setDenying(false)} send={(message) => void answer(r.request_id, { decision: 'deny', ...(message ? { message } : {}) })} />}
