@@ -1,17 +1,16 @@
 // The web app in headless Chromium against a real server, the real Claude CLI and the mock Messages API.
 import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from 'bun:test'
-import { mkdirSync, writeFileSync } from 'node:fs'
-import { join, resolve } from 'node:path'
+import { readFileSync, writeFileSync } from 'node:fs'
+import { join } from 'node:path'
 import type { Page } from 'playwright-core'
-import { addMember, startEnv, stopEnv, type Env } from '../execution/helpers.ts'
+import { startEnv, stopEnv, type Env } from '../execution/helpers.ts'
 import { reply } from '../support/mock-anthropic.ts'
 import { requireRealCli } from '../support/real-cli.ts'
 import { ADMIN_PASSWORD } from '../support/server.ts'
 import { waitFor } from '../support/wait.ts'
-import { foreignHosts, launchBrowser, requireChromium, signIn, type TestBrowser } from './browser.ts'
+import { banner, foreignHosts, launchBrowser, requireChromium, screenshot, signIn, startSession as startSessionIn, type TestBrowser } from './browser.ts'
 
 setDefaultTimeout(60_000)
-const SHOTS = resolve(import.meta.dir, '../../docs/screenshots')
 const enabled = requireRealCli('web app (real CLI)') && requireChromium('web app (Chromium)')
 
 let e: Env
@@ -19,19 +18,7 @@ let b: TestBrowser
 let page: Page
 const requests: string[] = []
 
-async function shot(p: Page, name: string): Promise<void> {
-  mkdirSync(SHOTS, { recursive: true })
-  await p.screenshot({ path: join(SHOTS, `${name}.png`) })
-}
-
-/** Starts a session from the workspace screen and waits for its session view. */
-async function startSession(p: Page, workspaceId: string, prompt: string): Promise<string> {
-  await p.goto(`${e.s.url}/w/${workspaceId}`)
-  await p.getByLabel('What should Claude do?').fill(prompt)
-  await p.keyboard.press('Enter')
-  await p.waitForURL(/\/s\/[^/]+$/)
-  return new URL(p.url()).pathname.split('/').pop()!
-}
+const startSession = (p: Page, workspaceId: string, prompt: string) => startSessionIn(p, e.s.url, workspaceId, prompt)
 
 const statusOf = (p: Page) => p.locator('[role="status"][data-status]')
 
@@ -50,7 +37,7 @@ describe.skipIf(!enabled)('web app', () => {
   test('sign in: a wrong password shows the server message, the right one opens the workspaces; first-start hint shown', async () => {
     await page.goto(`${e.s.url}/`)
     expect(await page.getByText('printed its password').isVisible()).toBe(true)
-    await shot(page, 'sign-in')
+    await screenshot(page, 'sign-in')
     await page.getByLabel('Password').fill('wrong-password')
     await page.getByRole('button', { name: 'Sign in' }).click()
     await page.getByRole('alert').waitFor()
@@ -64,14 +51,23 @@ describe.skipIf(!enabled)('web app', () => {
     await page.getByRole('button', { name: 'Create workspace' }).click()
     await page.waitForURL(/\/w\/[^/]+$/)
     const workspaceId = new URL(page.url()).pathname.split('/').pop()!
-    writeFileSync(join(e.workspacePath, '..', workspaceId, 'notes.md'), 'hello\n')
+    const dir = join(e.workspacePath, '..', workspaceId)
+    writeFileSync(join(dir, 'notes.md'), 'hello\n')
     e.mock!.enqueue(
       reply.toolUse('Read', { file_path: 'notes.md' }, { text: 'Let me look first.' }),
       reply.toolUse('TodoWrite', { todos: [{ content: 'Read the notes', status: 'completed', activeForm: 'Reading' }, { content: 'Write a summary', status: 'in_progress', activeForm: 'Writing' }] }),
-      reply.toolUse('Write', { file_path: 'summary.md', content: '# Summary\n\nThe notes say hello.\n' }),
-      reply.text('## Done\n\nThe notes say **hello**; I could not write `summary.md`.', { chunks: 8, delayMs: 30 }),
+      reply.toolUse('Write', { file_path: join(dir, 'summary.md'), content: '# Summary\n\nThe notes say hello.\n' }),
+      reply.text('## Done\n\nThe notes say **hello**; I wrote `summary.md`.', { chunks: 8, delayMs: 30 }),
     )
     await startSession(page, workspaceId, 'Summarise the notes')
+    // the CLI's default mode asks before Write: the banner shows the diff, the status line says why nothing moves
+    await banner(page).locator('.diff .add').first().waitFor({ timeout: 40_000 })
+    expect(await banner(page).locator('.diff').textContent()).toContain('+The notes say hello.')
+    await waitFor(async () => (await statusOf(page).getAttribute('data-status')) === 'waiting_for_permission', 10_000, 'status waiting')
+    expect(await statusOf(page).textContent()).toMatch(/^Waiting for permission/)
+    await banner(page).getByRole('button', { name: 'Allow', exact: true }).click()
+    await page.locator('p.note.decision').waitFor()
+    expect(await page.locator('p.note.decision').textContent()).toBe(`admin allowed Write ${join(dir, 'summary.md')}`)
     await page.getByRole('heading', { name: 'Done', level: 2 }).waitFor({ timeout: 40_000 })
     expect(await page.locator('article.prompt .who').first().textContent()).toBe('admin')
     expect(await page.locator('[data-tool="Read"] header code').textContent()).toBe('notes.md')
@@ -81,10 +77,12 @@ describe.skipIf(!enabled)('web app', () => {
     expect(await page.locator('article.assistant strong').last().textContent()).toBe('hello')
     await waitFor(async () => (await statusOf(page).getAttribute('data-status')) === 'completed', 20_000, 'status completed')
     expect(await statusOf(page).textContent()).toMatch(/^Completed · \$[\d.]+ · \d+ turns?, /)
-    await shot(page, 'session')
+    expect(readFileSync(join(dir, 'summary.md'), 'utf8')).toBe('# Summary\n\nThe notes say hello.\n')
+    expect(await banner(page).count()).toBe(0)
+    await screenshot(page, 'session')
     await page.goto(`${e.s.url}/w/${workspaceId}`)
     await page.locator('ul.sessions li').first().waitFor()
-    await shot(page, 'sessions')
+    await screenshot(page, 'sessions')
   })
 
   test('a reload in the middle of a stream resumes with no gap and no duplicate', async () => {

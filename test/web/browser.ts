@@ -1,6 +1,6 @@
-// Headless Debian Chromium driven by playwright-core (no browser download); launch() gives each run a fresh temporary
-// profile.
-import { existsSync } from 'node:fs'
+// Headless Debian Chromium driven by playwright-core (no browser download); launch() gives each run a fresh temporary profile.
+import { existsSync, mkdirSync } from 'node:fs'
+import { join, resolve } from 'node:path'
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core'
 
 export const CHROMIUM = '/usr/bin/chromium'
@@ -52,3 +52,24 @@ export function foreignHosts(requests: string[], base: string): string[] {
   const own = new URL(base).host
   return requests.filter((u) => !u.startsWith('data:') && !u.startsWith('blob:') && new URL(u).host !== own)
 }
+
+const SHOTS = resolve(import.meta.dir, '../../docs/screenshots')
+
+/** Saves docs/screenshots/<name>.png only with CCHUB_SCREENSHOTS=1, so an ordinary test run leaves the tree clean. */
+export async function screenshot(page: Page, name: string, env: Record<string, string | undefined> = process.env): Promise<void> {
+  if (env.CCHUB_SCREENSHOTS !== '1') return
+  mkdirSync(SHOTS, { recursive: true })
+  await page.screenshot({ path: join(SHOTS, `${name}.png`) })
+}
+
+/** Starts a session from the workspace screen with the prompt box and waits for its session view; the session's id. */
+export async function startSession(page: Page, base: string, workspaceId: string, prompt: string): Promise<string> {
+  await page.goto(`${base}/w/${workspaceId}`)
+  await page.getByLabel('What should Claude do?').fill(prompt)
+  await page.keyboard.press('Enter')
+  await page.waitForURL(/\/s\/[^/]+$/)
+  return new URL(page.url()).pathname.split('/').pop()!
+}
+
+/** The banner of a pending permission request, question or plan. */
+export const banner = (page: Page) => page.getByRole('region', { name: 'Claude is waiting for an answer' })

@@ -1,15 +1,13 @@
 // The other screens in Chromium: admin users, change password, the health banner, a phone, keyboard and landmarks,
 // dark.
 import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from 'bun:test'
-import { join, resolve } from 'node:path'
 import { execute, startEnv, stopEnv, waitStatus, type Env } from '../execution/helpers.ts'
 import { reply } from '../support/mock-anthropic.ts'
 import { requireRealCli } from '../support/real-cli.ts'
 import { ADMIN_PASSWORD, startTestServer } from '../support/server.ts'
-import { foreignHosts, launchBrowser, requireChromium, signIn, type TestBrowser } from './browser.ts'
+import { foreignHosts, launchBrowser, requireChromium, screenshot, signIn, type TestBrowser } from './browser.ts'
 
 setDefaultTimeout(60_000)
-const SHOTS = resolve(import.meta.dir, '../../docs/screenshots')
 const enabled = requireRealCli('web app screens (real CLI)') && requireChromium('web app screens (Chromium)')
 
 let e: Env
@@ -107,7 +105,7 @@ describe.skipIf(!enabled)('web app screens', () => {
     expect(box.y + box.height).toBeLessThanOrEqual(844)
     expect(box.width).toBeGreaterThan(200)
     expect(await page.evaluate(() => getComputedStyle(document.body).backgroundColor)).toBe('rgb(21, 23, 27)')
-    await page.screenshot({ path: join(SHOTS, 'phone.png') })
+    await screenshot(page, 'phone')
     await ctx.close()
   })
 

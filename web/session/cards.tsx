@@ -7,6 +7,15 @@ const ONE_LINE: Record<string, (i: Record<string, any>) => string> = {
   Grep: (i) => `${i.pattern}${i.path ? ` in ${i.path}` : ''}`, WebFetch: (i) => i.url, WebSearch: (i) => i.query,
 }
 
+export const EDITS = new Set(['Write', 'Edit', 'MultiEdit'])
+
+/** Write (a new file: all added), Edit and MultiEdit as a unified diff: the tool cards and the permission banner share it. */
+export function EditDiff({ name, input: i }: { name: string; input: Record<string, any> }) {
+  if (name === 'Write') return <Diff path={i.file_path} before="" after={i.content ?? ''} />
+  if (name === 'Edit') return <Diff path={i.file_path} before={i.old_string ?? ''} after={i.new_string ?? ''} />
+  return <>{(i.edits ?? []).map((e: any, n: number) => <Diff key={n} path={i.file_path} before={e.old_string ?? ''} after={e.new_string ?? ''} />)}</>
+}
+
 function Raw({ value, label }: { value: unknown; label: string }) {
   return (
     <details class="raw">
@@ -30,9 +39,7 @@ function ToolBody({ item }: { item: ToolItem }) {
       </>
     )
   }
-  if (item.name === 'Write') return <Diff path={i.file_path} before="" after={i.content ?? ''} />
-  if (item.name === 'Edit') return <Diff path={i.file_path} before={i.old_string ?? ''} after={i.new_string ?? ''} />
-  if (item.name === 'MultiEdit') return <>{(i.edits ?? []).map((e: any, n: number) => <Diff key={n} path={i.file_path} before={e.old_string ?? ''} after={e.new_string ?? ''} />)}</>
+  if (EDITS.has(item.name)) return <EditDiff name={item.name} input={i} />
   if (item.name === 'TodoWrite') {
     return (
       <ul class="todos">
@@ -72,6 +79,14 @@ export function TranscriptItem({ item }: { item: Item }) {
       return <article class="assistant" aria-label="Claude"><Markdown text={item.text.value} /></article>
     case 'tool':
       return <ToolCard item={item} />
+    case 'decision': {
+      const d = item.decision
+      return (
+        <p class="note decision">
+          <strong>{d.who}</strong> {d.verb}{d.tool && ` ${d.tool}`}{d.detail && <> <code>{d.detail}</code></>}{d.message && `: ${d.message}`}
+        </p>
+      )
+    }
     case 'note':
       return <p class={`note ${item.tone}`}>{item.text}</p>
   }

@@ -1,7 +1,9 @@
 // One open session: its history from the log, then the live channel through the SDK resuming after the last seq seen.
 import { signal } from '@preact/signals'
 import type { ChannelMessage } from '../../src/client/index.ts'
+import type { PermissionAnswer } from '../../src/modules/permissions/model.ts'
 import { api } from '../lib/auth.ts'
+import { askForNotificationsOnce, markSeen, notifyIfNew } from '../lib/notify.ts'
 import { realtime } from '../lib/realtime.ts'
 import type { ExecuteResponse, FileView, LogEntry, Session } from '../lib/types.ts'
 import type { Participant } from './side-panel.tsx'
@@ -16,6 +18,8 @@ export class SessionController {
   readonly files = signal<FileView[]>([])
   readonly attached = signal<FileView[]>([])
   readonly error = signal<string | null>(null)
+  /** The server's refusal of this tab's last answer (ALREADY_RESOLVED naming who answered, FORBIDDEN, …). */
+  readonly answerError = signal<string | null>(null)
   private unsubscribe: (() => void) | null = null
   private closed = false
 
@@ -28,6 +32,7 @@ export class SessionController {
       if (this.closed) return
       this.session.value = session
       this.transcript.applyAll(logs.logs)
+      markSeen(this.id, this.transcript.lastSeq)
       void this.refreshPeople()
       void this.refreshFiles()
       // `since` = the last seq of the page just read: the server replays what came after it, then goes live
@@ -48,8 +53,14 @@ export class SessionController {
   }
 
   private receive(m: ChannelMessage<any>): void {
-    if (typeof m.seq === 'number') this.transcript.apply({ seq: m.seq, type: m.type, data: m.data, timestamp: String(m.timestamp) })
-    if (m.type === 'session_state') this.participants.value = m.data.participants ?? []
+    if (typeof m.seq === 'number') {
+      notifyIfNew(this.id, m.seq, m.type, m.data, this.session.value?.title ?? null)
+      this.transcript.apply({ seq: m.seq, type: m.type, data: m.data, timestamp: String(m.timestamp) })
+    }
+    if (m.type === 'session_state') {
+      this.participants.value = m.data.participants ?? []
+      this.transcript.requests.merge(m.data.pending_permissions ?? [])
+    }
     else if (PRESENCE.has(m.type)) void this.refreshPeople()
     else if (m.type.startsWith('file_')) void this.refreshFiles()
   }
@@ -82,6 +93,17 @@ export class SessionController {
     const file_ids = this.attached.value.map((f) => f.file_id)
     await api<ExecuteResponse>('/api/v1/claude/execute', { body: { workspace_id: s.workspace_id, session_id: s.id, prompt, ...(file_ids.length ? { file_ids } : {}) } })
     this.attached.value = []
+  }
+
+  /** First valid answer wins on the server; a refusal is kept to be shown where the banner was. */
+  async answer(request_id: string, body: PermissionAnswer): Promise<void> {
+    askForNotificationsOnce()
+    this.answerError.value = null
+    try {
+      await realtime().request('permission_response', { data: { request_id, ...body } })
+    } catch (err) {
+      this.answerError.value = (err as Error).message
+    }
   }
 
   /** Stop ends the whole run (interrupt, then SIGTERM, then SIGKILL on the server); its final status says so. */

@@ -1,5 +1,6 @@
 // The prompt box: Enter sends, Shift+Enter adds a line; attached files go along as file_ids.
 import { useState } from 'preact/hooks'
+import { askForNotificationsOnce } from '../lib/notify.ts'
 import type { FileView } from '../lib/types.ts'
 
 interface Props {
@@ -16,6 +17,7 @@ export function PromptBox({ send, attached, detach, label = 'Message Claude' }: 
   const submit = async () => {
     const prompt = text.trim()
     if (!prompt || busy) return
+    askForNotificationsOnce()
     setBusy(true)
     setError(null)
     try {

@@ -4,6 +4,7 @@ import { me } from '../lib/auth.ts'
 import { Link } from '../lib/router.tsx'
 import { TranscriptItem } from './cards.tsx'
 import { SessionController } from './controller.ts'
+import { PermissionBanner } from './permission-banner.tsx'
 import { PromptBox } from './prompt-box.tsx'
 import { Files, Participants } from './side-panel.tsx'
 import { StatusLine } from './status-line.tsx'
@@ -39,6 +40,7 @@ export function SessionView({ id }: { id: string }) {
           {items.map((item) => <TranscriptItem key={item.key} item={item} />)}
           {items.length === 0 && <p class="muted">Nothing here yet.</p>}
         </div>
+        <PermissionBanner pending={c.transcript.requests.pending.value} role={role} answer={(rid, body) => c.answer(rid, body)} error={c.answerError.value} />
         {canPrompt
           ? <PromptBox send={(p) => c.send(p)} attached={c.attached.value} detach={(fid) => c.detach(fid)} />
           : <p class="viewer-note">You are a viewer here: you see everything live but cannot prompt.</p>}

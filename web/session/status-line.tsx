@@ -24,6 +24,8 @@ export function statusText(s: RunStatus | null, now = Date.now()): string {
       const secs = s.started_at ? Math.max(0, Math.round((now - Date.parse(s.started_at)) / 1000)) : 0
       return `Running ${secs}s${p && p.output_tokens ? ` · ${usage}` : ''}`
     }
+    case 'waiting_for_permission':
+      return 'Waiting for permission: Claude needs an answer'
     case 'completed':
       return `Completed · ${cost(s.total_cost_usd) || '$0.00'} · ${usage}`
     case 'failed':
@@ -40,7 +42,7 @@ export function statusText(s: RunStatus | null, now = Date.now()): string {
 }
 
 export function StatusLine({ status, onStop, canStop }: { status: RunStatus | null; onStop: () => void; canStop: boolean }) {
-  const active = status?.status === 'running' || status?.status === 'queued'
+  const active = status?.status === 'running' || status?.status === 'queued' || status?.status === 'waiting_for_permission'
   const now = useNow(active)
   return (
     <div class={`status-line ${status?.status ?? 'idle'}`}>

@@ -1,6 +1,7 @@
 // The conversation as the session's messages build it, in seq order, each seq applied once (log page + live feed).
 import { batch, signal, type Signal } from '@preact/signals'
 import type { LogEntry } from '../lib/types.ts'
+import { type Decision, REQUEST_TYPES, Requests } from './requests.ts'
 
 export interface PromptItem { kind: 'prompt'; key: string; username: string; text: string; at: string; files: number }
 export interface TextItem { kind: 'text'; key: string; text: Signal<string> }
@@ -9,7 +10,8 @@ export interface ToolItem {
   result: Signal<{ text: string; isError: boolean; raw: unknown } | null>
 }
 export interface NoteItem { kind: 'note'; key: string; text: string; tone: 'quiet' | 'error' | 'end' }
-export type Item = PromptItem | TextItem | ToolItem | NoteItem
+export interface DecisionItem { kind: 'decision'; key: string; decision: Decision }
+export type Item = PromptItem | TextItem | ToolItem | NoteItem | DecisionItem
 
 export interface RunStatus {
   execution_id: string
@@ -35,6 +37,7 @@ function resultText(content: unknown): string {
 export class Transcript {
   readonly items = signal<Item[]>([])
   readonly status = signal<RunStatus | null>(null)
+  readonly requests = new Requests()
   /** Highest seq applied: anything at or below it is a repeat and ignored. */
   lastSeq = 0
   private live = new Map<string, TextItem>()
@@ -48,6 +51,8 @@ export class Transcript {
     else if (m.type === 'stream') this.stream(m.seq, d.execution_id, d.text ?? '')
     else if (m.type === 'event') this.event(m.seq, d.execution_id, d.event ?? {})
     else if (m.type === 'status') this.setStatus(m.seq, d)
+    else if (REQUEST_TYPES.has(m.type)) this.requests.add(d)
+    else if (m.type === 'permission_resolved') this.push({ kind: 'decision', key: `r${m.seq}`, decision: this.requests.resolve(d) })
     else if (m.type === 'log' && d.stream === 'stderr') this.push({ kind: 'note', key: `l${m.seq}`, text: d.line ?? '', tone: 'quiet' })
   }
 
