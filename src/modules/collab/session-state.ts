@@ -1,5 +1,4 @@
-// The session_state frame a socket gets when it joins: who is here, status, current execution, history, files,
-// document.
+// The session_state frame a socket gets on join: who is here, status, current execution, history, files, document.
 import { relative } from 'node:path'
 import type { FileRecord, SessionRole, UserRecord } from '../../store/records.ts'
 import type { Store } from '../../store/store.ts'
