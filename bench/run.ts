@@ -1,7 +1,8 @@
 #!/usr/bin/env bun
-// `bun run bench`: runs every benchmark (each server in its own process on 127.0.0.1, the load from a worker process,
-// the peers in the same run), prints one JSON line per result on stdout, and rewrites the summary table in
-// docs/benchmarks.md between its markers.
+// `bun run bench`: runs every benchmark and the peers, prints one JSON line per result, updates docs/benchmarks.md.
+//
+// Each server runs in its own process on 127.0.0.1, the load from a worker process; results go to stdout, and the
+// summary table in docs/benchmarks.md is rewritten between its markers.
 //
 //   bun run bench                      default sizes (the issue's sizes; latency runs 10 s)
 //   bun run bench -- --full            the issue's numbers throughout (latency 30 s)

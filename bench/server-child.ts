@@ -1,8 +1,5 @@
 #!/usr/bin/env bun
-// cchub as a separate server process for benchmarks and reliability tests: the real startServer() with the same flags
-// as `cchub` (src/main.ts), plus a JSON-line control channel on stdin/stdout so the harness can publish durable events
-// through the real path (services.log.emit → seq → event log → bus → gateway → server.publish) without any new HTTP
-// route: nothing here is reachable over the network. stdin closing stops the server cleanly and exits.
+// cchub as a separate server process for benchmarks and reliability tests, with a JSON-line control channel.
 import { loadConfig } from '../src/config/load.ts'
 import { createLogger } from '../src/core/logger.ts'
 import { startServer } from '../src/server.ts'
@@ -11,6 +8,11 @@ import type { SessionRecord } from '../src/store/records.ts'
 import { now, send, serveControl } from './lib/control.ts'
 import { publish, type PublishSpec } from './lib/publisher.ts'
 import { summarize } from './lib/stats.ts'
+
+// The real startServer() with the same flags as `cchub` (src/main.ts), plus the control channel on stdin/stdout so the
+// harness can publish durable events through the real path (services.log.emit → seq → event log → bus → gateway →
+// server.publish) without any new HTTP route: nothing here is reachable over the network. stdin closing stops the
+// server cleanly and exits.
 
 const parsed = loadConfig(process.argv.slice(2), process.env)
 if (parsed.action !== 'run') throw new Error('server-child: --help/--version are not supported here')

@@ -1,10 +1,11 @@
 #!/usr/bin/env bun
-// The load generator: a separate Bun process driven over JSON lines (bench/lib/control.ts). It holds the WebSocket
-// clients (bench/lib/rawws.ts), checks every channel frame's seq (no gap, no duplicate, in order, across reconnects),
-// measures publish-to-receive latency from the timestamp in each payload, and runs the REST-driven loads.
+// The load generator: a Bun process driven over JSON lines (bench/lib/control.ts) that holds the WebSocket clients.
 import { now, send, serveControl } from './lib/control.ts'
 import { RawWs, UpgradeRefused } from './lib/rawws.ts'
 import { summarize } from './lib/stats.ts'
+
+// The clients are bench/lib/rawws.ts. It checks every channel frame's seq (no gap, no duplicate, in order, across
+// reconnects), measures publish-to-receive latency from the timestamp in each payload, and runs the REST-driven loads.
 
 interface Identity {
   path: string

@@ -1,6 +1,7 @@
 #!/usr/bin/env bun
-// Builds the single-file cchub binary with `bun build --compile`: dist/cchub for this machine, or
-// dist/cchub-<target> for others. Usage: bun scripts/compile.ts --help
+// Builds the single-file cchub binary with `bun build --compile`: dist/cchub here, dist/cchub-<target> for others.
+//
+// Usage: bun scripts/compile.ts --help
 //
 // A cross build needs the Bun runtime of the target platform. Bun fetches it itself from the npm
 // registry (package @oven/bun-<os>-<arch>, cached in ~/.bun/install/cache); if that fails, this

@@ -1,11 +1,13 @@
 #!/usr/bin/env bun
-// Prints the settings table for README.md (between <!-- config-table:start --> and <!-- config-table:end -->),
-// generated from the config schema; test/docs/readme-config.test.ts fails when the README copy drifts.
-// Usage: bun scripts/config-table.ts            print the table
-//        bun scripts/config-table.ts --write    replace the table in README.md
+// Prints the settings table for README.md, generated from the config schema; `--write` replaces the README's copy.
 import { readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { markdownTable } from '../src/config/help.ts'
+
+// The table sits between <!-- config-table:start --> and <!-- config-table:end -->; test/docs/readme-config.test.ts
+// fails when the README copy drifts.
+// Usage: bun scripts/config-table.ts            print the table
+//        bun scripts/config-table.ts --write    replace the table in README.md
 
 const START = '<!-- config-table:start -->'
 const END = '<!-- config-table:end -->'

@@ -1,15 +1,16 @@
 #!/usr/bin/env bun
-// Tries a compiled cchub binary the way a new user would: copied alone into an empty directory,
-// --help, --version, first start (data dir, secret, printed admin password), log in, create a
-// workspace, run a prompt through the real Claude CLI against a local mock Messages API and watch it stream,
-// the Swagger UI and its assets served locally, then SIGTERM and a clean exit.
-// Usage: bun scripts/smoke-binary.ts [dist/cchub] [--keep] [--runner "qemu-aarch64-static -L /usr/aarch64-linux-gnu"]
+// Tries a compiled cchub binary the way a new user would, copied alone into an empty directory, from --help to exit.
 import { chmodSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync, statSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { basename, join, resolve } from 'node:path'
 import pkg from '../package.json' with { type: 'json' }
 import { configKeys, settingMeta } from '../src/config/schema.ts'
 import { reply as mockReply, startMockAnthropic, type MockAnthropic } from '../test/support/mock-anthropic.ts'
+
+// --help, --version, first start (data dir, secret, printed admin password), log in, create a workspace, run a prompt
+// through the real Claude CLI against a local mock Messages API and watch it stream, the Swagger UI and its assets
+// served locally, then SIGTERM and a clean exit.
+// Usage: bun scripts/smoke-binary.ts [dist/cchub] [--keep] [--runner "qemu-aarch64-static -L /usr/aarch64-linux-gnu"]
 
 const args = process.argv.slice(2)
 const keep = args.includes('--keep')

@@ -16,16 +16,32 @@ function HealthBanner() {
   useEffect(() => void jsonRequest<Health>('/health').then(setHealth, () => {}), [])
   if (!health) return null
   const problems: string[] = []
-  if (!health.claude) problems.push('No working Claude Code CLI was found: install it (npm install puts one in node_modules) or set CCHUB_CLAUDE_BIN, then restart cchub.')
-  if (health.sandbox === 'off') problems.push(`No sandbox (${health.sandbox_reason ?? 'bubblewrap unavailable'}): Claude runs as the server user; install bubblewrap (apt-get install bubblewrap) and restart.`)
+  if (!health.claude)
+    problems.push(
+      'No working Claude Code CLI was found: install it (npm install puts one in node_modules) or set CCHUB_CLAUDE_BIN, then restart cchub.',
+    )
+  if (health.sandbox === 'off')
+    problems.push(
+      `No sandbox (${health.sandbox_reason ?? 'bubblewrap unavailable'}): Claude runs as the server user; install bubblewrap (apt-get install bubblewrap) and restart.`,
+    )
   if (!problems.length) return null
-  return <div class="banner warn" role="alert">{problems.map((p) => <p key={p}>{p}</p>)}</div>
+  return (
+    <div class="banner warn" role="alert">
+      {problems.map((p) => (
+        <p key={p}>{p}</p>
+      ))}
+    </div>
+  )
 }
 
 function ReconnectBanner() {
   const state = connection.value
   if (state !== 'reconnecting' && state !== 'closed') return null
-  return <div class="banner info" role="status">Connection lost: reconnecting… Nothing is missed; the conversation resumes where it stopped.</div>
+  return (
+    <div class="banner info" role="status">
+      Connection lost: reconnecting… Nothing is missed; the conversation resumes where it stopped.
+    </div>
+  )
 }
 
 function Screen() {
@@ -39,25 +55,38 @@ function Screen() {
 }
 
 export function App() {
-  if (restoring.value) return <p class="loading" role="status">Loading…</p>
+  if (restoring.value)
+    return (
+      <p class="loading" role="status">
+        Loading…
+      </p>
+    )
   if (!me.value) return <SignIn />
   const ws = match('/w/:id', path.value)?.id ?? null
   return (
     <div class="shell">
-      <a class="skip" href="#main">Skip to content</a>
-      <header class="top" role="banner">
-        <Link href="/" class="brand">cchub</Link>
+      <a class="skip" href="#main">
+        Skip to content
+      </a>
+      <header class="top">
+        <Link href="/" class="brand">
+          cchub
+        </Link>
         <nav aria-label="Account" class="account">
           {me.value.role === 'admin' && <Link href="/admin">Users</Link>}
           <Link href="/account">{me.value.username}</Link>
-          <button type="button" onClick={() => void signOut()}>Sign out</button>
+          <button type="button" onClick={() => void signOut()}>
+            Sign out
+          </button>
         </nav>
       </header>
       <HealthBanner />
       <ReconnectBanner />
       <div class="body">
         <WorkspaceNav current={ws} />
-        <main id="main" tabIndex={-1}><Screen /></main>
+        <main id="main" tabIndex={-1}>
+          <Screen />
+        </main>
       </div>
     </div>
   )

@@ -1,5 +1,4 @@
-// 7. Binary: size of dist/cchub and its start-up time to a ready /health (fresh data directory: includes creating the
-// database and hashing the admin password; and a restart on the same directory), against `bun src/main.ts`.
+// 7. Binary: size of dist/cchub and its start-up time to a ready /health (fresh and restarted), vs `bun src/main.ts`.
 import { mkdtempSync, rmSync, statSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -7,6 +6,9 @@ import type { Ctx, Row } from '../lib/bench.ts'
 import { fmt, ratio } from '../lib/bench.ts'
 import { BUN, ROOT, exists, freePort, track, waitHttp } from '../lib/proc.ts'
 import { summarize } from '../lib/stats.ts'
+
+// A start on a fresh data directory includes creating the database and hashing the admin password; the restart reuses
+// the same directory.
 
 const BINARY = join(ROOT, 'dist', 'cchub')
 

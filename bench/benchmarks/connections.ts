@@ -1,9 +1,10 @@
-// 3. Connections: N authenticated connections (a few users, each connection subscribed to its own user: channel):
-// connect rate, and server RSS per idle connection (VmRSS after GC, before and after), all N still held at the end.
+// 3. Connections: N authenticated sockets, each on its own user: channel: connect rate and server RSS per idle one.
 import type { Ctx, Row } from '../lib/bench.ts'
 import { fmt, ratio } from '../lib/bench.ts'
 import { memOf, nofileLimits } from '../lib/proc.ts'
 import { login, startTarget, withTarget, type Kind, ADMIN_PASSWORD, type Target } from '../lib/targets.ts'
+
+// A few users; RSS is VmRSS after GC, before and after; all N connections are still held at the end.
 
 const USERS = 20
 

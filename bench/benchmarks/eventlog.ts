@@ -1,6 +1,4 @@
-// 5. Event log: events persisted per second through cchub's ChannelLog (seq assignment, batched transactions, ring,
-// bus) while a reader replays one of the channels from seq 0 over WebSocket again and again. Peer: raw bun:sqlite
-// inserts into the same table, one transaction per batch of the same mean size, with a reader process paging it.
+// 5. Event log: events/s persisted through ChannelLog while a reader replays a channel from seq 0 over WebSocket.
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -8,6 +6,9 @@ import type { Ctx, Row } from '../lib/bench.ts'
 import { fmt, ratio } from '../lib/bench.ts'
 import { BUN, Child, cpuOf } from '../lib/proc.ts'
 import { startCchub, withTarget } from '../lib/targets.ts'
+
+// ChannelLog: seq assignment, batched transactions, ring, bus; the reader replays again and again. Peer: raw bun:sqlite
+// inserts into the same table, one transaction per batch of the same mean size, with a reader process paging it.
 
 /** The reader replays the whole channel from seq 0, then pauses this long, then again (a late joiner every 100 ms). */
 const READER_PAUSE_MS = 100

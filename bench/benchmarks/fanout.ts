@@ -1,9 +1,10 @@
-// 1. Fan-out: N authenticated subscribers on one session: channel; events through the whole real path
-// (log.emit → seq → SQLite → bus → envelope → server.publish). Deliveries per second, against the peers.
+// 1. Fan-out: deliveries/s to N authenticated subscribers of one session: channel via the real path, against the peers.
 import type { Ctx, Row } from '../lib/bench.ts'
 import { fmt, ratio } from '../lib/bench.ts'
 import { cpuOf } from '../lib/proc.ts'
 import { startTarget, withTarget, type Kind } from '../lib/targets.ts'
+
+// The real path: log.emit → seq → SQLite → bus → envelope → server.publish.
 
 export async function fanout(ctx: Ctx): Promise<Row[]> {
   const subscribers = ctx.size(200, 1000, 1000)

@@ -1,8 +1,9 @@
-// 2. Latency: C connections over K channels, R messages/s for D seconds; publish-to-receive p50/p99/p99.9 from the
-// publish timestamp inside each payload (wall clock, same machine); every frame counted (nothing lost).
+// 2. Latency: C connections over K channels, R messages/s for D seconds; publish-to-receive p50/p99/p99.9, none lost.
 import type { Ctx, Row } from '../lib/bench.ts'
 import { fmt, ratio } from '../lib/bench.ts'
 import { startTarget, withTarget, type Kind } from '../lib/targets.ts'
+
+// Measured from the publish timestamp inside each payload (wall clock, same machine); every frame is counted.
 
 export async function latency(ctx: Ctx): Promise<Row[]> {
   const connections = ctx.size(200, 1000, 1000)

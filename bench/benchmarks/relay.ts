@@ -1,12 +1,12 @@
-// 4. Execution relay: E concurrent executions of the fake CLI printing L recorded-looking lines each, as fast as it
-// can.
-// Lines per second from CLI stdout to the WebSocket client (/ws/executions/<id>) and into the log (read back over
-// GET /api/v1/claude/sessions/:id/logs), zero lost, and the per-line overhead from the moment the CLI printed the line
-// (stamped in it) to the client. Peer: bench/peers/bun-relay.ts (spawn, read lines, insert into SQLite, publish).
+// 4. Execution relay: lines/s from E concurrent fake CLIs (L lines each, full speed) to WebSocket clients and the log.
 import type { Ctx, Row } from '../lib/bench.ts'
 import { fmt, ratio } from '../lib/bench.ts'
 import { BUN, Child, cpuOf } from '../lib/proc.ts'
 import { FAKE_CLAUDE, FAKE_VARS, startCchub, withTarget, type Target } from '../lib/targets.ts'
+
+// The CLI prints recorded-looking lines as fast as it can; clients watch /ws/executions/<id>; the log is read back over
+// GET /api/v1/claude/sessions/:id/logs; zero lost. Also the per-line overhead from the moment the CLI printed the line
+// (stamped in it) to the client. Peer: bench/peers/bun-relay.ts (spawn, read lines, insert into SQLite, publish).
 
 /**
  * Lines the fake CLI prints per turn in `lines`/`slow` mode besides the deltas (init, status, message_start, …,

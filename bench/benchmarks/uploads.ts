@@ -1,11 +1,12 @@
-// 6. Uploads: a REST multipart upload of a large file to POST /api/v1/files/upload (streamed to disk and hashed),
-// MB/s and the server's peak RSS above its idle RSS. Bounded = streamed, not buffered: the peak must not grow with the
-// file, so it is measured for the 200 MB file and for one 3x as large. Then the same file as a WebSocket chunked
-// upload (512 KiB base64 chunks, 8 in flight). Peer for both: bench/peers/bun-upload.ts.
+// 6. Uploads: a large file to POST /api/v1/files/upload (multipart) and over WebSocket: MB/s and peak RSS above idle.
 import type { Ctx, Row } from '../lib/bench.ts'
 import { fmt, ratio } from '../lib/bench.ts'
 import { BUN, Child, memOf, rssSampler } from '../lib/proc.ts'
 import { startCchub, withTarget, type Target } from '../lib/targets.ts'
+
+// The REST upload is streamed to disk and hashed. Bounded = streamed, not buffered: the peak must not grow with the
+// file, so it is measured for the 200 MB file and for one 3x as large. Then the same file as a WebSocket chunked upload
+// (512 KiB base64 chunks, 8 in flight). Peer for both: bench/peers/bun-upload.ts.
 
 export async function uploads(ctx: Ctx): Promise<Row[]> {
   const size = ctx.size(20, 200, 200) * 1_000_000

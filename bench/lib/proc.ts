@@ -1,5 +1,4 @@
-// Child processes for benchmarks and soak runs: spawn, talk to over JSON lines on stdin/stdout, measure, and always
-// kill.
+// Child processes for benchmarks and soak runs: spawn, talk to over JSON lines on stdin/stdout, measure, always kill.
 import { existsSync, readFileSync, readdirSync, readlinkSync } from 'node:fs'
 import { resolve } from 'node:path'
 

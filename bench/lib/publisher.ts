@@ -1,6 +1,7 @@
-// The publishing loop every server under test runs the same way: round-robin over channels, paced or as fast as the
-// sockets drain, with the publish time stamped into each payload (for publish-to-receive latency).
+// The publishing loop all servers under test share: round-robin over channels, paced or as fast as the sockets drain.
 import { now } from './control.ts'
+
+// The publish time is stamped into each payload (for publish-to-receive latency).
 
 export interface PublishSpec {
   channels: string[]

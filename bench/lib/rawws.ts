@@ -1,6 +1,7 @@
-// A small WebSocket client over Bun.connect: cheap enough to hold 10,000 connections in one load process and to
-// count hundreds of thousands of frames a second; also sends arbitrary frames and bytes (fuzzing).
+// A small WebSocket client over Bun.connect: cheap enough for 10,000 connections per load process; also for fuzzing.
 import type { Socket } from 'bun'
+
+// Cheap enough too to count hundreds of thousands of frames a second; for fuzzing it sends arbitrary frames and bytes.
 
 export interface RawWsEvents {
   onText?(ws: RawWs, text: string): void

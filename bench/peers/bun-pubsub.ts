@@ -1,10 +1,11 @@
 #!/usr/bin/env bun
-// Peer "bare Bun": the ceiling. Bun.serve with native pub/sub, no auth, no store: a client subscribes to a topic and
-// the control channel publishes JSON frames of the same shape and size as cchub's. Usage: bun bench/peers/bun-pubsub.ts
-// --port N
+// Peer "bare Bun", the ceiling: Bun.serve with native pub/sub, no auth, no store.
 import type { ServerWebSocket } from 'bun'
 import { send, serveControl } from '../lib/control.ts'
 import { envelope, publish, type PublishSpec } from '../lib/publisher.ts'
+
+// A client subscribes to a topic and the control channel publishes JSON frames of the same shape and size as cchub's.
+// Usage: bun bench/peers/bun-pubsub.ts --port N
 
 const argPort = process.argv.indexOf('--port')
 const port = argPort > 0 ? Number(process.argv[argPort + 1]) : 0

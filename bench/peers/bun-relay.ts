@@ -1,15 +1,16 @@
 #!/usr/bin/env bun
 // Peer for the execution relay: the least a Bun server must do to relay a CLI to WebSocket clients and keep a log.
-// POST /api/v1/claude/execute allocates an id; the CLI (same binary and flags as cchub uses) starts when the first
-// watcher subscribes on /ws/executions/<id>; each stdout line is inserted into bun:sqlite (one transaction per
-// chunk read) and published as one frame on the execution's topic; a final `status` frame follows the process exit.
-// GET /api/v1/claude/sessions/<id>/logs pages the stored lines like cchub's route. No auth, no coalescing, no parsing.
-// Usage: bun bench/peers/bun-relay.ts --port N --bin <claude> (env for the CLI: FAKE_CLAUDE_* as given)
 import { Database } from 'bun:sqlite'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { send, serveControl } from '../lib/control.ts'
+
+// POST /api/v1/claude/execute allocates an id; the CLI (same binary and flags as cchub uses) starts when the first
+// watcher subscribes on /ws/executions/<id>; each stdout line is inserted into bun:sqlite (one transaction per
+// chunk read) and published as one frame on the execution's topic; a final `status` frame follows the process exit.
+// GET /api/v1/claude/sessions/<id>/logs pages the stored lines like cchub's route. No auth, no coalescing, no parsing.
+// Usage: bun bench/peers/bun-relay.ts --port N --bin <claude> (env for the CLI: FAKE_CLAUDE_* as given)
 
 const arg = (name: string, dflt: string) => {
   const i = process.argv.indexOf(name)

@@ -1,12 +1,13 @@
 #!/usr/bin/env bun
-// Peer for uploads: a bare Bun.serve that streams a POST body to a file on disk (no multipart parsing, no hashing, no
-// auth), and on /ws takes cchub's chunked-upload messages (JSON, base64 chunks written at their offsets, one reply
-// each; no hashing, no auth, no persistence of the upload's state): the ceilings for uploads to disk on this machine.
-// Usage: bun bench/peers/bun-upload.ts --port N
+// Peer for uploads: a bare Bun.serve that streams a POST body to disk and takes cchub's chunked-upload messages on /ws.
 import { closeSync, mkdtempSync, openSync, rmSync, writeSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { send, serveControl } from '../lib/control.ts'
+
+// No multipart parsing, hashing, auth or persistence of an upload's state; JSON messages, base64 chunks written at
+// their offsets, one reply each: the ceilings for uploads to disk on this machine.
+// Usage: bun bench/peers/bun-upload.ts --port N
 
 const i = process.argv.indexOf('--port')
 const dir = mkdtempSync(join(tmpdir(), 'cchub-bench-upload-peer-'))

@@ -1,10 +1,11 @@
 #!/usr/bin/env node
-// Peer "Node ws hub": what most projects run. An http server with the `ws` package, a Map of topic → Set of sockets,
-// and a loop of ws.send() per subscriber on publish. No auth, no store. Same control channel (JSON lines on
-// stdin/stdout) and the same publishing loop as the other servers. Usage: node --expose-gc bench/peers/node-ws-hub.mjs
-// --port N
+// Peer "Node ws hub", what most projects run: an http server with the `ws` package, no auth, no store.
 import http from 'node:http'
 import { WebSocketServer } from 'ws'
+
+// A Map of topic → Set of sockets, and a loop of ws.send() per subscriber on publish. Same control channel (JSON lines
+// on stdin/stdout) and the same publishing loop as the other servers.
+// Usage: node --expose-gc bench/peers/node-ws-hub.mjs --port N
 
 const argPort = process.argv.indexOf('--port')
 const port = argPort > 0 ? Number(process.argv[argPort + 1]) : 0

@@ -1,9 +1,10 @@
 #!/usr/bin/env bun
-// Peer for the event log: raw bun:sqlite, same file settings (WAL, synchronous=NORMAL) and the same events table as
-// cchub, inserts in one transaction per batch; a second instance of this script reads pages concurrently.
-// Control ops: write {db, count, batch, channels, bytes}, readStart {db, channel, pauseMs}, readStop.
+// Peer for the event log: raw bun:sqlite with cchub's file settings and events table, one transaction per batch.
 import { Database } from 'bun:sqlite'
 import { now, send, serveControl } from '../lib/control.ts'
+
+// File settings: WAL, synchronous=NORMAL. A second instance of this script reads pages concurrently.
+// Control ops: write {db, count, batch, channels, bytes}, readStart {db, channel, pauseMs}, readStop.
 
 const SCHEMA = `CREATE TABLE IF NOT EXISTS events (
   channel TEXT NOT NULL, seq INTEGER NOT NULL, type TEXT NOT NULL, data TEXT NOT NULL, ts INTEGER NOT NULL,

@@ -1,5 +1,4 @@
-// The one error type the client rejects with: a stable `code` (the server's, or TIMEOUT/DISCONNECTED/CLOSED) and a
-// message.
+// The client's one error type: a stable `code` (the server's, or TIMEOUT/DISCONNECTED/CLOSED) and a message.
 export type ClientErrorCode = 'TIMEOUT' | 'DISCONNECTED' | 'CLOSED' | 'AUTH_FAILED' | 'UNSUBSCRIBED'
 
 export class CchubError extends Error {

@@ -1,5 +1,4 @@
-// Everything sent on the current socket: frames through the rate-limit throttle, and requests matched to their one
-// reply.
+// Everything sent on the current socket: frames through the rate-limit throttle, requests matched to their one reply.
 import { CchubError } from './errors.ts'
 import { PendingRequests } from './pending.ts'
 import { OPEN } from './socket.ts'

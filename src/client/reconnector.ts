@@ -1,5 +1,4 @@
-// Reconnect timing: jittered backoff between attempts, reset only by a connection that stayed up, and when to stop
-// trying.
+// Reconnect timing: jittered backoff between attempts, reset only by a connection that stayed up, and when to stop.
 import { Backoff } from './backoff.ts'
 import { CREDENTIAL_CLOSE_CODES } from './close-codes.ts'
 import type { CchubClientOptions } from './types.ts'

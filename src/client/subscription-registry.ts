@@ -1,5 +1,4 @@
-// The channels this client holds: subscribing, re-subscribing with `since` on every new socket, retries, revocation,
-// unsubscribing.
+// The client's channels: subscribe, re-subscribe with `since` on every new socket, retries, revocation, unsubscribe.
 import type { Emitter } from './emitter.ts'
 import { type CchubError, PERMANENT_CODES } from './errors.ts'
 import type { Outbox } from './outbox.ts'

@@ -1,5 +1,4 @@
-// Outgoing token bucket: keeps bursts (e.g. re-subscribing 50 channels after a reconnect) under the server's rate
-// limit.
+// Outgoing token bucket: keeps bursts (e.g. re-subscribing 50 channels on reconnect) under the server's rate limit.
 export class SendThrottle {
   private tokens: number
   private last = Date.now()

@@ -1,5 +1,4 @@
-// CLI argv builder: flag layout, validation, and every emitted flag checked against both CLI versions' --help and the
-// fake CLI.
+// CLI argv builder: flag layout, validation, each emitted flag checked against both versions' --help and the fake CLI.
 import { describe, expect, test } from 'bun:test'
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'

@@ -1,5 +1,4 @@
-// The real-CLI suites never skip silently in CI: a missing CLI is an error when CI=true, a skip with a reason
-// elsewhere.
+// Real-CLI suites never skip silently in CI: a missing CLI is an error when CI=true, elsewhere a skip with a reason.
 import { expect, test } from 'bun:test'
 import { REAL_CLAUDE, requireRealCli } from '../support/real-cli.ts'
 

@@ -1,5 +1,4 @@
-// The REAL Claude CLI against the mock Anthropic API: streaming, tools, stdin turns, interrupt, resume, API errors, max
-// turns.
+// REAL Claude CLI + mock Anthropic API: streaming, tools, stdin turns, interrupt, resume, API errors, max turns.
 import { afterEach, beforeEach, describe, expect, test } from 'bun:test'
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'

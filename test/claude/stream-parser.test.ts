@@ -1,5 +1,4 @@
-// Stream parser: every recorded CLI sample (2.1.197 and 2.1.330) in random chunkings, extractor fields, schemas, and
-// line-splitting edge cases.
+// Stream parser: every recorded CLI sample (2.1.197, 2.1.330) in random chunkings, extractors, schemas, line splitting.
 import { describe, expect, test } from 'bun:test'
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs'
 import { join } from 'node:path'

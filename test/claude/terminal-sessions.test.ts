@@ -1,7 +1,4 @@
-// Terminal-started sessions: listed per workspace from the caller's own CLI home (<data>/homes/<user
-// id>/.claude/projects),
-// imported once, resumed with --resume; another user never sees them, even for a workspace whose path maps to the same
-// folder.
+// Terminal-started sessions: listed per workspace from the caller's own CLI home, imported once, resumed with --resume.
 import { afterEach, expect, test } from 'bun:test'
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
@@ -10,6 +7,9 @@ import { projectDirName } from '../../src/modules/claude/cli/home.ts'
 import { RECORD, recordOf } from '../execution/helpers.ts'
 import { startTestServer, type TestServer } from '../support/server.ts'
 import { waitFor } from '../support/wait.ts'
+
+// The CLI home is <data>/homes/<user id>/.claude/projects. Another user never sees these sessions, even for a workspace
+// whose path maps to the same folder.
 
 const FAKE = join(import.meta.dir, '../support/fake-claude')
 let server: TestServer | undefined

@@ -1,5 +1,4 @@
-// SDK reconnects against a real server: dropped sockets mid-stream lose and repeat nothing; credentials and token
-// refresh.
+// SDK reconnects against a real server: sockets dropped mid-stream lose and repeat nothing; credentials, token refresh.
 import { afterEach, beforeEach, describe, expect, test } from 'bun:test'
 import { Type as T } from '@sinclair/typebox'
 import type { CchubClient, CchubError, DisconnectInfo } from '../../src/client/index.ts'

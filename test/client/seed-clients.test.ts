@@ -1,5 +1,4 @@
-// The docs/protocol.md client examples, as raw WebSockets (no SDK): seed 003 style, seed 000 style, /ws/executions and
-// SSE.
+// docs/protocol.md's client examples as raw WebSockets (no SDK): seed 003 style, seed 000 style, /ws/executions, SSE.
 import { afterEach, beforeEach, describe, expect, test } from 'bun:test'
 import type { ExecutionRecord, SessionRecord } from '../../src/store/records.ts'
 import { fixture, type Fixture } from './helpers.ts'

@@ -1,5 +1,4 @@
-// SDK subscriptions against a real server: delivery in seq order, since/replay, truncated and reset notices,
-// unsubscribe.
+// SDK subscriptions against a real server: delivery in seq order, since/replay, truncated/reset notices, unsubscribe.
 import { afterEach, beforeEach, describe, expect, test } from 'bun:test'
 import type { CchubClient, ChannelMessage, GapInfo, ResetInfo } from '../../src/client/index.ts'
 import { fastClient, fixture, recordStates, type Fixture } from './helpers.ts'

@@ -1,5 +1,4 @@
-// Participants: invite, change role, hand over ownership, remove (REST and WebSocket); removal cuts the socket off at
-// once.
+// Participants: invite, change role, hand over ownership, remove (REST and WebSocket); removal cuts the socket at once.
 import { afterAll, afterEach, beforeAll, describe, expect, test } from 'bun:test'
 import { SETUP_TIMEOUT, join, json, newSession, seen, sock, startRoom, stopRoom, type Room } from './helpers.ts'
 

@@ -1,5 +1,4 @@
-// Presence: several clients and tabs are one presence each, session_state on join, dropped sockets leave after the
-// grace.
+// Presence: several clients and tabs are one presence each, session_state on join, dropped sockets leave after a grace.
 import { afterAll, afterEach, beforeAll, describe, expect, test } from 'bun:test'
 import { waitFor, type WsClient } from '../support/ws-client.ts'
 import { SETUP_TIMEOUT, join, newSession, seen, sock, startRoom, stopRoom, type Room } from './helpers.ts'

@@ -1,5 +1,4 @@
-// Share links: created by the owner with a role and expiry, accepted by existing users, never lowering a role,
-// revocable.
+// Share links: made by the owner with a role and expiry, accepted by existing users, never lowering a role, revocable.
 import { afterAll, afterEach, beforeAll, describe, expect, test } from 'bun:test'
 import { createHash } from 'node:crypto'
 import { SETUP_TIMEOUT, join, json, newSession, sock, startRoom, stopRoom, type Room } from './helpers.ts'

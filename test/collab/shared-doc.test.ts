@@ -1,5 +1,4 @@
-// Shared document: versioned range edits, stale versions rejected with what is needed to rebase, concurrent editors
-// converge.
+// Shared document: versioned range edits, stale versions refused with what a rebase needs, concurrent editors converge.
 import { afterAll, afterEach, beforeAll, describe, expect, test } from 'bun:test'
 import type { WsClient, WsMsg } from '../support/ws-client.ts'
 import { SETUP_TIMEOUT, join, json, newSession, sock, startRoom, stopRoom, type Room } from './helpers.ts'

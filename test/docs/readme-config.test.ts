@@ -1,5 +1,4 @@
-// The README's settings table is generated from the config schema; this keeps the pasted copy from drifting.
-// Regenerate it with: bun scripts/config-table.ts --write
+// The README's settings table must match the config schema; regenerate it with `bun scripts/config-table.ts --write`.
 import { describe, expect, test } from 'bun:test'
 import { existsSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'

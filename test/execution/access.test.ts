@@ -1,5 +1,4 @@
-// Access control on every execution/session route and WebSocket command: outsider, workspace viewer, collaborator,
-// owner.
+// Access on every execution/session route and WebSocket command: outsider, workspace viewer, collaborator, owner.
 import { afterEach, describe, expect, test } from 'bun:test'
 import { createWorkspace, execute, socket, startEnv, stopEnv, waitStatus, type Env } from './helpers.ts'
 import type { WsClient } from '../support/ws-client.ts'

@@ -1,5 +1,4 @@
-// Shared helpers for the execution-engine suite: a real server wired to the real CLI + mock API (or the fake CLI),
-// REST shortcuts, WebSocket watching and process-table checks.
+// Execution-suite helpers: real server, real CLI + mock API or fake CLI, REST, WebSocket watching, process checks.
 import { expect } from 'bun:test'
 import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs'
 import { REAL_CLAUDE } from '../support/real-cli.ts'

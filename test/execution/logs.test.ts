@@ -1,5 +1,4 @@
-// GET /api/v1/claude/sessions/:id/logs: the session channel history, paged backwards by seq with
-// limit/before/next_before.
+// GET /api/v1/claude/sessions/:id/logs: session channel history, paged back by seq with limit/before/next_before.
 import { afterEach, describe, expect, test } from 'bun:test'
 import { execute, startEnv, stopEnv, waitFor, waitStatus, type Env } from './helpers.ts'
 

@@ -1,5 +1,4 @@
-// Permission policy and the CLI's environment: tool allow-list, bypassPermissions opt-in, no server secrets in the CLI
-// env.
+// Permission policy and the CLI's env: tool allow-list, bypassPermissions opt-in, no server secrets in the CLI's env.
 import { afterEach, describe, expect, test } from 'bun:test'
 import { existsSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'

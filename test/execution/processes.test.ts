@@ -1,5 +1,4 @@
-// Cancel escalation with the fake CLI: interrupt → SIGTERM → SIGKILL, and afterwards no zombie and no orphan —
-// not even a "tool" the CLI started in a session of its own (the real CLI runs Bash that way).
+// Cancel escalation with the fake CLI: interrupt → SIGTERM → SIGKILL, and afterwards no zombie and no orphan.
 import { afterEach, describe, expect, test } from 'bun:test'
 import { readFileSync } from 'node:fs'
 import {
@@ -21,6 +20,8 @@ import {
   watch,
   type Env,
 } from './helpers.ts'
+
+// Not even a "tool" the CLI started in a session of its own is left (the real CLI runs Bash that way).
 
 let e: Env | undefined
 afterEach(async () => {

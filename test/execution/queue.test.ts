@@ -1,5 +1,4 @@
-// Limits with the fake CLI in slow mode: the global process cap, FIFO order with visible queue positions,
-// the per-user cap (others are not held up behind a capped user), and one turn at a time per session.
+// Limits (slow fake CLI): global process cap, FIFO with visible queue positions, per-user cap, one turn per session.
 import { afterEach, describe, expect, test } from 'bun:test'
 import {
   addMember,
@@ -12,6 +11,8 @@ import {
   waitStatus,
   type Env,
 } from './helpers.ts'
+
+// The per-user cap does not hold others up behind a capped user; a session runs one turn at a time.
 
 let e: Env | undefined
 let sampler: ReturnType<typeof setInterval> | undefined

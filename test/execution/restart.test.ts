@@ -1,5 +1,4 @@
-// Restart: a server killed with -9 while an execution runs (and another waits) — the next start marks both
-// `interrupted` with a reason and publishes that on the task channel.
+// Restart after kill -9 (one execution running, one waiting): the next start marks both `interrupted`.
 import { afterEach, describe, expect, test } from 'bun:test'
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
@@ -8,6 +7,8 @@ import type { Subprocess } from 'bun'
 import { ADMIN_PASSWORD, startTestServer, type TestServer } from '../support/server.ts'
 import { ClientPool, withTimeout } from '../support/ws-client.ts'
 import { FAKE_CLAUDE, RECORD, alive, cliProcess, descendants, ourZombies, recordOf, waitFor } from './helpers.ts'
+
+// Each gets a reason, and that is published on the task channel.
 
 const MAIN = join(import.meta.dir, '../../src/main.ts')
 

@@ -1,5 +1,4 @@
-// Process reuse with the fake CLI: a follow-up with the same options goes to the live process; changed options
-// retire it and start a new one with --resume; a closed session's process ends.
+// Process reuse with the fake CLI: same options go to the live process, changed ones restart it with --resume.
 import { afterEach, describe, expect, test } from 'bun:test'
 import { existsSync, readFileSync } from 'node:fs'
 import {
@@ -16,6 +15,8 @@ import {
   waitStatus,
   type Env,
 } from './helpers.ts'
+
+// A closed session's process ends.
 
 let e: Env | undefined
 afterEach(async () => {

@@ -1,5 +1,4 @@
-// REAL CLI + mock API: tool-using turns as root, offline — Bash allowed by `tools`, Write allowed by acceptEdits or
-// asked.
+// REAL CLI + mock API, offline: tool-using turns as root; Bash allowed by `tools`, Write by acceptEdits or asked.
 import { afterEach, describe, expect, test } from 'bun:test'
 import { existsSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'

@@ -1,5 +1,4 @@
-// Executions that name file_ids: Claude is told the uploads/ paths; the stored prompt stays as typed; bad ids are
-// refused.
+// Executions naming file_ids: Claude is told the uploads/ paths; the stored prompt stays as typed; bad ids are refused.
 import { afterAll, beforeAll, expect, test } from 'bun:test'
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'

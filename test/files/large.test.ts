@@ -1,5 +1,4 @@
-// A 200 MB upload through a real server process: written while it arrives, byte-identical on download, server memory
-// bounded.
+// A 200 MB upload through a real server process: written while it arrives, byte-identical on download, bounded memory.
 import { afterAll, beforeAll, expect, test } from 'bun:test'
 import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs'
 import { tmpdir } from 'node:os'

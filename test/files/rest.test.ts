@@ -1,5 +1,4 @@
-// REST files: upload/download round trip, field order, Range, safe serving, name attacks, size limit, events, delete,
-// share.
+// REST files: round trip, field order, Range, safe serving, name attacks, size limit, events, delete, share.
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
 import { existsSync, lstatSync, readdirSync, readFileSync, realpathSync, symlinkSync } from 'node:fs'
 import { join } from 'node:path'

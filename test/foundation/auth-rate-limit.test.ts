@@ -1,8 +1,10 @@
-// Failed logins are throttled per username (for addresses the user has not logged in from) and per client address,
-// with 429 RATE_LIMITED and Retry-After. Trust across different addresses is tested in test/security/gaps.test.ts.
+// Failed logins throttled per username and per client address, with 429 RATE_LIMITED and Retry-After.
 import { afterEach, expect, setDefaultTimeout, test } from 'bun:test'
 import { ADMIN_PASSWORD, startTestServer, type TestServer } from '../support/server.ts'
 import { expectError, SETUP_TIMEOUT } from './helpers.ts'
+
+// Per username only for addresses the user has not logged in from; trust across different addresses is tested in
+// test/security/gaps.test.ts.
 
 setDefaultTimeout(SETUP_TIMEOUT) // servers and argon2 hashing are slow on a busy CI machine
 

@@ -1,5 +1,4 @@
-// GET /health without auth: status, version, uptime, db, sandbox and the Claude CLI found at start-up (or null, with a
-// hint logged); the CLI's path only for an authenticated caller.
+// GET /health without auth: status, version, uptime, db, sandbox, the CLI found at start-up (its path only with auth).
 import { afterEach, expect, setDefaultTimeout, test } from 'bun:test'
 import { chmodSync, rmSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
@@ -8,6 +7,8 @@ import { createLogger } from '../../src/core/logger.ts'
 import { startServer, type RunningServer } from '../../src/server.ts'
 import { ADMIN_PASSWORD, testConfig } from '../support/server.ts'
 import { tempDir, SETUP_TIMEOUT } from './helpers.ts'
+
+// With no CLI found at start-up it reports null and logs a hint.
 
 setDefaultTimeout(SETUP_TIMEOUT) // servers and argon2 hashing are slow on a busy CI machine
 

@@ -1,5 +1,4 @@
-// Schema migrations on existing databases: data kept, new steps applied once, failures rolled back, newer schemas
-// refused.
+// Schema migrations on existing databases: data kept, new steps run once, failures rolled back, newer schemas refused.
 import { afterEach, beforeEach, expect, test } from 'bun:test'
 import { Database } from 'bun:sqlite'
 import { rmSync } from 'node:fs'

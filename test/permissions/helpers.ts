@@ -1,5 +1,4 @@
-// Shared helpers for the permission-relay suites: a real server + real CLI (either version) + mock API, a team, and the
-// messages.
+// Permission-relay suite helpers: a real server + real CLI (either version) + mock API, a team, and the messages.
 import { expect } from 'bun:test'
 import { ManualClock } from '../support/manual-clock.ts'
 import { REAL_CLAUDE, REAL_CLAUDE_2_1_197 } from '../support/real-cli.ts'

@@ -1,5 +1,4 @@
-// REAL CLI (2.1.330 and 2.1.197) + mock API: tool permission requests relayed to the session and answered by its
-// people.
+// REAL CLI (2.1.330, 2.1.197) + mock API: tool permission requests relayed to the session and answered by its people.
 import { afterEach, describe, expect, test } from 'bun:test'
 import { existsSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'

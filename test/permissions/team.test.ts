@@ -1,5 +1,4 @@
-// REAL CLI (2.1.330 and 2.1.197) + mock API: who may answer, first answer wins, timeout, cancel, late joiners, mode and
-// model mid-session.
+// REAL CLI (2.1.330, 2.1.197) + mock API: who may answer, first answer wins, timeout, cancel, late joiners, mode/model.
 import { afterEach, describe, expect, test } from 'bun:test'
 import { existsSync } from 'node:fs'
 import { join } from 'node:path'

@@ -1,8 +1,9 @@
-// Channel access: every channel kind × owner, member, other user and admin, on subscribe and on delivery;
-// re-checked when membership changes; broadcast is admin-only to publish and reaches everyone.
+// Channel access: every channel kind × owner, member, other user and admin, on subscribe and on delivery.
 import { afterAll, afterEach, beforeAll, describe, expect, setDefaultTimeout, test } from 'bun:test'
 import type { WsClient } from '../support/ws-client.ts'
 import { createExecution, createSession, createWorkspace, startHub, stopHub, wsUrl, type Hub } from './helpers.ts'
+
+// Re-checked when membership changes; broadcast is admin-only to publish and reaches everyone.
 
 setDefaultTimeout(15_000) // servers, argon2 logins and real sockets: generous under a loaded CI
 

@@ -1,10 +1,11 @@
-// WebSocket authentication: ?token= (JWT, API key), the auth message (both forms), the pre-auth gate, the auth
-// timeout, refused upgrades for bad/expired/revoked credentials, and sockets closed on logout, key revocation,
-// disabling and token expiry.
+// WebSocket authentication: ?token= (JWT, API key), the auth message, the pre-auth gate and timeout, bad credentials.
 import { afterAll, afterEach, beforeAll, describe, expect, setDefaultTimeout, test } from 'bun:test'
 import { createTokenSigner } from '../../src/modules/auth/tokens.ts'
 import { ManualClock } from '../support/manual-clock.ts'
 import { createApiKey, expectRefused, startHub, stopHub, tryUpgrade, wsUrl, type Hub } from './helpers.ts'
+
+// The auth message in both forms; upgrades refused for bad/expired/revoked credentials; sockets closed on logout, key
+// revocation, disabling and token expiry.
 
 setDefaultTimeout(15_000) // servers, argon2 logins and real sockets: generous under a loaded CI
 

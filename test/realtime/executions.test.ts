@@ -1,5 +1,4 @@
-// /ws/executions/:id (seed 002's websocket_url): same auth as /ws, subscribed to task:<id> from the start (replayed
-// from seq 0 unless ?since= says otherwise); refused with FORBIDDEN for an execution the user may not read.
+// /ws/executions/:id (seed 002's websocket_url): same auth as /ws, subscribed to task:<id> from the start.
 import { afterAll, afterEach, beforeAll, describe, expect, setDefaultTimeout, test } from 'bun:test'
 import {
   createExecution,
@@ -12,6 +11,8 @@ import {
   wsUrl,
   type Hub,
 } from './helpers.ts'
+
+// Replayed from seq 0 unless ?since= says otherwise; refused with FORBIDDEN for an execution the user may not read.
 
 setDefaultTimeout(15_000) // servers, argon2 logins and real sockets: generous under a loaded CI
 

@@ -1,11 +1,12 @@
-// Protocol pings every wsPingInterval; a socket that answers (any real client does) stays up, one silent for longer
-// than wsIdleTimeout is closed with 4008. The heartbeat runs on a manual clock: the test moves time, it never waits.
+// Protocol pings every wsPingInterval; an answering socket stays up, one silent past wsIdleTimeout is closed with 4008.
 import { afterAll, afterEach, beforeAll, expect, setDefaultTimeout, test } from 'bun:test'
 import type { Connection } from '../../src/modules/realtime/connection.ts'
 import { ManualClock } from '../support/manual-clock.ts'
 import { RawWsClient } from '../support/raw-ws.ts'
 import { waitFor } from '../support/ws-client.ts'
 import { startHub, stopHub, wsUrl, type Hub } from './helpers.ts'
+
+// Any real client answers. The heartbeat runs on a manual clock: the test moves time, it never waits.
 
 setDefaultTimeout(15_000) // servers, argon2 logins and real sockets: generous under a loaded CI
 

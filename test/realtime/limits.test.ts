@@ -1,5 +1,4 @@
-// Connection limits (per user → 429, total → 503, no upgrade) and the per-connection rate limit (RATE_LIMITED
-// replies, then close 1008 on sustained abuse).
+// Connection limits (per user → 429, total → 503, no upgrade); rate limit per connection: RATE_LIMITED, 1008 on abuse.
 import { afterEach, describe, expect, setDefaultTimeout, test } from 'bun:test'
 import type { Config } from '../../src/config/schema.ts'
 import { ManualClock } from '../support/manual-clock.ts'

@@ -1,9 +1,10 @@
-// Origin checks at upgrade (cross-site WebSocket hijacking): none and same origin pass, other sites get 403
-// ORIGIN_NOT_ALLOWED without an upgrade, unless listed in wsAllowedOrigins.
+// Origin checks on upgrade: none/same origin pass, other sites get 403 ORIGIN_NOT_ALLOWED unless in wsAllowedOrigins.
 import { afterAll, afterEach, beforeAll, describe, expect, setDefaultTimeout, test } from 'bun:test'
 import { RawWsClient } from '../support/raw-ws.ts'
 import { waitFor } from '../support/ws-client.ts'
 import { expectRefused, startHub, stopHub, tryUpgrade, wsUrl, type Hub } from './helpers.ts'
+
+// Against cross-site WebSocket hijacking; a refused origin gets no upgrade.
 
 setDefaultTimeout(15_000) // servers, argon2 logins and real sockets: generous under a loaded CI
 

@@ -1,8 +1,10 @@
-// Request/reply: exactly one reply per id (success, pong or error {code, message}); malformed frames get an error and
-// the socket stays up; repeated abuse closes with 1008; a frame above wsMaxMessageBytes closes with 1009.
+// Request/reply: exactly one reply per id; malformed frames get an error, repeated abuse closes 1008, oversize 1009.
 import { afterAll, afterEach, beforeAll, describe, expect, setDefaultTimeout, test } from 'bun:test'
 import type { WsMsg } from '../support/ws-client.ts'
 import { startHub, stopHub, wsUrl, type Hub } from './helpers.ts'
+
+// A reply is a success, pong or error {code, message}; after a malformed frame the socket stays up; oversize means
+// above wsMaxMessageBytes.
 
 setDefaultTimeout(15_000) // servers, argon2 logins and real sockets: generous under a loaded CI
 

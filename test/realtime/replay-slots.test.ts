@@ -1,5 +1,4 @@
-// Replays that read the store take turns (wsReplayConcurrency): a wave of reconnects cannot fill memory with send
-// buffers, a replay that fits in the ring never waits, and everyone still gets every seq exactly once.
+// Replays reading the store take turns (wsReplayConcurrency), so reconnect waves cannot fill memory with send buffers.
 import { afterEach, expect, setDefaultTimeout, test } from 'bun:test'
 import type { Config } from '../../src/config/schema.ts'
 import { Slots } from '../../src/core/slots.ts'
@@ -7,6 +6,8 @@ import { RawWsClient } from '../support/raw-ws.ts'
 import { waitFor } from '../support/ws-client.ts'
 import { createWorkspace, startHub, stats, stopHub, wsUrl, type Hub } from './helpers.ts'
 import { expectSeqs } from '../support/seqs.ts'
+
+// A replay that fits in the ring never waits, and everyone still gets every seq exactly once.
 
 setDefaultTimeout(30_000)
 

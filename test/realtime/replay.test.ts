@@ -1,9 +1,10 @@
-// Replay without gap or duplicate: clients that go offline and come back with `since` while a publisher keeps
-// emitting, many times, alone and concurrently; plus `truncated` (since older than kept) and `reset` (since ahead).
+// Replay without gap or duplicate: clients leave and come back with `since` while a publisher keeps emitting.
 import { afterAll, afterEach, beforeAll, describe, expect, setDefaultTimeout, test } from 'bun:test'
 import { WsClient, withTimeout } from '../support/ws-client.ts'
 import { createWorkspace, rand, startHub, stopHub, wsUrl, type Hub } from './helpers.ts'
 import { expectSeqs } from '../support/seqs.ts'
+
+// They do so many times, alone and concurrently; plus `truncated` (since older than kept) and `reset` (since ahead).
 
 setDefaultTimeout(15_000) // servers, argon2 logins and real sockets: generous under a loaded CI
 

@@ -1,11 +1,12 @@
-// Slow consumers: a client that never reads is closed by the server once its send buffer passes
-// wsBackpressureLimit, while a fast client on the same channel receives everything in order; memory stays bounded;
-// the closed client recovers what it missed by replay.
+// Slow consumers: a client that never reads is closed once its send buffer passes wsBackpressureLimit.
 import { afterEach, beforeEach, expect, setDefaultTimeout, test } from 'bun:test'
 import { RawWsClient } from '../support/raw-ws.ts'
 import { waitFor } from '../support/ws-client.ts'
 import { createWorkspace, startHub, stats, stopHub, wsUrl, type Hub } from './helpers.ts'
 import { expectSeqs } from '../support/seqs.ts'
+
+// A fast client on the same channel receives everything in order; memory stays bounded; the closed client recovers what
+// it missed by replay.
 
 setDefaultTimeout(15_000) // servers, argon2 logins and real sockets: generous under a loaded CI
 

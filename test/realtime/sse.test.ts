@@ -1,9 +1,10 @@
-// Server-Sent Events: GET /api/v1/events?channel=… with the same access rules as /ws, id = seq (channel=seq;… for
-// several channels), resuming exactly after Last-Event-ID; read with fetch + a body reader and aborted at the end.
+// Server-Sent Events: GET /api/v1/events?channel=… with /ws's access rules, id = seq, resuming after Last-Event-ID.
 import { afterAll, afterEach, beforeAll, describe, expect, setDefaultTimeout, test } from 'bun:test'
 import { waitFor } from '../support/ws-client.ts'
 import { createWorkspace, startHub, stopHub, wsUrl, type Hub } from './helpers.ts'
 import { expectSeqs } from '../support/seqs.ts'
+
+// For several channels the id is channel=seq;…. Read with fetch + a body reader and aborted at the end.
 
 setDefaultTimeout(15_000) // servers, argon2 logins and real sockets: generous under a loaded CI
 

@@ -1,8 +1,9 @@
-// GET /api/v1/ws/stats (admin) and GET /metrics (Prometheus text, admin): connections total and per user,
-// subscribers per channel, messages in/out, replays; both follow opens, subscribes and closes.
+// GET /api/v1/ws/stats and GET /metrics (Prometheus text), admin only: connections, subscribers, messages, replays.
 import { afterEach, beforeEach, expect, setDefaultTimeout, test } from 'bun:test'
 import { waitFor } from '../support/ws-client.ts'
 import { createApiKey, createWorkspace, startHub, stats, stopHub, wsUrl, type Hub } from './helpers.ts'
+
+// Connections total and per user, subscribers per channel, messages in/out; both follow opens, subscribes and closes.
 
 setDefaultTimeout(15_000) // servers, argon2 logins and real sockets: generous under a loaded CI
 

@@ -1,11 +1,12 @@
-// Bad input: 1,000 fuzzed WebSocket frames and 1,000 fuzzed HTTP bodies (FUZZ_COUNT each; `bun run soak` runs 10,000)
-// (random bytes, wrong types, huge numbers,
-// deep nesting 10k levels, unknown fields, oversize) against a server in its own process. Every answer is the error
-// shape (or a close with a clear code), nothing leaks a stack trace or a file path, and the server stays up.
-// Seeded: a failure names its seed and case so it can be replayed.
+// Bad input: fuzzed WebSocket frames and HTTP bodies against a server in its own process; clean answers, it stays up.
 import { afterAll, beforeAll, expect, test } from 'bun:test'
 import { RawWs, api, expectErrorShape, json, leakIn, prng, startServerChild, type Target } from './helpers.ts'
 import { waitFor } from '../support/wait.ts'
+
+// 1,000 of each (FUZZ_COUNT; `bun run soak` runs 10,000): random bytes, wrong types, huge numbers, deep nesting 10k
+// levels, unknown fields, oversize. Every answer is the error shape (or a close with a clear code), nothing leaks a
+// stack trace or a file path, and the server stays up.
+// Seeded: a failure names its seed and case so it can be replayed.
 
 const SEED = Number(process.env.FUZZ_SEED ?? 20261122)
 const COUNT = Number(process.env.FUZZ_COUNT ?? 1000)

@@ -1,11 +1,12 @@
-// CLI faults against a server in its own process: a CLI that hangs (and one that also ignores SIGTERM), crashes,
-// prints garbage lines, prints a 5 MB line, or is not there at all. Each execution ends with a clear status and a
-// readable error; no zombie is left under the server, and no CLI process outlives the server.
+// CLI faults against a server in its own process: hangs (also ignoring SIGTERM), crashes, garbage, a 5 MB line, no CLI.
 import { afterAll, describe, expect, test } from 'bun:test'
 import { childrenOf, processesIn } from '../../bench/lib/proc.ts'
 import { FAKE_CLAUDE, FAKE_VARS } from '../../bench/lib/targets.ts'
 import { api, json, startServerChild, type Target } from './helpers.ts'
 import { waitFor } from '../support/wait.ts'
+
+// Each execution ends with a clear status and a readable error; no zombie is left under the server, and no CLI process
+// outlives the server.
 
 const started: Target[] = []
 afterAll(async () => {

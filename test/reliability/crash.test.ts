@@ -1,6 +1,4 @@
-// Crash: kill -9 of the server process while it publishes durable events and runs a (fake) CLI execution; restart on
-// the same data directory. Every acknowledged event (emit resolved) is in the log, gap-free; the database passes
-// PRAGMA integrity_check; the execution shows `interrupted`; a client that was watching recovers by replay with since.
+// Crash: kill -9 of the server mid-publish and mid-execution, then a restart on the same data directory.
 import { Database } from 'bun:sqlite'
 import { afterAll, expect, test } from 'bun:test'
 import { mkdtempSync, rmSync } from 'node:fs'
@@ -11,6 +9,10 @@ import { descendants } from '../execution/helpers.ts'
 import { ResumingClient, api, json, startServerChild, type Target } from './helpers.ts'
 import { expectSeqs } from '../support/seqs.ts'
 import { waitFor } from '../support/wait.ts'
+
+// The server publishes durable events and runs a (fake) CLI execution when killed. Every acknowledged event (emit
+// resolved) is in the log, gap-free; the database passes PRAGMA integrity_check; the execution shows `interrupted`; a
+// client that was watching recovers by replay with since.
 
 const dir = mkdtempSync(join(tmpdir(), 'cchub-crash-'))
 const dataDir = join(dir, 'data')

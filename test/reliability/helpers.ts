@@ -1,7 +1,8 @@
-// Shared pieces of the reliability suite: cchub in a child process (bench/server-child.ts), raw WebSocket clients that
-// resume by seq, and checks for the error shape and for leaks (stack traces, file paths) in anything the server says.
+// Reliability-suite helpers: cchub in a child process, raw WebSocket clients resuming by seq, error-shape/leak checks.
 import { RawWs } from '../../bench/lib/rawws.ts'
 import { startCchub, type CchubOptions, type Target } from '../../bench/lib/targets.ts'
+
+// The child is bench/server-child.ts; leaks are stack traces and file paths in anything the server says.
 
 export { RawWs }
 export type { Target }

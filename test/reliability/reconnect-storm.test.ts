@@ -1,10 +1,11 @@
-// Reconnect storm: ~100 clients on one durable channel are dropped (TCP reset or clean close) and reconnect with
-// `since` at random while a publisher keeps going; every client must end with every seq exactly once, in order.
-// The server runs as its own process (bench/server-child.ts); the load is this test process.
+// Reconnect storm: ~100 clients of a durable channel drop and resume with `since`; each gets every seq once, in order.
 import { afterAll, beforeAll, expect, test } from 'bun:test'
 import { ResumingClient, startServerChild, type Target } from './helpers.ts'
 import { expectSeqs } from '../support/seqs.ts'
 import { waitFor } from '../support/wait.ts'
+
+// Drops are TCP resets or clean closes, at random while a publisher keeps going. The server runs as its own process
+// (bench/server-child.ts); the load is this test process.
 
 const CLIENTS = 100
 const EVENTS = 1500

@@ -1,7 +1,4 @@
-// Security gaps: share-link tokens kept out of the logs, login and password-change throttling that spares trusted
-// addresses, deep JSON and huge offsets refused with 4xx (creating nothing), INVALID_PATH without symlink targets,
-// --help.
-// Different client addresses are real loopback sources (127.0.0.x), the login window runs on a fake clock.
+// Security gaps: share-link tokens out of logs, login throttling, deep JSON and huge offsets, INVALID_PATH, --help.
 import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from 'bun:test'
 import { mkdirSync, realpathSync, rmSync, symlinkSync } from 'node:fs'
 import http from 'node:http'
@@ -16,6 +13,10 @@ import { ManualClock } from '../support/manual-clock.ts'
 import { waitFor } from '../support/wait.ts'
 import { ADMIN_PASSWORD, testConfig } from '../support/server.ts'
 import { WsClient } from '../support/ws-client.ts'
+
+// Login and password-change throttling spares trusted addresses; deep JSON and huge offsets are refused with 4xx
+// (creating nothing); INVALID_PATH without symlink targets.
+// Different client addresses are real loopback sources (127.0.0.x), the login window runs on a fake clock.
 
 setDefaultTimeout(30_000) // argon2 hashing is slow on a busy machine
 

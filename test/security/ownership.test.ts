@@ -1,5 +1,4 @@
-// Ownership and data: workspaces may not overlap, roles a workspace gives cannot be taken away on a session,
-// deleting a user keeps what others share, deleting a workspace stops its runs first.
+// Ownership and data: no overlapping workspaces, workspace roles kept on sessions, user and workspace deletion.
 import { afterAll, afterEach, beforeAll, describe, expect, test } from 'bun:test'
 import { requireRealCli } from '../support/real-cli.ts'
 import {
@@ -31,6 +30,9 @@ import {
   socket,
   type Env,
 } from '../execution/helpers.ts'
+
+// Roles a workspace gives cannot be taken away on a session; deleting a user keeps what others share; deleting a
+// workspace stops its runs first.
 
 const HANG = { cli: 'fake' as const, env: { FAKE_CLAUDE_MODE: 'hang' } }
 type User = { id: string; token: string }

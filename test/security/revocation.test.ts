@@ -1,10 +1,11 @@
-// Revocation reaches every open stream: SSE ends on participant removal, logout, disable, expiry and password change;
-// a password change revokes older tokens; a demoted admin's socket loses admin rights; SSE counts against the caps.
+// Revocation reaches every open stream: SSE ends on participant removal, logout, disable, expiry and password change.
 import { afterAll, afterEach, beforeAll, describe, expect, setDefaultTimeout, test } from 'bun:test'
 import { createTokenSigner } from '../../src/modules/auth/tokens.ts'
 import { startEnv, stopEnv, waitFor, type Env } from '../execution/helpers.ts'
 import { createSession, tryUpgrade, wsUrl } from '../realtime/helpers.ts'
 import { startTestServer, type TestServer } from '../support/server.ts'
+
+// A password change revokes older tokens; a demoted admin's socket loses admin rights; SSE counts against the caps.
 
 setDefaultTimeout(20_000) // servers, argon2 logins and real sockets under a loaded machine
 

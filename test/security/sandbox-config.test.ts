@@ -1,5 +1,4 @@
-// CCHUB_SANDBOX: `bwrap` without a working bubblewrap refuses to start; `auto` falls back to off, says so loudly, and
-// then refuses non-admins the tools and modes that are only safe inside a sandbox (SANDBOX_REQUIRED).
+// CCHUB_SANDBOX: `bwrap` without a working bubblewrap refuses to start; `auto` falls back to off and says so loudly.
 import { afterEach, expect, test } from 'bun:test'
 import { waitFor } from '../support/wait.ts'
 import { mkdtempSync, rmSync, symlinkSync } from 'node:fs'
@@ -10,6 +9,8 @@ import { createLogger } from '../../src/core/logger.ts'
 import { startServer } from '../../src/server.ts'
 import { FAKE_CLAUDE } from '../execution/helpers.ts'
 import { ADMIN_PASSWORD, startTestServer, testConfig, type TestServer } from '../support/server.ts'
+
+// After that fallback, non-admins are refused the tools and modes only safe inside a sandbox (SANDBOX_REQUIRED).
 
 const MAIN = join(import.meta.dir, '../../src/main.ts')
 const cleanup: (() => unknown)[] = []

@@ -1,5 +1,4 @@
-// The bubblewrap sandbox with the REAL CLI + mock API: a non-admin's tools cannot reach the data directory, other
-// workspaces, paths outside the workspace or the server's environment; normal work inside the workspace still succeeds.
+// The bubblewrap sandbox with REAL CLI + mock API: a non-admin's tools are confined; work in the workspace succeeds.
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
@@ -15,6 +14,8 @@ import {
   watch,
   type Env,
 } from '../execution/helpers.ts'
+
+// Out of reach: the data directory, other workspaces, paths outside the workspace and the server's environment.
 
 const CANARY = `canary-${crypto.randomUUID()}`
 let e: Env

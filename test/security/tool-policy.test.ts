@@ -1,5 +1,4 @@
-// Tool allow-list: entries parsed as the CLI parses them (no smuggling past the cap), the per-role default, REST and
-// WebSocket.
+// Tool allow-list: entries parsed as the CLI does (no smuggling past the cap), per-role default, REST and WebSocket.
 import { afterEach, describe, expect, test } from 'bun:test'
 import { requireRealCli } from '../support/real-cli.ts'
 import { existsSync, readFileSync } from 'node:fs'

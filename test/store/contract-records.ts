@@ -1,5 +1,4 @@
-// Store contract, part two: the record repositories (users, keys, workspaces, sessions, executions, files, links,
-// docs).
+// Store contract part two: the record repositories (users, keys, workspaces, sessions, executions, files, links, docs).
 import { describe, expect, test } from 'bun:test'
 import type { PermissionRecord } from '../../src/store/records.ts'
 import type { Store } from '../../src/store/store.ts'

@@ -1,9 +1,10 @@
 // The Store contract suite: what every Store implementation must do, per the comments in src/store/store.ts.
-// storeContract() registers the tests; test/store/sqlite.test.ts runs them on SQLite, a server database will too.
 import { afterEach, beforeEach, describe, expect, test } from 'bun:test'
 import { StoreConflict, type Store } from '../../src/store/store.ts'
 import { recordRepoContract } from './contract-records.ts'
 import * as f from './fixtures.ts'
+
+// storeContract() registers the tests; test/store/sqlite.test.ts runs them on SQLite, a server database will too.
 
 export interface ContractContext {
   /** The store under test: a fresh, empty one for every test. */

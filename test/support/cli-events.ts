@@ -1,5 +1,4 @@
-// TypeBox schemas of the Claude CLI's stream-json stdout events, verified against CLI 2.1.197 and 2.1.330 by the
-// samples.
+// TypeBox schemas of the Claude CLI's stream-json stdout events, verified by the samples against 2.1.197 and 2.1.330.
 import { Type, type TSchema } from '@sinclair/typebox'
 import { ContentBlockSchema, OtherBlockSchema } from '../../src/modules/claude/cli/events.ts'
 

@@ -1,7 +1,8 @@
-// Extractors only the tests read (event keys, session ids, retries, control responses, assistant text); the server's
-// are in src/modules/claude/cli/extract.ts.
+// Extractors only the tests read: event keys, session ids, retries, control responses, assistant text.
 import type { CliJsonEvent } from '../../src/modules/claude/cli/stream-parser.ts'
 import { getTextDelta } from '../../src/modules/claude/cli/extract.ts'
+
+// The server's extractors are in src/modules/claude/cli/extract.ts.
 
 const isRecord = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === 'object' && !Array.isArray(v)
 const str = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined)

@@ -1,5 +1,4 @@
-// Fast fake of the Claude CLI (`claude -p ... --output-format stream-json`) for unit tests and benchmarks; behaviour is
-// picked by FAKE_CLAUDE_MODE.
+// Fast fake of the Claude CLI (`claude -p ... --output-format stream-json`) for unit tests and benchmarks.
 //
 // Modes (FAKE_CLAUDE_MODE, default "replay"):
 //   replay   print FAKE_CLAUDE_SAMPLE (a recorded .jsonl) as fast as possible, session_id rewritten

@@ -1,5 +1,4 @@
-// Mock Anthropic Messages API (SSE + JSON) on 127.0.0.1 with scriptable per-request replies, for driving the real
-// Claude CLI offline.
+// Mock Anthropic Messages API (SSE + JSON) on 127.0.0.1, scripted per request, to drive the real Claude CLI offline.
 
 /** One scripted answer to one POST /v1/messages request. */
 export type MockReply = TextReply | ToolUseReply | ErrorReply | StreamErrorReply | HangReply

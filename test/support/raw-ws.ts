@@ -1,7 +1,8 @@
-// A WebSocket client written by hand over a raw TCP socket (Bun.connect), for behaviour real clients hide:
-// never reading (a stuck consumer that leaves TCP backpressure to build up) and never answering pings.
+// Raw-TCP WebSocket client (Bun.connect) for what real clients hide: never reading, never answering pings.
 import type { Socket } from 'bun'
 import { waitFor } from './wait.ts'
+
+// A client that never reads is a stuck consumer: it leaves TCP backpressure to build up.
 
 export interface RawFrame {
   opcode: number

@@ -8,7 +8,16 @@ import { reply } from '../support/mock-anthropic.ts'
 import { requireRealCli } from '../support/real-cli.ts'
 import { ADMIN_PASSWORD } from '../support/server.ts'
 import { waitFor } from '../support/wait.ts'
-import { banner, foreignHosts, launchBrowser, requireChromium, screenshot, signIn, startSession as startSessionIn, type TestBrowser } from './browser.ts'
+import {
+  banner,
+  foreignHosts,
+  launchBrowser,
+  requireChromium,
+  screenshot,
+  signIn,
+  startSession as startSessionIn,
+  type TestBrowser,
+} from './browser.ts'
 
 setDefaultTimeout(60_000)
 const enabled = requireRealCli('web app (real CLI)') && requireChromium('web app (Chromium)')
@@ -55,7 +64,12 @@ describe.skipIf(!enabled)('web app', () => {
     writeFileSync(join(dir, 'notes.md'), 'hello\n')
     e.mock!.enqueue(
       reply.toolUse('Read', { file_path: 'notes.md' }, { text: 'Let me look first.' }),
-      reply.toolUse('TodoWrite', { todos: [{ content: 'Read the notes', status: 'completed', activeForm: 'Reading' }, { content: 'Write a summary', status: 'in_progress', activeForm: 'Writing' }] }),
+      reply.toolUse('TodoWrite', {
+        todos: [
+          { content: 'Read the notes', status: 'completed', activeForm: 'Reading' },
+          { content: 'Write a summary', status: 'in_progress', activeForm: 'Writing' },
+        ],
+      }),
       reply.toolUse('Write', { file_path: join(dir, 'summary.md'), content: '# Summary\n\nThe notes say hello.\n' }),
       reply.text('## Done\n\nThe notes say **hello**; I wrote `summary.md`.', { chunks: 8, delayMs: 30 }),
     )
@@ -63,7 +77,11 @@ describe.skipIf(!enabled)('web app', () => {
     // the CLI's default mode asks before Write: the banner shows the diff, the status line says why nothing moves
     await banner(page).locator('.diff .add').first().waitFor({ timeout: 40_000 })
     expect(await banner(page).locator('.diff').textContent()).toContain('+The notes say hello.')
-    await waitFor(async () => (await statusOf(page).getAttribute('data-status')) === 'waiting_for_permission', 10_000, 'status waiting')
+    await waitFor(
+      async () => (await statusOf(page).getAttribute('data-status')) === 'waiting_for_permission',
+      10_000,
+      'status waiting',
+    )
     expect(await statusOf(page).textContent()).toMatch(/^Waiting for permission/)
     await banner(page).getByRole('button', { name: 'Allow', exact: true }).click()
     await page.locator('p.note.decision').waitFor()
@@ -75,7 +93,11 @@ describe.skipIf(!enabled)('web app', () => {
     await page.locator('[data-tool="Write"] .diff .add').first().waitFor()
     expect(await page.locator('[data-tool="Write"] .diff').textContent()).toContain('+The notes say hello.')
     expect(await page.locator('article.assistant strong').last().textContent()).toBe('hello')
-    await waitFor(async () => (await statusOf(page).getAttribute('data-status')) === 'completed', 20_000, 'status completed')
+    await waitFor(
+      async () => (await statusOf(page).getAttribute('data-status')) === 'completed',
+      20_000,
+      'status completed',
+    )
     expect(await statusOf(page).textContent()).toMatch(/^Completed · \$[\d.]+ · \d+ turns?, /)
     expect(readFileSync(join(dir, 'summary.md'), 'utf8')).toBe('# Summary\n\nThe notes say hello.\n')
     expect(await banner(page).count()).toBe(0)
@@ -96,17 +118,35 @@ describe.skipIf(!enabled)('web app', () => {
       w.__texts = []
       addEventListener('DOMContentLoaded', () => {
         new MutationObserver(() => {
-          const t = Array.from(document.querySelectorAll('article.assistant')).map((a) => a.textContent ?? '').join('|')
+          const t = Array.from(document.querySelectorAll('article.assistant'))
+            .map((a) => a.textContent ?? '')
+            .join('|')
           if (t && t !== w.__texts.at(-1)) w.__texts.push(t)
         }).observe(document.body, { subtree: true, childList: true, characterData: true })
       })
     })
     await signIn(c.page, e.s.url, 'admin', ADMIN_PASSWORD)
     await startSession(c.page, e.workspaceId, 'Count slowly')
-    await waitFor(async () => ((await c.page.locator('article.assistant').textContent({ timeout: 500 }).catch(() => '')) ?? '').includes('w5'), 20_000, 'some streamed text')
+    await waitFor(
+      async () =>
+        (
+          (await c.page
+            .locator('article.assistant')
+            .textContent({ timeout: 500 })
+            .catch(() => '')) ?? ''
+        ).includes('w5'),
+      20_000,
+      'some streamed text',
+    )
     await c.page.reload()
-    await waitFor(async () => (await statusOf(c.page).getAttribute('data-status')) === 'completed', 30_000, 'status completed after the reload')
-    const texts = (await c.page.evaluate(() => (window as unknown as { __texts: string[] }).__texts)).map((t) => t.replace(/\s+/g, ' ').trim())
+    await waitFor(
+      async () => (await statusOf(c.page).getAttribute('data-status')) === 'completed',
+      30_000,
+      'status completed after the reload',
+    )
+    const texts = (await c.page.evaluate(() => (window as unknown as { __texts: string[] }).__texts)).map((t) =>
+      t.replace(/\s+/g, ' ').trim(),
+    )
     const full = words.join(' ')
     expect(texts.at(-1)).toBe(full)
     // after the reload the page caught up from the log and went on live: every state it showed was a prefix of the
@@ -125,10 +165,18 @@ describe.skipIf(!enabled)('web app', () => {
   test('Stop ends a hanging run: POST cancel, the status line and the transcript say it was cancelled', async () => {
     e.mock!.enqueue(reply.hang(''))
     await startSession(page, e.workspaceId, 'Wait forever')
-    await waitFor(async () => (await statusOf(page).getAttribute('data-status')) === 'running', 20_000, 'status running')
+    await waitFor(
+      async () => (await statusOf(page).getAttribute('data-status')) === 'running',
+      20_000,
+      'status running',
+    )
     await e.mock!.waitForRequests(1)
     await page.getByRole('button', { name: 'Stop' }).click()
-    await waitFor(async () => (await statusOf(page).getAttribute('data-status')) === 'cancelled', 20_000, 'status cancelled')
+    await waitFor(
+      async () => (await statusOf(page).getAttribute('data-status')) === 'cancelled',
+      20_000,
+      'status cancelled',
+    )
     expect(await statusOf(page).textContent()).toBe('Cancelled: the run was stopped')
     expect(await page.locator('p.note.error').last().textContent()).toStartWith('Run cancelled')
     expect(await page.getByRole('button', { name: 'Stop' }).count()).toBe(0)

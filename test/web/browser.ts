@@ -1,15 +1,26 @@
-// Headless Debian Chromium driven by playwright-core (no browser download); launch() gives each run a fresh temporary profile.
+// Headless Debian Chromium driven by playwright-core (no browser download); each launch gets a fresh profile.
 import { existsSync, mkdirSync } from 'node:fs'
 import { join, resolve } from 'node:path'
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core'
 
 export const CHROMIUM = '/usr/bin/chromium'
-const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync']
+const ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+]
 
 export interface TestBrowser {
   browser: Browser
   /** A new isolated context (own storage), recording every request's URL. */
-  context(opts?: { viewport?: { width: number; height: number }; colorScheme?: 'light' | 'dark' }): Promise<{ ctx: BrowserContext; page: Page; requests: string[] }>
+  context(opts?: {
+    viewport?: { width: number; height: number }
+    colorScheme?: 'light' | 'dark'
+  }): Promise<{ ctx: BrowserContext; page: Page; requests: string[] }>
   close(): Promise<void>
 }
 
@@ -18,7 +29,10 @@ export async function launchBrowser(): Promise<TestBrowser> {
   return {
     browser,
     async context(opts = {}) {
-      const ctx = await browser.newContext({ viewport: opts.viewport ?? { width: 1280, height: 800 }, colorScheme: opts.colorScheme ?? 'light' })
+      const ctx = await browser.newContext({
+        viewport: opts.viewport ?? { width: 1280, height: 800 },
+        colorScheme: opts.colorScheme ?? 'light',
+      })
       const requests: string[] = []
       ctx.on('request', (r) => void requests.push(r.url()))
       const page = await ctx.newPage()
@@ -33,7 +47,8 @@ export async function launchBrowser(): Promise<TestBrowser> {
 /** Chromium present, or a loud failure in CI (a skipped browser suite would let CI pass untested), else a skip. */
 export function requireChromium(suite: string, env: Record<string, string | undefined> = process.env): boolean {
   if (existsSync(CHROMIUM)) return true
-  if (env.CI === 'true') throw new Error(`${suite}: ${CHROMIUM} is missing (apt-get install chromium); with CI=true it must run, not skip`)
+  if (env.CI === 'true')
+    throw new Error(`${suite}: ${CHROMIUM} is missing (apt-get install chromium); with CI=true it must run, not skip`)
   console.warn(`skipping ${suite}: no ${CHROMIUM} (apt-get install chromium)`)
   return false
 }
@@ -56,7 +71,11 @@ export function foreignHosts(requests: string[], base: string): string[] {
 const SHOTS = resolve(import.meta.dir, '../../docs/screenshots')
 
 /** Saves docs/screenshots/<name>.png only with CCHUB_SCREENSHOTS=1, so an ordinary test run leaves the tree clean. */
-export async function screenshot(page: Page, name: string, env: Record<string, string | undefined> = process.env): Promise<void> {
+export async function screenshot(
+  page: Page,
+  name: string,
+  env: Record<string, string | undefined> = process.env,
+): Promise<void> {
   if (env.CCHUB_SCREENSHOTS !== '1') return
   mkdirSync(SHOTS, { recursive: true })
   await page.screenshot({ path: join(SHOTS, `${name}.png`) })

@@ -1,4 +1,4 @@
-// Permission banners in Chromium: a collaborator approves the owner's Write, keyboard allow and deny, a question, a plan, a phone, notifications.
+// Permission banners in Chromium: a collaborator approves a Write, keyboard, question, plan, phone, notifications.
 import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from 'bun:test'
 import { existsSync } from 'node:fs'
 import { join } from 'node:path'
@@ -8,7 +8,16 @@ import { reply } from '../support/mock-anthropic.ts'
 import { requireRealCli } from '../support/real-cli.ts'
 import { ADMIN_PASSWORD } from '../support/server.ts'
 import { waitFor } from '../support/wait.ts'
-import { banner, foreignHosts, launchBrowser, requireChromium, screenshot, signIn, startSession, type TestBrowser } from './browser.ts'
+import {
+  banner,
+  foreignHosts,
+  launchBrowser,
+  requireChromium,
+  screenshot,
+  signIn,
+  startSession,
+  type TestBrowser,
+} from './browser.ts'
 
 setDefaultTimeout(60_000)
 const enabled = requireRealCli('web app permissions (real CLI)') && requireChromium('web app permissions (Chromium)')
@@ -27,10 +36,14 @@ async function context(opts: Parameters<TestBrowser['context']>[0] = {}) {
 }
 
 const statusOf = (p: Page) => p.locator('[role="status"][data-status]')
-const untilStatus = (p: Page, status: string) => waitFor(async () => (await statusOf(p).getAttribute('data-status')) === status, 30_000, `status ${status}`)
+const untilStatus = (p: Page, status: string) =>
+  waitFor(async () => (await statusOf(p).getAttribute('data-status')) === status, 30_000, `status ${status}`)
 const decisions = (p: Page) => p.locator('p.note.decision')
 /** tool_result blocks the CLI sent back to the mock API. */
-const toolResults = () => e.mock!.requests.flatMap((r) => (r.messages ?? []).flatMap((m) => (Array.isArray(m.content) ? m.content : []))).filter((x: any) => x?.type === 'tool_result')
+const toolResults = () =>
+  e
+    .mock!.requests.flatMap((r) => (r.messages ?? []).flatMap((m) => (Array.isArray(m.content) ? m.content : [])))
+    .filter((x: any) => x?.type === 'tool_result')
 
 describe.skipIf(!enabled)('web app permissions', () => {
   beforeAll(async () => {
@@ -40,14 +53,18 @@ describe.skipIf(!enabled)('web app permissions', () => {
     await addMember(e, vicUser.id, 'viewer')
     const pages = await Promise.all([context(), context(), context()])
     ;[owner, bob, vic] = pages.map((c) => c.page) as [Page, Page, Page]
-    await Promise.all([signIn(owner, e.s.url, 'admin', ADMIN_PASSWORD), signIn(bob, e.s.url, 'bob', 'bob-password'), signIn(vic, e.s.url, 'vic', 'vic-password')])
+    await Promise.all([
+      signIn(owner, e.s.url, 'admin', ADMIN_PASSWORD),
+      signIn(bob, e.s.url, 'bob', 'bob-password'),
+      signIn(vic, e.s.url, 'vic', 'vic-password'),
+    ])
   })
   afterAll(async () => {
     await b?.close()
     await stopEnv(e)
   })
 
-  test('a collaborator in a second browser context approves a Write that the owner\'s run asked for, and both see who approved', async () => {
+  test("a collaborator in a second browser context approves a Write that the owner's run asked for, and both see who approved", async () => {
     const target = join(e.workspacePath, 'approved.txt')
     e.mock!.enqueue(reply.toolUse('Write', { file_path: target, content: 'approved by bob\n' }), reply.text('Written.'))
     const sessionId = await startSession(owner, e.s.url, e.workspaceId, 'Write the file')
@@ -73,7 +90,11 @@ describe.skipIf(!enabled)('web app permissions', () => {
   test('keyboard: Enter allows one Write, Esc opens the deny form whose message Claude reads; the denied file is not written', async () => {
     const a = join(e.workspacePath, 'kept.txt')
     const d = join(e.workspacePath, 'refused.txt')
-    e.mock!.enqueue(reply.toolUse('Write', { file_path: a, content: 'a\n' }), reply.toolUse('Write', { file_path: d, content: 'd\n' }, { id: 'toolu_refused' }), reply.text('Understood.'))
+    e.mock!.enqueue(
+      reply.toolUse('Write', { file_path: a, content: 'a\n' }),
+      reply.toolUse('Write', { file_path: d, content: 'd\n' }, { id: 'toolu_refused' }),
+      reply.text('Understood.'),
+    )
     await startSession(owner, e.s.url, e.workspaceId, 'Write two files')
     await banner(owner).getByText(a).waitFor({ timeout: 30_000 })
     await owner.keyboard.press('Enter')
@@ -82,14 +103,30 @@ describe.skipIf(!enabled)('web app permissions', () => {
     await owner.getByLabel('Message to Claude (optional)').fill('Not in this repo')
     await owner.keyboard.press('Enter')
     await untilStatus(owner, 'completed')
-    expect(await decisions(owner).allTextContents()).toEqual([`admin allowed Write ${a}`, `admin denied Write ${d}: Not in this repo`])
+    expect(await decisions(owner).allTextContents()).toEqual([
+      `admin allowed Write ${a}`,
+      `admin denied Write ${d}: Not in this repo`,
+    ])
     expect(existsSync(a)).toBe(true)
     expect(existsSync(d)).toBe(false)
-    expect(toolResults().find((x) => x.tool_use_id === 'toolu_refused')).toMatchObject({ is_error: true, content: expect.stringContaining('Not in this repo') })
+    expect(toolResults().find((x) => x.tool_use_id === 'toolu_refused')).toMatchObject({
+      is_error: true,
+      content: expect.stringContaining('Not in this repo'),
+    })
   })
 
   test('a question: its options are buttons; the viewer sees them without being able to answer; a click answers', async () => {
-    const questions = [{ question: 'Which color?', header: 'Color', options: [{ label: 'Red', description: 'warm' }, { label: 'Blue', description: 'cool' }], multiSelect: false }]
+    const questions = [
+      {
+        question: 'Which color?',
+        header: 'Color',
+        options: [
+          { label: 'Red', description: 'warm' },
+          { label: 'Blue', description: 'cool' },
+        ],
+        multiSelect: false,
+      },
+    ]
     e.mock!.enqueue(reply.toolUse('AskUserQuestion', { questions }, { id: 'toolu_ask' }), reply.text('Blue it is'))
     const sessionId = await startSession(owner, e.s.url, e.workspaceId, 'Ask me')
     await banner(owner).getByRole('button', { name: /^Blue/ }).waitFor({ timeout: 30_000 })
@@ -100,11 +137,16 @@ describe.skipIf(!enabled)('web app permissions', () => {
     await owner.getByText('Blue it is').waitFor({ timeout: 30_000 })
     await vic.getByText('Blue it is').waitFor()
     expect(await decisions(vic).textContent()).toBe('admin answered the question')
-    expect(JSON.stringify(toolResults().find((x) => x.tool_use_id === 'toolu_ask')?.content)).toContain('\\"Which color?\\"=\\"Blue\\"')
+    expect(JSON.stringify(toolResults().find((x) => x.tool_use_id === 'toolu_ask')?.content)).toContain(
+      '\\"Which color?\\"=\\"Blue\\"',
+    )
   })
 
   test('a plan shows as markdown; Keep planning sends the feedback Claude reads', async () => {
-    e.mock!.enqueue(reply.toolUse('ExitPlanMode', { plan: '## The plan\n\n1. add **tests**\n2. ship' }, { id: 'toolu_plan' }), reply.text('Revising.'))
+    e.mock!.enqueue(
+      reply.toolUse('ExitPlanMode', { plan: '## The plan\n\n1. add **tests**\n2. ship' }, { id: 'toolu_plan' }),
+      reply.text('Revising.'),
+    )
     const ex = await execute(e, { prompt: 'Plan it', permission_mode: 'plan' })
     await owner.goto(`${e.s.url}/s/${ex.session_id}`)
     await banner(owner).getByRole('heading', { name: 'The plan' }).waitFor({ timeout: 30_000 })
@@ -114,13 +156,19 @@ describe.skipIf(!enabled)('web app permissions', () => {
     await banner(owner).getByRole('button', { name: 'Keep planning' }).click()
     await owner.getByText('Revising.').waitFor({ timeout: 30_000 })
     expect(await decisions(owner).textContent()).toBe('admin asked to keep planning: Write the tests first')
-    expect(toolResults().find((x) => x.tool_use_id === 'toolu_plan')).toMatchObject({ is_error: true, content: expect.stringContaining('Write the tests first') })
+    expect(toolResults().find((x) => x.tool_use_id === 'toolu_plan')).toMatchObject({
+      is_error: true,
+      content: expect.stringContaining('Write the tests first'),
+    })
   })
 
   test('on a phone (390×844) the pending Bash command and its buttons are on screen; Allow works', async () => {
     const { page, ctx } = await context({ viewport: { width: 390, height: 844 } })
     await signIn(page, e.s.url, 'admin', ADMIN_PASSWORD)
-    e.mock!.enqueue(reply.toolUse('Bash', { command: 'echo hello > greeting.txt', description: 'Write a greeting' }), reply.text('Greeted.'))
+    e.mock!.enqueue(
+      reply.toolUse('Bash', { command: 'echo hello > greeting.txt', description: 'Write a greeting' }),
+      reply.text('Greeted.'),
+    )
     await startSession(page, e.s.url, e.workspaceId, 'Greet')
     await banner(page).getByText('$ echo hello > greeting.txt').waitFor({ timeout: 30_000 })
     expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390)
@@ -163,7 +211,10 @@ describe.skipIf(!enabled)('web app permissions', () => {
     await page.getByText('First.').waitFor({ timeout: 30_000 })
     await untilStatus(page, 'completed')
     expect(await notes()).toEqual([])
-    e.mock!.enqueue(reply.toolUse('Write', { file_path: join(e.workspacePath, 'noted.txt'), content: 'n\n' }), reply.text('Second.'))
+    e.mock!.enqueue(
+      reply.toolUse('Write', { file_path: join(e.workspacePath, 'noted.txt'), content: 'n\n' }),
+      reply.text('Second.'),
+    )
     await execute(e, { prompt: 'Write it', session_id: first.session_id })
     await banner(page).waitFor({ timeout: 30_000 })
     await waitFor(async () => (await notes()).length === 1, 10_000, 'a notification for the request')

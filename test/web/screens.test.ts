@@ -1,5 +1,4 @@
-// The other screens in Chromium: admin users, change password, the health banner, a phone, keyboard and landmarks,
-// dark.
+// The other screens in Chromium: admin users, change password, health banner, phone, keyboard, landmarks, dark.
 import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from 'bun:test'
 import { execute, startEnv, stopEnv, waitStatus, type Env } from '../execution/helpers.ts'
 import { reply } from '../support/mock-anthropic.ts'
@@ -25,7 +24,10 @@ async function context(opts: Parameters<TestBrowser['context']>[0] = {}) {
 describe.skipIf(!enabled)('web app screens', () => {
   beforeAll(async () => {
     ;[e, b] = await Promise.all([startEnv({ cli: 'real' }), launchBrowser()])
-    e.mock!.enqueue(reply.toolUse('Read', { file_path: 'README.md' }, { text: 'Looking.' }), reply.text('All **good**: nothing to change.'))
+    e.mock!.enqueue(
+      reply.toolUse('Read', { file_path: 'README.md' }, { text: 'Looking.' }),
+      reply.text('All **good**: nothing to change.'),
+    )
     const ex = await execute(e, { prompt: 'Check the readme' })
     sessionId = ex.session_id
     await waitStatus(e, ex.execution_id)
@@ -82,7 +84,13 @@ describe.skipIf(!enabled)('web app screens', () => {
     await signIn(page, e.s.url, 'admin', ADMIN_PASSWORD)
     await page.goto(`${e.s.url}/s/${sessionId}`)
     await page.getByText('nothing to change').waitFor()
-    for (const [role, name] of [['main', undefined], ['banner', undefined], ['navigation', 'Workspaces'], ['log', 'Conversation'], ['complementary', 'Session details']] as const) {
+    for (const [role, name] of [
+      ['main', undefined],
+      ['banner', undefined],
+      ['navigation', 'Workspaces'],
+      ['log', 'Conversation'],
+      ['complementary', 'Session details'],
+    ] as const) {
       expect(await page.getByRole(role, name ? { name } : {}).count()).toBe(1)
     }
     await page.keyboard.press('Tab')
@@ -126,6 +134,11 @@ describe.skipIf(!enabled)('web app screens', () => {
 
   test('nothing was loaded from another host', () => {
     // the banner test's page belongs to its own server
-    expect(foreignHosts(requests.filter((u) => !u.startsWith(bareUrl)), e.s.url)).toEqual([])
+    expect(
+      foreignHosts(
+        requests.filter((u) => !u.startsWith(bareUrl)),
+        e.s.url,
+      ),
+    ).toEqual([])
   })
 })

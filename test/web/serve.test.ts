@@ -1,5 +1,4 @@
-// The web app as the server serves it: the page and its client routes, hashed assets, CSP, the bundle budget, the
-// embedding.
+// The web app as served: the page and client routes, hashed assets, CSP, the bundle budget, the embedding.
 import { afterAll, beforeAll, expect, setDefaultTimeout, test } from 'bun:test'
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'

@@ -1,5 +1,4 @@
-// Two people in one session in two browser contexts: presence, a viewer without a prompt box, files uploaded and
-// attached.
+// Two people in one session in two browser contexts: presence, a viewer without a prompt box, files and attach.
 import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from 'bun:test'
 import type { Page } from 'playwright-core'
 import { addMember, conversationText, execute, startEnv, stopEnv, waitStatus, type Env } from '../execution/helpers.ts'
@@ -32,7 +31,10 @@ describe.skipIf(!enabled)('web app together', () => {
     for (const x of [a, c]) x.ctx.on('request', (r) => void requests.push(r.url()))
     owner = a.page
     viewer = c.page
-    await Promise.all([signIn(owner, e.s.url, 'admin', ADMIN_PASSWORD), signIn(viewer, e.s.url, 'carol', 'carol-password')])
+    await Promise.all([
+      signIn(owner, e.s.url, 'admin', ADMIN_PASSWORD),
+      signIn(viewer, e.s.url, 'carol', 'carol-password'),
+    ])
   })
   afterAll(async () => {
     await b?.close()
@@ -43,7 +45,11 @@ describe.skipIf(!enabled)('web app together', () => {
     await Promise.all([owner.goto(`${e.s.url}/s/${sessionId}`), viewer.goto(`${e.s.url}/s/${sessionId}`)])
     for (const p of [owner, viewer]) {
       await p.getByText('Hello from the first run.').waitFor()
-      await waitFor(async () => (await p.locator('.people li[data-online="true"]').count()) === 2, 10_000, 'both online')
+      await waitFor(
+        async () => (await p.locator('.people li[data-online="true"]').count()) === 2,
+        10_000,
+        'both online',
+      )
     }
     expect(await owner.getByLabel('Message Claude').count()).toBe(1)
     expect(await viewer.getByLabel('Message Claude').count()).toBe(0)
@@ -62,7 +68,9 @@ describe.skipIf(!enabled)('web app together', () => {
       }).observe(document.body, { subtree: true, childList: true, attributes: true })
     })
     const content = Buffer.alloc(4 * 1024 * 1024, 'a')
-    await owner.locator('input[type="file"]').setInputFiles({ name: 'big-notes.txt', mimeType: 'text/plain', buffer: content })
+    await owner
+      .locator('input[type="file"]')
+      .setInputFiles({ name: 'big-notes.txt', mimeType: 'text/plain', buffer: content })
     await owner.getByRole('button', { name: 'Download big-notes.txt' }).waitFor()
     const seen = await owner.evaluate(() => (window as unknown as { __progress: number[] }).__progress)
     expect(seen.length).toBeGreaterThan(0)

@@ -27,9 +27,12 @@ export function Diff({ path, before, after }: { path: string; before: string; af
   const r = useRender()
   const lines = r ? r.unifiedDiff(path, before, after) : after.split('\n').map((l) => `+${l}`)
   return (
-    <pre class="diff" aria-label={`Changes to ${path}`}>
+    <pre class="diff" title={`Changes to ${path}`}>
       {lines.map((l, i) => (
-        <span key={i} class={l.startsWith('+') ? 'add' : l.startsWith('-') ? 'del' : l.startsWith('@@') ? 'hunk' : ''}>{l}{'\n'}</span>
+        <span key={i} class={l.startsWith('+') ? 'add' : l.startsWith('-') ? 'del' : l.startsWith('@@') ? 'hunk' : ''}>
+          {l}
+          {'\n'}
+        </span>
       ))}
     </pre>
   )

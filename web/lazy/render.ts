@@ -1,4 +1,4 @@
-// The heavy renderers, loaded on demand: markdown (marked, then DOMPurify: nothing unsanitised reaches the page) and diffs.
+// The heavy renderers, loaded on demand: markdown (marked, then DOMPurify: nothing unsanitised) and diffs.
 import { createTwoFilesPatch } from 'diff'
 import DOMPurify from 'dompurify'
 import { marked } from 'marked'
@@ -13,7 +13,10 @@ DOMPurify.addHook('afterSanitizeAttributes', (node) => {
 
 export function markdownToSafeHtml(text: string): string {
   const html = marked.parse(text, { async: false, gfm: true, breaks: false }) as string
-  return DOMPurify.sanitize(html, { FORBID_TAGS: ['style', 'form', 'input', 'button', 'textarea', 'select'], FORBID_ATTR: ['style'] })
+  return DOMPurify.sanitize(html, {
+    FORBID_TAGS: ['style', 'form', 'input', 'button', 'textarea', 'select'],
+    FORBID_ATTR: ['style'],
+  })
 }
 
 export function unifiedDiff(path: string, before: string, after: string): string[] {

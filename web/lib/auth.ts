@@ -18,7 +18,10 @@ function store(pair: TokenPair): void {
   localStorage.setItem(REFRESH_KEY, pair.refresh_token)
   clearTimeout(timer)
   // a minute early (or at 80 % of a short lifetime), so no request ever carries an expired token
-  timer = setTimeout(() => void refresh().catch(() => {}), Math.max(5_000, Math.min(pair.expires_in * 800, pair.expires_in * 1000 - 60_000)))
+  timer = setTimeout(
+    () => void refresh().catch(() => {}),
+    Math.max(5_000, Math.min(pair.expires_in * 800, pair.expires_in * 1000 - 60_000)),
+  )
 }
 
 function clear(): void {

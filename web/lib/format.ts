@@ -1,7 +1,9 @@
 // Small formatting helpers: money, token counts, relative times.
-export const cost = (usd: number | null | undefined): string => (usd == null ? '' : `$${usd < 0.01 && usd > 0 ? usd.toFixed(4) : usd.toFixed(2)}`)
+export const cost = (usd: number | null | undefined): string =>
+  usd == null ? '' : `$${usd < 0.01 && usd > 0 ? usd.toFixed(4) : usd.toFixed(2)}`
 
-export const tokens = (n: number | undefined): string => (n === undefined ? '0' : n >= 10_000 ? `${(n / 1000).toFixed(1)}k` : String(n))
+export const tokens = (n: number | undefined): string =>
+  n === undefined ? '0' : n >= 10_000 ? `${(n / 1000).toFixed(1)}k` : String(n)
 
 export function ago(iso: string | null | undefined, now = Date.now()): string {
   if (!iso) return ''
@@ -12,4 +14,5 @@ export function ago(iso: string | null | undefined, now = Date.now()): string {
   return new Date(iso).toLocaleDateString()
 }
 
-export const bytes = (n: number): string => (n < 1024 ? `${n} B` : n < 1_048_576 ? `${(n / 1024).toFixed(1)} KB` : `${(n / 1_048_576).toFixed(1)} MB`)
+export const bytes = (n: number): string =>
+  n < 1024 ? `${n} B` : n < 1_048_576 ? `${(n / 1024).toFixed(1)} KB` : `${(n / 1_048_576).toFixed(1)} MB`

@@ -21,7 +21,12 @@ export interface RequestOptions {
 export async function errorOf(res: Response): Promise<ApiError> {
   try {
     const body = (await res.json()) as { code?: string; message?: string; details?: unknown }
-    return new ApiError(res.status, body.code ?? 'HTTP_ERROR', body.message ?? `${res.status} ${res.statusText}`, body.details)
+    return new ApiError(
+      res.status,
+      body.code ?? 'HTTP_ERROR',
+      body.message ?? `${res.status} ${res.statusText}`,
+      body.details,
+    )
   } catch {
     return new ApiError(res.status, 'HTTP_ERROR', `The server answered ${res.status} ${res.statusText}`)
   }
@@ -32,7 +37,11 @@ export async function rawRequest(path: string, o: RequestOptions = {}): Promise<
   if (o.token) headers.authorization = `Bearer ${o.token}`
   if (o.body !== undefined) headers['content-type'] = 'application/json'
   try {
-    return await fetch(path, { method: o.method ?? (o.body === undefined ? 'GET' : 'POST'), headers, body: o.body === undefined ? undefined : JSON.stringify(o.body) })
+    return await fetch(path, {
+      method: o.method ?? (o.body === undefined ? 'GET' : 'POST'),
+      headers,
+      body: o.body === undefined ? undefined : JSON.stringify(o.body),
+    })
   } catch {
     throw new ApiError(0, 'NETWORK', 'The server cannot be reached; check that cchub is running')
   }

@@ -28,11 +28,20 @@ export function match(pattern: string, p: string): Record<string, string> | null
   return params
 }
 
-export function Link(props: { href: string; class?: string; children: ComponentChildren; 'aria-current'?: 'page' | undefined }) {
+export function Link(props: {
+  href: string
+  class?: string
+  children: ComponentChildren
+  'aria-current'?: 'page' | undefined
+}) {
   const onClick = (e: MouseEvent) => {
     if (e.button !== 0 || e.metaKey || e.ctrlKey || e.shiftKey) return
     e.preventDefault()
     navigate(props.href)
   }
-  return <a href={props.href} class={props.class} aria-current={props['aria-current']} onClick={onClick}>{props.children}</a>
+  return (
+    <a href={props.href} class={props.class} aria-current={props['aria-current']} onClick={onClick}>
+      {props.children}
+    </a>
+  )
 }

@@ -1,7 +1,11 @@
 // Shapes of the REST answers the app reads, derived (as types only) from the server's TypeBox schemas.
 import type { Static } from '@sinclair/typebox'
 import type { TokenPair as TokenPairSchema } from '../../src/modules/auth/model.ts'
-import type { Execution as ExecutionSchema, ExecuteResponse as ExecuteResponseSchema, Session as SessionSchema } from '../../src/modules/claude/model.ts'
+import type {
+  Execution as ExecutionSchema,
+  ExecuteResponse as ExecuteResponseSchema,
+  Session as SessionSchema,
+} from '../../src/modules/claude/model.ts'
 import type { FileView as FileViewSchema } from '../../src/modules/files/model.ts'
 import type { HealthBody } from '../../src/modules/health/index.ts'
 import type { User as UserSchema } from '../../src/modules/users/model.ts'

@@ -1,19 +1,32 @@
-// One transcript item: prompts with their sender, streamed markdown, compact tool cards with their raw events, quiet notes.
+// One transcript item: prompts with their sender, streamed markdown, tool cards with raw events, quiet notes.
 import type { Item, ToolItem } from './transcript.ts'
 import { Diff, Markdown } from '../lazy/markdown.tsx'
 
 const ONE_LINE: Record<string, (i: Record<string, any>) => string> = {
-  Read: (i) => i.file_path, Glob: (i) => i.pattern, LS: (i) => i.path,
-  Grep: (i) => `${i.pattern}${i.path ? ` in ${i.path}` : ''}`, WebFetch: (i) => i.url, WebSearch: (i) => i.query,
+  Read: (i) => i.file_path,
+  Glob: (i) => i.pattern,
+  LS: (i) => i.path,
+  Grep: (i) => `${i.pattern}${i.path ? ` in ${i.path}` : ''}`,
+  WebFetch: (i) => i.url,
+  WebSearch: (i) => i.query,
 }
 
 export const EDITS = new Set(['Write', 'Edit', 'MultiEdit'])
 
-/** Write (a new file: all added), Edit and MultiEdit as a unified diff: the tool cards and the permission banner share it. */
+/**
+ * Write (a new file: all added), Edit and MultiEdit as a unified diff: the tool cards and the permission banner share
+ * it.
+ */
 export function EditDiff({ name, input: i }: { name: string; input: Record<string, any> }) {
   if (name === 'Write') return <Diff path={i.file_path} before="" after={i.content ?? ''} />
   if (name === 'Edit') return <Diff path={i.file_path} before={i.old_string ?? ''} after={i.new_string ?? ''} />
-  return <>{(i.edits ?? []).map((e: any, n: number) => <Diff key={n} path={i.file_path} before={e.old_string ?? ''} after={e.new_string ?? ''} />)}</>
+  return (
+    <>
+      {(i.edits ?? []).map((e: any, n: number) => (
+        <Diff key={n} path={i.file_path} before={e.old_string ?? ''} after={e.new_string ?? ''} />
+      ))}
+    </>
+  )
 }
 
 function Raw({ value, label }: { value: unknown; label: string }) {
@@ -35,7 +48,12 @@ function ToolBody({ item }: { item: ToolItem }) {
       <>
         <pre class="cmd">$ {i.command}</pre>
         {result && !result.isError && <pre class="out">{lines.slice(-6).join('\n')}</pre>}
-        {result && lines.length > 6 && <details class="more"><summary>Full output ({lines.length} lines)</summary><pre class="out">{out}</pre></details>}
+        {result && lines.length > 6 && (
+          <details class="more">
+            <summary>Full output ({lines.length} lines)</summary>
+            <pre class="out">{out}</pre>
+          </details>
+        )}
       </>
     )
   }
@@ -44,7 +62,9 @@ function ToolBody({ item }: { item: ToolItem }) {
     return (
       <ul class="todos">
         {(i.todos ?? []).map((t: any, n: number) => (
-          <li key={n} class={t.status}><input type="checkbox" checked={t.status === 'completed'} disabled aria-label={t.status} /> {t.content}</li>
+          <li key={n} class={t.status}>
+            <input type="checkbox" checked={t.status === 'completed'} disabled aria-label={t.status} /> {t.content}
+          </li>
         ))}
       </ul>
     )
@@ -58,9 +78,20 @@ function ToolCard({ item }: { item: ToolItem }) {
   const failed = result?.isError === true
   return (
     <article class={`card tool${failed ? ' error' : ''}`} data-tool={item.name} aria-label={`${item.name} tool call`}>
-      <header><strong>{item.name}</strong> {line && <code>{line}</code>}{!result && <span class="pending" aria-label="running">…</span>}</header>
+      <header>
+        <strong>{item.name}</strong> {line && <code>{line}</code>}
+        {!result && (
+          <span class="pending" title="running">
+            …
+          </span>
+        )}
+      </header>
       {!line && <ToolBody item={item} />}
-      {failed && <pre class="out err" role="alert">{result.text}</pre>}
+      {failed && (
+        <pre class="out err" role="alert">
+          {result.text}
+        </pre>
+      )}
       <Raw value={result ? [item.raw, result.raw] : item.raw} label="Raw event" />
     </article>
   )
@@ -71,19 +102,35 @@ export function TranscriptItem({ item }: { item: Item }) {
     case 'prompt':
       return (
         <article class="prompt" aria-label={`Prompt from ${item.username}`}>
-          <header><strong class="who">{item.username}</strong> <time dateTime={item.at}>{new Date(item.at).toLocaleTimeString()}</time>{item.files > 0 && <span class="badge">{item.files} file(s)</span>}</header>
+          <header>
+            <strong class="who">{item.username}</strong>{' '}
+            <time dateTime={item.at}>{new Date(item.at).toLocaleTimeString()}</time>
+            {item.files > 0 && <span class="badge">{item.files} file(s)</span>}
+          </header>
           <div class="body">{item.text}</div>
         </article>
       )
     case 'text':
-      return <article class="assistant" aria-label="Claude"><Markdown text={item.text.value} /></article>
+      return (
+        <article class="assistant" aria-label="Claude">
+          <Markdown text={item.text.value} />
+        </article>
+      )
     case 'tool':
       return <ToolCard item={item} />
     case 'decision': {
       const d = item.decision
       return (
         <p class="note decision">
-          <strong>{d.who}</strong> {d.verb}{d.tool && ` ${d.tool}`}{d.detail && <> <code>{d.detail}</code></>}{d.message && `: ${d.message}`}
+          <strong>{d.who}</strong> {d.verb}
+          {d.tool && ` ${d.tool}`}
+          {d.detail && (
+            <>
+              {' '}
+              <code>{d.detail}</code>
+            </>
+          )}
+          {d.message && `: ${d.message}`}
         </p>
       )
     }

@@ -9,7 +9,13 @@ import type { ExecuteResponse, FileView, LogEntry, Session } from '../lib/types.
 import type { Participant } from './side-panel.tsx'
 import { Transcript } from './transcript.ts'
 
-const PRESENCE = new Set(['participant_joined', 'participant_left', 'participant_added', 'participant_removed', 'role_changed'])
+const PRESENCE = new Set([
+  'participant_joined',
+  'participant_left',
+  'participant_added',
+  'participant_removed',
+  'role_changed',
+])
 
 export class SessionController {
   readonly transcript = new Transcript()
@@ -28,7 +34,10 @@ export class SessionController {
   async open(): Promise<void> {
     try {
       const base = `/api/v1/claude/sessions/${encodeURIComponent(this.id)}`
-      const [session, logs] = await Promise.all([api<Session>(base), api<{ logs: LogEntry[] }>(`${base}/logs?limit=1000`)])
+      const [session, logs] = await Promise.all([
+        api<Session>(base),
+        api<{ logs: LogEntry[] }>(`${base}/logs?limit=1000`),
+      ])
       if (this.closed) return
       this.session.value = session
       this.transcript.applyAll(logs.logs)
@@ -60,18 +69,21 @@ export class SessionController {
     if (m.type === 'session_state') {
       this.participants.value = m.data.participants ?? []
       this.transcript.requests.merge(m.data.pending_permissions ?? [])
-    }
-    else if (PRESENCE.has(m.type)) void this.refreshPeople()
+    } else if (PRESENCE.has(m.type)) void this.refreshPeople()
     else if (m.type.startsWith('file_')) void this.refreshFiles()
   }
 
   async refreshPeople(): Promise<void> {
-    const r = await api<{ participants: Participant[] }>(`/api/v1/claude/sessions/${encodeURIComponent(this.id)}/participants`).catch(() => null)
+    const r = await api<{ participants: Participant[] }>(
+      `/api/v1/claude/sessions/${encodeURIComponent(this.id)}/participants`,
+    ).catch(() => null)
     if (r) this.participants.value = r.participants
   }
 
   async refreshFiles(): Promise<void> {
-    const r = await api<{ files: FileView[] }>(`/api/v1/files?session_id=${encodeURIComponent(this.id)}`).catch(() => null)
+    const r = await api<{ files: FileView[] }>(`/api/v1/files?session_id=${encodeURIComponent(this.id)}`).catch(
+      () => null,
+    )
     if (r) this.files.value = r.files
   }
 
@@ -91,7 +103,9 @@ export class SessionController {
     const s = this.session.value
     if (!s) return
     const file_ids = this.attached.value.map((f) => f.file_id)
-    await api<ExecuteResponse>('/api/v1/claude/execute', { body: { workspace_id: s.workspace_id, session_id: s.id, prompt, ...(file_ids.length ? { file_ids } : {}) } })
+    await api<ExecuteResponse>('/api/v1/claude/execute', {
+      body: { workspace_id: s.workspace_id, session_id: s.id, prompt, ...(file_ids.length ? { file_ids } : {}) },
+    })
     this.attached.value = []
   }
 

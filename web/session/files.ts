@@ -1,9 +1,13 @@
-// Session files over REST: multipart upload with progress (XMLHttpRequest reports it; fetch does not), download as a blob.
+// Session files over REST: multipart upload with progress (XMLHttpRequest reports it), download as a blob.
 import { accessToken } from '../lib/auth.ts'
 import { ApiError, errorOf, rawRequest } from '../lib/http.ts'
 import type { FileView } from '../lib/types.ts'
 
-export async function uploadFile(sessionId: string, file: File, onProgress: (fraction: number) => void): Promise<FileView> {
+export async function uploadFile(
+  sessionId: string,
+  file: File,
+  onProgress: (fraction: number) => void,
+): Promise<FileView> {
   const token = await accessToken()
   const form = new FormData()
   form.append('file', file, file.name)
@@ -21,7 +25,8 @@ export async function uploadFile(sessionId: string, file: File, onProgress: (fra
         // handled below as a plain failure
       }
       if (xhr.status >= 200 && xhr.status < 300 && body) resolve(body as FileView)
-      else reject(new ApiError(xhr.status, body?.code ?? 'HTTP_ERROR', body?.message ?? `Upload failed (${xhr.status})`))
+      else
+        reject(new ApiError(xhr.status, body?.code ?? 'HTTP_ERROR', body?.message ?? `Upload failed (${xhr.status})`))
     }
     xhr.send(form)
   })

@@ -1,4 +1,4 @@
-// The banner above the prompt box while Claude waits: what the tool will do, a question's options or a plan, and the answers.
+// The banner above the prompt box while Claude waits: the tool's action, a question's options or a plan; answers.
 import { useEffect, useRef, useState } from 'preact/hooks'
 import type { PermissionAnswer } from '../../src/modules/permissions/model.ts'
 import { Markdown } from '../lazy/markdown.tsx'
@@ -6,7 +6,11 @@ import { EDITS, EditDiff } from './cards.tsx'
 import { type PermissionRequest, toolDetail } from './requests.ts'
 
 export type Answer = (requestId: string, body: PermissionAnswer) => Promise<void>
-interface Props { r: PermissionRequest; can: boolean; answer: Answer }
+interface Props {
+  r: PermissionRequest
+  can: boolean
+  answer: Answer
+}
 
 /** Keys that belong to whatever has the focus (typing, a focused button) are left alone. */
 function ownKey(e: KeyboardEvent): boolean {
@@ -30,20 +34,43 @@ function useKeys(enabled: boolean, main: () => void, deny: () => void): void {
   }, [enabled, main, deny])
 }
 
-function DenyForm({ label, action, send, back }: { label: string; action: string; send: (message: string) => void; back: () => void }) {
+function DenyForm({
+  label,
+  action,
+  send,
+  back,
+}: {
+  label: string
+  action: string
+  send: (message: string) => void
+  back: () => void
+}) {
   const [text, setText] = useState('')
   const ref = useRef<HTMLTextAreaElement>(null)
   useEffect(() => ref.current?.focus(), [])
   return (
     <form class="deny" onSubmit={(e) => (e.preventDefault(), send(text.trim()))}>
-      <label>{label}
-        <textarea ref={ref} rows={2} value={text} onInput={(e) => setText(e.currentTarget.value)}
+      <label>
+        {label}
+        <textarea
+          ref={ref}
+          rows={2}
+          value={text}
+          onInput={(e) => setText(e.currentTarget.value)}
           onKeyDown={(e) => {
             if (e.key === 'Escape') back()
-            else if (e.key === 'Enter' && !e.shiftKey && !e.isComposing) (e.preventDefault(), send(text.trim()))
-          }} />
+            else if (e.key === 'Enter' && !e.shiftKey && !e.isComposing) e.preventDefault(), send(text.trim())
+          }}
+        />
       </label>
-      <div class="actions"><button type="submit" class="danger">{action}</button><button type="button" onClick={back}>Back</button></div>
+      <div class="actions">
+        <button type="submit" class="danger">
+          {action}
+        </button>
+        <button type="button" onClick={back}>
+          Back
+        </button>
+      </div>
     </form>
   )
 }
@@ -61,28 +88,52 @@ function ToolRequest({ r, can, answer }: Props) {
   const openDeny = () => setDenying(true)
   useKeys(can && !denying, allow, openDeny)
   const what = r.title ?? r.description
-  const target = r.tool_name === 'Bash' ? '' : toolDetail(r.tool_name, r.input)
+  const target = r.tool_name === 'Bash' ? '' : toolDetail(r.input)
   return (
     <>
       <header>
-        <strong>Claude wants to use {r.display_name || r.tool_name}</strong>{target && <> <code>{target}</code></>}
+        <strong>Claude wants to use {r.display_name || r.tool_name}</strong>
+        {target && (
+          <>
+            {' '}
+            <code>{target}</code>
+          </>
+        )}
         {what && what !== target && <span class="muted"> {what}</span>}
       </header>
       <ToolBody r={r} />
       {can && !denying && (
         <div class="actions">
-          <button type="button" class="primary" onClick={allow}>Allow</button>
-          <button type="button" onClick={() => void answer(r.request_id, { decision: 'allow', scope: 'session' })}>Allow for this session</button>
-          <button type="button" onClick={openDeny}>Deny</button>
+          <button type="button" class="primary" onClick={allow}>
+            Allow
+          </button>
+          <button type="button" onClick={() => void answer(r.request_id, { decision: 'allow', scope: 'session' })}>
+            Allow for this session
+          </button>
+          <button type="button" onClick={openDeny}>
+            Deny
+          </button>
           <span class="hint keys">Enter allows, Esc denies</span>
         </div>
       )}
-      {can && denying && <DenyForm label="Message to Claude (optional)" action="Deny" back={() => setDenying(false)} send={(message) => void answer(r.request_id, { decision: 'deny', ...(message ? { message } : {}) })} />}
+      {can && denying && (
+        <DenyForm
+          label="Message to Claude (optional)"
+          action="Deny"
+          back={() => setDenying(false)}
+          send={(message) => void answer(r.request_id, { decision: 'deny', ...(message ? { message } : {}) })}
+        />
+      )}
     </>
   )
 }
 
-interface Question { question: string; header?: string; options: { label: string; description?: string }[]; multiSelect?: boolean }
+interface Question {
+  question: string
+  header?: string
+  options: { label: string; description?: string }[]
+  multiSelect?: boolean
+}
 
 function QuestionRequest({ r, can, answer }: Props) {
   const questions = (r.questions ?? []) as Question[]
@@ -97,20 +148,44 @@ function QuestionRequest({ r, can, answer }: Props) {
   const complete = questions.every((q) => chosen[q.question]?.length)
   return (
     <>
-      <header><strong>Claude asks</strong></header>
+      <header>
+        <strong>Claude asks</strong>
+      </header>
       {questions.map((q) => (
         <fieldset key={q.question} class="question">
-          <legend>{q.header && <span class="badge">{q.header}</span>} {q.question}{q.multiSelect && <span class="muted"> (choose any)</span>}</legend>
+          <legend>
+            {q.header && <span class="badge">{q.header}</span>} {q.question}
+            {q.multiSelect && <span class="muted"> (choose any)</span>}
+          </legend>
           <div class="options">
             {q.options.map((o) => (
-              <button key={o.label} type="button" disabled={!can} aria-pressed={instant ? undefined : (chosen[q.question] ?? []).includes(o.label)} title={o.description} onClick={() => pick(q, o.label)}>
-                {o.label}{o.description && <span class="muted"> · {o.description}</span>}
+              <button
+                key={o.label}
+                type="button"
+                disabled={!can}
+                aria-pressed={instant ? undefined : (chosen[q.question] ?? []).includes(o.label)}
+                title={o.description}
+                onClick={() => pick(q, o.label)}
+              >
+                {o.label}
+                {o.description && <span class="muted"> · {o.description}</span>}
               </button>
             ))}
           </div>
         </fieldset>
       ))}
-      {can && !instant && <div class="actions"><button type="button" class="primary" disabled={!complete} onClick={() => void answer(r.request_id, { decision: 'allow', answers: chosen })}>Send answers</button></div>}
+      {can && !instant && (
+        <div class="actions">
+          <button
+            type="button"
+            class="primary"
+            disabled={!complete}
+            onClick={() => void answer(r.request_id, { decision: 'allow', answers: chosen })}
+          >
+            Send answers
+          </button>
+        </div>
+      )}
     </>
   )
 }
@@ -122,30 +197,64 @@ function PlanRequest({ r, can, answer }: Props) {
   useKeys(can && !revising, approve, keep)
   return (
     <>
-      <header><strong>Claude has a plan</strong></header>
-      <div class="plan"><Markdown text={r.plan ?? String((r.input as { plan?: unknown }).plan ?? '')} /></div>
+      <header>
+        <strong>Claude has a plan</strong>
+      </header>
+      <div class="plan">
+        <Markdown text={r.plan ?? String((r.input as { plan?: unknown }).plan ?? '')} />
+      </div>
       {can && !revising && (
         <div class="actions">
-          <button type="button" class="primary" onClick={approve}>Approve</button>
-          <button type="button" onClick={keep}>Keep planning</button>
+          <button type="button" class="primary" onClick={approve}>
+            Approve
+          </button>
+          <button type="button" onClick={keep}>
+            Keep planning
+          </button>
         </div>
       )}
-      {can && revising && <DenyForm label="Feedback for Claude (optional)" action="Keep planning" back={() => setRevising(false)} send={(message) => void answer(r.request_id, { decision: 'deny', ...(message ? { message } : {}) })} />}
+      {can && revising && (
+        <DenyForm
+          label="Feedback for Claude (optional)"
+          action="Keep planning"
+          back={() => setRevising(false)}
+          send={(message) => void answer(r.request_id, { decision: 'deny', ...(message ? { message } : {}) })}
+        />
+      )}
     </>
   )
 }
 
 /** The oldest pending request (others wait their turn); viewers see it without buttons. */
-export function PermissionBanner({ pending, role, answer, error }: { pending: PermissionRequest[]; role: string; answer: Answer; error: string | null }) {
+export function PermissionBanner({
+  pending,
+  role,
+  answer,
+  error,
+}: {
+  pending: PermissionRequest[]
+  role: string
+  answer: Answer
+  error: string | null
+}) {
   const r = pending[0]
-  if (!r) return error ? <p class="form-error answer-error" role="alert">{error}</p> : null
+  if (!r)
+    return error ? (
+      <p class="form-error answer-error" role="alert">
+        {error}
+      </p>
+    ) : null
   const can = r.can_answer.includes(role)
   const Body = r.kind === 'question' ? QuestionRequest : r.kind === 'plan' ? PlanRequest : ToolRequest
   return (
-    <section class="permission" role="region" aria-label="Claude is waiting for an answer" data-kind={r.kind}>
+    <section class="permission" aria-label="Claude is waiting for an answer" data-kind={r.kind}>
       {pending.length > 1 && <p class="hint">1 of {pending.length} waiting</p>}
       <Body key={r.request_id} r={r} can={can} answer={answer} />
-      {error && <p class="form-error" role="alert">{error}</p>}
+      {error && (
+        <p class="form-error" role="alert">
+          {error}
+        </p>
+      )}
       {!can && <p class="hint">Waiting for {r.can_answer.join(' or ')} to answer.</p>}
     </section>
   )

@@ -33,13 +33,27 @@ export function PromptBox({ send, attached, detach, label = 'Message Claude' }: 
     <form class="prompt-box" onSubmit={(e) => (e.preventDefault(), void submit())}>
       {attached.length > 0 && (
         <ul class="chips" aria-label="Attached files">
-          {attached.map((f) => <li key={f.file_id}>{f.name} <button type="button" aria-label={`Detach ${f.name}`} onClick={() => detach(f.file_id)}>×</button></li>)}
+          {attached.map((f) => (
+            <li key={f.file_id}>
+              {f.name}{' '}
+              <button type="button" aria-label={`Detach ${f.name}`} onClick={() => detach(f.file_id)}>
+                ×
+              </button>
+            </li>
+          ))}
         </ul>
       )}
-      {error && <p class="form-error" role="alert">{error}</p>}
+      {error && (
+        <p class="form-error" role="alert">
+          {error}
+        </p>
+      )}
       <div class="row">
         <textarea
-          aria-label={label} placeholder={`${label} (Enter sends, Shift+Enter for a new line)`} rows={2} value={text}
+          aria-label={label}
+          placeholder={`${label} (Enter sends, Shift+Enter for a new line)`}
+          rows={2}
+          value={text}
           onInput={(e) => setText(e.currentTarget.value)}
           onKeyDown={(e) => {
             if (e.key === 'Enter' && !e.shiftKey && !e.isComposing) {
@@ -48,7 +62,9 @@ export function PromptBox({ send, attached, detach, label = 'Message Claude' }: 
             }
           }}
         />
-        <button type="submit" class="primary" disabled={busy || !text.trim()}>Send</button>
+        <button type="submit" class="primary" disabled={busy || !text.trim()}>
+          Send
+        </button>
       </div>
     </form>
   )

@@ -32,22 +32,45 @@ export function SessionView({ id }: { id: string }) {
       <div class="session-main">
         <header class="session-head">
           <h1>{s?.title ?? 'Session'}</h1>
-          {s && <Link href={`/w/${s.workspace_id}`} class="muted">Back to sessions</Link>}
+          {s && (
+            <Link href={`/w/${s.workspace_id}`} class="muted">
+              Back to sessions
+            </Link>
+          )}
           <StatusLine status={status} canStop={mine} onStop={() => void c.stop()} />
         </header>
-        {c.error.value && <p class="form-error" role="alert">{c.error.value}</p>}
+        {c.error.value && (
+          <p class="form-error" role="alert">
+            {c.error.value}
+          </p>
+        )}
         <div class="transcript" ref={list} aria-label="Conversation" role="log">
-          {items.map((item) => <TranscriptItem key={item.key} item={item} />)}
+          {items.map((item) => (
+            <TranscriptItem key={item.key} item={item} />
+          ))}
           {items.length === 0 && <p class="muted">Nothing here yet.</p>}
         </div>
-        <PermissionBanner pending={c.transcript.requests.pending.value} role={role} answer={(rid, body) => c.answer(rid, body)} error={c.answerError.value} />
-        {canPrompt
-          ? <PromptBox send={(p) => c.send(p)} attached={c.attached.value} detach={(fid) => c.detach(fid)} />
-          : <p class="viewer-note">You are a viewer here: you see everything live but cannot prompt.</p>}
+        <PermissionBanner
+          pending={c.transcript.requests.pending.value}
+          role={role}
+          answer={(rid, body) => c.answer(rid, body)}
+          error={c.answerError.value}
+        />
+        {canPrompt ? (
+          <PromptBox send={(p) => c.send(p)} attached={c.attached.value} detach={(fid) => c.detach(fid)} />
+        ) : (
+          <p class="viewer-note">You are a viewer here: you see everything live but cannot prompt.</p>
+        )}
       </div>
       <aside class="side" aria-label="Session details">
         <Participants list={c.participants.value} />
-        <Files sessionId={id} files={c.files.value} canUpload={canPrompt} added={(f) => c.fileAdded(f)} attach={canPrompt ? (f) => c.attach(f) : null} />
+        <Files
+          sessionId={id}
+          files={c.files.value}
+          canUpload={canPrompt}
+          added={(f) => c.fileAdded(f)}
+          attach={canPrompt ? (f) => c.attach(f) : null}
+        />
       </aside>
     </div>
   )

@@ -52,30 +52,57 @@ export function Files({ sessionId, files, canUpload, added, attach }: FilesProps
     }
   }
   return (
-    <section aria-labelledby="files-h" onDragOver={(e) => e.preventDefault()} onDrop={(e) => {
-      e.preventDefault()
-      const f = e.dataTransfer?.files[0]
-      if (f && canUpload) void upload(f)
-    }}>
+    <section
+      aria-labelledby="files-h"
+      onDragOver={(e) => e.preventDefault()}
+      onDrop={(e) => {
+        e.preventDefault()
+        const f = e.dataTransfer?.files[0]
+        if (f && canUpload) void upload(f)
+      }}
+    >
       <h2 id="files-h">Files</h2>
       {canUpload && (
         <label class="upload">
           Upload a file (or drop it here)
-          <input type="file" onChange={(e) => {
-            const f = e.currentTarget.files?.[0]
-            e.currentTarget.value = ''
-            if (f) void upload(f)
-          }} />
+          <input
+            type="file"
+            onChange={(e) => {
+              const f = e.currentTarget.files?.[0]
+              e.currentTarget.value = ''
+              if (f) void upload(f)
+            }}
+          />
         </label>
       )}
       {progress && <progress max={1} value={progress.fraction} aria-label={`Uploading ${progress.name}`} />}
-      {error && <p class="form-error" role="alert">{error}</p>}
+      {error && (
+        <p class="form-error" role="alert">
+          {error}
+        </p>
+      )}
       <ul class="files">
         {files.map((f) => (
           <li key={f.file_id}>
-            <button type="button" class="link" onClick={() => void downloadFile(f).catch((e) => setError(e.message))} aria-label={`Download ${f.name}`}>{f.name}</button>
+            <button
+              type="button"
+              class="link"
+              onClick={() => void downloadFile(f).catch((e) => setError(e.message))}
+              aria-label={`Download ${f.name}`}
+            >
+              {f.name}
+            </button>
             <span class="muted"> {bytes(f.size)}</span>
-            {attach && <button type="button" class="small" onClick={() => attach(f)} aria-label={`Attach ${f.name} to the next prompt`}>Attach</button>}
+            {attach && (
+              <button
+                type="button"
+                class="small"
+                onClick={() => attach(f)}
+                aria-label={`Attach ${f.name} to the next prompt`}
+              >
+                Attach
+              </button>
+            )}
           </li>
         ))}
         {files.length === 0 && <li class="muted">No files yet</li>}

@@ -3,14 +3,38 @@ import { batch, signal, type Signal } from '@preact/signals'
 import type { LogEntry } from '../lib/types.ts'
 import { type Decision, REQUEST_TYPES, Requests } from './requests.ts'
 
-export interface PromptItem { kind: 'prompt'; key: string; username: string; text: string; at: string; files: number }
-export interface TextItem { kind: 'text'; key: string; text: Signal<string> }
+export interface PromptItem {
+  kind: 'prompt'
+  key: string
+  username: string
+  text: string
+  at: string
+  files: number
+}
+export interface TextItem {
+  kind: 'text'
+  key: string
+  text: Signal<string>
+}
 export interface ToolItem {
-  kind: 'tool'; key: string; name: string; input: Record<string, any>; raw: unknown
+  kind: 'tool'
+  key: string
+  name: string
+  input: Record<string, any>
+  raw: unknown
   result: Signal<{ text: string; isError: boolean; raw: unknown } | null>
 }
-export interface NoteItem { kind: 'note'; key: string; text: string; tone: 'quiet' | 'error' | 'end' }
-export interface DecisionItem { kind: 'decision'; key: string; decision: Decision }
+export interface NoteItem {
+  kind: 'note'
+  key: string
+  text: string
+  tone: 'quiet' | 'error' | 'end'
+}
+export interface DecisionItem {
+  kind: 'decision'
+  key: string
+  decision: Decision
+}
 export type Item = PromptItem | TextItem | ToolItem | NoteItem | DecisionItem
 
 export interface RunStatus {
@@ -24,13 +48,18 @@ export interface RunStatus {
 }
 
 const TERMINAL_NOTES: Record<string, string> = {
-  completed: 'Run completed', failed: 'Run failed', cancelled: 'Run cancelled (stopped)', timed_out: 'Run timed out', interrupted: 'Run interrupted (the server restarted)',
+  completed: 'Run completed',
+  failed: 'Run failed',
+  cancelled: 'Run cancelled (stopped)',
+  timed_out: 'Run timed out',
+  interrupted: 'Run interrupted (the server restarted)',
 }
 
 /** Text of a tool result's `content` (a string or text blocks). */
 function resultText(content: unknown): string {
   if (typeof content === 'string') return content
-  if (Array.isArray(content)) return content.map((b) => (b && typeof b === 'object' && 'text' in b ? String(b.text) : '')).join('\n')
+  if (Array.isArray(content))
+    return content.map((b) => (b && typeof b === 'object' && 'text' in b ? String(b.text) : '')).join('\n')
   return content == null ? '' : JSON.stringify(content)
 }
 
@@ -47,17 +76,29 @@ export class Transcript {
     if (m.seq <= this.lastSeq) return
     this.lastSeq = m.seq
     const d = m.data ?? {}
-    if (m.type === 'prompt') this.push({ kind: 'prompt', key: `p${m.seq}`, username: d.username ?? 'someone', text: d.prompt ?? '', at: m.timestamp, files: d.options?.file_ids?.length ?? 0 })
+    if (m.type === 'prompt')
+      this.push({
+        kind: 'prompt',
+        key: `p${m.seq}`,
+        username: d.username ?? 'someone',
+        text: d.prompt ?? '',
+        at: m.timestamp,
+        files: d.options?.file_ids?.length ?? 0,
+      })
     else if (m.type === 'stream') this.stream(m.seq, d.execution_id, d.text ?? '')
     else if (m.type === 'event') this.event(m.seq, d.execution_id, d.event ?? {})
     else if (m.type === 'status') this.setStatus(m.seq, d)
     else if (REQUEST_TYPES.has(m.type)) this.requests.add(d)
-    else if (m.type === 'permission_resolved') this.push({ kind: 'decision', key: `r${m.seq}`, decision: this.requests.resolve(d) })
-    else if (m.type === 'log' && d.stream === 'stderr') this.push({ kind: 'note', key: `l${m.seq}`, text: d.line ?? '', tone: 'quiet' })
+    else if (m.type === 'permission_resolved')
+      this.push({ kind: 'decision', key: `r${m.seq}`, decision: this.requests.resolve(d) })
+    else if (m.type === 'log' && d.stream === 'stderr')
+      this.push({ kind: 'note', key: `l${m.seq}`, text: d.line ?? '', tone: 'quiet' })
   }
 
   applyAll(entries: LogEntry[]): void {
-    batch(() => entries.forEach((e) => this.apply(e)))
+    batch(() => {
+      for (const e of entries) this.apply(e)
+    })
   }
 
   private push(item: Item): void {
@@ -79,7 +120,8 @@ export class Transcript {
       for (const [i, block] of (ev.message?.content ?? []).entries()) {
         if (block.type === 'text') this.finishText(seq, i, execution, block.text ?? '')
         else if (block.type === 'tool_use') this.toolUse(`u${seq}.${i}`, block, ev)
-        else if (block.type === 'thinking') this.push({ kind: 'note', key: `k${seq}.${i}`, text: 'Thinking…', tone: 'quiet' })
+        else if (block.type === 'thinking')
+          this.push({ kind: 'note', key: `k${seq}.${i}`, text: 'Thinking…', tone: 'quiet' })
       }
     } else if (ev.type === 'user') {
       for (const block of Array.isArray(ev.message?.content) ? ev.message.content : []) {
@@ -87,7 +129,12 @@ export class Transcript {
         if (tool) tool.result.value = { text: resultText(block.content), isError: block.is_error === true, raw: ev }
       }
     } else if (ev.type === 'system' && ev.subtype === 'init') {
-      this.push({ kind: 'note', key: `s${seq}`, text: `Claude started${ev.model ? ` · ${ev.model}` : ''}`, tone: 'quiet' })
+      this.push({
+        kind: 'note',
+        key: `s${seq}`,
+        text: `Claude started${ev.model ? ` · ${ev.model}` : ''}`,
+        tone: 'quiet',
+      })
     } else if (ev.type === 'system' && ev.subtype === 'api_retry') {
       this.push({ kind: 'note', key: `s${seq}`, text: 'Retrying the API request…', tone: 'quiet' })
     }
@@ -102,7 +149,14 @@ export class Transcript {
   }
 
   private toolUse(key: string, block: Record<string, any>, raw: unknown): void {
-    const item: ToolItem = { kind: 'tool', key, name: String(block.name), input: block.input ?? {}, raw, result: signal(null) }
+    const item: ToolItem = {
+      kind: 'tool',
+      key,
+      name: String(block.name),
+      input: block.input ?? {},
+      raw,
+      result: signal(null),
+    }
     this.tools.set(String(block.id), item)
     this.push(item)
   }

@@ -17,33 +17,71 @@ export function Admin() {
     await api(`/api/v1/users/${encodeURIComponent(u.id)}`, { method: 'PATCH', body: { disabled: !u.disabled } })
     await load()
   })
-  if (me.value?.role !== 'admin') return <section class="page"><h1>Admin</h1><p>Only admins can manage users.</p></section>
+  if (me.value?.role !== 'admin')
+    return (
+      <section class="page">
+        <h1>Admin</h1>
+        <p>Only admins can manage users.</p>
+      </section>
+    )
   return (
     <section class="page" aria-labelledby="admin-h">
       <h1 id="admin-h">Users</h1>
       <FormError error={list.error ?? toggle.error} />
       <table class="users">
-        <thead><tr><th scope="col">User</th><th scope="col">Role</th><th scope="col">State</th><th scope="col"><span class="sr">Actions</span></th></tr></thead>
+        <thead>
+          <tr>
+            <th scope="col">User</th>
+            <th scope="col">Role</th>
+            <th scope="col">State</th>
+            <th scope="col">
+              <span class="sr">Actions</span>
+            </th>
+          </tr>
+        </thead>
         <tbody>
           {users.map((u) => (
             <tr key={u.id}>
-              <td>{u.username}</td><td>{u.role}</td><td>{u.disabled ? 'disabled' : 'active'}</td>
-              <td>{u.id !== me.value?.id && <button type="button" class="small" onClick={() => void toggle.run(u)}>{u.disabled ? 'Enable' : 'Disable'} {u.username}</button>}</td>
+              <td>{u.username}</td>
+              <td>{u.role}</td>
+              <td>{u.disabled ? 'disabled' : 'active'}</td>
+              <td>
+                {u.id !== me.value?.id && (
+                  <button type="button" class="small" onClick={() => void toggle.run(u)}>
+                    {u.disabled ? 'Enable' : 'Disable'} {u.username}
+                  </button>
+                )}
+              </td>
             </tr>
           ))}
         </tbody>
       </table>
-      <form class="panel" onSubmit={(e) => {
-        e.preventDefault()
-        const form = e.currentTarget
-        void create.run(field(e, 'username'), field(e, 'password'), field(e, 'role')).then((ok) => ok && form.reset())
-      }}>
+      <form
+        class="panel"
+        onSubmit={(e) => {
+          e.preventDefault()
+          const form = e.currentTarget
+          void create.run(field(e, 'username'), field(e, 'password'), field(e, 'role')).then((ok) => ok && form.reset())
+        }}
+      >
         <h2>New user</h2>
-        <label>Username <input name="username" required autocomplete="off" /></label>
-        <label>Password <input name="password" type="password" minLength={8} required autocomplete="new-password" /></label>
-        <label>Role <select name="role"><option value="user">user</option><option value="admin">admin</option></select></label>
+        <label>
+          Username <input name="username" required autocomplete="off" />
+        </label>
+        <label>
+          Password <input name="password" type="password" minLength={8} required autocomplete="new-password" />
+        </label>
+        <label>
+          Role{' '}
+          <select name="role">
+            <option value="user">user</option>
+            <option value="admin">admin</option>
+          </select>
+        </label>
         <FormError error={create.error} />
-        <button type="submit" class="primary" disabled={create.busy}>Create user</button>
+        <button type="submit" class="primary" disabled={create.busy}>
+          Create user
+        </button>
       </form>
     </section>
   )

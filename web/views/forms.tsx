@@ -22,8 +22,13 @@ export function useAction<A extends unknown[]>(fn: (...args: A) => Promise<void>
 }
 
 export function FormError({ error }: { error: string | null }) {
-  return error ? <p class="form-error" role="alert">{error}</p> : null
+  return error ? (
+    <p class="form-error" role="alert">
+      {error}
+    </p>
+  ) : null
 }
 
 /** The value of a named field of the submitted form. */
-export const field = (e: Event, name: string): string => String(new FormData(e.currentTarget as HTMLFormElement).get(name) ?? '')
+export const field = (e: Event, name: string): string =>
+  String(new FormData(e.currentTarget as HTMLFormElement).get(name) ?? '')

@@ -18,10 +18,16 @@ export function WorkspaceNav({ current }: { current: string | null }) {
   useEffect(() => void loadWorkspaces().catch(() => {}), [])
   return (
     <nav class="nav" aria-label="Workspaces">
-      <h2><Link href="/">Workspaces</Link></h2>
+      <h2>
+        <Link href="/">Workspaces</Link>
+      </h2>
       <ul>
         {(workspaces.value ?? []).map((w) => (
-          <li key={w.id}><Link href={`/w/${w.id}`} aria-current={w.id === current ? 'page' : undefined}>{w.name}</Link></li>
+          <li key={w.id}>
+            <Link href={`/w/${w.id}`} aria-current={w.id === current ? 'page' : undefined}>
+              {w.name}
+            </Link>
+          </li>
         ))}
       </ul>
     </nav>
@@ -38,20 +44,34 @@ export function Home() {
   return (
     <section class="page" aria-labelledby="home-h">
       <h1 id="home-h">Workspaces</h1>
-      <p class="muted">A workspace is a directory where Claude works. Open one to see its sessions or start a new one.</p>
+      <p class="muted">
+        A workspace is a directory where Claude works. Open one to see its sessions or start a new one.
+      </p>
       <ul class="cards">
         {(list ?? []).map((w) => (
-          <li key={w.id}><Link href={`/w/${w.id}`} class="tile"><strong>{w.name}</strong><span class="muted">{w.path}</span></Link></li>
+          <li key={w.id}>
+            <Link href={`/w/${w.id}`} class="tile">
+              <strong>{w.name}</strong>
+              <span class="muted">{w.path}</span>
+            </Link>
+          </li>
         ))}
         {list?.length === 0 && <li class="muted">No workspaces yet: create the first one.</li>}
       </ul>
-      <form class="panel inline" onSubmit={(e) => {
-        e.preventDefault()
-        const form = e.currentTarget
-        void create.run(field(e, 'name')).then((ok) => ok && form.reset())
-      }}>
-        <label>New workspace name <input name="name" required maxLength={128} placeholder="my-project" /></label>
-        <button type="submit" class="primary" disabled={create.busy}>Create workspace</button>
+      <form
+        class="panel inline"
+        onSubmit={(e) => {
+          e.preventDefault()
+          const form = e.currentTarget
+          void create.run(field(e, 'name')).then((ok) => ok && form.reset())
+        }}
+      >
+        <label>
+          New workspace name <input name="name" required maxLength={128} placeholder="my-project" />
+        </label>
+        <button type="submit" class="primary" disabled={create.busy}>
+          Create workspace
+        </button>
         <FormError error={create.error} />
       </form>
     </section>
@@ -63,15 +83,22 @@ function useWaiting(sessions: Session[] | null): Set<string> {
   const [waiting, setWaiting] = useState<Set<string>>(new Set())
   useEffect(() => {
     if (!sessions?.length) return
-    void api<{ executions: Execution[] }>('/api/v1/claude/executions?status=waiting_for_permission&limit=500')
-      .then((r) => setWaiting(new Set(r.executions.map((x) => x.session_id))), () => {})
+    void api<{ executions: Execution[] }>('/api/v1/claude/executions?status=waiting_for_permission&limit=500').then(
+      (r) => setWaiting(new Set(r.executions.map((x) => x.session_id))),
+      () => {},
+    )
   }, [sessions])
   return waiting
 }
 
 export function WorkspaceView({ id }: { id: string }) {
   const [sessions, setSessions] = useState<Session[] | null>(null)
-  const load = useAction(async () => setSessions((await api<{ sessions: Session[] }>(`/api/v1/claude/sessions?workspace_id=${encodeURIComponent(id)}&limit=200`)).sessions))
+  const load = useAction(async () =>
+    setSessions(
+      (await api<{ sessions: Session[] }>(`/api/v1/claude/sessions?workspace_id=${encodeURIComponent(id)}&limit=200`))
+        .sessions,
+    ),
+  )
   useEffect(() => void load.run(), [id])
   const ws = workspaces.value?.find((w) => w.id === id)
   const waiting = useWaiting(sessions)
@@ -82,7 +109,11 @@ export function WorkspaceView({ id }: { id: string }) {
   return (
     <section class="page" aria-labelledby="ws-h">
       <h1 id="ws-h">{ws?.name ?? 'Workspace'}</h1>
-      {ws && <p class="muted"><code>{ws.path}</code></p>}
+      {ws && (
+        <p class="muted">
+          <code>{ws.path}</code>
+        </p>
+      )}
       <h2>New session</h2>
       <PromptBox send={start} attached={[]} detach={() => {}} label="What should Claude do?" />
       <h2>Sessions</h2>
@@ -91,10 +122,17 @@ export function WorkspaceView({ id }: { id: string }) {
         {(sessions ?? []).map((s) => (
           <li key={s.id}>
             <Link href={`/s/${s.id}`} class="tile">
-              <span class={`dot ${waiting.has(s.id) ? 'waiting' : s.current_execution_id ? 'running' : s.status}`} aria-hidden="true" />
+              <span
+                class={`dot ${waiting.has(s.id) ? 'waiting' : s.current_execution_id ? 'running' : s.status}`}
+                aria-hidden="true"
+              />
               <strong>{s.title ?? 'Untitled session'}</strong>
               {waiting.has(s.id) && <span class="badge needs">waiting for permission</span>}
-              <span class="muted">{s.current_execution_id ? 'running' : s.status} · {ago(s.updated_at)} · {cost(s.total_cost_usd) || '$0.00'}{s.role ? ` · ${s.role}` : ''}</span>
+              <span class="muted">
+                {s.current_execution_id ? 'running' : s.status} · {ago(s.updated_at)} ·{' '}
+                {cost(s.total_cost_usd) || '$0.00'}
+                {s.role ? ` · ${s.role}` : ''}
+              </span>
             </Link>
           </li>
         ))}

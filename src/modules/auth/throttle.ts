@@ -1,5 +1,4 @@
-// Password guessing limits shared by login and password change: strict per address, per username a slow-down for
-// strangers.
+// Password-guessing limits for login and password change: strict per address, per username a slow-down for strangers.
 import { AppError } from '../../core/errors.ts'
 import { FailureWindow } from '../../core/rate-limit.ts'
 

@@ -1,5 +1,4 @@
-// Sessions started with `claude` in a terminal: found in the caller's CLI home (.claude/projects/<escaped
-// cwd>/<id>.jsonl), importable to resume.
+// Terminal `claude` sessions in the caller's CLI home (.claude/projects/<escaped cwd>/<id>.jsonl), imported to resume.
 import { closeSync, existsSync, openSync, readdirSync, readSync, statSync } from 'node:fs'
 import { join } from 'node:path'
 import { AppError, conflict, forbidden } from '../../core/errors.ts'

@@ -1,5 +1,4 @@
-// WebSocket `command` messages (execute, cancel) with the same checks as REST; claude_message is an alias
-// (docs/protocol.md, Commands).
+// WebSocket `command` messages (execute, cancel; alias claude_message) with REST's checks (docs/protocol.md, Commands).
 import { Type as T, type Static } from '@sinclair/typebox'
 import { AppError } from '../../core/errors.ts'
 import type { Dispatcher } from '../realtime/dispatcher.ts'

@@ -1,3 +1,4 @@
+// The session_state frame a socket gets on join: who is here, status, current execution, history, files, document.
 import type { SessionRole, UserRecord } from '../../store/records.ts'
 import type { Store } from '../../store/store.ts'
 import type { ChannelLog } from '../realtime/channel-log.ts'

@@ -1,5 +1,4 @@
-// WebSocket commands of collaboration (docs/protocol.md, Collaboration): join/leave, invite/remove/change_role, typing,
-// code, cursors.
+// WebSocket commands of collaboration (docs/protocol.md): join/leave, invite/remove/change_role, typing, code, cursors.
 import { AppError } from '../../core/errors.ts'
 import type { UserRecord } from '../../store/records.ts'
 import type { AuthService } from '../auth/service.ts'

@@ -1,5 +1,4 @@
-// WebSocket chunked uploads: chunks land on disk under the data dir, survive dropped sockets and restarts, expire when
-// idle.
+// WebSocket chunked uploads: chunks go to disk in the data dir, survive dropped sockets and restarts, expire when idle.
 import { mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs'
 import { open, rename, rm } from 'node:fs/promises'
 import { join } from 'node:path'

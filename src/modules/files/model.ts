@@ -1,5 +1,5 @@
 // TypeBox schemas for /api/v1/files and the WebSocket file messages (chunked upload, share, delete).
-import { t, } from 'elysia'
+import { t } from 'elysia'
 import { clientMessage } from '../realtime/model.ts'
 
 const Id = t.String({ minLength: 1, maxLength: 64 })

@@ -1,5 +1,4 @@
-// Disk side of files: the workspace uploads/ directory, hashed size-limited writes, exclusive placement, confinement
-// checks.
+// Files on disk: the workspace uploads/ directory, hashed size-limited writes, exclusive placement, confinement checks.
 import { constants, lstatSync, mkdirSync, readdirSync, realpathSync, rmSync, statSync, type Stats } from 'node:fs'
 import { copyFile, link, open, unlink, type FileHandle } from 'node:fs/promises'
 import { basename, dirname, join } from 'node:path'

@@ -1,5 +1,4 @@
-// WebSocket file messages: chunked upload (upload_start/chunk/status/cancel) and share_file, delete_file
-// (docs/protocol.md, Files).
+// WebSocket files: chunked upload (upload_start/chunk/status/cancel), share_file, delete_file (docs/protocol.md).
 import type { Dispatcher } from '../realtime/dispatcher.ts'
 import { reply } from '../realtime/envelope.ts'
 import type { ChunkedUploads } from './chunked-upload.ts'

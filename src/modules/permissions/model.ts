@@ -1,5 +1,4 @@
-// TypeBox schemas of permission requests, questions and plan approvals: REST bodies, WebSocket messages and published
-// data.
+// TypeBox schemas of permission requests, questions, plan approvals: REST bodies, WebSocket messages, published data.
 import { Type as T } from '@sinclair/typebox'
 import { t } from 'elysia'
 import { PermissionModeSchema } from '../claude/model.ts'

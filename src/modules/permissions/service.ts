@@ -1,5 +1,4 @@
-// Permission requests of running CLIs: stored, published, answered once (first answer wins), timed out, cancelled,
-// expired.
+// Permission requests of running CLIs: stored, published, answered once (first wins), timed out, cancelled, expired.
 import type { Clock } from '../../core/clock.ts'
 import { AppError, notFound } from '../../core/errors.ts'
 import type { Logger } from '../../core/logger.ts'

@@ -1,5 +1,4 @@
-// Waiting for a client to take what it was sent: woken by the transport's drain signal, re-checked at least every 250
-// ms.
+// Waiting for a client to take what it was sent: woken by the drain signal, re-checked at least every 250 ms.
 
 /**
  * Resolves true once `ready()`, false when `timeoutMs` passes first. `park` registers the wake-up with the transport

@@ -1,5 +1,4 @@
-// The one builder of the wire envelope that model.ts's ServerEnvelope describes: {type, id?, channel?, seq?, data,
-// timestamp}.
+// The one builder of the wire envelope (model.ts's ServerEnvelope): {type, id?, channel?, seq?, data, timestamp}.
 import { iso } from '../../core/iso.ts'
 
 export interface EnvelopeAt {

@@ -1,5 +1,4 @@
-// Replay with `since`, for /ws and SSE alike: from the ring or the store, then live in the same tick: no gap, no
-// duplicate.
+// Replay with `since` for /ws and SSE: from the ring or the store, then live in the same tick; no gap, no duplicate.
 import type { Slots } from '../../core/slots.ts'
 import type { ChannelLog } from './channel-log.ts'
 import { isDurable } from './channels.ts'

@@ -1,5 +1,4 @@
-// Ends what a user may no longer have: streams of a revoked token, key or disabled user; channels they may no longer
-// read.
+// Ends what a user may no longer have: streams of a revoked token, key or disabled user; channels they may not read.
 import type { Signals } from '../../core/signals.ts'
 import type { UserRecord } from '../../store/records.ts'
 import type { AuthService } from '../auth/service.ts'

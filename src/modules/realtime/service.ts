@@ -1,5 +1,4 @@
-// Builds the realtime hub from its dependencies: one replayer for /ws and SSE, the gateway, the dispatcher, SSE,
-// metrics.
+// Builds the realtime hub from its dependencies: one replayer for /ws and SSE, gateway, dispatcher, SSE, metrics.
 import type { EventBus } from '../../bus/event-bus.ts'
 import type { Config } from '../../config/schema.ts'
 import type { Clock } from '../../core/clock.ts'

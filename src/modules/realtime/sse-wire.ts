@@ -1,5 +1,4 @@
-// One SSE response body: frames as `id:`/`event:`/`data:` events, keep-alives, live delivery and the slow-reader
-// cut-off.
+// One SSE response body: frames as `id:`/`event:`/`data:` events, keep-alives, live delivery, the slow-reader cut-off.
 import type { BusMessage } from '../../bus/event-bus.ts'
 import { until } from './drain.ts'
 import type { ReplaySink } from './replay.ts'

@@ -1,5 +1,4 @@
-// Deleting a user: their runs stop, what others share goes to the deleting admin, what was theirs alone goes (bytes
-// too).
+// Deleting a user: runs stop, what others share goes to the deleting admin, what was theirs alone goes (bytes too).
 import { rmSync } from 'node:fs'
 import { join } from 'node:path'
 import { AppError, notFound } from '../../core/errors.ts'

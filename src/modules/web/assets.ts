@@ -1,5 +1,4 @@
-// Where the web app's files come from: built from web/ on demand (rebuilt when a source changes); the binary embeds
-// them.
+// Where the web app's files come from: built from web/ on demand (rebuilt on source changes); the binary embeds them.
 import { readdirSync, statSync } from 'node:fs'
 import { join } from 'node:path'
 import { buildWebAssets, WEB_DIR, type WebAssets } from './build.ts'

@@ -1,5 +1,4 @@
-// Tool rules parsed exactly as the Claude CLI parses --allowedTools (see docs/claude-cli.md), refusing what it reads
-// differently.
+// Tool rules parsed exactly as the CLI parses --allowedTools (docs/claude-cli.md), refusing what it reads differently.
 import { invalid } from '../../../core/errors.ts'
 
 /** One allow rule: a tool name and, for `Tool(pattern)`, the pattern (absent when the rule covers the whole tool). */

@@ -1,5 +1,4 @@
-// One long-lived CLI process per active session, fed user turns over stdin (stream-json) and routing output to the
-// turn.
+// One long-lived CLI process per active session, fed user turns over stdin (stream-json), routing output to the turn.
 import { interruptLine, userInputLine } from '../cli/events.ts'
 import type { ExitInfo, RunnerProcess } from '../cli/runner.ts'
 import { getInit, getResult, type ResultInfo } from '../cli/extract.ts'
