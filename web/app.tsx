@@ -8,6 +8,7 @@ import type { Health } from './lib/types.ts'
 import { SessionView } from './session/session-view.tsx'
 import { Account } from './views/account.tsx'
 import { Admin } from './views/admin.tsx'
+import { Join } from './views/join.tsx'
 import { SignIn } from './views/sign-in.tsx'
 import { Home, WorkspaceNav, WorkspaceView } from './views/workspaces.tsx'
 
@@ -51,6 +52,7 @@ function Screen() {
   if ((params = match('/w/:id', p))) return <WorkspaceView id={params.id!} key={params.id} />
   if (p === '/account') return <Account />
   if (p === '/admin') return <Admin />
+  if (p === '/join') return <Join />
   return <Home />
 }
 

@@ -12,6 +12,17 @@ afterAll(() => stopRoom(r))
 const P = (sid: string, user = '') => `/api/v1/claude/sessions/${sid}/participants${user ? `/${user}` : ''}`
 
 describe('participants over REST', () => {
+  test('invite by username (the web app has no user ids); neither user_id nor username is a 422', async () => {
+    const sid = await newSession(r)
+    const added = await r.s.api(P(sid), { token: r.u.alice.token, body: { username: 'carol', role: 'viewer' } })
+    expect(added.status).toBe(201)
+    expect(await json(added)).toMatchObject({ user_id: r.u.carol.id, username: 'carol', role: 'viewer' })
+    expect((await r.s.api(P(sid), { token: r.u.alice.token, body: { username: 'nobody' } })).status).toBe(404)
+    const none = await r.s.api(P(sid), { token: r.u.alice.token, body: { role: 'viewer' } })
+    expect(none.status).toBe(422)
+    expect((await json(none)).code).toBe('VALIDATION_FAILED')
+  })
+
   test('invite, list, change role, remove; each change is published on the session channel', async () => {
     const sid = await newSession(r)
     const a = await sock(r, 'alice')

@@ -24,6 +24,9 @@ export class SessionController {
   readonly files = signal<FileView[]>([])
   readonly attached = signal<FileView[]>([])
   readonly error = signal<string | null>(null)
+  /** Who else is typing now (usernames), from the live `typing` relays; the server sends the stop itself on expiry. */
+  readonly typing = signal<string[]>([])
+  readonly peopleError = signal<string | null>(null)
   /** The server's refusal of this tab's last answer (ALREADY_RESOLVED naming who answered, FORBIDDEN, …). */
   readonly answerError = signal<string | null>(null)
   private unsubscribe: (() => void) | null = null
@@ -69,8 +72,11 @@ export class SessionController {
     if (m.type === 'session_state') {
       this.participants.value = m.data.participants ?? []
       this.transcript.requests.merge(m.data.pending_permissions ?? [])
-    } else if (PRESENCE.has(m.type)) void this.refreshPeople()
-    else if (m.type.startsWith('file_')) void this.refreshFiles()
+    } else if (m.type === 'typing') this.typingChanged(m.data)
+    else if (PRESENCE.has(m.type)) {
+      if (m.type === 'participant_left') this.typingChanged({ ...m.data, state: 'stop' })
+      void this.refreshPeople()
+    } else if (m.type.startsWith('file_')) void this.refreshFiles()
   }
 
   async refreshPeople(): Promise<void> {
@@ -78,6 +84,29 @@ export class SessionController {
       `/api/v1/claude/sessions/${encodeURIComponent(this.id)}/participants`,
     ).catch(() => null)
     if (r) this.participants.value = r.participants
+  }
+
+  private typingChanged(d: { username?: string; state?: string }): void {
+    if (!d.username) return
+    const others = this.typing.value.filter((u) => u !== d.username)
+    this.typing.value = d.state === 'start' ? [...others, d.username] : others
+  }
+
+  /** Tells the others this user is typing (start) or stopped; the SDK drops it while the socket is down. */
+  signalTyping(state: 'start' | 'stop'): void {
+    realtime().send('typing', { data: { session_id: this.id, state } })
+  }
+
+  /** The owner's role change or removal; the list follows from the role_changed / participant_removed message. */
+  async manage(userId: string, role: string | null): Promise<void> {
+    this.peopleError.value = null
+    const path = `/api/v1/claude/sessions/${encodeURIComponent(this.id)}/participants/${encodeURIComponent(userId)}`
+    try {
+      await api(path, role ? { method: 'PATCH', body: { role } } : { method: 'DELETE' })
+    } catch (err) {
+      this.peopleError.value = (err as Error).message
+    }
+    await this.refreshPeople()
   }
 
   async refreshFiles(): Promise<void> {

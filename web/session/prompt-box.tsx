@@ -1,5 +1,5 @@
 // The prompt box: Enter sends, Shift+Enter adds a line; attached files go along as file_ids.
-import { useState } from 'preact/hooks'
+import { useRef, useState } from 'preact/hooks'
 import { askForNotificationsOnce } from '../lib/notify.ts'
 import type { FileView } from '../lib/types.ts'
 
@@ -8,10 +8,26 @@ interface Props {
   attached: FileView[]
   detach: (id: string) => void
   label?: string
+  /** Typing start (repeated while typing, so the server's expiry does not end it) and stop. */
+  typing?: (state: 'start' | 'stop') => void
 }
 
-export function PromptBox({ send, attached, detach, label = 'Message Claude' }: Props) {
+const TYPING_REFRESH_MS = 2000
+
+export function PromptBox({ send, attached, detach, label = 'Message Claude', typing }: Props) {
   const [text, setText] = useState('')
+  const lastStart = useRef(0)
+  const typed = (value: string) => {
+    setText(value)
+    if (!typing) return
+    if (!value) {
+      lastStart.current = 0
+      return typing('stop')
+    }
+    if (Date.now() - lastStart.current < TYPING_REFRESH_MS) return
+    lastStart.current = Date.now()
+    typing('start')
+  }
   const [busy, setBusy] = useState(false)
   const [error, setError] = useState<string | null>(null)
   const submit = async () => {
@@ -22,7 +38,7 @@ export function PromptBox({ send, attached, detach, label = 'Message Claude' }: 
     setError(null)
     try {
       await send(prompt)
-      setText('')
+      typed('')
     } catch (err) {
       setError((err as Error).message)
     } finally {
@@ -54,7 +70,7 @@ export function PromptBox({ send, attached, detach, label = 'Message Claude' }: 
           placeholder={`${label} (Enter sends, Shift+Enter for a new line)`}
           rows={2}
           value={text}
-          onInput={(e) => setText(e.currentTarget.value)}
+          onInput={(e) => typed(e.currentTarget.value)}
           onKeyDown={(e) => {
             if (e.key === 'Enter' && !e.shiftKey && !e.isComposing) {
               e.preventDefault()

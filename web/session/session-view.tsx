@@ -6,6 +6,7 @@ import { TranscriptItem } from './cards.tsx'
 import { SessionController } from './controller.ts'
 import { PermissionBanner } from './permission-banner.tsx'
 import { PromptBox } from './prompt-box.tsx'
+import { ShareLinks } from './sharing.tsx'
 import { Files, Participants } from './side-panel.tsx'
 import { StatusLine } from './status-line.tsx'
 
@@ -56,14 +57,30 @@ export function SessionView({ id }: { id: string }) {
           answer={(rid, body) => c.answer(rid, body)}
           error={c.answerError.value}
         />
+        <TypingLine names={c.typing.value} />
         {canPrompt ? (
-          <PromptBox send={(p) => c.send(p)} attached={c.attached.value} detach={(fid) => c.detach(fid)} />
+          <PromptBox
+            send={(p) => c.send(p)}
+            attached={c.attached.value}
+            detach={(fid) => c.detach(fid)}
+            typing={(state) => c.signalTyping(state)}
+          />
         ) : (
           <p class="viewer-note">You are a viewer here: you see everything live but cannot prompt.</p>
         )}
       </div>
       <aside class="side" aria-label="Session details">
-        <Participants list={c.participants.value} />
+        <Participants
+          list={c.participants.value}
+          sessionId={id}
+          error={c.peopleError.value}
+          manage={
+            role === 'owner'
+              ? { setRole: (uid, r) => void c.manage(uid, r), remove: (uid) => void c.manage(uid, null) }
+              : null
+          }
+        />
+        {role === 'owner' && <ShareLinks sessionId={id} />}
         <Files
           sessionId={id}
           files={c.files.value}
@@ -73,5 +90,15 @@ export function SessionView({ id }: { id: string }) {
         />
       </aside>
     </div>
+  )
+}
+
+function TypingLine({ names }: { names: string[] }) {
+  if (!names.length) return <p class="typing" aria-live="polite" />
+  const who = names.length === 1 ? `${names[0]} is` : `${names.join(', ')} are`
+  return (
+    <p class="typing" aria-live="polite">
+      {who} typing…
+    </p>
   )
 }

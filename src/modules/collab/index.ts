@@ -45,7 +45,7 @@ export function collabModule(auth: AuthService, c: Collab) {
       '/sessions/:id/participants',
       async ({ principal, params, body, set }) => {
         set.status = 201
-        return c.service.add(principal.user, params.id, body.user_id, body.role)
+        return c.service.add(principal.user, params.id, await c.service.userIdOf(body), body.role)
       },
       {
         auth: true,

@@ -16,10 +16,14 @@ export const TokenParams = t.Object({ token: t.String({ minLength: 16, maxLength
 
 export const AddParticipantBody = t.Object(
   {
-    user_id: Id,
+    user_id: t.Optional(Id),
+    username: t.Optional(t.String({ minLength: 1, maxLength: 64, description: 'Instead of user_id' })),
     role: t.Optional(GrantRole),
   },
-  { description: 'role defaults to collaborator; hand ownership over with PATCH role=owner' },
+  {
+    description:
+      'The user by user_id or username; role defaults to collaborator; hand ownership over with PATCH role=owner',
+  },
 )
 export const PatchParticipantBody = t.Object({
   role: t.Union([t.Literal('owner'), t.Literal('collaborator'), t.Literal('viewer')], {

@@ -1,7 +1,7 @@
 // Session participants and roles (list, invite, change, hand over, remove), and the wiring of the collab parts.
 import type { Config } from '../../config/schema.ts'
 import type { Clock } from '../../core/clock.ts'
-import { AppError, conflict, notFound } from '../../core/errors.ts'
+import { AppError, conflict, invalid, notFound } from '../../core/errors.ts'
 import { iso } from '../../core/iso.ts'
 import type { Logger } from '../../core/logger.ts'
 import type { Signals } from '../../core/signals.ts'
@@ -259,6 +259,15 @@ export class CollabService {
     const u = await this.deps.store.users.byId(id)
     if (!u || u.disabled) throw notFound('User')
     return u
+  }
+
+  /** The id of the user an invite names by user_id or by username (the web app invites by name). */
+  async userIdOf(ref: { user_id?: string; username?: string }): Promise<string> {
+    if (ref.user_id) return ref.user_id
+    if (!ref.username) throw invalid('Name the user: user_id or username')
+    const u = await this.deps.store.users.byUsername(ref.username)
+    if (!u || u.disabled) throw notFound('User')
+    return u.id
   }
 }
 

@@ -2,7 +2,7 @@
 import type { WebAssets } from './build.ts'
 
 /** Paths the app routes itself (history API): each answers with index.html so a reload or a shared link works. */
-export const APP_ROUTES = ['/', '/w/:id', '/s/:id', '/account', '/admin'] as const
+export const APP_ROUTES = ['/', '/w/:id', '/s/:id', '/account', '/admin', '/join'] as const
 
 const HOST = /^[A-Za-z0-9.-]+(:\d{1,5})?$|^\[[0-9A-Fa-f:.]+\](:\d{1,5})?$/
 
