@@ -6,6 +6,7 @@ import { api } from '../lib/auth.ts'
 import { askForNotificationsOnce, markSeen, notifyIfNew } from '../lib/notify.ts'
 import { realtime } from '../lib/realtime.ts'
 import type { ExecuteResponse, FileView, LogEntry, Session } from '../lib/types.ts'
+import type { RunOptions } from './run-options.tsx'
 import type { Participant } from './side-panel.tsx'
 import { Transcript } from './transcript.ts'
 
@@ -128,12 +129,18 @@ export class SessionController {
     this.attached.value = this.attached.value.filter((f) => f.file_id !== id)
   }
 
-  async send(prompt: string): Promise<void> {
+  async send(prompt: string, options: RunOptions = {}): Promise<void> {
     const s = this.session.value
     if (!s) return
     const file_ids = this.attached.value.map((f) => f.file_id)
     await api<ExecuteResponse>('/api/v1/claude/execute', {
-      body: { workspace_id: s.workspace_id, session_id: s.id, prompt, ...(file_ids.length ? { file_ids } : {}) },
+      body: {
+        workspace_id: s.workspace_id,
+        session_id: s.id,
+        prompt,
+        ...options,
+        ...(file_ids.length ? { file_ids } : {}),
+      },
     })
     this.attached.value = []
   }

@@ -2,9 +2,11 @@
 import { useRef, useState } from 'preact/hooks'
 import { askForNotificationsOnce } from '../lib/notify.ts'
 import type { FileView } from '../lib/types.ts'
+import { type RunOptions, RunPickers, runFields } from './run-options.tsx'
 
 interface Props {
-  send: (prompt: string) => Promise<void>
+  /** The prompt and the chosen model / permission mode (only what differs from the server's defaults). */
+  send: (prompt: string, options: RunOptions) => Promise<void>
   attached: FileView[]
   detach: (id: string) => void
   label?: string
@@ -16,6 +18,7 @@ const TYPING_REFRESH_MS = 2000
 
 export function PromptBox({ send, attached, detach, label = 'Message Claude', typing }: Props) {
   const [text, setText] = useState('')
+  const [options, setOptions] = useState<RunOptions>({})
   const lastStart = useRef(0)
   const typed = (value: string) => {
     setText(value)
@@ -37,7 +40,7 @@ export function PromptBox({ send, attached, detach, label = 'Message Claude', ty
     setBusy(true)
     setError(null)
     try {
-      await send(prompt)
+      await send(prompt, runFields(options))
       typed('')
     } catch (err) {
       setError((err as Error).message)
@@ -82,6 +85,7 @@ export function PromptBox({ send, attached, detach, label = 'Message Claude', ty
           Send
         </button>
       </div>
+      <RunPickers value={options} onChange={setOptions} />
     </form>
   )
 }

@@ -60,7 +60,7 @@ export function SessionView({ id }: { id: string }) {
         <TypingLine names={c.typing.value} />
         {canPrompt ? (
           <PromptBox
-            send={(p) => c.send(p)}
+            send={(p, o) => c.send(p, o)}
             attached={c.attached.value}
             detach={(fid) => c.detach(fid)}
             typing={(state) => c.signalTyping(state)}

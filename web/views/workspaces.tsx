@@ -6,6 +6,7 @@ import { ago, cost } from '../lib/format.ts'
 import { Link, navigate } from '../lib/router.tsx'
 import type { Execution, ExecuteResponse, Session, Workspace } from '../lib/types.ts'
 import { PromptBox } from '../session/prompt-box.tsx'
+import type { RunOptions } from '../session/run-options.tsx'
 import { field, FormError, useAction } from './forms.tsx'
 
 export const workspaces = signal<Workspace[] | null>(null)
@@ -102,8 +103,8 @@ export function WorkspaceView({ id }: { id: string }) {
   useEffect(() => void load.run(), [id])
   const ws = workspaces.value?.find((w) => w.id === id)
   const waiting = useWaiting(sessions)
-  const start = async (prompt: string) => {
-    const r = await api<ExecuteResponse>('/api/v1/claude/execute', { body: { workspace_id: id, prompt } })
+  const start = async (prompt: string, options: RunOptions) => {
+    const r = await api<ExecuteResponse>('/api/v1/claude/execute', { body: { workspace_id: id, prompt, ...options } })
     navigate(`/s/${r.session_id}`)
   }
   return (
