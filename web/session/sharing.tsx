@@ -4,6 +4,7 @@ import type { Static } from '@sinclair/typebox'
 import type { ShareLink, ShareLinkCreated } from '../../src/modules/collab/model.ts'
 import { api } from '../lib/auth.ts'
 import { field, FormError, useAction } from '../views/forms.tsx'
+import { ShownOnce } from '../views/shown-once.tsx'
 
 type Link = Static<typeof ShareLink>
 const base = (sid: string) => `/api/v1/claude/sessions/${encodeURIComponent(sid)}`
@@ -54,27 +55,18 @@ export const joinUrl = (token: string) => `${location.origin}/join#${token}`
 export function ShareLinks({ sessionId }: { sessionId: string }) {
   const [links, setLinks] = useState<Link[]>([])
   const [created, setCreated] = useState<string | null>(null)
-  const [copied, setCopied] = useState(false)
   const load = () => api<{ links: Link[] }>(`${base(sessionId)}/share`).then((r) => setLinks(r.links))
   useEffect(() => void load().catch(() => {}), [sessionId])
   const create = useAction(async (role: string, hours: string) => {
     const body = { role, expires_in_s: Math.round(Number(hours) * 3600) }
     const link = await api<Static<typeof ShareLinkCreated>>(`${base(sessionId)}/share`, { body })
     setCreated(joinUrl(link.token))
-    setCopied(false)
     await load()
   })
   const revoke = useAction(async (id: string) => {
     await api(`${base(sessionId)}/share/${encodeURIComponent(id)}`, { method: 'DELETE' })
     await load()
   })
-  const copy = async () => {
-    if (!created) return
-    await navigator.clipboard.writeText(created).then(
-      () => setCopied(true),
-      () => setCopied(false),
-    )
-  }
   return (
     <section aria-labelledby="share-h">
       <h2 id="share-h">Share links</h2>
@@ -91,17 +83,7 @@ export function ShareLinks({ sessionId }: { sessionId: string }) {
         </button>
         <FormError error={create.error} />
       </form>
-      {created && (
-        <div class="created-link">
-          <label>
-            New link (shown once) <input readOnly value={created} onFocus={(e) => e.currentTarget.select()} />
-          </label>
-          <button type="button" class="small" onClick={() => void copy()}>
-            Copy link
-          </button>
-          {copied && <span role="status">Copied</span>}
-        </div>
-      )}
+      {created && <ShownOnce key={created} label="New link (shown once)" value={created} copyLabel="Copy link" />}
       <FormError error={revoke.error} />
       <ul class="links" aria-label="Share links">
         {links.map((l) => (

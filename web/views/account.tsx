@@ -1,6 +1,7 @@
-// Account screen: change your password (the server revokes older tokens and hands this tab a fresh pair).
+// Account screen: change your password (older tokens are revoked, this tab gets a fresh pair), your API keys.
 import { useState } from 'preact/hooks'
 import { changePassword, me } from '../lib/auth.ts'
+import { ApiKeys } from './api-keys.tsx'
 import { field, FormError, useAction } from './forms.tsx'
 
 export function Account() {
@@ -45,6 +46,7 @@ export function Account() {
           Change password
         </button>
       </form>
+      <ApiKeys />
     </section>
   )
 }
