@@ -21,6 +21,7 @@ const PUBLIC = new Set([
   'GET /s/:id',
   'GET /account',
   'GET /admin',
+  'GET /join',
   'GET /assets/:name',
   'WS /ws',
   'WS /ws/executions/:id',
