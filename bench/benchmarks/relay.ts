@@ -1,8 +1,8 @@
 // 4. Execution relay: lines/s from E concurrent fake CLIs (L lines each, full speed) to WebSocket clients and the log.
 import type { Ctx, Row } from '../lib/bench.ts'
 import { fmt, ratio } from '../lib/bench.ts'
-import { BUN, Child, cpuOf } from '../lib/proc.ts'
-import { FAKE_CLAUDE, FAKE_VARS, startCchub, withTarget, type Target } from '../lib/targets.ts'
+import { BUN, cpuOf } from '../lib/proc.ts'
+import { FAKE_CLAUDE, FAKE_VARS, startCchub, startPeer, withTarget } from '../lib/targets.ts'
 
 // The CLI prints recorded-looking lines as fast as it can; clients watch /ws/executions/<id>; the log is read back over
 // GET /api/v1/claude/sessions/:id/logs; zero lost. Also the per-line overhead from the moment the CLI printed the line
@@ -46,24 +46,12 @@ async function runCchub(ctx: Ctx, executions: number, env: Record<string, string
 
 async function runPeer(executions: number, env: Record<string, string>) {
   return withTarget(
-    async (): Promise<Target> => {
-      const child = new Child([BUN, 'bench/peers/bun-relay.ts', '--port', '0', '--bin', FAKE_CLAUDE], {
+    () =>
+      startPeer('bun', [BUN, 'bench/peers/bun-relay.ts', '--port', '0', '--bin', FAKE_CLAUDE], {
         name: 'bun-relay',
         env,
-      })
-      const ready = await child.ready
-      return {
-        kind: 'bun',
-        child,
-        port: Number(ready.port),
-        url: String(ready.url),
-        pid: child.pid,
-        token: '',
-        dataDir: null,
         wsPath: '',
-        stop: async () => void (await child.stop(5000)),
-      }
-    },
+      }),
     async (t, w) => {
       const cpu0 = cpuOf(t.pid)
       const r = await w.request(

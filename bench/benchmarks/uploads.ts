@@ -1,8 +1,8 @@
 // 6. Uploads: a large file to POST /api/v1/files/upload (multipart) and over WebSocket: MB/s and peak RSS above idle.
 import type { Ctx, Row } from '../lib/bench.ts'
 import { fmt, ratio } from '../lib/bench.ts'
-import { BUN, Child, memOf, rssSampler } from '../lib/proc.ts'
-import { startCchub, withTarget, type Target } from '../lib/targets.ts'
+import { BUN, type Child, memOf, rssSampler } from '../lib/proc.ts'
+import { startCchub, startPeer, type Target, withTarget } from '../lib/targets.ts'
 
 // The REST upload is streamed to disk and hashed. Bounded = streamed, not buffered: the peak must not grow with the
 // file, so it is measured for the 200 MB file and for one 3x as large. Then the same file as a WebSocket chunked upload
@@ -77,21 +77,7 @@ export async function uploads(ctx: Ctx): Promise<Row[]> {
     },
   )
   res.bun = await withTarget(
-    async (): Promise<Target> => {
-      const child = new Child([BUN, 'bench/peers/bun-upload.ts', '--port', '0'], { name: 'bun-upload' })
-      const ready = await child.ready
-      return {
-        kind: 'bun',
-        child,
-        port: Number(ready.port),
-        url: String(ready.url),
-        pid: child.pid,
-        token: '',
-        dataDir: null,
-        wsPath: '',
-        stop: async () => void (await child.stop(5000)),
-      }
-    },
+    () => startPeer('bun', [BUN, 'bench/peers/bun-upload.ts', '--port', '0'], { name: 'bun-upload', wsPath: '' }),
     async (t, w) => {
       const r = {
         bench: 'uploads',

@@ -112,8 +112,13 @@ export async function startCchub(o: CchubOptions = {}): Promise<Target> {
   }
 }
 
-async function startPeer(kind: string, cmd: string[], nofile?: number): Promise<Target> {
-  const child = new Child(cmd, { name: kind, nofile })
+/** A peer server in its own process (it prints its port); `wsPath` is '' for peers without a WebSocket hub. */
+export async function startPeer(
+  kind: string,
+  cmd: string[],
+  o: { nofile?: number; env?: Record<string, string>; name?: string; wsPath?: string } = {},
+): Promise<Target> {
+  const child = new Child(cmd, { name: o.name ?? kind, nofile: o.nofile, ...(o.env ? { env: o.env } : {}) })
   const ready = await child.ready
   return {
     kind,
@@ -123,7 +128,7 @@ async function startPeer(kind: string, cmd: string[], nofile?: number): Promise<
     pid: child.pid,
     token: '',
     dataDir: null,
-    wsPath: '/ws',
+    wsPath: o.wsPath ?? '/ws',
     async stop() {
       await child.stop(5000)
     },
@@ -131,9 +136,9 @@ async function startPeer(kind: string, cmd: string[], nofile?: number): Promise<
 }
 
 export const startBunPeer = (nofile?: number) =>
-  startPeer('bun', [BUN, 'bench/peers/bun-pubsub.ts', '--port', '0'], nofile)
+  startPeer('bun', [BUN, 'bench/peers/bun-pubsub.ts', '--port', '0'], { nofile })
 export const startNodePeer = (nofile?: number) =>
-  startPeer('node', [NODE, '--expose-gc', 'bench/peers/node-ws-hub.mjs', '--port', '0'], nofile)
+  startPeer('node', [NODE, '--expose-gc', 'bench/peers/node-ws-hub.mjs', '--port', '0'], { nofile })
 
 export function startTarget(kind: Kind, cchub: CchubOptions = {}): Promise<Target> {
   if (kind === 'cchub') return startCchub(cchub)

@@ -5,6 +5,7 @@ import type { SessionRole } from '../../src/store/records.ts'
 import { ManualClock } from '../support/manual-clock.ts'
 import { startTestServer, type TestServer } from '../support/server.ts'
 import { ClientPool, type WsClient, type WsMsg } from '../support/ws-client.ts'
+import { createSession } from '../../src/modules/sessions/create.ts'
 
 /** Start-up creates five users (argon2 hashing): slow on a busy machine, so hooks get more than bun's 5 s. */
 export const SETUP_TIMEOUT = 30_000
@@ -58,23 +59,12 @@ export async function newSession(
   owner: Name = 'alice',
 ): Promise<string> {
   const store = r.s.services.store
-  const now = Date.now()
-  const id = crypto.randomUUID()
-  await store.sessions.create({
-    id,
+  const { id, created_at: now } = await createSession(store, {
     workspace_id: r.wsId,
     owner_id: r.u[owner].id,
     title: 'test session',
     cli_session_id: null,
-    status: 'active',
-    model: null,
-    total_cost_usd: 0,
-    usage: {},
-    created_at: now,
-    updated_at: now,
-    closed_at: null,
   })
-  await store.sessions.putParticipant({ session_id: id, user_id: r.u[owner].id, role: 'owner', created_at: now })
   for (const [name, role] of Object.entries(participants)) {
     await store.sessions.putParticipant({ session_id: id, user_id: r.u[name as Name].id, role: role!, created_at: now })
   }

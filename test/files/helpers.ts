@@ -3,6 +3,7 @@ import { expect } from 'bun:test'
 import type { Config } from '../../src/config/schema.ts'
 import type { SessionRole } from '../../src/store/records.ts'
 import { startTestServer, type TestServer } from '../support/server.ts'
+import { createSession as createSessionRow } from '../../src/modules/sessions/create.ts'
 
 export interface User {
   id: string
@@ -57,24 +58,13 @@ export async function createSession(
   ownerId: string,
   participants: Record<string, SessionRole> = {},
 ): Promise<string> {
-  const now = Date.now()
-  const id = crypto.randomUUID()
   const store = s.services.store
-  await store.sessions.create({
-    id,
+  const { id, created_at: now } = await createSessionRow(store, {
     workspace_id: workspaceId,
     owner_id: ownerId,
     title: 't',
     cli_session_id: null,
-    status: 'active',
-    model: null,
-    total_cost_usd: 0,
-    usage: {},
-    created_at: now,
-    updated_at: now,
-    closed_at: null,
   })
-  await store.sessions.putParticipant({ session_id: id, user_id: ownerId, role: 'owner', created_at: now })
   for (const [userId, role] of Object.entries(participants))
     await store.sessions.putParticipant({ session_id: id, user_id: userId, role, created_at: now })
   return id
