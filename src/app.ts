@@ -20,6 +20,7 @@ import { UserRemoval } from './modules/users/removal.ts'
 import { workspacesModule } from './modules/workspaces/index.ts'
 import { WorkspaceService } from './modules/workspaces/service.ts'
 import type { Store } from './store/store.ts'
+import type { UserRecord } from './store/records.ts'
 import { MemoryBus } from './bus/memory-bus.ts'
 import { ChannelLog } from './modules/realtime/channel-log.ts'
 import { ChannelAccess } from './modules/realtime/channels.ts'
@@ -49,6 +50,9 @@ import { SessionControls } from './modules/permissions/controls.ts'
 import { PermissionPolicy } from './modules/permissions/policy.ts'
 import { PermissionService } from './modules/permissions/service.ts'
 import { registerPermissionHandlers } from './modules/permissions/ws-handlers.ts'
+import { joinCluster, type ClusterNode } from './modules/cluster/service.ts'
+import { RoutedClaudeService, RoutedPermissionService, RoutedSessionControls } from './modules/cluster/routed.ts'
+import { clusterModule } from './modules/cluster/index.ts'
 import { TypeCompiler } from '@sinclair/typebox/compiler'
 import { AppError } from './core/errors.ts'
 import pkg from '../package.json' with { type: 'json' }
@@ -103,7 +107,8 @@ export async function createServices(deps: AppDeps) {
   const sessionAccess = new SessionAccess(deps.store)
   const toolPolicy = new ToolPolicyService(deps.store, c)
   const policy = new PermissionPolicy(toolPolicy, sandbox.status)
-  const permissions = new PermissionService({
+  const cluster = await clusterOf(deps, log, clock)
+  const permissionDeps = {
     store: deps.store,
     log,
     access: sessionAccess,
@@ -111,7 +116,10 @@ export async function createServices(deps: AppDeps) {
     clock,
     logger: deps.logger,
     timeoutMs: c.permissionTimeout * 1000,
-  })
+  }
+  const permissions = cluster
+    ? new RoutedPermissionService(permissionDeps, cluster.router)
+    : new PermissionService(permissionDeps)
   const engine = new ExecutionEngine(
     deps.store,
     log,
@@ -126,13 +134,18 @@ export async function createServices(deps: AppDeps) {
     },
     deps.logger,
     permissions,
+    cluster?.placement,
   )
-  await permissions.expireLeftovers()
-  await engine.recover()
+  // a cluster node must not touch the other nodes' work: it recovers its own when it joins (cluster.start)
+  if (!cluster) {
+    await permissions.expireLeftovers()
+    await engine.recover()
+  }
+  const controlDeps = { engine, access: sessionAccess, policy, log, clock }
   registerPermissionHandlers(
     dispatcher,
     permissions,
-    new SessionControls({ engine, access: sessionAccess, policy, log, clock }),
+    cluster ? new RoutedSessionControls(controlDeps, cluster.router) : new SessionControls(controlDeps),
   )
   const users = new UserService(
     deps.store,
@@ -156,7 +169,7 @@ export async function createServices(deps: AppDeps) {
     deps.logger,
   )
   registerFileCommands(dispatcher, files, uploads)
-  const claude = new ClaudeService({
+  const claudeDeps = {
     store: deps.store,
     log,
     engine,
@@ -167,8 +180,9 @@ export async function createServices(deps: AppDeps) {
     claudeBin: deps.claudeBin,
     toolPolicy,
     sandbox: sandbox.status,
-    attachments: (u, w, ids) => files.preamble(u, w, ids),
-  })
+    attachments: (u: UserRecord, w: string, ids: string[]) => files.preamble(u, w, ids),
+  }
+  const claude = cluster ? new RoutedClaudeService(claudeDeps, cluster.router) : new ClaudeService(claudeDeps)
   const executeCheck = TypeCompiler.Compile(ExecuteBody)
   registerClaudeCommands(dispatcher, claude, (body) => {
     const first = executeCheck.Errors(body).First()
@@ -208,8 +222,26 @@ export async function createServices(deps: AppDeps) {
     uploads,
     terminalSessions: new TerminalSessions(deps.store, workspaces, (id) => homeOf(c.dataDir, id)),
     sandbox,
+    cluster,
     startedAt: Date.now(),
   }
+}
+
+/** With CCHUB_REDIS_URL this server is one node of a cluster (docs/scale-out.md); without, none of it is built. */
+async function clusterOf(deps: AppDeps, log: ChannelLog, clock: Clock): Promise<ClusterNode | null> {
+  const c = deps.config
+  if (!c.redisUrl) return null
+  return joinCluster({
+    redisUrl: c.redisUrl,
+    prefix: c.redisPrefix,
+    nodeId: c.nodeId ?? Bun.randomUUIDv7(),
+    leaseMs: c.nodeLeaseMs,
+    version: VERSION,
+    store: deps.store,
+    log,
+    clock,
+    logger: deps.logger,
+  })
 }
 
 export function createApp(s: Services) {
@@ -253,6 +285,7 @@ export function createApp(s: Services) {
     .use(permissionsModule(s.auth, s.permissions))
     .use(filesModule(s.auth, s.files))
     .use(collabModule(s.auth, s.collab))
+    .use(s.cluster ? clusterModule(s.auth, s.cluster) : new Elysia({ name: 'cluster' }))
 }
 
 export type App = ReturnType<typeof createApp>
