@@ -17,7 +17,7 @@ export class MemoryBus implements EventBus {
   }
 
   /** A process-local bus never disconnects. */
-  onReconnect(): () => void {
+  onReconnect(_handler: () => void): () => void {
     return () => {}
   }
 
