@@ -260,6 +260,14 @@ export class Gateway {
     const frame = message(type, data, { channel })
     const n = this.server?.subscriberCount(channel) ?? 0
     if (n > 1 && conn.ws.publish(channel, frame) > 0) this.stats.delivered += n - 1
+    this.deps.log.shareLive({ channel, type, frame })
+  }
+
+  /** Channels some socket or SSE stream here follows: caught up from the store after a break in the network bus. */
+  liveChannels(): Set<string> {
+    const out = new Set<string>()
+    for (const s of this.streams.list()) for (const c of s.channels) out.add(c)
+    return out
   }
 
   private leave(conn: Connection, channel: string): void {
