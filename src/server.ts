@@ -8,6 +8,7 @@ import { CLAUDE_INSTALL_HINT, findClaudeBin, probeClaude } from './modules/claud
 import type { Logger } from './core/logger.ts'
 import { probeSandbox, type SandboxStatus } from './modules/claude/cli/sandbox.ts'
 import { openSqliteStore } from './store/sqlite/sqlite-store.ts'
+import { checkTopology, newNodeId, openClusterBuses } from './bus/cluster.ts'
 
 export interface RunningServer {
   url: string
@@ -32,6 +33,7 @@ export async function startServer(
   env: Record<string, string | undefined> = process.env,
   deps: ServerDeps = {},
 ): Promise<RunningServer> {
+  checkTopology(config.redisUrl, 'sqlite')
   const dataDir = prepareDataDir(config.dataDir)
   // before anything is opened: CCHUB_SANDBOX=bwrap without a working bwrap refuses to start here
   const sandbox = await probeSandbox(config.sandbox, { dataDir, env })
@@ -52,6 +54,8 @@ export async function startServer(
     if (cli) logger.info('claude cli found', { path: cli.path, version: cli.version })
     else logger.warn('claude cli not available', { path: claudePath, hint: CLAUDE_INSTALL_HINT })
   })
+  const nodeId = config.nodeId ?? newNodeId()
+  const cluster = config.redisUrl ? await openClusterBuses(config.redisUrl, config.redisPrefix, nodeId) : undefined
   const services = await createServices({
     config: { ...config, dataDir },
     store,
@@ -62,6 +66,7 @@ export async function startServer(
     env,
     clock: deps.clock,
     sandbox: { status: sandbox.status, wrapper: sandbox.sandbox },
+    cluster,
   })
   let app: ReturnType<typeof createApp>
   try {
@@ -71,6 +76,7 @@ export async function startServer(
     await services.engine.shutdown(0)
     await services.cluster?.stop()
     services.uploads.stop()
+    await cluster?.close()
     await store.close()
     throw err
   }
@@ -115,6 +121,7 @@ export async function startServer(
       await new Promise((r) => setImmediate(r))
       await services.log.drain()
       await services.bus.close()
+      await cluster?.close()
       await store.close()
       logger.info('stopped', { cut_in_flight: timedOut })
     })())
