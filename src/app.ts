@@ -119,7 +119,7 @@ export async function createServices(deps: AppDeps) {
   const sessionAccess = new SessionAccess(deps.store)
   const toolPolicy = new ToolPolicyService(deps.store, c)
   const policy = new PermissionPolicy(toolPolicy, sandbox.status)
-  const cluster = await clusterOf(deps, log, clock)
+  const node = await joinClusterIf(deps, nodeId, log, clock)
   const permissionDeps = {
     store: deps.store,
     log,
@@ -129,8 +129,8 @@ export async function createServices(deps: AppDeps) {
     logger: deps.logger,
     timeoutMs: c.permissionTimeout * 1000,
   }
-  const permissions = cluster
-    ? new RoutedPermissionService(permissionDeps, cluster.router)
+  const permissions = node
+    ? new RoutedPermissionService(permissionDeps, node.router)
     : new PermissionService(permissionDeps)
   const engine = new ExecutionEngine(
     deps.store,
@@ -146,10 +146,10 @@ export async function createServices(deps: AppDeps) {
     },
     deps.logger,
     permissions,
-    cluster?.placement,
+    node?.placement,
   )
   // a cluster node must not touch the other nodes' work: it recovers its own when it joins (cluster.start)
-  if (!cluster) {
+  if (!node) {
     await permissions.expireLeftovers()
     await engine.recover()
   }
@@ -157,7 +157,7 @@ export async function createServices(deps: AppDeps) {
   registerPermissionHandlers(
     dispatcher,
     permissions,
-    cluster ? new RoutedSessionControls(controlDeps, cluster.router) : new SessionControls(controlDeps),
+    node ? new RoutedSessionControls(controlDeps, node.router) : new SessionControls(controlDeps),
   )
   const users = new UserService(
     deps.store,
@@ -194,7 +194,7 @@ export async function createServices(deps: AppDeps) {
     sandbox: sandbox.status,
     attachments: (u: UserRecord, w: string, ids: string[]) => files.preamble(u, w, ids),
   }
-  const claude = cluster ? new RoutedClaudeService(claudeDeps, cluster.router) : new ClaudeService(claudeDeps)
+  const claude = node ? new RoutedClaudeService(claudeDeps, node.router) : new ClaudeService(claudeDeps)
   const executeCheck = TypeCompiler.Compile(ExecuteBody)
   registerClaudeCommands(dispatcher, claude, (body) => {
     const first = executeCheck.Errors(body).First()
@@ -235,19 +235,24 @@ export async function createServices(deps: AppDeps) {
     uploads,
     terminalSessions: new TerminalSessions(deps.store, workspaces, (id) => homeOf(c.dataDir, id)),
     sandbox,
-    cluster,
+    clusterNode: node,
     startedAt: Date.now(),
   }
 }
 
 /** With CCHUB_REDIS_URL this server is one node of a cluster (docs/scale-out.md); without, none of it is built. */
-async function clusterOf(deps: AppDeps, log: ChannelLog, clock: Clock): Promise<ClusterNode | null> {
+async function joinClusterIf(
+  deps: AppDeps,
+  nodeId: string,
+  log: ChannelLog,
+  clock: Clock,
+): Promise<ClusterNode | null> {
   const c = deps.config
-  if (!c.redisUrl) return null
+  if (!deps.cluster || !c.redisUrl) return null
   return joinCluster({
     redisUrl: c.redisUrl,
     prefix: c.redisPrefix,
-    nodeId: c.nodeId ?? Bun.randomUUIDv7(),
+    nodeId,
     leaseMs: c.nodeLeaseMs,
     version: VERSION,
     store: deps.store,
@@ -300,7 +305,7 @@ export function createApp(s: Services) {
     .use(permissionsModule(s.auth, s.permissions))
     .use(filesModule(s.auth, s.files))
     .use(collabModule(s.auth, s.collab))
-    .use(s.cluster ? clusterModule(s.auth, s.cluster) : new Elysia({ name: 'cluster' }))
+    .use(s.clusterNode ? clusterModule(s.auth, s.clusterNode) : new Elysia({ name: 'cluster' }))
 }
 
 export type App = ReturnType<typeof createApp>

@@ -74,7 +74,7 @@ export async function startServer(
     app = createApp(services).listen({ port: config.port, hostname: config.host, reusePort: false })
   } catch (err) {
     await services.engine.shutdown(0)
-    await services.cluster?.stop()
+    await services.clusterNode?.stop()
     services.uploads.stop()
     await cluster?.close()
     await store.close()
@@ -83,7 +83,7 @@ export async function startServer(
   const server = app.server!
   services.gateway.attach(server)
   const url = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${server.port}`
-  await services.cluster?.start(services.permissions, url)
+  await services.clusterNode?.start(services.permissions, url)
   logger.info('listening', {
     url,
     version: VERSION,
@@ -108,7 +108,7 @@ export async function startServer(
       clearInterval(maintenance)
       await services.engine.shutdown(config.shutdownTimeout * 1000)
       // after the engine recorded its executions as ended: no survivor needs to reap them
-      await services.cluster?.stop()
+      await services.clusterNode?.stop()
       services.gateway.shutdown()
       services.uploads.stop()
       const graceful = server.stop(false)

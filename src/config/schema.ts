@@ -258,24 +258,6 @@ export const ConfigSchema = Type.Object({
     description:
       'Seconds an unfinished WebSocket chunked upload is kept after its last chunk before its data is deleted',
   }),
-  redisUrl: s(Type.Optional(Type.String({ pattern: '^rediss?://' })), {
-    env: 'CCHUB_REDIS_URL',
-    flag: '--redis-url',
-    description:
-      'Redis for the event bus and cluster state (redis://…); with it this server is one node of a cluster (docs/scale-out.md)',
-    secret: true,
-  }),
-  redisPrefix: s(Type.String({ default: 'cchub:', minLength: 1, maxLength: 64 }), {
-    env: 'CCHUB_REDIS_PREFIX',
-    flag: '--redis-prefix',
-    description: 'Prefix of every Redis key and channel this cluster uses (several clusters may share one Redis)',
-  }),
-  nodeId: s(Type.Optional(Type.String({ pattern: '^[A-Za-z0-9_.-]{1,64}$' })), {
-    env: 'CCHUB_NODE_ID',
-    flag: '--node-id',
-    description:
-      'Name of this node in the cluster (letters, digits, _ . -); generated at start and shown in /health when not given',
-  }),
   nodeLeaseMs: s(Type.Integer({ default: 5000, minimum: 100, maximum: 600_000 }), {
     env: 'CCHUB_NODE_LEASE_MS',
     flag: '--node-lease-ms',
