@@ -53,8 +53,8 @@ describe.skipIf(!hasRedis)('over Redis', () => {
 
   test('/health reports the Redis bus down within its bound, and up again', async () => {
     const target = new URL(REDIS_URL)
-    const proxy = startTcpProxy({ host: target.hostname, port: Number(target.port || 6379) })
-    cleanups.push(() => proxy.close())
+    const proxy = startTcpProxy({ hostname: target.hostname, port: Number(target.port || 6379) })
+    cleanups.push(() => proxy.stop())
     const bus = await openBus(`redis://127.0.0.1:${proxy.port}`)
     const store = openSqliteStore(':memory:')
     cleanups.push(() => store.close())
@@ -106,8 +106,8 @@ describe.skipIf(!hasRedis)('over Redis', () => {
     await ensureAdmin(store, 'admin', 'admin-password')
     const channel = `${testPrefix()}control`
     const target = new URL(REDIS_URL)
-    const proxy = startTcpProxy({ host: target.hostname, port: Number(target.port || 6379) })
-    cleanups.push(() => proxy.close())
+    const proxy = startTcpProxy({ hostname: target.hostname, port: Number(target.port || 6379) })
+    cleanups.push(() => proxy.stop())
     const node = async (id: string, url: string) => {
       const signals = new Signals()
       const throttle = new LoginThrottle({ maxFailures: 5, windowMs: 60_000, trustTtlMs: 60_000 })

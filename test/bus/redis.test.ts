@@ -13,7 +13,7 @@ describe.skipIf(!hasRedis)('redis bus', () => {
 
   test('after its connection drops and comes back, the bus delivers again and says it reconnected', async () => {
     const url = new URL(REDIS_URL)
-    const proxy = startTcpProxy({ host: url.hostname, port: Number(url.port || 6379) })
+    const proxy = startTcpProxy({ hostname: url.hostname, port: Number(url.port || 6379) })
     const channel = `${testPrefix()}bus`
     const viaProxy = await openRedisBus(`redis://127.0.0.1:${proxy.port}`, channel)
     const direct = await openRedisBus(REDIS_URL, channel)
@@ -36,7 +36,7 @@ describe.skipIf(!hasRedis)('redis bus', () => {
     } finally {
       await viaProxy.close()
       await direct.close()
-      proxy.close()
+      proxy.stop()
     }
   })
 })

@@ -54,14 +54,18 @@ describe.skipIf(!hasServices)('two nodes', () => {
     expect(run.status).toBe(202)
     sessionId = run.body.session_id
     const onA = await follow(a, run.body.execution_id)
-    expect(b.services.engine.isRunning(run.body.execution_id) || b.services.engine.position(run.body.execution_id)).toBeTruthy()
+    expect(
+      b.services.engine.isRunning(run.body.execution_id) || b.services.engine.position(run.body.execution_id),
+    ).toBeTruthy()
     expect(a.services.engine.processCount).toBe(0)
     const end = await onA.next(isTerminal(run.body.execution_id), 20_000)
     expect(end.data.status).toBe('completed')
     const seqs = onA.channelMessages(taskChannel(run.body.execution_id)).map((m) => m.seq!)
     const head = await a.services.store.events.channelHead(taskChannel(run.body.execution_id))
     expectSeqs(seqs, 0, { through: head, what: 'task channel on A' })
-    expect(onA.channelMessages(taskChannel(run.body.execution_id)).filter((m) => m.type === 'event').length).toBeGreaterThan(5)
+    expect(
+      onA.channelMessages(taskChannel(run.body.execution_id)).filter((m) => m.type === 'event').length,
+    ).toBeGreaterThan(5)
   })
 
   test('a prompt sent to A for a session B owns runs on B (its live process), and A answers as if it were local', async () => {
@@ -89,7 +93,10 @@ describe.skipIf(!hasServices)('two nodes', () => {
   test('concurrent appends from both nodes to one channel: gap-free seqs, and both nodes deliver all of them in order', async () => {
     const ch = `session:${sessionId}`
     const head = await a.services.store.events.channelHead(ch)
-    const [onA, onB] = [await cluster.pool.connect(`${a.wsUrl}?token=${token}`), await cluster.pool.connect(`${b.wsUrl}?token=${token}`)]
+    const [onA, onB] = [
+      await cluster.pool.connect(`${a.wsUrl}?token=${token}`),
+      await cluster.pool.connect(`${b.wsUrl}?token=${token}`),
+    ]
     for (const c of [onA, onB]) {
       await c.next((m) => m.type === 'connected')
       await c.subscribe(ch, head)
@@ -100,9 +107,16 @@ describe.skipIf(!hasServices)('two nodes', () => {
     )
     const stored = emitted.map((seq) => seq!).sort((x, y) => x - y)
     expectSeqs(stored, head, { through: head + 2 * N, what: 'stored seqs' })
-    for (const [name, c] of [['A', onA], ['B', onB]] as const) {
+    for (const [name, c] of [
+      ['A', onA],
+      ['B', onB],
+    ] as const) {
       await c.until(() => c.channelMessages(ch).length >= 2 * N, 10_000, `${name} to deliver ${2 * N}`)
-      expectSeqs(c.channelMessages(ch).map((m) => m.seq!), head, { through: head + 2 * N, what: `delivered on ${name}` })
+      expectSeqs(
+        c.channelMessages(ch).map((m) => m.seq!),
+        head,
+        { through: head + 2 * N, what: `delivered on ${name}` },
+      )
     }
   })
 

@@ -33,7 +33,7 @@ export function translate(err: unknown): unknown {
   const e = err as { code?: unknown; errno?: unknown; detail?: unknown; message?: unknown }
   if (e?.errno === '23505') return new StoreConflict(String(e.detail ?? e.message))
   if ((typeof e?.code === 'string' && UNAVAILABLE_CODE.test(e.code)) || UNAVAILABLE_STATE.test(String(e?.errno)))
-    return new StoreUnavailable(`PostgreSQL is unreachable: ${String(e.message)}`, { cause: err })
+    return new StoreUnavailable(`PostgreSQL is unreachable (${String(e.message)})`, { cause: err })
   return err
 }
 

@@ -1,6 +1,6 @@
 // The PostgreSQL Store (CCHUB_DATABASE_URL): a Bun.SQL pool, numbered migrations, the same contract as SQLite.
 import { SQL } from 'bun'
-import type { Store } from '../store.ts'
+import { StoreUnavailable, type Store } from '../store.ts'
 import { Pg, translate } from './db.ts'
 import { PgEvents } from './events.ts'
 import { PgExecutions } from './executions.ts'
@@ -34,7 +34,11 @@ export async function openPostgresStore(url: string, opts: PostgresOptions): Pro
     schema = await migrate(sql)
   } catch (err) {
     await sql.close()
-    throw translate(err)
+    const e = translate(err)
+    // say where (never the password), so an operator sees which setting to check
+    if (e instanceof StoreUnavailable)
+      throw new StoreUnavailable(e.message.replace('PostgreSQL', `PostgreSQL at ${new URL(url).host}`))
+    throw e
   }
   const db = new Pg(sql)
   let closed = false
