@@ -44,10 +44,10 @@ export class NodeRpc {
   private readonly onReply = (raw: string) => this.settle(raw)
 
   async start(): Promise<void> {
-    await this.subscribe()
+    await this.subscribe(false)
     // Bun reconnects the socket but not its subscriptions
     this.deps.subscriber.onconnect = () => {
-      void this.subscribe().catch(() => {}) // dropped again: the next onconnect renews them
+      void this.subscribe(true).catch(() => {}) // dropped again: the next onconnect renews them
     }
   }
 
@@ -67,13 +67,14 @@ export class NodeRpc {
     }
   }
 
-  private async subscribe(): Promise<void> {
+  /** `renew`: drop the old listeners first, or each reconnect would add another one. */
+  private async subscribe(renew: boolean): Promise<void> {
     const { subscriber, keys, nodeId } = this.deps
     for (const [channel, listener] of [
       [keys.rpcRequests(nodeId), this.onRequest],
       [keys.rpcReplies(nodeId), this.onReply],
     ] as const) {
-      await subscriber.unsubscribe(channel).catch(() => {})
+      if (renew) await subscriber.unsubscribe(channel)
       await subscriber.subscribe(channel, listener)
     }
   }
