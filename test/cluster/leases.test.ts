@@ -4,6 +4,7 @@ import { RedisClient } from 'bun'
 import { createLogger } from '../../src/core/logger.ts'
 import { NodeLeases } from '../../src/modules/cluster/leases.ts'
 import { clusterKeys, type ClusterKeys } from '../../src/modules/cluster/model.ts'
+import { dropPrefix } from '../support/cluster.ts'
 import { ManualClock } from '../support/manual-clock.ts'
 import { REDIS_URL, requireRedis, testPrefix } from '../support/redis.ts'
 import { waitFor } from '../support/wait.ts'
@@ -25,8 +26,7 @@ let prefix: string
 
 afterEach(async () => {
   if (!hasRedis) return
-  const left = (await redis.send('KEYS', [`${prefix}*`])) as string[]
-  if (left.length) await redis.send('DEL', left)
+  await dropPrefix(prefix)
   redis.close()
 })
 
