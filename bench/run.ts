@@ -14,6 +14,7 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { cpus, loadavg, totalmem } from 'node:os'
 import { dirname, join } from 'node:path'
 import { binary } from './benchmarks/binary.ts'
+import { cluster } from './benchmarks/cluster.ts'
 import { connections } from './benchmarks/connections.ts'
 import { eventlog } from './benchmarks/eventlog.ts'
 import { fanout } from './benchmarks/fanout.ts'
@@ -31,6 +32,7 @@ const BENCHES: Record<string, (ctx: Ctx) => Promise<Row[]>> = {
   eventlog,
   uploads,
   binary,
+  cluster,
 }
 const DOC = join(ROOT, 'docs', 'benchmarks.md')
 const LATEST = join(ROOT, 'bench', 'results', 'latest.json')
