@@ -5,11 +5,16 @@ import type { ExecutionPlacement } from '../claude/engine/execution-engine.ts'
 import type { ClusterKeys } from './model.ts'
 
 // A session's owner stands while its lease does: a dead or missing owner is replaced by the caller (claim) or read
-// as none. One script, so two nodes claiming at once agree on who won.
+// as none. One script, so two nodes claiming at once agree on who won. Each use renews the key for OWNER_TTL_MS: the
+// owner matters while its CLI process lives (CCHUB_CLAUDE_PROCESS_IDLE_TTL), and ids nobody uses do not pile up.
+const OWNER_TTL_MS = 86_400_000
 const RESOLVE_OWNER = `
 local cur = redis.call('GET', KEYS[1])
-if cur and (cur == ARGV[1] or redis.call('EXISTS', ARGV[2] .. cur) == 1) then return cur end
-if ARGV[3] == '1' then redis.call('SET', KEYS[1], ARGV[1]) return ARGV[1] end
+if cur and (cur == ARGV[1] or redis.call('EXISTS', ARGV[2] .. cur) == 1) then
+  redis.call('PEXPIRE', KEYS[1], ARGV[4])
+  return cur
+end
+if ARGV[3] == '1' then redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[4]) return ARGV[1] end
 return false
 `
 
@@ -43,7 +48,13 @@ export class RedisPlacement implements ExecutionPlacement {
    * this node's (and this node's id is returned), else null.
    */
   async owner(sessionId: string, claim: boolean): Promise<string | null> {
-    const args = [this.keys.sessionOwner(sessionId), this.nodeId, this.keys.leasePrefix, claim ? '1' : '0']
+    const args = [
+      this.keys.sessionOwner(sessionId),
+      this.nodeId,
+      this.keys.leasePrefix,
+      claim ? '1' : '0',
+      String(OWNER_TTL_MS),
+    ]
     const owner = (await this.redis.send('EVAL', [RESOLVE_OWNER, '1', ...args])) as string | null
     return owner || null
   }

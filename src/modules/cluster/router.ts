@@ -4,7 +4,7 @@ import { AppError } from '../../core/errors.ts'
 import type { UserRecord } from '../../store/records.ts'
 import type { Store } from '../../store/store.ts'
 import type { RedisPlacement } from './placement.ts'
-import type { NodeRpc } from './rpc.ts'
+import { redisDown, type NodeRpc } from './rpc.ts'
 
 interface Routed {
   user_id: string
@@ -26,7 +26,9 @@ export class SessionRouter {
     args: unknown,
     here: () => Promise<T>,
   ) {
-    const owner = await this.deps.placement.owner(sessionId, claim)
+    const owner = await this.deps.placement.owner(sessionId, claim).catch(() => {
+      throw redisDown()
+    })
     if (owner === null || owner === this.deps.nodeId) return here()
     const payload: Routed = { user_id: user.id, args }
     return (await this.deps.rpc.call(owner, method, payload)) as T

@@ -15,6 +15,14 @@ const unavailable = (node: string, why: string) =>
     details: { node },
   })
 
+/** While Redis is away no node can be told anything (commands fail at once rather than queue). */
+export const redisDown = () =>
+  new AppError(
+    'NODE_UNAVAILABLE',
+    503,
+    'Redis does not answer, so the node holding this session cannot be reached; try again shortly',
+  )
+
 /**
  * Redis rather than HTTP between nodes: nodes need no addresses of one another and no port or secret beyond the
  * Redis they already share, and PUBLISH counts the receivers, so a node that is gone is known at once instead of
@@ -58,7 +66,9 @@ export class NodeRpc {
     const timer = setTimeout(() => this.fail(id, unavailable(node, `did not answer within ${timeoutMs} ms`)), timeoutMs)
     try {
       const request: RpcRequest = { id, from: nodeId, method, payload }
-      const receivers = await redis.publish(keys.rpcRequests(node), JSON.stringify(request))
+      const receivers = await redis.publish(keys.rpcRequests(node), JSON.stringify(request)).catch(() => {
+        throw redisDown()
+      })
       if (receivers === 0) this.fail(id, unavailable(node, 'is not reachable'))
       return await answer
     } finally {

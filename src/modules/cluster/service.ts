@@ -31,8 +31,12 @@ export type ClusterNode = Awaited<ReturnType<typeof joinCluster>>
  * dead nodes, begins in `start`, once this node's services exist.
  */
 export async function joinCluster(deps: ClusterDeps) {
-  // reconnects for as long as it takes; what failed meanwhile is retried by the next lease tick or call
-  const redis = new RedisClient(deps.redisUrl, { maxRetries: 1_000_000, connectionTimeout: 5000 })
+  // reconnects for as long as it takes; meanwhile commands fail at once (503, or a lease tick retried), never queue
+  const redis = new RedisClient(deps.redisUrl, {
+    enableOfflineQueue: false,
+    maxRetries: 1_000_000,
+    connectionTimeout: 5000,
+  })
   await redis.connect().catch((err) => {
     throw new Error(`cannot reach Redis at CCHUB_REDIS_URL: ${(err as Error).message}`)
   })
