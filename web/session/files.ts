@@ -1,7 +1,7 @@
 // Session files over REST: multipart upload with progress (XMLHttpRequest reports it), download as a blob.
-import { accessToken } from '../lib/auth.ts'
+import { accessToken, api } from '../lib/auth.ts'
 import { ApiError, errorOf, rawRequest } from '../lib/http.ts'
-import type { FileView } from '../lib/types.ts'
+import type { FileView, Session } from '../lib/types.ts'
 
 export async function uploadFile(
   sessionId: string,
@@ -42,4 +42,21 @@ export async function downloadFile(f: FileView): Promise<void> {
   a.download = f.name
   a.click()
   setTimeout(() => URL.revokeObjectURL(url), 60_000)
+}
+
+export async function deleteFile(f: FileView): Promise<void> {
+  await api(`/api/v1/files/${encodeURIComponent(f.file_id)}`, { method: 'DELETE' })
+}
+
+/** Copies the file into another session (a new file there, owned by this user); the server checks both roles. */
+export function shareFile(f: FileView, sessionId: string): Promise<FileView> {
+  return api<FileView>(`/api/v1/files/${encodeURIComponent(f.file_id)}/share`, { body: { session_id: sessionId } })
+}
+
+/** Sessions this user may put files into (collaborator or more, still open), other than `except`. */
+export async function shareTargets(except: string): Promise<Session[]> {
+  const r = await api<{ sessions: Session[] }>('/api/v1/claude/sessions?limit=200')
+  return r.sessions.filter(
+    (s) => s.id !== except && s.status === 'active' && (s.role === 'owner' || s.role === 'collaborator'),
+  )
 }

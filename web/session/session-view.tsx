@@ -7,7 +7,8 @@ import { SessionController } from './controller.ts'
 import { PermissionBanner } from './permission-banner.tsx'
 import { PromptBox } from './prompt-box.tsx'
 import { ShareLinks } from './sharing.tsx'
-import { Files, Participants } from './side-panel.tsx'
+import { Files } from './files-panel.tsx'
+import { Participants } from './side-panel.tsx'
 import { StatusLine } from './status-line.tsx'
 
 export function SessionView({ id }: { id: string }) {
@@ -87,6 +88,8 @@ export function SessionView({ id }: { id: string }) {
           canUpload={canPrompt}
           added={(f) => c.fileAdded(f)}
           attach={canPrompt ? (f) => c.attach(f) : null}
+          names={new Map(c.participants.value.map((p) => [p.user_id, p.username]))}
+          canDelete={(f) => role === 'owner' || me.value?.role === 'admin' || f.owner_id === me.value?.id}
         />
       </aside>
     </div>
