@@ -1,10 +1,12 @@
 // The files panel in Chromium: who uploaded what and when, download, delete as each role may, share into another session.
 import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from 'bun:test'
-import { readFileSync } from 'node:fs'
+import { existsSync, readdirSync, readFileSync } from 'node:fs'
+import { join } from 'node:path'
 import type { Page } from 'playwright-core'
 import { createSession as createSessionRow } from '../../src/modules/sessions/create.ts'
 import { type FilesEnv, startFilesEnv } from '../files/helpers.ts'
 import { waitFor } from '../support/wait.ts'
+import { dropAllSockets } from '../client/helpers.ts'
 import { launchBrowser, requireChromium, screenshot, signIn, type TestBrowser } from './browser.ts'
 
 setDefaultTimeout(60_000)
@@ -21,9 +23,18 @@ const row = (p: Page, name: string) => p.locator('ul.files li', { hasText: name 
 const pick = (p: Page, name: string, text: string) =>
   p.locator('input[type="file"]').setInputFiles({ name, mimeType: 'text/plain', buffer: Buffer.from(text) })
 
+/** Chunks the server holds for unfinished uploads (tmp/chunks/<upload>/<index>). */
+function chunksStored(): number {
+  const root = join(e.s.dataDir, 'tmp', 'chunks')
+  if (!existsSync(root)) return 0
+  return readdirSync(root)
+    .map((d) => readdirSync(join(root, d)).filter((f) => /^\d+$/.test(f)).length)
+    .reduce((a, b) => a + b, 0)
+}
+
 describe.skipIf(!enabled)('web app files panel', () => {
   beforeAll(async () => {
-    ;[e, b] = await Promise.all([startFilesEnv(), launchBrowser()])
+    ;[e, b] = await Promise.all([startFilesEnv({ wsMaxMessageBytes: 128 * 1024 }), launchBrowser()])
     otherSession = (
       await createSessionRow(e.s.services.store, {
         workspace_id: e.workspaceId,
@@ -95,5 +106,30 @@ describe.skipIf(!enabled)('web app files panel', () => {
     // the collaborator has no role on the second session: nothing to share into
     await collab.getByRole('button', { name: 'Share plan.txt into another session' }).click()
     await collab.getByText('No other session you can write to').waitFor()
+  })
+
+  test('a dropped-in file goes over the WebSocket in chunks and survives a dropped connection with exact bytes', async () => {
+    // the server's 128 KiB frames make ~95 KiB chunks: 6 MiB is ~65 of them, several seconds at the SDK's 8 frames/s
+    const data = crypto.getRandomValues(new Uint8Array(6 * 1024 * 1024))
+    const transfer = await owner.evaluateHandle((b64) => {
+      const bin = atob(b64)
+      const bytes = Uint8Array.from(bin, (c) => c.charCodeAt(0))
+      const dt = new DataTransfer()
+      dt.items.add(new File([bytes], 'big.bin', { type: 'application/octet-stream' }))
+      return dt
+    }, Buffer.from(data).toString('base64'))
+    await owner.locator('section[aria-labelledby="files-h"]').dispatchEvent('drop', { dataTransfer: transfer })
+    await owner.getByLabel('Uploading big.bin').waitFor()
+    await waitFor(() => chunksStored() >= 8, 20_000, 'some chunks stored')
+    expect(dropAllSockets(e.s)).toBeGreaterThan(0)
+    // the upload was still going when the socket died
+    expect(await owner.getByLabel('Uploading big.bin').count()).toBe(1)
+    await row(owner, 'big.bin').waitFor({ timeout: 30_000 })
+    await row(viewer, 'big.bin').waitFor()
+    const list = await (await e.s.api(`/api/v1/files?session_id=${e.sessionId}`, { token: e.owner.token })).json()
+    const big = list.files.find((f: { name: string }) => f.name === 'big.bin')
+    const res = await e.s.api(`/api/v1/files/${big.file_id}`, { token: e.owner.token })
+    expect(new Uint8Array(await res.arrayBuffer())).toEqual(data)
+    expect(await owner.getByRole('alert').count()).toBe(0)
   })
 })
