@@ -68,7 +68,7 @@ describe.skipIf(!enabled)('web app files panel', () => {
       expect(await row(p, 'plan.txt').locator('.file-meta').textContent()).toBe('24 B · owner · just now')
       expect(await row(p, 'notes.txt').locator('.file-meta').textContent()).toBe('12 B · collab · just now')
     }
-    await owner.locator('#files-h').scrollIntoViewIfNeeded()
+    await owner.evaluate(() => document.getElementById('files-h')?.scrollIntoView({ block: 'start' }))
     await screenshot(owner, 'files-panel')
   })
 

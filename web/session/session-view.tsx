@@ -7,6 +7,7 @@ import { SessionController } from './controller.ts'
 import { PermissionBanner } from './permission-banner.tsx'
 import { PromptBox } from './prompt-box.tsx'
 import { ShareLinks } from './sharing.tsx'
+import { DocumentPanel } from './document-panel.tsx'
 import { Files } from './files-panel.tsx'
 import { Participants } from './side-panel.tsx'
 import { StatusLine } from './status-line.tsx'
@@ -91,6 +92,9 @@ export function SessionView({ id }: { id: string }) {
           names={new Map(c.participants.value.map((p) => [p.user_id, p.username]))}
           canDelete={(f) => role === 'owner' || me.value?.role === 'admin' || f.owner_id === me.value?.id}
         />
+        {me.value && (
+          <DocumentPanel sessionId={id} myId={me.value.id} canEdit={canPrompt} listen={(fn) => (c.docListener = fn)} />
+        )}
       </aside>
     </div>
   )
