@@ -2,7 +2,6 @@
 import { useEffect, useMemo, useRef } from 'preact/hooks'
 import { me } from '../lib/auth.ts'
 import { Link } from '../lib/router.tsx'
-import { TranscriptItem } from './cards.tsx'
 import { SessionController } from './controller.ts'
 import { PermissionBanner } from './permission-banner.tsx'
 import { PromptBox } from './prompt-box.tsx'
@@ -11,6 +10,7 @@ import { DocumentPanel } from './document-panel.tsx'
 import { Files } from './files-panel.tsx'
 import { Participants } from './side-panel.tsx'
 import { StatusLine } from './status-line.tsx'
+import { TranscriptItems } from './virtual-items.tsx'
 
 export function SessionView({ id }: { id: string }) {
   const c = useMemo(() => new SessionController(id), [id])
@@ -48,9 +48,7 @@ export function SessionView({ id }: { id: string }) {
           </p>
         )}
         <div class="transcript" ref={list} aria-label="Conversation" role="log">
-          {items.map((item) => (
-            <TranscriptItem key={item.key} item={item} />
-          ))}
+          <TranscriptItems items={items} scroller={list} />
           {items.length === 0 && <p class="muted">Nothing here yet.</p>}
         </div>
         <PermissionBanner
