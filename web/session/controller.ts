@@ -18,6 +18,9 @@ const PRESENCE = new Set([
   'role_changed',
 ])
 
+/** What the shared document needs: its edits, the cursors, and who left (their cursor goes). */
+const DOC = new Set(['code_change', 'cursor_update', 'participant_left', 'participant_removed'])
+
 export class SessionController {
   readonly transcript = new Transcript()
   readonly session = signal<Session | null>(null)
@@ -30,6 +33,8 @@ export class SessionController {
   readonly peopleError = signal<string | null>(null)
   /** The server's refusal of this tab's last answer (ALREADY_RESOLVED naming who answered, FORBIDDEN, …). */
   readonly answerError = signal<string | null>(null)
+  /** The shared document's handler of live messages, set while its (lazily loaded) editor is open. */
+  docListener: ((m: ChannelMessage<any>) => void) | null = null
   private unsubscribe: (() => void) | null = null
   private closed = false
 
@@ -70,6 +75,7 @@ export class SessionController {
       notifyIfNew(this.id, m.seq, m.type, m.data, this.session.value?.title ?? null)
       this.transcript.apply({ seq: m.seq, type: m.type, data: m.data, timestamp: String(m.timestamp) })
     }
+    if (DOC.has(m.type)) this.docListener?.(m)
     if (m.type === 'session_state') {
       this.participants.value = m.data.participants ?? []
       this.transcript.requests.merge(m.data.pending_permissions ?? [])

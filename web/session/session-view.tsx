@@ -2,13 +2,15 @@
 import { useEffect, useMemo, useRef } from 'preact/hooks'
 import { me } from '../lib/auth.ts'
 import { Link } from '../lib/router.tsx'
-import { TranscriptItem } from './cards.tsx'
 import { SessionController } from './controller.ts'
 import { PermissionBanner } from './permission-banner.tsx'
 import { PromptBox } from './prompt-box.tsx'
 import { ShareLinks } from './sharing.tsx'
-import { Files, Participants } from './side-panel.tsx'
+import { DocumentPanel } from './document-panel.tsx'
+import { Files } from './files-panel.tsx'
+import { Participants } from './side-panel.tsx'
 import { StatusLine } from './status-line.tsx'
+import { TranscriptItems } from './virtual-items.tsx'
 
 export function SessionView({ id }: { id: string }) {
   const c = useMemo(() => new SessionController(id), [id])
@@ -46,9 +48,7 @@ export function SessionView({ id }: { id: string }) {
           </p>
         )}
         <div class="transcript" ref={list} aria-label="Conversation" role="log">
-          {items.map((item) => (
-            <TranscriptItem key={item.key} item={item} />
-          ))}
+          <TranscriptItems items={items} scroller={list} />
           {items.length === 0 && <p class="muted">Nothing here yet.</p>}
         </div>
         <PermissionBanner
@@ -87,7 +87,12 @@ export function SessionView({ id }: { id: string }) {
           canUpload={canPrompt}
           added={(f) => c.fileAdded(f)}
           attach={canPrompt ? (f) => c.attach(f) : null}
+          names={new Map(c.participants.value.map((p) => [p.user_id, p.username]))}
+          canDelete={(f) => role === 'owner' || me.value?.role === 'admin' || f.owner_id === me.value?.id}
         />
+        {me.value && (
+          <DocumentPanel sessionId={id} myId={me.value.id} canEdit={canPrompt} listen={(fn) => (c.docListener = fn)} />
+        )}
       </aside>
     </div>
   )
