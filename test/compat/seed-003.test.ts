@@ -73,6 +73,19 @@ describe.skipIf(!requireRealCli('seed 003 (real CLI)'))('seed 003: a task run en
     expect((await c.next((m) => m.type === 'pong', 'pong')).payload.timestamp).toBeGreaterThanOrEqual(sent)
   }, 40_000)
 
+  test("a tool call: the call at info, its result at debug, Claude's answer as task:completed's result", async () => {
+    e.mock!.enqueue(reply.toolUse('Bash', { command: 'echo hi-seed3', description: 'greet' }, { id: 'toolu_s3' }))
+    const taskId = (await execute(e, { prompt: 'run echo', tools: ['Bash'] })).execution_id
+    const c = connect(e, key)
+    c.subscribe(taskId)
+    const done = await c.next((m) => m.type === 'task:completed', 'task:completed', 30_000)
+    expect(done.payload.result).toStartWith('Tool finished: hi-seed3')
+    const logs = c.of(taskId, 'task:log').map((m) => [m.payload.level, m.payload.log])
+    expect(logs).toContainEqual(['info', 'Tool Bash: {"command":"echo hi-seed3","description":"greet"}'])
+    expect(logs).toContainEqual(['debug', 'Tool result: hi-seed3'])
+    expect(logs.at(-1)).toEqual(['info', expect.stringMatching(/^Finished in 2 turn\(s\)/)])
+  }, 40_000)
+
   test('a failing task: task:update failed, an error-level task:log, task:completed with the error', async () => {
     e.mock!.enqueue(reply.error(500))
     const taskId = (await execute(e, { prompt: 'fail please' })).execution_id
