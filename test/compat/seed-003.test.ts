@@ -1,6 +1,6 @@
 // Seed 003 (CC-Anywhere): a client written from the seed's text watches a real task run over the seed's wire format.
 import { afterAll, afterEach, beforeAll, describe, expect, test } from 'bun:test'
-import { execute, startEnv, stopEnv, type Env } from '../execution/helpers.ts'
+import { addMember, execute, startEnv, stopEnv, type Env } from '../execution/helpers.ts'
 import { createApiKey } from '../realtime/helpers.ts'
 import { ManualClock } from '../support/manual-clock.ts'
 import { reply } from '../support/mock-anthropic.ts'
@@ -135,6 +135,22 @@ describe('seed 003: errors and limits', () => {
     c.send({ type: 'ping', payload: { timestamp: 1 } })
     expect(await c.next((m) => m.type === 'pong', 'pong')).toBeDefined()
     expect(c.closed).toBeNull()
+  })
+
+  test('losing access to a subscribed task comes as an error (FORBIDDEN)', async () => {
+    const carol = await e.s.createUser(e.admin, 'carol-seed3')
+    await addMember(e, carol.id, 'viewer')
+    const taskId = (await execute(e, { prompt: 'watched' })).execution_id
+    const c = connect(e, (await createApiKey(e.s, carol.token, 'carol')).key)
+    c.subscribe(taskId)
+    await c.next((m) => m.type === 'subscribe:success', 'subscribe:success')
+    const res = await e.s.api(`/api/v1/workspaces/${e.workspaceId}/members/${carol.id}`, {
+      method: 'DELETE',
+      token: e.admin,
+    })
+    expect(res.status).toBeLessThan(300)
+    const err = await c.next((m) => m.type === 'error', 'the revocation')
+    expect(err.payload).toEqual({ code: 'FORBIDDEN', message: `Your access to task:${taskId} was revoked` })
   })
 
   test('cchub.seed-003 subprotocol: connection first; before auth anything else is UNAUTHORIZED; 10 s without auth closes', async () => {
