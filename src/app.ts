@@ -24,6 +24,7 @@ import { MemoryBus } from './bus/memory-bus.ts'
 import { ChannelLog } from './modules/realtime/channel-log.ts'
 import { ChannelAccess } from './modules/realtime/channels.ts'
 import { realtimeModule } from './modules/realtime/index.ts'
+import { registerDialects } from './modules/dialects/index.ts'
 import { createRealtime } from './modules/realtime/service.ts'
 import { SessionAccess } from './modules/sessions/access.ts'
 import { CliRunner } from './modules/claude/cli/spawn.ts'
@@ -186,8 +187,9 @@ export async function createServices(deps: AppDeps) {
     clock,
   })
   registerCollabHandlers(dispatcher, collab)
-  return {
+  const services = {
     ...deps,
+    clock,
     signals,
     auth,
     users,
@@ -210,6 +212,8 @@ export async function createServices(deps: AppDeps) {
     sandbox,
     startedAt: Date.now(),
   }
+  registerDialects(services)
+  return services
 }
 
 export function createApp(s: Services) {

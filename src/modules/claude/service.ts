@@ -175,7 +175,12 @@ export class ClaudeService {
     if (session.status === 'closed') return this.getSession(user, id)
     await this.deps.store.sessions.update(id, { status: 'closed', closed_at: Date.now(), updated_at: Date.now() })
     await this.deps.engine.closeSession(id, `Session closed by ${user.username}`)
-    await this.deps.log.emit(sessionChannel(id), 'session', { session_id: id, status: 'closed', by: user.id })
+    await this.deps.log.emit(sessionChannel(id), 'session', {
+      session_id: id,
+      workspace_id: session.workspace_id,
+      status: 'closed',
+      by: user.id,
+    })
     return this.getSession(user, id)
   }
 
