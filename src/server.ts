@@ -1,13 +1,11 @@
 // Starts and stops a whole cchub server: store, services, HTTP/WebSocket listener, graceful shutdown.
-import { join } from 'node:path'
 import { createApp, createServices, VERSION, type Services } from './app.ts'
-import { ensureAdmin, loadOrCreateSecret, prepareDataDir, restrictDbFiles } from './bootstrap.ts'
+import { ensureAdmin, loadOrCreateSecret, openStore, prepareDataDir } from './bootstrap.ts'
 import type { Config } from './config/schema.ts'
 import type { Clock } from './core/clock.ts'
 import { CLAUDE_INSTALL_HINT, findClaudeBin, probeClaude } from './modules/claude/cli/binary.ts'
 import type { Logger } from './core/logger.ts'
 import { probeSandbox, type SandboxStatus } from './modules/claude/cli/sandbox.ts'
-import { openSqliteStore } from './store/sqlite/sqlite-store.ts'
 import { checkTopology, newNodeId, openClusterBuses } from './bus/cluster.ts'
 
 export interface RunningServer {
@@ -33,7 +31,7 @@ export async function startServer(
   env: Record<string, string | undefined> = process.env,
   deps: ServerDeps = {},
 ): Promise<RunningServer> {
-  checkTopology(config.redisUrl, 'sqlite')
+  checkTopology(config)
   const dataDir = prepareDataDir(config.dataDir)
   // before anything is opened: CCHUB_SANDBOX=bwrap without a working bwrap refuses to start here
   const sandbox = await probeSandbox(config.sandbox, { dataDir, env })
@@ -43,9 +41,7 @@ export async function startServer(
       { reason: sandbox.status.reason },
     )
   }
-  const dbPath = join(dataDir, 'cchub.db')
-  const store = openSqliteStore(dbPath)
-  restrictDbFiles(dbPath)
+  const store = await openStore(config, dataDir)
   const jwtSecret = loadOrCreateSecret(dataDir, config.jwtSecret)
   const admin = await ensureAdmin(store, config.adminUsername, config.adminPassword)
   const claudePath = findClaudeBin(config.claudeBin, env)
@@ -86,6 +82,7 @@ export async function startServer(
     url,
     version: VERSION,
     data_dir: dataDir,
+    store: store.kind,
     schema: store.schema,
     sandbox: sandbox.status.mode,
   })

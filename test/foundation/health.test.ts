@@ -44,10 +44,18 @@ test('a missing CLI gives claude: null, and the start-up log says how to install
     'node_id',
     'sandbox',
     'status',
+    'store',
     'uptime_s',
     'version',
   ])
-  expect(body).toMatchObject({ status: 'ok', version: VERSION, db: 'ok', claude: null, sandbox: 'bwrap' })
+  expect(body).toMatchObject({
+    status: 'ok',
+    version: VERSION,
+    db: 'ok',
+    store: { kind: 'sqlite', ok: true },
+    claude: null,
+    sandbox: 'bwrap',
+  })
   // one node: the in-memory bus, and a generated node name that stays the same for the process
   expect(body.bus).toEqual({ kind: 'memory', ok: true })
   expect(body.node_id).toMatch(/^[A-Za-z0-9._-]+-[0-9a-f]{8}$/)
