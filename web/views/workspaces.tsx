@@ -8,6 +8,7 @@ import type { Execution, ExecuteResponse, Session, Workspace } from '../lib/type
 import { PromptBox } from '../session/prompt-box.tsx'
 import type { RunOptions } from '../session/run-options.tsx'
 import { field, FormError, useAction } from './forms.tsx'
+import { Members } from './members.tsx'
 
 export const workspaces = signal<Workspace[] | null>(null)
 
@@ -35,9 +36,24 @@ export function WorkspaceNav({ current }: { current: string | null }) {
   )
 }
 
+/** The configured workspace roots: registering an existing directory is offered only when there is one. */
+function useRoots(): string[] {
+  const [roots, setRoots] = useState<string[]>([])
+  useEffect(
+    () =>
+      void api<{ roots: string[] }>('/api/v1/workspaces/roots').then(
+        (r) => setRoots(r.roots),
+        () => {},
+      ),
+    [],
+  )
+  return roots
+}
+
 export function Home() {
-  const create = useAction(async (name: string) => {
-    const w = await api<Workspace>('/api/v1/workspaces', { body: { name } })
+  const roots = useRoots()
+  const create = useAction(async (name: string, path: string) => {
+    const w = await api<Workspace>('/api/v1/workspaces', { body: { name, ...(path ? { path } : {}) } })
     await loadWorkspaces()
     navigate(`/w/${w.id}`)
   })
@@ -64,12 +80,21 @@ export function Home() {
         onSubmit={(e) => {
           e.preventDefault()
           const form = e.currentTarget
-          void create.run(field(e, 'name')).then((ok) => ok && form.reset())
+          void create.run(field(e, 'name'), field(e, 'path').trim()).then((ok) => ok && form.reset())
         }}
       >
         <label>
           New workspace name <input name="name" required maxLength={128} placeholder="my-project" />
         </label>
+        {roots.length > 0 && (
+          <label>
+            Existing directory (optional){' '}
+            <input name="path" maxLength={4096} placeholder={`${roots[0]}/…`} aria-describedby="roots-hint" />
+            <span id="roots-hint" class="hint muted">
+              Empty: a new directory. Or register one inside {roots.join(', ')}
+            </span>
+          </label>
+        )}
         <button type="submit" class="primary" disabled={create.busy}>
           Create workspace
         </button>
@@ -139,6 +164,7 @@ export function WorkspaceView({ id }: { id: string }) {
         ))}
         {sessions?.length === 0 && <li class="muted">No sessions yet.</li>}
       </ul>
+      {ws && <Members ws={ws} />}
     </section>
   )
 }
