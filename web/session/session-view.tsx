@@ -23,6 +23,7 @@ export function SessionView({ id }: { id: string }) {
     // follow the stream only when the reader is already at the bottom
     if (el && el.scrollHeight - el.scrollTop - el.clientHeight < 200) el.scrollTop = el.scrollHeight
   })
+  if (c.removed.value) return <Removed />
   const s = c.session.value
   const role = s?.role ?? 'viewer'
   const canPrompt = role !== 'viewer' && s?.status !== 'closed'
@@ -76,7 +77,11 @@ export function SessionView({ id }: { id: string }) {
           error={c.peopleError.value}
           manage={
             role === 'owner'
-              ? { setRole: (uid, r) => void c.manage(uid, r), remove: (uid) => void c.manage(uid, null) }
+              ? {
+                  setRole: (uid, r) => void c.manage(uid, r),
+                  remove: (uid) => void c.manage(uid, null),
+                  handOver: (uid) => void c.manage(uid, 'owner'),
+                }
               : null
           }
         />
@@ -100,5 +105,21 @@ function TypingLine({ names }: { names: string[] }) {
     <p class="typing" aria-live="polite">
       {who} typing…
     </p>
+  )
+}
+
+/** Shown instead of the session once the server revoked this user's access to it. */
+function Removed() {
+  return (
+    <section class="page" aria-labelledby="removed-h">
+      <h1 id="removed-h">You no longer have access to this session</h1>
+      <p role="alert">
+        The owner removed you, or your access to its workspace ended. Nothing more from it reaches this page; ask the
+        owner to invite you again if you still need it.
+      </p>
+      <p>
+        <Link href="/">Back to your workspaces</Link>
+      </p>
+    </section>
   )
 }
