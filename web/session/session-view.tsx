@@ -1,10 +1,11 @@
 // The session screen: status line on top, the transcript, the prompt box at the bottom, people and files beside.
-import { useEffect, useMemo, useRef } from 'preact/hooks'
+import { useEffect, useMemo, useRef, useState } from 'preact/hooks'
 import { me } from '../lib/auth.ts'
 import { Link } from '../lib/router.tsx'
 import { TranscriptItem } from './cards.tsx'
 import { SessionController } from './controller.ts'
 import { PermissionBanner } from './permission-banner.tsx'
+import { Backdrop, PhoneBar, SessionsSheet, SheetClose, type SheetName } from './phone-sheets.tsx'
 import { PromptBox } from './prompt-box.tsx'
 import { ShareLinks } from './sharing.tsx'
 import { Files, Participants } from './side-panel.tsx'
@@ -17,6 +18,7 @@ export function SessionView({ id }: { id: string }) {
     return () => c.close()
   }, [c])
   const list = useRef<HTMLDivElement>(null)
+  const [sheet, setSheet] = useState<SheetName>(null)
   const items = c.transcript.items.value
   useEffect(() => {
     const el = list.current
@@ -40,6 +42,7 @@ export function SessionView({ id }: { id: string }) {
             </Link>
           )}
           <StatusLine status={status} canStop={mine} onStop={() => void c.stop()} />
+          <PhoneBar open={setSheet} people={c.participants.value.length} />
         </header>
         {c.error.value && (
           <p class="form-error" role="alert">
@@ -70,7 +73,8 @@ export function SessionView({ id }: { id: string }) {
           <p class="viewer-note">You are a viewer here: you see everything live but cannot prompt.</p>
         )}
       </div>
-      <aside class="side" aria-label="Session details">
+      <aside class="side" aria-label="Session details" data-sheet={sheet === 'details'}>
+        <SheetClose label="details" close={() => setSheet(null)} />
         <Participants
           list={c.participants.value}
           sessionId={id}
@@ -94,6 +98,8 @@ export function SessionView({ id }: { id: string }) {
           attach={canPrompt ? (f) => c.attach(f) : null}
         />
       </aside>
+      {sheet === 'sessions' && s && <SessionsSheet workspaceId={s.workspace_id} close={() => setSheet(null)} />}
+      {sheet && <Backdrop close={() => setSheet(null)} />}
     </div>
   )
 }

@@ -45,7 +45,8 @@ function useSessions(workspaceId: string) {
   return { sessions, load, live }
 }
 
-export function SessionList({ workspaceId }: { workspaceId: string }) {
+/** `compact` (the phone's sessions sheet): the list only, without Close / Continue and the terminal import. */
+export function SessionList({ workspaceId, compact = false }: { workspaceId: string; compact?: boolean }) {
   const { sessions, load, live } = useSessions(workspaceId)
   const act = useAction(async (s: Session, action: 'close' | 'reopen') => {
     await api(action === 'close' ? sessionUrl(s.id) : `${sessionUrl(s.id)}/reopen`, {
@@ -58,16 +59,16 @@ export function SessionList({ workspaceId }: { workspaceId: string }) {
       <FormError error={load.error ?? act.error} />
       <ul class="sessions" data-live={live}>
         {(sessions ?? []).map((s) => (
-          <SessionRow key={s.id} s={s} act={(a) => void act.run(s, a)} />
+          <SessionRow key={s.id} s={s} act={compact ? null : (a) => void act.run(s, a)} />
         ))}
         {sessions?.length === 0 && <li class="muted">No sessions yet.</li>}
       </ul>
-      <TerminalImport workspaceId={workspaceId} imported={() => void load.run()} />
+      {!compact && <TerminalImport workspaceId={workspaceId} imported={() => void load.run()} />}
     </>
   )
 }
 
-function SessionRow({ s, act }: { s: Session; act: (a: 'close' | 'reopen') => void }) {
+function SessionRow({ s, act }: { s: Session; act: ((a: 'close' | 'reopen') => void) | null }) {
   const state = s.current_status ?? s.status
   const title = s.title ?? 'Untitled session'
   return (
@@ -85,7 +86,7 @@ function SessionRow({ s, act }: { s: Session; act: (a: 'close' | 'reopen') => vo
           {s.role ? ` · ${s.role}` : ''}
         </span>
       </Link>
-      {s.role === 'owner' && (
+      {act && s.role === 'owner' && (
         <button type="button" class="small" onClick={() => act(s.status === 'closed' ? 'reopen' : 'close')}>
           {s.status === 'closed' ? 'Continue' : 'Close'}
           <span class="sr"> {title}</span>
