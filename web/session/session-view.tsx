@@ -1,9 +1,10 @@
 // The session screen: status line on top, the transcript, the prompt box at the bottom, people and files beside.
-import { useEffect, useMemo, useRef } from 'preact/hooks'
+import { useEffect, useMemo, useRef, useState } from 'preact/hooks'
 import { me } from '../lib/auth.ts'
 import { Link } from '../lib/router.tsx'
 import { SessionController } from './controller.ts'
 import { PermissionBanner } from './permission-banner.tsx'
+import { Backdrop, PhoneBar, SessionsSheet, SheetClose, type SheetName } from './phone-sheets.tsx'
 import { PromptBox } from './prompt-box.tsx'
 import { ShareLinks } from './sharing.tsx'
 import { DocumentPanel } from './document-panel.tsx'
@@ -19,12 +20,14 @@ export function SessionView({ id }: { id: string }) {
     return () => c.close()
   }, [c])
   const list = useRef<HTMLDivElement>(null)
+  const [sheet, setSheet] = useState<SheetName>(null)
   const items = c.transcript.items.value
   useEffect(() => {
     const el = list.current
     // follow the stream only when the reader is already at the bottom
     if (el && el.scrollHeight - el.scrollTop - el.clientHeight < 200) el.scrollTop = el.scrollHeight
   })
+  if (c.removed.value) return <Removed />
   const s = c.session.value
   const role = s?.role ?? 'viewer'
   const canPrompt = role !== 'viewer' && s?.status !== 'closed'
@@ -41,6 +44,7 @@ export function SessionView({ id }: { id: string }) {
             </Link>
           )}
           <StatusLine status={status} canStop={mine} onStop={() => void c.stop()} />
+          <PhoneBar open={setSheet} people={c.participants.value.length} />
         </header>
         {c.error.value && (
           <p class="form-error" role="alert">
@@ -69,14 +73,19 @@ export function SessionView({ id }: { id: string }) {
           <p class="viewer-note">You are a viewer here: you see everything live but cannot prompt.</p>
         )}
       </div>
-      <aside class="side" aria-label="Session details">
+      <aside class="side" aria-label="Session details" data-sheet={sheet === 'details'}>
+        <SheetClose label="details" close={() => setSheet(null)} />
         <Participants
           list={c.participants.value}
           sessionId={id}
           error={c.peopleError.value}
           manage={
             role === 'owner'
-              ? { setRole: (uid, r) => void c.manage(uid, r), remove: (uid) => void c.manage(uid, null) }
+              ? {
+                  setRole: (uid, r) => void c.manage(uid, r),
+                  remove: (uid) => void c.manage(uid, null),
+                  handOver: (uid) => void c.manage(uid, 'owner'),
+                }
               : null
           }
         />
@@ -94,6 +103,8 @@ export function SessionView({ id }: { id: string }) {
           <DocumentPanel sessionId={id} myId={me.value.id} canEdit={canPrompt} listen={(fn) => (c.docListener = fn)} />
         )}
       </aside>
+      {sheet === 'sessions' && s && <SessionsSheet workspaceId={s.workspace_id} close={() => setSheet(null)} />}
+      {sheet && <Backdrop close={() => setSheet(null)} />}
     </div>
   )
 }
@@ -105,5 +116,21 @@ function TypingLine({ names }: { names: string[] }) {
     <p class="typing" aria-live="polite">
       {who} typing…
     </p>
+  )
+}
+
+/** Shown instead of the session once the server revoked this user's access to it. */
+function Removed() {
+  return (
+    <section class="page" aria-labelledby="removed-h">
+      <h1 id="removed-h">You no longer have access to this session</h1>
+      <p role="alert">
+        The owner removed you, or your access to its workspace ended. Nothing more from it reaches this page; ask the
+        owner to invite you again if you still need it.
+      </p>
+      <p>
+        <Link href="/">Back to your workspaces</Link>
+      </p>
+    </section>
   )
 }

@@ -1,5 +1,5 @@
 // The session's side panel: who is here (presence, roles); the files have their own panel (files-panel.tsx).
-import { InviteForm, RoleSelect } from './sharing.tsx'
+import { HandOver, InviteForm, RoleSelect } from './sharing.tsx'
 
 export interface Participant {
   user_id: string
@@ -13,7 +13,12 @@ export interface Participant {
 interface PeopleProps {
   list: Participant[]
   /** The owner's actions (null for everyone else): change a participant's role, remove them. */
-  manage: { setRole: (userId: string, role: string) => void; remove: (userId: string) => void } | null
+  manage: {
+    setRole: (userId: string, role: string) => void
+    remove: (userId: string) => void
+    /** Makes them the owner; this user becomes a collaborator (unless the workspace makes them more). */
+    handOver: (userId: string) => void
+  } | null
   sessionId: string
   error: string | null
 }
@@ -46,6 +51,7 @@ export function Participants({ list, manage, sessionId, error }: PeopleProps) {
             ) : (
               <span class="role">{p.role}</span>
             )}
+            {manage && p.role !== 'owner' && <HandOver name={p.username} confirm={() => manage.handOver(p.user_id)} />}
             <span class="sr">{p.connections > 0 ? `online in ${p.connections} tab(s)` : 'offline'}</span>
           </li>
         ))}
