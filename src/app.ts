@@ -28,6 +28,7 @@ import { linkNodes } from './modules/realtime/cluster-link.ts'
 import { ChannelLog } from './modules/realtime/channel-log.ts'
 import { ChannelAccess } from './modules/realtime/channels.ts'
 import { realtimeModule } from './modules/realtime/index.ts'
+import { registerDialects } from './modules/dialects/index.ts'
 import { createRealtime } from './modules/realtime/service.ts'
 import { SessionAccess } from './modules/sessions/access.ts'
 import { CliRunner } from './modules/claude/cli/spawn.ts'
@@ -212,8 +213,9 @@ export async function createServices(deps: AppDeps) {
     clock,
   })
   registerCollabHandlers(dispatcher, collab)
-  return {
+  const services = {
     ...deps,
+    clock,
     signals,
     auth,
     users,
@@ -238,6 +240,8 @@ export async function createServices(deps: AppDeps) {
     clusterNode: node,
     startedAt: Date.now(),
   }
+  registerDialects(services)
+  return services
 }
 
 /** With CCHUB_REDIS_URL this server is one node of a cluster (docs/scale-out.md); without, none of it is built. */

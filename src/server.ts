@@ -31,7 +31,7 @@ export async function startServer(
   env: Record<string, string | undefined> = process.env,
   deps: ServerDeps = {},
 ): Promise<RunningServer> {
-  checkTopology(config.redisUrl, config.databaseUrl ? 'postgres' : 'sqlite')
+  checkTopology(config)
   const dataDir = prepareDataDir(config.dataDir)
   // before anything is opened: CCHUB_SANDBOX=bwrap without a working bwrap refuses to start here
   const sandbox = await probeSandbox(config.sandbox, { dataDir, env })

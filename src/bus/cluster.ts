@@ -1,6 +1,7 @@
 // What a node of several needs from Redis (the event bus and the control channel), and when that setup is refused.
 import { randomBytes } from 'node:crypto'
 import { hostname } from 'node:os'
+import type { Config } from '../config/schema.ts'
 import { openRedisBus, type RedisBus } from './redis-bus.ts'
 
 export interface ClusterBuses {
@@ -25,8 +26,8 @@ export function newNodeId(): string {
  * Several nodes must share one store: a Redis bus over a node-local SQLite file would give every node its own seqs
  * for the same channel. Throws with what to set instead.
  */
-export function checkTopology(redisUrl: string | undefined, store: 'sqlite' | 'postgres'): void {
-  if (redisUrl && store === 'sqlite')
+export function checkTopology(config: Pick<Config, 'redisUrl' | 'databaseUrl'>): void {
+  if (config.redisUrl && !config.databaseUrl)
     throw new Error(
       'CCHUB_REDIS_URL is set but the store is SQLite, which several nodes cannot share: set CCHUB_DATABASE_URL=postgres://… as well, or unset CCHUB_REDIS_URL to run a single node',
     )

@@ -129,6 +129,12 @@ export const ConfigSchema = Type.Object({
     flag: '--ws-idle-timeout',
     description: 'Seconds without any frame before a socket is closed',
   }),
+  wsHeartbeatTimeout: s(seconds(60), {
+    env: 'CCHUB_WS_HEARTBEAT_TIMEOUT',
+    flag: '--ws-heartbeat-timeout',
+    description:
+      'Seconds a seed-003 (CC-Anywhere) socket may send nothing, heartbeats and pings included, before it is closed',
+  }),
   wsMaxConnections: s(Type.Integer({ default: 10_000, minimum: 1 }), {
     env: 'CCHUB_WS_MAX_CONNECTIONS',
     flag: '--ws-max-connections',

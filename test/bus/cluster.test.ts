@@ -13,13 +13,14 @@ import { createTokenSigner } from '../../src/modules/auth/tokens.ts'
 import { healthModule } from '../../src/modules/health/index.ts'
 import { startServer } from '../../src/server.ts'
 import { openSqliteStore } from '../../src/store/sqlite/sqlite-store.ts'
-import { REDIS_URL, requireRedis, testPrefix } from '../support/redis.ts'
+import { proxiedRedis, REDIS_URL, requireRedis, testPrefix } from '../support/redis.ts'
+import { freshDatabase, requirePostgres } from '../support/postgres.ts'
 import { testConfig } from '../support/server.ts'
-import { startTcpProxy } from '../support/tcp-proxy.ts'
 import { waitFor } from '../support/wait.ts'
 import { ensureAdmin } from '../../src/bootstrap.ts'
 
 const hasRedis = await requireRedis('test/bus/cluster.test.ts')
+const hasPostgres = await requirePostgres('test/bus/cluster.test.ts')
 
 let cleanups: (() => Promise<void> | void)[] = []
 afterEach(async () => {
@@ -44,6 +45,25 @@ test('/health names the node from CCHUB_NODE_ID', async () => {
   expect(await (await fetch(`${s.url}/health`)).json()).toMatchObject({ node_id: 'hub-7', status: 'ok' })
 })
 
+describe.skipIf(!hasRedis || !hasPostgres)('a server on PostgreSQL and Redis', () => {
+  test('starts, and /health shows the Redis bus, the store and the node', async () => {
+    const db = await freshDatabase()
+    cleanups.push(() => db.drop())
+    const config = testConfig({ redisUrl: REDIS_URL, redisPrefix: testPrefix(), databaseUrl: db.url, nodeId: 'pg-1' })
+    const s = await startServer(config, createLogger('silent'))
+    cleanups.push(async () => {
+      await s.stop()
+      rmSync(config.dataDir, { recursive: true, force: true })
+    })
+    expect(await (await fetch(`${s.url}/health`)).json()).toMatchObject({
+      status: 'ok',
+      node_id: 'pg-1',
+      bus: { kind: 'redis', ok: true },
+      store: { kind: 'postgres', ok: true },
+    })
+  })
+})
+
 describe.skipIf(!hasRedis)('over Redis', () => {
   const openBus = async (url = REDIS_URL, channel = `${testPrefix()}control`): Promise<RedisBus> => {
     const bus = await openRedisBus(url, channel)
@@ -52,10 +72,9 @@ describe.skipIf(!hasRedis)('over Redis', () => {
   }
 
   test('/health reports the Redis bus down within its bound, and up again', async () => {
-    const target = new URL(REDIS_URL)
-    const proxy = startTcpProxy({ hostname: target.hostname, port: Number(target.port || 6379) })
+    const { proxy, url } = proxiedRedis()
     cleanups.push(() => proxy.stop())
-    const bus = await openBus(`redis://127.0.0.1:${proxy.port}`)
+    const bus = await openBus(url)
     const store = openSqliteStore(':memory:')
     cleanups.push(() => store.close())
     const app = healthModule({
@@ -105,8 +124,7 @@ describe.skipIf(!hasRedis)('over Redis', () => {
     })
     await ensureAdmin(store, 'admin', 'admin-password')
     const channel = `${testPrefix()}control`
-    const target = new URL(REDIS_URL)
-    const proxy = startTcpProxy({ hostname: target.hostname, port: Number(target.port || 6379) })
+    const { proxy, url } = proxiedRedis()
     cleanups.push(() => proxy.stop())
     const node = async (id: string, url: string) => {
       const signals = new Signals()
@@ -120,7 +138,7 @@ describe.skipIf(!hasRedis)('over Redis', () => {
       return auth
     }
     const a = await node('a', REDIS_URL)
-    const b = await node('b', `redis://127.0.0.1:${proxy.port}`)
+    const b = await node('b', url)
     const first = await a.login('admin', 'admin-password', '127.0.0.1')
     const p1 = await b.authenticateToken(first.access_token)
     await a.logout(await a.authenticateToken(first.access_token))

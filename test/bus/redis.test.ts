@@ -1,8 +1,7 @@
 // The EventBus contract on Redis (each test on its own channel), plus the wire codec and survival of a dropped link.
 import { describe, expect, test } from 'bun:test'
 import { decode, encode, openRedisBus } from '../../src/bus/redis-bus.ts'
-import { REDIS_URL, requireRedis, testPrefix } from '../support/redis.ts'
-import { startTcpProxy } from '../support/tcp-proxy.ts'
+import { proxiedRedis, REDIS_URL, requireRedis, testPrefix } from '../support/redis.ts'
 import { waitFor } from '../support/wait.ts'
 import { busContract } from './contract.ts'
 
@@ -12,10 +11,9 @@ describe.skipIf(!hasRedis)('redis bus', () => {
   busContract(() => openRedisBus(REDIS_URL, `${testPrefix()}bus`))
 
   test('after its connection drops and comes back, the bus delivers again and says it reconnected', async () => {
-    const url = new URL(REDIS_URL)
-    const proxy = startTcpProxy({ hostname: url.hostname, port: Number(url.port || 6379) })
+    const { proxy, url } = proxiedRedis()
     const channel = `${testPrefix()}bus`
-    const viaProxy = await openRedisBus(`redis://127.0.0.1:${proxy.port}`, channel)
+    const viaProxy = await openRedisBus(url, channel)
     const direct = await openRedisBus(REDIS_URL, channel)
     try {
       const got: string[] = []

@@ -89,13 +89,19 @@ describe('auth by first message', () => {
     expect(c.isClosed).toBe(false)
   })
 
-  test('seed 003 form {"type":"auth","payload":{"apiKey":…}} authenticates', async () => {
+  test('an apiKey authenticates; payload is an alias of data, except on a first auth frame (the seed-003 dialect)', async () => {
     const { key } = await createApiKey(h.s, bob.token, 'seed3')
     const c = await h.pool.connect(wsUrl(h.s))
-    const r = await c.request({ type: 'auth', payload: { apiKey: key } })
+    const r = await c.request({ type: 'auth', data: { apiKey: key } })
     expect(r.type).toBe('success')
     expect(r.data.user.id).toBe(bob.id)
     expect((await c.request({ type: 'subscribe', payload: { channel: 'system' } })).type).toBe('success')
+    // {"type":"auth","payload":…} as the first frame is CC-Anywhere's: test/compat/seed-003.test.ts
+    const seed = await h.pool.connect(wsUrl(h.s))
+    seed.send({ type: 'auth', payload: { apiKey: key } })
+    expect(await seed.next((m) => m.type === 'auth:success')).toMatchObject({
+      payload: { message: 'Authenticated successfully' },
+    })
   })
 
   test('before auth only auth and ping are answered; everything else is UNAUTHORIZED', async () => {

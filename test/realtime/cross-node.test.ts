@@ -9,13 +9,16 @@ import { openRedisBus } from '../../src/bus/redis-bus.ts'
 import { createLogger } from '../../src/core/logger.ts'
 import { ChannelLog } from '../../src/modules/realtime/channel-log.ts'
 import { linkNodes } from '../../src/modules/realtime/cluster-link.ts'
-import { openSqliteStore, type SqliteStore } from '../../src/store/sqlite/sqlite-store.ts'
-import { REDIS_URL, requireRedis, testPrefix } from '../support/redis.ts'
+import { openPostgresStore } from '../../src/store/postgres/pg-store.ts'
+import { openSqliteStore } from '../../src/store/sqlite/sqlite-store.ts'
+import type { Store } from '../../src/store/store.ts'
+import { freshDatabase, requirePostgres } from '../support/postgres.ts'
+import { proxiedRedis, REDIS_URL, requireRedis, testPrefix } from '../support/redis.ts'
 import { expectSeqs } from '../support/seqs.ts'
-import { startTcpProxy, type TcpProxy } from '../support/tcp-proxy.ts'
 import { waitFor } from '../support/wait.ts'
 
 const hasRedis = await requireRedis('test/realtime/cross-node.test.ts')
+const hasPostgres = await requirePostgres('test/realtime/cross-node.test.ts')
 const CH = 'session:s1'
 
 interface Node {
@@ -51,7 +54,7 @@ afterEach(async () => {
   cleanups = []
 })
 
-function sharedStore(): SqliteStore {
+function sharedStore(): Store {
   const dir = mkdtempSync(join(tmpdir(), 'cchub-nodes-'))
   const store = openSqliteStore(join(dir, 'cchub.db'))
   cleanups.push(async () => {
@@ -62,7 +65,7 @@ function sharedStore(): SqliteStore {
 }
 
 async function startNode(
-  store: SqliteStore,
+  store: Store,
   id: string,
   channel: string,
   opts: { url?: string; drop?: (m: BusMessage) => boolean } = {},
@@ -149,13 +152,39 @@ describe.skipIf(!hasRedis)('nodes sharing a store over Redis', () => {
     expectSeqs(b.got, 0, { through: 300, what: 'node B' })
   })
 
+  test.skipIf(!hasPostgres)(
+    'on PostgreSQL, two stores (two pools, as on two nodes) racing on one channel give seqs 1..N once each',
+    async () => {
+      const db = await freshDatabase()
+      const [storeA, storeB] = [
+        await openPostgresStore(db.url, { pool: 4 }),
+        await openPostgresStore(db.url, { pool: 4 }),
+      ]
+      cleanups.push(async () => {
+        await storeA.close()
+        await storeB.close()
+        await db.drop()
+      })
+      const bus = `${testPrefix()}bus`
+      const a = await startNode(storeA, 'a', bus)
+      const b = await startNode(storeB, 'b', bus)
+      const [fromA, fromB] = await Promise.all([emitMany(a, 100), emitMany(b, 100)])
+      expect([...fromA, ...fromB].sort((x, y) => x - y)).toEqual(Array.from({ length: 200 }, (_, i) => i + 1))
+      await waitFor(
+        () => a.got.length >= 200 && b.got.length >= 200,
+        5000,
+        () => `A ${a.got.length}, B ${b.got.length}`,
+      )
+      expectSeqs(a.got, 0, { through: 200, what: 'node A' })
+      expectSeqs(b.got, 0, { through: 200, what: 'node B' })
+    },
+  )
+
   test('Redis cut and restored: emits during the outage are stored and delivered afterwards, none lost', async () => {
     const store = sharedStore()
     const bus = `${testPrefix()}bus`
-    const target = new URL(REDIS_URL)
-    const proxy: TcpProxy = startTcpProxy({ hostname: target.hostname, port: Number(target.port || 6379) })
+    const { proxy, url } = proxiedRedis()
     cleanups.push(() => proxy.stop())
-    const url = `redis://127.0.0.1:${proxy.port}`
     const a = await startNode(store, 'a', bus, { url })
     const b = await startNode(store, 'b', bus, { url })
     await emitMany(b, 10)

@@ -2,12 +2,18 @@
 import type { ServerWebSocket } from 'bun'
 import { TokenBucket } from '../../core/rate-limit.ts'
 import type { Principal } from '../auth/service.ts'
+import type { DialectConnection } from './dialect.ts'
 import { until } from './drain.ts'
 import type { ReplaySink } from './replay.ts'
 
 export class Connection {
   principal: Principal | null = null
   readonly channels = new Set<string>()
+  /**
+   * The seed dialect this socket speaks: null for cchub's own protocol, undefined while its first frame may still pick
+   * one (docs/protocol.md, dialects).
+   */
+  dialect: DialectConnection | null | undefined = null
   /** A channel to join as soon as the connection is authenticated (e.g. /ws/executions/:id). */
   autoJoin: { channel: string; since?: number } | null = null
   lastSeen = Date.now()
@@ -40,8 +46,14 @@ export class Connection {
     return this.principal?.user.id ?? null
   }
 
-  /** Sends a frame; false when the socket is gone or Bun dropped it. */
+  /** Sends a frame of cchub's protocol (translated when the socket speaks a dialect); false when it could not go. */
   send(frame: string): boolean {
+    if (this.closed) return false
+    return this.dialect ? this.dialect.outbound(JSON.parse(frame)) : this.write(frame)
+  }
+
+  /** Writes a frame as it is; false when the socket is gone or Bun dropped it. */
+  write(frame: string): boolean {
     if (this.closed) return false
     const r = this.ws.send(frame)
     if (r <= 0) this.congested = true // -1: buffered (backpressure), 0: dropped (closing on the limit)
@@ -95,8 +107,8 @@ export class Connection {
     for (const w of waiters ?? []) w()
   }
 
-  /** This socket as the target of a replay of `channel`; live delivery is its subscription to the channel's topic. */
-  replaySink(channel: string): ReplaySink {
+  /** This socket as the target of a replay of `channel`; `joinLive` starts its live delivery (the gateway's). */
+  replaySink(joinLive: () => void): ReplaySink {
     const conn = this
     return {
       get closed() {
@@ -106,7 +118,7 @@ export class Connection {
       buffered: () => conn.ws.getBufferedAmount(),
       writable: (limit, timeoutMs) => conn.writable(limit, timeoutMs),
       cutOff: () => conn.cutOff(),
-      joinLive: () => conn.ws.subscribe(channel),
+      joinLive,
     }
   }
 

@@ -10,7 +10,9 @@ import type { AuthService, Principal } from '../auth/service.ts'
 import type { ChannelLog } from './channel-log.ts'
 import { kindOf, parseChannel, type ChannelAccess } from './channels.ts'
 import { Connection } from './connection.ts'
+import type { DialectChoice } from './dialect-router.ts'
 import { message, reply } from './envelope.ts'
+import { ChannelMembers } from './members.ts'
 import { CloseCode } from './model.ts'
 import { GatewayStats } from './stats.ts'
 import type { Replayer } from './replay.ts'
@@ -48,8 +50,7 @@ export class Gateway {
   readonly connections = new Map<string, Connection>()
   /** Sockets and SSE streams together: the caps count both, and every revocation trigger reaches both. */
   private readonly streams: StreamRegistry<Connection | SseStream>
-  /** Subscribed connections per channel, to find the backed-up ones when a publish meets backpressure. */
-  private readonly members = new Map<string, Set<Connection>>()
+  private readonly members = new ChannelMembers()
   readonly stats = new GatewayStats()
   private server: Server<unknown> | null = null
   private stopHeartbeat: (() => void) | null = null
@@ -110,10 +111,13 @@ export class Gateway {
     ws: ServerWebSocket<unknown>,
     principal: Principal | null,
     autoJoin: Connection['autoJoin'],
+    /** The dialect its upgrade selected (null: cchub's protocol; undefined: its first frame may still pick one). */
+    dialect: DialectChoice,
   ): Connection {
     const rate = { perSecond: this.config.wsRateLimit, burst: this.config.wsRateBurst }
     const conn = new Connection(id, ws, ws.remoteAddress ?? '', rate, () => this.clock.now())
     conn.autoJoin = autoJoin
+    conn.dialect = dialect ? dialect(conn) : dialect
     this.connections.set(conn.id, conn)
     this.streams.add(conn)
     conn.lastSeen = this.clock.now()
@@ -198,6 +202,7 @@ export class Gateway {
     conn.closed = true
     conn.clearTimers()
     conn.drained()
+    conn.dialect?.closed?.()
     if (!this.connections.delete(conn.id)) return
     this.streams.remove(conn)
     for (const ch of [...conn.channels]) {
@@ -217,7 +222,7 @@ export class Gateway {
     if (conn.channels.has(channel.name))
       return { channel: channel.name, already_subscribed: true, seq: this.deps.log.publishedHead(channel.name) }
     const result = await this.deps.replayer.replayThenJoin(
-      conn.replaySink(channel.name),
+      conn.replaySink(() => this.members.joinLive(conn, channel.name)),
       channel.name,
       since,
       conn.userId ?? '',
@@ -226,9 +231,7 @@ export class Gateway {
     if (!conn.closed) {
       conn.channels.add(channel.name)
       this.stats.subscribed(channel.name)
-      let members = this.members.get(channel.name)
-      if (!members) this.members.set(channel.name, (members = new Set()))
-      members.add(conn)
+      this.members.add(conn, channel.name)
       for (const w of this.watchersOf(channel.name)) await w.join(conn, channel.name)
     }
     return result
@@ -236,7 +239,6 @@ export class Gateway {
 
   unsubscribe(conn: Connection, channel: string, why: LeaveReason = 'unsubscribe'): boolean {
     if (!conn.channels.delete(channel)) return false
-    conn.ws.unsubscribe(channel)
     this.leave(conn, channel)
     for (const w of this.watchersOf(channel)) w.leave(conn, channel, why)
     return true
@@ -259,7 +261,11 @@ export class Gateway {
   relayToOthers(conn: Connection, channel: string, type: string, data: unknown): void {
     const frame = message(type, data, { channel })
     const n = this.server?.subscriberCount(channel) ?? 0
-    if (n > 1 && conn.ws.publish(channel, frame) > 0) this.stats.delivered += n - 1
+    const own = conn.dialect ? 0 : 1
+    // a dialect socket is not on the topic, so it publishes through the server (ws.publish would skip only itself)
+    if (n > own && (own ? conn.ws.publish(channel, frame) : this.server!.publish(channel, frame)) > 0)
+      this.stats.delivered += n - own
+    this.stats.delivered += this.members.sendTranslated(channel, frame, conn)
     this.deps.log.shareLive({ channel, type, frame })
   }
 
@@ -272,8 +278,7 @@ export class Gateway {
 
   private leave(conn: Connection, channel: string): void {
     this.stats.unsubscribed(channel)
-    const members = this.members.get(channel)
-    if (members?.delete(conn) && !members.size) this.members.delete(channel)
+    this.members.leave(conn, channel)
   }
 
   private watchersOf(channel: string): ChannelWatcher[] {
@@ -301,7 +306,7 @@ export class Gateway {
         // on every publish cost as much CPU as the fan-out itself: see docs/benchmarks.md.)
         const sent = this.server.publish(m.channel, m.frame)
         if (sent <= 0) {
-          for (const c of this.members.get(m.channel) ?? []) {
+          for (const c of this.members.of(m.channel)) {
             const buffered = c.ws.getBufferedAmount()
             if (buffered > 0) c.congested = true
             // 0: Bun dropped the frame for a socket already past the limit and only defers its close; cut that socket
@@ -311,6 +316,7 @@ export class Gateway {
         }
         this.stats.delivered += n
       }
+      this.stats.delivered += this.members.sendTranslated(m.channel, m.frame)
     }
     for (const t of this.taps) t(m)
   }

@@ -15,12 +15,22 @@ const WsQuery = t.Object({
   since: t.Optional(t.Numeric({ minimum: 0 })),
 })
 
-export function realtimeModule(auth: AuthService, log: ChannelLog, { gateway, dispatcher, sse, metrics }: Realtime) {
+export function realtimeModule(auth: AuthService, log: ChannelLog, { gateway, router, sse, metrics }: Realtime) {
   const admitted = new WeakMap<Request, Principal | null>()
   const socket = (autoJoin: (params: Record<string, string>) => string | null) => ({
     query: WsQuery,
-    async beforeHandle({ request, query }: { request: Request; query: { token?: string } }) {
+    async beforeHandle({
+      request,
+      query,
+      set,
+    }: {
+      request: Request
+      query: { token?: string }
+      set: { headers: Record<string, string | number> }
+    }) {
       admitted.set(request, await gateway.admit(request, query.token))
+      const subprotocol = router.subprotocol(request)
+      if (subprotocol) set.headers['sec-websocket-protocol'] = subprotocol
     },
     afterResponse(context: Record<string, unknown>) {
       if (context.request && admitted.has(context.request as Request)) releaseUpgradeContext(context)
@@ -34,12 +44,13 @@ export function realtimeModule(auth: AuthService, log: ChannelLog, { gateway, di
       // an execution's own socket replays it from the start unless the client says where it left off
       const join = channel ? { channel, since: ws.data.query?.since ?? 0 } : null
       const principal = admitted.get(ws.data.request) ?? null
+      const dialect = router.atUpgrade(ws.data.request)
       releaseSocketData(ws.raw.data)
-      gateway.open(ws.id, ws.raw, principal, join)
+      gateway.open(ws.id, ws.raw, principal, join, dialect)
     },
     message(ws: { id: string }, message: unknown) {
       const conn = gateway.connections.get(ws.id)
-      if (conn) dispatcher.receive(conn, message)
+      if (conn) router.receive(conn, message)
     },
     close(ws: { id: string }, code?: number) {
       const conn = gateway.connections.get(ws.id)

@@ -9,6 +9,8 @@ import type { AuthService } from '../auth/service.ts'
 import type { ChannelLog } from './channel-log.ts'
 import type { ChannelAccess } from './channels.ts'
 import { registerCoreHandlers } from './core-handlers.ts'
+import { Dialects } from './dialect.ts'
+import { DialectRouter } from './dialect-router.ts'
 import { Dispatcher } from './dispatcher.ts'
 import { Gateway, type GatewayConfig } from './gateway.ts'
 import type { MetricsSources } from './metrics.ts'
@@ -48,5 +50,7 @@ export function createRealtime(d: RealtimeDeps) {
     logger,
   })
   const metrics: MetricsSources = { connections: gateway.connections, stats: gateway.stats, replaySlots: slots, log }
-  return { gateway, dispatcher, sse, metrics }
+  // the seeds' wire formats register here once their services exist (app.ts); none: every socket speaks cchub's
+  const router = new DialectRouter(new Dialects(), dispatcher)
+  return { gateway, dispatcher, router, dialects: router.dialects, sse, metrics }
 }

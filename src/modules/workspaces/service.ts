@@ -14,8 +14,9 @@ export const toPublicWorkspace = (w: WorkspaceRecord) => ({
   created_at: iso(w.created_at),
   updated_at: iso(w.updated_at),
 })
-const toPublicMember = (m: WorkspaceMemberRecord) => ({
+const toPublicMember = (m: WorkspaceMemberRecord, username: string) => ({
   user_id: m.user_id,
+  username,
   session_role: m.session_role,
   created_at: iso(m.created_at),
 })
@@ -120,7 +121,27 @@ export class WorkspaceService {
 
   async members(user: UserRecord, id: string) {
     await this.visible(user, id)
-    return { members: (await this.store.workspaces.members(id)).map(toPublicMember) }
+    const members = await this.store.workspaces.members(id)
+    const names = await Promise.all(members.map(async (m) => (await this.store.users.byId(m.user_id))?.username))
+    return { members: members.map((m, i) => toPublicMember(m, names[i] ?? m.user_id)) }
+  }
+
+  /** Where existing directories may be registered: clients offer registering only when there is a root. */
+  roots() {
+    return { roots: this.opts.workspaceRoots }
+  }
+
+  /** Adds a member named by username (the web app knows names, not ids). */
+  async addMemberByName(
+    user: UserRecord,
+    id: string,
+    username: string,
+    sessionRole?: WorkspaceMemberRecord['session_role'],
+  ) {
+    await this.manageable(user, id)
+    const target = await this.store.users.byUsername(username)
+    if (!target) throw notFound('User')
+    return this.putMember(user, id, target.id, sessionRole)
   }
 
   async putMember(
@@ -131,7 +152,8 @@ export class WorkspaceService {
   ) {
     const ws = await this.manageable(user, id)
     if (memberId === ws.owner_id) throw conflict('The owner is not a member; they own the workspace')
-    if (!(await this.store.users.byId(memberId))) throw notFound('User')
+    const target = await this.store.users.byId(memberId)
+    if (!target) throw notFound('User')
     const existing = await this.store.workspaces.member(id, memberId)
     const record = {
       workspace_id: id,
@@ -141,7 +163,7 @@ export class WorkspaceService {
     }
     await this.store.workspaces.putMember(record)
     this.signals.emit('access-changed', { workspaceId: id, userId: memberId })
-    return toPublicMember(record)
+    return toPublicMember(record, target.username)
   }
 
   async removeMember(user: UserRecord, id: string, memberId: string) {

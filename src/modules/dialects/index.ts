@@ -1,0 +1,18 @@
+// Registers the seeds' wire formats (docs/protocol.md, "Dialects: the seeds' wire formats") with the realtime hub.
+import type { Config } from '../../config/schema.ts'
+import type { Clock } from '../../core/clock.ts'
+import type { Realtime } from '../realtime/service.ts'
+import { seed000Dialect } from './seed-000.ts'
+import { seed003Dialect } from './seed-003/index.ts'
+
+/** The services the dialects are built from (app.ts createServices passes all of its own). */
+export interface DialectServices {
+  realtime: Realtime
+  config: Config
+  clock: Clock
+}
+
+export function registerDialects(s: DialectServices): void {
+  s.realtime.dialects.use(seed003Dialect({ clock: s.clock, config: s.config }))
+  s.realtime.dialects.use(seed000Dialect())
+}

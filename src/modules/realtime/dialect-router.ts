@@ -1,0 +1,53 @@
+// Picks each socket's dialect (at the upgrade or by its first frame) and routes its frames through it.
+import type { Connection } from './connection.ts'
+import type { DialectConnection, DialectIO, Dialects } from './dialect.ts'
+import type { Dispatcher } from './dispatcher.ts'
+
+export type DialectChoice = ((conn: Connection) => DialectConnection) | null | undefined
+
+export class DialectRouter {
+  constructor(
+    readonly dialects: Dialects,
+    private readonly dispatcher: Dispatcher,
+  ) {}
+
+  /**
+   * The choice for a new socket: a dialect its path or subprotocol selects, else undefined while some dialect may
+   * still claim it by its first frame, else null (cchub's protocol, with no per-frame cost).
+   */
+  atUpgrade(request: Request): DialectChoice {
+    if (!this.dialects.size) return null
+    const protocols = (request.headers.get('sec-websocket-protocol') ?? '')
+      .split(',')
+      .map((p) => p.trim())
+      .filter(Boolean)
+    const dialect = this.dialects.forUpgrade({ path: new URL(request.url).pathname, protocols })
+    return dialect ? (conn) => dialect.open(this.io(conn)) : undefined
+  }
+
+  /** The subprotocol to answer the upgrade with (a client that offered one fails the handshake without it). */
+  subprotocol(request: Request): string | null {
+    const offered = request.headers.get('sec-websocket-protocol')
+    if (!offered) return null
+    const names = offered.split(',').map((p) => p.trim())
+    return names.find((p) => p.startsWith('cchub.') && this.dialects.forUpgrade({ path: '', protocols: [p] })) ?? null
+  }
+
+  receive(conn: Connection, frame: unknown): void {
+    if (conn.dialect === undefined) {
+      const dialect = this.dialects.forFirstFrame(frame)
+      conn.dialect = dialect ? dialect.open(this.io(conn)) : null
+    }
+    if (conn.dialect) conn.dialect.inbound(frame)
+    else this.dispatcher.receive(conn, frame)
+  }
+
+  private io(conn: Connection): DialectIO {
+    return {
+      dispatch: (message) => this.dispatcher.receive(conn, message),
+      write: (frame) => conn.write(frame),
+      principal: () => conn.principal,
+      close: (code, reason) => conn.close(code, reason),
+    }
+  }
+}
