@@ -1,5 +1,4 @@
 // One seed-001 socket: its messages become cchub commands, cchub's frames become the seed's (render.ts, responses.ts).
-import { TypeCompiler } from '@sinclair/typebox/compiler'
 import { AppError } from '../../../core/errors.ts'
 import { toAppError } from '../../../core/http.ts'
 import type { UserRecord } from '../../../store/records.ts'
@@ -7,7 +6,7 @@ import type { DialectConnection, DialectIO } from '../../realtime/dialect.ts'
 import type { ServerEnvelope } from '../../realtime/model.ts'
 import type { SessionAccess } from '../../sessions/access.ts'
 import type { WorkspaceService } from '../../workspaces/service.ts'
-import { ClaudeMessageData, FileUploadData, Seed001Frame, TargetUserData } from './model.ts'
+import { checks, invalidFrame, type Seed001Frame, shapeError } from './model.ts'
 import { frame, seedFile, seedShared, seedState } from './render.ts'
 import { ClaudeResponses } from './responses.ts'
 
@@ -23,12 +22,6 @@ export interface Seed001Deps {
   release(): void
 }
 
-const checks = {
-  frame: TypeCompiler.Compile(Seed001Frame),
-  claude: TypeCompiler.Compile(ClaudeMessageData),
-  upload: TypeCompiler.Compile(FileUploadData),
-  target: TypeCompiler.Compile(TargetUserData),
-}
 /** Ids of the requests the dialect makes itself; a client's ids never start like this. */
 const OWN = 'seed001:'
 /** The server-side upload id of a single-message file_upload. */
@@ -65,6 +58,7 @@ export class Seed001Connection implements DialectConnection {
   }
 
   outbound(env: ServerEnvelope): boolean {
+    this.track(env)
     const ownId = typeof env.id === 'string' && env.id.startsWith(OWN) ? env.id : null
     const own = ownId ? this.waiting.get(ownId) : undefined
     if (ownId && own) {
@@ -112,6 +106,17 @@ export class Seed001Connection implements DialectConnection {
 
   closed(): void {
     this.deps.release()
+  }
+
+  /** Which sessions this socket is in (joined by the client or by the dialect), so claude_message joins only once. */
+  private track(env: ServerEnvelope): void {
+    const d = (env.data ?? {}) as Data
+    const sessionOf = (ch: unknown) => (typeof ch === 'string' && ch.startsWith('session:') ? ch.slice(8) : null)
+    if (env.type === 'unsubscribed') this.joined.delete(sessionOf(env.channel) ?? '')
+    if (env.type !== 'success') return
+    if (d.action === 'leave_collaboration' || d.action === 'session_leave') this.joined.delete(d.session_id)
+    else if (d.action === 'unsubscribe') this.joined.delete(sessionOf(d.channel) ?? '')
+    else if (sessionOf(d.channel)) this.joined.add(sessionOf(d.channel)!)
   }
 
   private async translate(f: Seed001Frame): Promise<void> {
@@ -199,17 +204,4 @@ export class Seed001Connection implements DialectConnection {
     const data = { code: e.code, message: e.message, ...(e.details ? { details: e.details } : {}) }
     this.io.write(frame('error', data, undefined, clientId))
   }
-}
-
-function invalidFrame(): AppError {
-  return new AppError('VALIDATION_FAILED', 422, 'Frames look like {"type":"…","data":{…},"timestamp":<ms>,"id":"…"}')
-}
-
-function shapeError(type: string, check: (typeof checks)[keyof typeof checks], data: unknown): AppError {
-  const first = check.Errors(data).First()
-  return new AppError(
-    'VALIDATION_FAILED',
-    422,
-    `Invalid ${type}: ${first ? `${first.path || '/'} ${first.message}` : 'bad shape'}`,
-  )
 }

@@ -1,5 +1,7 @@
 // TypeBox schemas of the seed-001 messages the dialect translates (the rest pass to cchub's dispatcher as they are).
 import { Type as T, type Static } from '@sinclair/typebox'
+import { TypeCompiler } from '@sinclair/typebox/compiler'
+import { AppError } from '../../../core/errors.ts'
 
 const SessionId = T.String({ minLength: 1, maxLength: 64 })
 const UserId = T.String({ minLength: 1, maxLength: 64 })
@@ -34,3 +36,23 @@ export const TargetUserData = T.Object({
   target_user_id: UserId,
   role: T.Optional(T.String({ maxLength: 20 })),
 })
+
+export const checks = {
+  frame: TypeCompiler.Compile(Seed001Frame),
+  claude: TypeCompiler.Compile(ClaudeMessageData),
+  upload: TypeCompiler.Compile(FileUploadData),
+  target: TypeCompiler.Compile(TargetUserData),
+}
+
+export function invalidFrame(): AppError {
+  return new AppError('VALIDATION_FAILED', 422, 'Frames look like {"type":"…","data":{…},"timestamp":<ms>,"id":"…"}')
+}
+
+export function shapeError(type: string, check: (typeof checks)[keyof typeof checks], data: unknown): AppError {
+  const first = check.Errors(data).First()
+  return new AppError(
+    'VALIDATION_FAILED',
+    422,
+    `Invalid ${type}: ${first ? `${first.path || '/'} ${first.message}` : 'bad shape'}`,
+  )
+}
