@@ -73,6 +73,38 @@ describe('auth by ?token=', () => {
   })
 })
 
+describe('auth by header at upgrade (clients that can set one)', () => {
+  const connectedWith = async (headers: Record<string, string>) => {
+    const ws = new WebSocket(h.s.wsUrl, { headers } as never)
+    try {
+      return await new Promise<any>((resolve, reject) => {
+        ws.onmessage = (m) => resolve(JSON.parse(String(m.data)))
+        ws.onerror = reject
+      })
+    } finally {
+      ws.close()
+    }
+  }
+
+  test('Authorization: Bearer <JWT> and X-API-Key authenticate like ?token=', async () => {
+    const byJwt = await connectedWith({ Authorization: `Bearer ${bob.token}` })
+    expect(byJwt).toMatchObject({ type: 'connected', data: { authenticated: true, user: { id: bob.id } } })
+    const { key } = await createApiKey(h.s, bob.token, 'header')
+    const byKey = await connectedWith({ 'X-API-Key': key })
+    expect(byKey.data).toMatchObject({ authenticated: true, user: { id: bob.id } })
+  })
+
+  test('a bad header is refused before the upgrade, like a bad ?token=', async () => {
+    await expectRefused(await tryUpgrade(h.s, '/ws', { authorization: 'Bearer garbage' }), 401, 'UNAUTHORIZED')
+    await expectRefused(await tryUpgrade(h.s, '/ws', { authorization: 'Basic abc' }), 401, 'UNAUTHORIZED')
+    await expectRefused(
+      await tryUpgrade(h.s, '/ws', { authorization: `Bearer ${await expiredToken(bob.id)}` }),
+      401,
+      'TOKEN_EXPIRED',
+    )
+  })
+})
+
 describe('auth by first message', () => {
   test('{"type":"auth","data":{"token":<jwt>}} authenticates, then subscribe works', async () => {
     const c = await h.pool.connect(wsUrl(h.s))

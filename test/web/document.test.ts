@@ -34,6 +34,8 @@ describe.skipIf(!enabled)('web app shared document', () => {
       signIn(viewer, e.s.url, 'viewer', 'viewer-password'),
     ])
     await Promise.all([owner, collab, viewer].map((p) => p.goto(`${e.s.url}/s/${e.sessionId}`)))
+    // on a phone the side panel, with the document, is a sheet opened from the bar under the title
+    await viewer.getByRole('button', { name: /People & files/ }).click()
     for (const p of [owner, collab, viewer]) {
       await editor(p).waitFor()
       await waitFor(async () => (await p.getByText('Loading the document…').count()) === 0, 10_000, 'document read')

@@ -90,14 +90,19 @@ export class Gateway {
   }
 
   /**
-   * Upgrade-time checks: Origin, credentials (if given) and connection limits. Throws AppError → HTTP error, no
-   * upgrade.
+   * Upgrade-time checks: Origin, credentials (if given: `?token=`, else an `Authorization: Bearer` or `X-API-Key`
+   * header, which non-browser clients can send) and connection limits. Throws AppError → HTTP error, no upgrade.
    */
   async admit(request: Request, token: string | undefined): Promise<Principal | null> {
     this.checkOrigin(request)
     this.streams.checkTotal()
-    if (!token) return null
-    const principal = await this.deps.auth.authenticateToken(token)
+    const headers = request.headers
+    const principal = token
+      ? await this.deps.auth.authenticateToken(token)
+      : headers.has('authorization') || headers.has('x-api-key')
+        ? await this.deps.auth.authenticateHeaders(headers)
+        : null
+    if (!principal) return null
     this.streams.checkUser(principal.user.id)
     return principal
   }

@@ -74,6 +74,36 @@ export class WorkspaceService {
     return toPublicWorkspace(ws)
   }
 
+  /**
+   * The user's default workspace (`<data dir>/workspaces/default-<user id>`), created on first use: for clients that
+   * start sessions without naming a workspace (seed dialects). Found by its path, so it survives renames.
+   */
+  defaultFor(user: UserRecord): Promise<WorkspaceRecord> {
+    const found = this.creating.then(() => this.ensureDefault(user))
+    this.creating = found.catch(() => {})
+    return found
+  }
+
+  private async ensureDefault(user: UserRecord): Promise<WorkspaceRecord> {
+    const path = join(realDir(this.opts.dataDir), 'workspaces', `default-${user.id}`)
+    const existing = await this.store.workspaces.byPath(path)
+    if (existing) return existing
+    mkdirSync(path, { recursive: true, mode: 0o750 })
+    const now = Date.now()
+    const ws: WorkspaceRecord = {
+      id: Bun.randomUUIDv7(),
+      name: 'Default',
+      path,
+      owner_id: user.id,
+      managed: true,
+      description: `Default workspace of ${user.username}`,
+      created_at: now,
+      updated_at: now,
+    }
+    await this.store.workspaces.create(ws)
+    return ws
+  }
+
   async list(user: UserRecord, limit = 100, offset = 0) {
     const { items, total } = await this.store.workspaces.listVisible(user.role === 'admin' ? null : user.id, {
       limit,
