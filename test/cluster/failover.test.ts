@@ -3,6 +3,7 @@ import { afterEach, describe, expect, test } from 'bun:test'
 import { taskChannel } from '../../src/modules/realtime/channels.ts'
 import { descendants } from '../execution/helpers.ts'
 import { requireCluster, TestCluster, type NodeHandle } from '../support/cluster.ts'
+import { proxiedRedis } from '../support/redis.ts'
 import { expectSeqs } from '../support/seqs.ts'
 import { waitFor } from '../support/wait.ts'
 
@@ -88,5 +89,42 @@ describe.skipIf(!hasServices)('node failure', () => {
     expect(next.status).toBe(202)
     const again = (await next.json()) as { execution_id: string }
     await waitFor(() => a.services.engine.isRunning(again.execution_id), 10_000, 'the next turn to run on A')
+  })
+})
+
+describe.skipIf(!hasServices)('Redis away from one node', () => {
+  test('a command for a session owned elsewhere answers 503 NODE_UNAVAILABLE at once, and is routed again once Redis is back', async () => {
+    cluster = await TestCluster.start({ cliEnv: { FAKE_CLAUDE_MODE: 'lines' } })
+    const { proxy, url } = proxiedRedis()
+    const a = await cluster.node('A', { redisUrl: url })
+    const b = await cluster.node('B')
+    try {
+      const token = await a.login()
+      const ws = await (await a.api('/api/v1/workspaces', { token, body: { name: 'w' } })).json()
+      const first = await (
+        await b.api('/api/v1/claude/execute', { token, body: { workspace_id: ws.id, prompt: 'one' } })
+      ).json()
+      const prompt = () =>
+        a.api('/api/v1/claude/execute', {
+          token,
+          body: { workspace_id: ws.id, session_id: first.session_id, prompt: 'two' },
+        })
+      proxy.cut()
+      const t0 = performance.now()
+      const refused = await prompt()
+      expect(refused.status).toBe(503)
+      expect(((await refused.json()) as any).code).toBe('NODE_UNAVAILABLE')
+      expect(performance.now() - t0).toBeLessThan(2000)
+      proxy.restore()
+      let status = 0
+      await waitFor(
+        async () => (status = (await prompt()).status) === 202,
+        20_000,
+        () => `a 202, last ${status}`,
+      )
+      expect(a.services.engine.processCount).toBe(0)
+    } finally {
+      proxy.stop()
+    }
   })
 })
