@@ -128,3 +128,28 @@ describe.skipIf(!hasServices)('Redis away from one node', () => {
     }
   })
 })
+
+describe.skipIf(!hasServices)('a node restarted under the same CCHUB_NODE_ID', () => {
+  test('interrupts what it left at once, without waiting for its old lease to lapse', async () => {
+    // a lease far longer than the test: only the restarted node itself can be what interrupts the execution
+    cluster = await TestCluster.start({ leaseMs: 60_000, cliEnv: { FAKE_CLAUDE_MODE: 'hang' } })
+    const a = await cluster.node('A')
+    const b = await cluster.child('B')
+    const token = await a.login()
+    const ws = await (await a.api('/api/v1/workspaces', { token, body: { name: 'w' } })).json()
+    const run = await (
+      await b.api('/api/v1/claude/execute', { token, body: { workspace_id: ws.id, prompt: 'hang' } })
+    ).json()
+    const get = async () => (await a.api(`/api/v1/claude/executions/${run.execution_id}`, { token })).json() as any
+    await waitFor(async () => (await get()).status === 'running', 10_000, 'the run on B')
+    strays.push(...descendants(b.proc.pid).map((p) => p.pid))
+    b.proc.kill('SIGKILL')
+    await b.proc.exited
+    await cluster.child('B')
+    const after = await get()
+    expect({ status: after.status, error: after.error }).toEqual({
+      status: 'interrupted',
+      error: 'node B restarted while this execution ran',
+    })
+  })
+})

@@ -66,7 +66,7 @@ export async function joinCluster(deps: ClusterDeps) {
     /** Ends what this node left unfinished in a previous life, then takes the lease and watches the others'. */
     async start(controls: ReaperDeps['controls'], url: string): Promise<void> {
       const reaper = { store: deps.store, log: deps.log, placement, controls }
-      await interruptNodeExecutions(reaper, deps.nodeId, `node ${deps.nodeId} restarted while this execution ran`)
+      await interruptNodeExecutions(reaper, deps.nodeId, `node ${deps.nodeId} restarted while this execution ran`, true)
       leases = new NodeLeases({
         redis,
         keys,
