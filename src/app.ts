@@ -8,7 +8,7 @@ import type { Logger } from './core/logger.ts'
 import { Signals } from './core/signals.ts'
 import { authModule } from './modules/auth/index.ts'
 import { AuthService } from './modules/auth/service.ts'
-import { LoginThrottle } from './modules/auth/throttle.ts'
+import { LoginThrottle, throttleLimits } from './modules/auth/throttle.ts'
 import { createTokenSigner } from './modules/auth/tokens.ts'
 import { docsModule } from './modules/docs/index.ts'
 import { loadWebAssets } from './modules/web/assets.ts'
@@ -91,16 +91,18 @@ export async function createServices(deps: AppDeps) {
   const signals = new Signals()
   const clock = deps.clock ?? systemClock
   const { loginMaxFailures, loginWindow, loginTrustedTtl } = deps.config
-  const throttle = new LoginThrottle({
+  const cluster = deps.cluster
+  const nodeId = cluster?.nodeId ?? deps.config.nodeId ?? newNodeId()
+  const node = await joinClusterIf(deps, nodeId, clock)
+  const throttleOptions = {
     maxFailures: loginMaxFailures,
     windowMs: loginWindow * 1000,
     trustTtlMs: loginTrustedTtl * 1000,
     now: () => clock.now(),
-  })
+  }
+  const throttle = new LoginThrottle(throttleOptions, node?.throttleState(throttleLimits(throttleOptions)))
   const auth = new AuthService(deps.store, createTokenSigner(deps.jwtSecret), deps.config, signals, throttle)
   await auth.init()
-  const cluster = deps.cluster
-  const nodeId = cluster?.nodeId ?? deps.config.nodeId ?? newNodeId()
   const bus = new MemoryBus()
   const log = new ChannelLog(deps.store, bus, deps.logger, cluster && { bus: cluster.bus, nodeId })
   const access = new ChannelAccess()
@@ -120,7 +122,6 @@ export async function createServices(deps: AppDeps) {
   const sessionAccess = new SessionAccess(deps.store)
   const toolPolicy = new ToolPolicyService(deps.store, c)
   const policy = new PermissionPolicy(toolPolicy, sandbox.status)
-  const node = await joinClusterIf(deps, nodeId, log, clock)
   const permissionDeps = {
     store: deps.store,
     log,
@@ -245,12 +246,7 @@ export async function createServices(deps: AppDeps) {
 }
 
 /** With CCHUB_REDIS_URL this server is one node of a cluster (docs/scale-out.md); without, none of it is built. */
-async function joinClusterIf(
-  deps: AppDeps,
-  nodeId: string,
-  log: ChannelLog,
-  clock: Clock,
-): Promise<ClusterNode | null> {
+async function joinClusterIf(deps: AppDeps, nodeId: string, clock: Clock): Promise<ClusterNode | null> {
   const c = deps.config
   if (!deps.cluster || !c.redisUrl) return null
   return joinCluster({
@@ -260,7 +256,6 @@ async function joinClusterIf(
     leaseMs: c.nodeLeaseMs,
     version: VERSION,
     store: deps.store,
-    log,
     clock,
     logger: deps.logger,
   })

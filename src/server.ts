@@ -79,7 +79,7 @@ export async function startServer(
   const server = app.server!
   services.gateway.attach(server)
   const url = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${server.port}`
-  await services.clusterNode?.start(services.permissions, url)
+  await services.clusterNode?.start({ controls: services.permissions, log: services.log }, url)
   logger.info('listening', {
     url,
     version: VERSION,

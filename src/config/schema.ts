@@ -78,7 +78,8 @@ export const ConfigSchema = Type.Object({
   loginTrustedTtl: s(seconds(2_592_000, 1), {
     env: 'CCHUB_LOGIN_TRUSTED_TTL',
     flag: '--login-trusted-ttl',
-    description: 'Seconds an address stays trusted for a user after a successful login from it (kept in memory only)',
+    description:
+      'Seconds an address stays trusted for a user after a successful login from it (kept in memory; in Redis, shared by the nodes, with CCHUB_REDIS_URL)',
   }),
   claudeBin: s(Type.Optional(Type.String({ minLength: 1 })), {
     env: 'CCHUB_CLAUDE_BIN',

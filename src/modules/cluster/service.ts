@@ -4,10 +4,12 @@ import type { Clock } from '../../core/clock.ts'
 import { iso } from '../../core/iso.ts'
 import type { Logger } from '../../core/logger.ts'
 import type { Store } from '../../store/store.ts'
+import type { ThrottleLimits } from '../auth/throttle.ts'
 import type { ChannelLog } from '../realtime/channel-log.ts'
 import { NodeLeases } from './leases.ts'
 import { clusterKeys } from './model.ts'
 import { RedisPlacement } from './placement.ts'
+import { RedisThrottleState } from './redis-throttle.ts'
 import { interruptNodeExecutions, type ReaperDeps } from './reaper.ts'
 import { SessionRouter } from './router.ts'
 import { NodeRpc } from './rpc.ts'
@@ -19,7 +21,6 @@ export interface ClusterDeps {
   leaseMs: number
   version: string
   store: Store
-  log: ChannelLog
   clock: Clock
   logger: Logger
 }
@@ -64,8 +65,10 @@ export async function joinCluster(deps: ClusterDeps) {
     /** Live nodes, this one included. */
     nodes: () => leases?.live() ?? Promise.resolve([]),
     /** Ends what this node left unfinished in a previous life, then takes the lease and watches the others'. */
-    async start(controls: ReaperDeps['controls'], url: string): Promise<void> {
-      const reaper = { store: deps.store, log: deps.log, placement, controls }
+    /** Login failures and trusted addresses counted by every node together. */
+    throttleState: (limits: ThrottleLimits) => new RedisThrottleState(redis, deps.prefix, limits),
+    async start(services: { controls: ReaperDeps['controls']; log: ChannelLog }, url: string): Promise<void> {
+      const reaper = { store: deps.store, log: services.log, placement, controls: services.controls }
       await interruptNodeExecutions(reaper, deps.nodeId, `node ${deps.nodeId} restarted while this execution ran`, true)
       leases = new NodeLeases({
         redis,
