@@ -49,6 +49,7 @@ import { SessionControls } from './modules/permissions/controls.ts'
 import { PermissionPolicy } from './modules/permissions/policy.ts'
 import { PermissionService } from './modules/permissions/service.ts'
 import { registerPermissionHandlers } from './modules/permissions/ws-handlers.ts'
+import { registerDialects } from './modules/dialects/index.ts'
 import { TypeCompiler } from '@sinclair/typebox/compiler'
 import { AppError } from './core/errors.ts'
 import pkg from '../package.json' with { type: 'json' }
@@ -186,6 +187,7 @@ export async function createServices(deps: AppDeps) {
     clock,
   })
   registerCollabHandlers(dispatcher, collab)
+  registerDialects({ realtime })
   return {
     ...deps,
     signals,

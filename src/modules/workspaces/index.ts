@@ -45,6 +45,14 @@ export function workspacesModule(auth: AuthService, workspaces: WorkspaceService
         },
       },
     )
+    .get('/default', ({ principal }) => workspaces.defaultFor(principal.user), {
+      auth: true,
+      response: { 200: Workspace, ...errors(401, 409) },
+      detail: {
+        summary:
+          'Your default workspace (created on first use under the data directory): where sessions go that name no workspace (seed 004 session_create)',
+      },
+    })
     .get('/:id', ({ principal, params }) => workspaces.get(principal.user, params.id), {
       auth: true,
       params: WorkspaceIdParam,

@@ -50,9 +50,35 @@ export class WorkspaceService {
     return created
   }
 
-  private async insert(owner: UserRecord, input: { name: string; path?: string; description?: string }) {
+  /**
+   * The user's default workspace (where seed 004's sessions go when they name none): a managed directory of theirs,
+   * created on first use. It is found by its path (unique), so it needs no column of its own.
+   */
+  defaultFor(user: UserRecord) {
+    const found = this.creating.then(() => this.findOrCreateDefault(user))
+    this.creating = found.catch(() => {})
+    return found
+  }
+
+  private async findOrCreateDefault(user: UserRecord) {
+    const dirName = `default-${user.id}`
+    const existing = await this.store.workspaces.byPath(join(realDir(this.opts.dataDir), 'workspaces', dirName))
+    if (!existing)
+      return this.insert(user, { name: 'Default', description: `${user.username}'s default workspace` }, dirName)
+    if (existing.owner_id !== user.id)
+      throw conflict('Your default workspace was handed over to another user; name a workspace_id instead')
+    return toPublicWorkspace(existing)
+  }
+
+  private async insert(
+    owner: UserRecord,
+    input: { name: string; path?: string; description?: string },
+    /** The managed directory's name under <data>/workspaces (the new id by default). */
+    dirName?: string,
+  ) {
     const id = Bun.randomUUIDv7()
-    const path = input.path === undefined ? this.createManagedDir(id) : await this.checkRegistered(owner, input.path)
+    const path =
+      input.path === undefined ? this.createManagedDir(dirName ?? id) : await this.checkRegistered(owner, input.path)
     const now = Date.now()
     const ws: WorkspaceRecord = {
       id,
@@ -157,8 +183,8 @@ export class WorkspaceService {
     return ws
   }
 
-  private createManagedDir(id: string): string {
-    const dir = join(realDir(this.opts.dataDir), 'workspaces', id)
+  private createManagedDir(name: string): string {
+    const dir = join(realDir(this.opts.dataDir), 'workspaces', name)
     mkdirSync(dir, { recursive: true, mode: 0o750 })
     return dir
   }
