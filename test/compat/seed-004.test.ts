@@ -53,7 +53,8 @@ async function connect(token = e.admin): Promise<AgenticClient> {
 
 beforeAll(async () => {
   if (!requireRealCli('seed 004 client')) return
-  e = await startEnv({ cli: 'real', config: { wsMaxMessageBytes: MAX_FRAME } })
+  // a burst above the 20 invalid messages cchub tolerates, so the invalid-message limit is what the test meets
+  e = await startEnv({ cli: 'real', config: { wsMaxMessageBytes: MAX_FRAME, wsRateBurst: 50 } })
 })
 afterAll(() => stopEnv(e))
 
@@ -200,6 +201,16 @@ describe.skipIf(!requireRealCli('seed 004 client'))('seed 004: AgenticGoKit web 
     a.send('chat_message', { content: 'y'.repeat(MAX_FRAME), message_type: 'text' }, session_id)
     expect((await a.c.closed).code).toBe(1009)
   }, 30_000)
+
+  test("invalid seed messages count against cchub's invalid-message limit: the 21st closes the socket with 1008", async () => {
+    const a = await connect()
+    for (let i = 0; i < 21; i++) a.send('chat_message', { message_type: 'text' }, 'some-session')
+    const closed = await a.c.closed
+    expect(closed).toEqual({ code: 1008, reason: 'too many invalid messages' })
+    const errors = a.seedFrames.filter((m) => m.type === 'error')
+    expect(errors).toHaveLength(21)
+    expect(errors.every((m) => m.session_id === 'some-session' && m.data.code === 'VALIDATION_FAILED')).toBe(true)
+  })
 
   test("cchub's own session_join (with an id) still speaks cchub's protocol", async () => {
     const a = await connect()

@@ -1,4 +1,5 @@
 // Seed 004 (AgenticGoKit web UI): session_create, session_join, chat_message, typing, ping in; seed frames out.
+import { AppError } from '../../../core/errors.ts'
 import type { Dialect, DialectConnection, DialectIO } from '../../realtime/dialect.ts'
 import type { ServerEnvelope } from '../../realtime/model.ts'
 import {
@@ -13,7 +14,7 @@ import { AGENT_NAME, SessionRenderer, seedFrame } from './render.ts'
 import type { ServerFrame } from './model.ts'
 
 type Data = Record<string, unknown>
-type Request = { kind: 'create' | 'join' | 'chat' | 'ping'; sessionId?: string; timestamp?: string }
+type Request = { kind: 'create' | 'join' | 'chat' | 'ping' | 'refused'; sessionId?: string; timestamp?: string }
 
 export const seed004: Dialect = {
   name: 'seed-004',
@@ -41,12 +42,11 @@ class Seed004Connection implements DialectConnection {
     const type = (raw as { type?: unknown } | null)?.type
     // anything else is cchub's own protocol (auth, subscribe, …), answered and checked by cchub
     if (typeof type !== 'string' || !SEED_TYPES.has(type)) return this.io.dispatch(raw as Data)
-    if (!clientFrame.Check(raw))
-      return this.fail('VALIDATION_FAILED', 'A message is {"type","session_id"?,"timestamp"?,"data"?: {…}}')
+    if (!clientFrame.Check(raw)) return this.fail('A message is {"type","session_id"?,"timestamp"?,"data"?: {…}}')
     const sessionId = raw.session_id ?? str(raw.data?.session_id)
     if (type === 'session_create') return this.create(raw)
     if (type === 'ping') return this.request({ type: 'ping' }, { kind: 'ping', timestamp: raw.timestamp })
-    if (!sessionId) return this.fail('VALIDATION_FAILED', `${type} needs a session_id`)
+    if (!sessionId) return this.fail(`${type} needs a session_id`)
     if (type === 'session_join') return this.join(sessionId)
     if (type === 'chat_message') return this.chat(raw, sessionId)
     const typing = raw.data?.is_typing ?? raw.data?.typing ?? true
@@ -68,8 +68,7 @@ class Seed004Connection implements DialectConnection {
 
   private create(raw: ClientFrame): void {
     const data = raw.data ?? {}
-    if (!sessionCreateData.Check(data))
-      return this.fail('VALIDATION_FAILED', 'session_create data: {workspace_id?: string, title?: string}')
+    if (!sessionCreateData.Check(data)) return this.fail('session_create data: {workspace_id?: string, title?: string}')
     const { workspace_id, title } = data
     this.request({ type: 'command', data: { action: 'create_session', workspace_id, title } }, { kind: 'create' })
   }
@@ -80,7 +79,7 @@ class Seed004Connection implements DialectConnection {
 
   private chat(raw: ClientFrame, sessionId: string): void {
     if (!chatMessageData.Check(raw.data))
-      return this.fail('VALIDATION_FAILED', 'chat_message data: {content: non-empty string, message_type?}', sessionId)
+      return this.fail('chat_message data: {content: non-empty string, message_type?}', sessionId)
     const workspace = this.workspaces.get(sessionId)
     if (workspace) return this.execute(sessionId, workspace, raw.data.content)
     const waiting = this.held.get(sessionId)
@@ -135,13 +134,18 @@ class Seed004Connection implements DialectConnection {
   }
 
   private request(message: Data, req: Request): void {
-    const id = `seed-004:${++this.n}`
-    this.requests.set(id, req)
-    this.io.dispatch({ ...message, id })
+    this.io.dispatch({ ...message, id: this.track(req) })
   }
 
-  private fail(code: string, message: string, sessionId?: string): void {
-    this.write(seedFrame('error', { code, message }, sessionId))
+  /** A seed message that fails the seed's shape: refused through cchub, whose limits count it like any other. */
+  private fail(message: string, sessionId?: string): void {
+    this.io.refuse({ id: this.track({ kind: 'refused', sessionId }) }, new AppError('VALIDATION_FAILED', 422, message))
+  }
+
+  private track(req: Request): string {
+    const id = `seed-004:${++this.n}`
+    this.requests.set(id, req)
+    return id
   }
 
   private write(...frames: ServerFrame[]): boolean {
