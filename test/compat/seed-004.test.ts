@@ -69,7 +69,7 @@ describe.skipIf(!requireRealCli('seed 004 client'))('seed 004: AgenticGoKit web 
     const def = await (await e.s.api('/api/v1/workspaces/default', { token: e.admin })).json()
     expect(status.data.workspace_id).toBe(def.id)
     expect(def).toMatchObject({ managed: true, name: 'Default' })
-    expect(def.path.startsWith(e.s.dataDir) || def.path.includes('/workspaces/default-')).toBe(true)
+    expect(def.path).toStartWith(e.s.dataDir)
     // the same default workspace every time, and another user gets their own
     expect((await (await e.s.api('/api/v1/workspaces/default', { token: e.admin })).json()).id).toBe(def.id)
     const bob = await e.s.createUser(e.admin, 'bob-default')
