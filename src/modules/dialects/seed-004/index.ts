@@ -14,6 +14,7 @@ import { AGENT_NAME, SessionRenderer, seedFrame } from './render.ts'
 import type { ServerFrame } from './model.ts'
 
 type Data = Record<string, unknown>
+const MAX_HELD = 10
 type Request = { kind: 'create' | 'join' | 'chat' | 'ping' | 'refused'; sessionId?: string; timestamp?: string }
 
 export const seed004: Dialect = {
@@ -83,6 +84,9 @@ class Seed004Connection implements DialectConnection {
     const workspace = this.workspaces.get(sessionId)
     if (workspace) return this.execute(sessionId, workspace, raw.data.content)
     const waiting = this.held.get(sessionId)
+    // held prompts are not metered yet: a few bridge the join, a flood is refused (and metered) instead
+    if (waiting && waiting.length >= MAX_HELD)
+      return this.fail('Too many prompts before the session was joined', sessionId)
     if (waiting) return void waiting.push(raw.data.content)
     this.held.set(sessionId, [raw.data.content])
     this.join(sessionId)
