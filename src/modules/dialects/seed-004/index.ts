@@ -8,10 +8,10 @@ import {
   type ClientFrame,
   isSeed004Frame,
   SEED_TYPES,
+  type ServerFrame,
   sessionCreateData,
 } from './model.ts'
 import { AGENT_NAME, SessionRenderer, seedFrame } from './render.ts'
-import type { ServerFrame } from './model.ts'
 
 type Data = Record<string, unknown>
 const MAX_HELD = 10
