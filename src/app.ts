@@ -21,9 +21,13 @@ import { workspacesModule } from './modules/workspaces/index.ts'
 import { WorkspaceService } from './modules/workspaces/service.ts'
 import type { Store } from './store/store.ts'
 import { MemoryBus } from './bus/memory-bus.ts'
+import { newNodeId, type ClusterBuses } from './bus/cluster.ts'
+import { relaySignals } from './bus/signal-relay.ts'
+import { linkNodes } from './modules/realtime/cluster-link.ts'
 import { ChannelLog } from './modules/realtime/channel-log.ts'
 import { ChannelAccess } from './modules/realtime/channels.ts'
 import { realtimeModule } from './modules/realtime/index.ts'
+import { registerDialects } from './modules/dialects/index.ts'
 import { createRealtime } from './modules/realtime/service.ts'
 import { SessionAccess } from './modules/sessions/access.ts'
 import { CliRunner } from './modules/claude/cli/spawn.ts'
@@ -49,7 +53,6 @@ import { SessionControls } from './modules/permissions/controls.ts'
 import { PermissionPolicy } from './modules/permissions/policy.ts'
 import { PermissionService } from './modules/permissions/service.ts'
 import { registerPermissionHandlers } from './modules/permissions/ws-handlers.ts'
-import { registerDialects } from './modules/dialects/index.ts'
 import { TypeCompiler } from '@sinclair/typebox/compiler'
 import { AppError } from './core/errors.ts'
 import pkg from '../package.json' with { type: 'json' }
@@ -74,6 +77,8 @@ export interface AppDeps {
   clock?: Clock
   /** The sandbox probed at start (server.ts); without it the CLI runs unsandboxed and the no-sandbox rules apply. */
   sandbox?: { status: SandboxStatus; wrapper: Sandbox | null }
+  /** The Redis buses when this is one node of several (CCHUB_REDIS_URL); without them the node is alone. */
+  cluster?: ClusterBuses
 }
 
 export type Services = Awaited<ReturnType<typeof createServices>>
@@ -90,8 +95,10 @@ export async function createServices(deps: AppDeps) {
   })
   const auth = new AuthService(deps.store, createTokenSigner(deps.jwtSecret), deps.config, signals, throttle)
   await auth.init()
+  const cluster = deps.cluster
+  const nodeId = cluster?.nodeId ?? deps.config.nodeId ?? newNodeId()
   const bus = new MemoryBus()
-  const log = new ChannelLog(deps.store, bus, deps.logger)
+  const log = new ChannelLog(deps.store, bus, deps.logger, cluster && { bus: cluster.bus, nodeId })
   const access = new ChannelAccess()
   access.register('workspace', async (user, id) => {
     const ws = await deps.store.workspaces.byId(id)
@@ -99,6 +106,11 @@ export async function createServices(deps: AppDeps) {
   })
   const realtime = createRealtime({ config: deps.config, auth, log, access, bus, signals, logger: deps.logger, clock })
   const { gateway, dispatcher } = realtime
+  if (cluster) {
+    linkNodes({ network: { bus: cluster.bus, nodeId }, log, local: bus, liveChannels: () => gateway.liveChannels() })
+    relaySignals(signals, cluster.control, nodeId)
+    cluster.control.onReconnect(() => void auth.catchUpRevocations().catch(() => {}))
+  }
   const c = deps.config
   const sandbox = deps.sandbox ?? { status: { mode: 'off' as const, reason: 'not probed' }, wrapper: null }
   const sessionAccess = new SessionAccess(deps.store)
@@ -187,14 +199,15 @@ export async function createServices(deps: AppDeps) {
     clock,
   })
   registerCollabHandlers(dispatcher, collab)
-  registerDialects({ realtime })
-  return {
+  const services = {
     ...deps,
+    clock,
     signals,
     auth,
     users,
     workspaces,
     bus,
+    nodeId,
     log,
     access,
     realtime,
@@ -212,6 +225,8 @@ export async function createServices(deps: AppDeps) {
     sandbox,
     startedAt: Date.now(),
   }
+  registerDialects(services)
+  return services
 }
 
 export function createApp(s: Services) {
@@ -239,6 +254,8 @@ export function createApp(s: Services) {
         startedAt: s.startedAt,
         claude: s.claude,
         sandbox: s.sandbox.status,
+        nodeId: s.nodeId,
+        bus: s.cluster?.bus ?? s.bus,
         authenticated: (h) =>
           s.auth.authenticateHeaders(h).then(
             () => true,

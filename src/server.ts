@@ -1,13 +1,12 @@
 // Starts and stops a whole cchub server: store, services, HTTP/WebSocket listener, graceful shutdown.
-import { join } from 'node:path'
 import { createApp, createServices, VERSION, type Services } from './app.ts'
-import { ensureAdmin, loadOrCreateSecret, prepareDataDir, restrictDbFiles } from './bootstrap.ts'
+import { ensureAdmin, loadOrCreateSecret, openStore, prepareDataDir } from './bootstrap.ts'
 import type { Config } from './config/schema.ts'
 import type { Clock } from './core/clock.ts'
 import { CLAUDE_INSTALL_HINT, findClaudeBin, probeClaude } from './modules/claude/cli/binary.ts'
 import type { Logger } from './core/logger.ts'
 import { probeSandbox, type SandboxStatus } from './modules/claude/cli/sandbox.ts'
-import { openSqliteStore } from './store/sqlite/sqlite-store.ts'
+import { checkTopology, newNodeId, openClusterBuses } from './bus/cluster.ts'
 
 export interface RunningServer {
   url: string
@@ -32,6 +31,7 @@ export async function startServer(
   env: Record<string, string | undefined> = process.env,
   deps: ServerDeps = {},
 ): Promise<RunningServer> {
+  checkTopology(config)
   const dataDir = prepareDataDir(config.dataDir)
   // before anything is opened: CCHUB_SANDBOX=bwrap without a working bwrap refuses to start here
   const sandbox = await probeSandbox(config.sandbox, { dataDir, env })
@@ -41,9 +41,7 @@ export async function startServer(
       { reason: sandbox.status.reason },
     )
   }
-  const dbPath = join(dataDir, 'cchub.db')
-  const store = openSqliteStore(dbPath)
-  restrictDbFiles(dbPath)
+  const store = await openStore(config, dataDir)
   const jwtSecret = loadOrCreateSecret(dataDir, config.jwtSecret)
   const admin = await ensureAdmin(store, config.adminUsername, config.adminPassword)
   const claudePath = findClaudeBin(config.claudeBin, env)
@@ -52,6 +50,8 @@ export async function startServer(
     if (cli) logger.info('claude cli found', { path: cli.path, version: cli.version })
     else logger.warn('claude cli not available', { path: claudePath, hint: CLAUDE_INSTALL_HINT })
   })
+  const nodeId = config.nodeId ?? newNodeId()
+  const cluster = config.redisUrl ? await openClusterBuses(config.redisUrl, config.redisPrefix, nodeId) : undefined
   const services = await createServices({
     config: { ...config, dataDir },
     store,
@@ -62,6 +62,7 @@ export async function startServer(
     env,
     clock: deps.clock,
     sandbox: { status: sandbox.status, wrapper: sandbox.sandbox },
+    cluster,
   })
   let app: ReturnType<typeof createApp>
   try {
@@ -70,6 +71,7 @@ export async function startServer(
   } catch (err) {
     await services.engine.shutdown(0)
     services.uploads.stop()
+    await cluster?.close()
     await store.close()
     throw err
   }
@@ -80,6 +82,7 @@ export async function startServer(
     url,
     version: VERSION,
     data_dir: dataDir,
+    store: store.kind,
     schema: store.schema,
     sandbox: sandbox.status.mode,
   })
@@ -111,6 +114,7 @@ export async function startServer(
       await new Promise((r) => setImmediate(r))
       await services.log.drain()
       await services.bus.close()
+      await cluster?.close()
       await store.close()
       logger.info('stopped', { cut_in_flight: timedOut })
     })())

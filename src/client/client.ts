@@ -5,17 +5,20 @@ import { CchubError, toError } from './errors.ts'
 import { frameKind } from './frames.ts'
 import { Outbox, type RequestMessage } from './outbox.ts'
 import { SubscriptionRegistry } from './subscription-registry.ts'
+import { ChunkedUpload } from './upload.ts'
 import type {
   CchubClientOptions,
   ChannelMessage,
   ClientEvents,
   ConnectionState,
+  FileData,
   MessageHandler,
   PublicUser,
   ReplyMap,
   ServerMessage,
   SubscribeOptions,
   Subscription,
+  UploadOptions,
   WebSocketConstructor,
 } from './types.ts'
 
@@ -117,6 +120,14 @@ export class CchubClient {
     if (!this.connection.isOpen()) return false
     this.outbox.send({ type, ...message })
     return true
+  }
+
+  /**
+   * Uploads a file in chunks (upload_start / upload_chunk); across dropped sockets it asks upload_status and sends only
+   * the chunks the server is missing. Resolves with the stored file.
+   */
+  upload(data: Blob | Uint8Array, options: UploadOptions): Promise<FileData> {
+    return new ChunkedUpload((type, msg, o) => this.request(type, msg, o), data, options).run()
   }
 
   /**

@@ -1,7 +1,8 @@
 // Incoming frames: the JSON envelope check, and which part of the client each kind of frame is meant for.
 import type { ServerMessage } from './types.ts'
 
-const REPLY_TYPES = new Set(['success', 'error', 'pong'])
+// with an id, upload_progress and file_uploaded answer an upload_chunk (without one they are not replies)
+const REPLY_TYPES = new Set(['success', 'error', 'pong', 'upload_progress', 'file_uploaded'])
 const CONTROL_TYPES = new Set(['connected', 'success', 'error', 'pong', 'unsubscribed'])
 
 /**

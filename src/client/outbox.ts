@@ -35,7 +35,8 @@ export class Outbox {
    */
   send(frame: { type: string } & Record<string, unknown>): void {
     const ws = this.socket()
-    const text = JSON.stringify({ ...frame, timestamp: new Date().toISOString() })
+    // no `timestamp`: cchub ignores it, and a first frame with one is how seed-000 clients are told apart (dialects)
+    const text = JSON.stringify(frame)
     this.throttle.run(() => {
       if (ws && ws === this.socket() && ws.readyState === OPEN) ws.send(text)
     })

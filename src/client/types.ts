@@ -9,6 +9,7 @@ import type {
   UnsubscribeMessage,
 } from '../modules/realtime/model.ts'
 import type { SubscribeResult } from '../modules/realtime/replay.ts'
+import type { FileView } from '../modules/files/model.ts'
 import type { ExecutionStatusSchema } from '../modules/claude/model.ts'
 import type {
   PermissionResolved,
@@ -172,4 +173,30 @@ export interface ClientEvents {
   error: (error: Error) => void
   disconnect: (info: DisconnectInfo) => void
   connected: (data: ConnectedData) => void
+}
+
+/** A stored file, as `file_uploaded` and the REST file routes describe it. */
+export type FileData = Static<typeof FileView>
+
+export interface UploadProgress {
+  file_id: string
+  /** Bytes the server holds so far (never counts a chunk twice, so it only grows). */
+  bytes: number
+  size: number
+}
+
+export interface UploadOptions {
+  filename: string
+  /** The target: a session (collaborator role) or a workspace. */
+  session_id?: string
+  workspace_id?: string
+  /** Declared type; the server detects the served type itself. */
+  content_type?: string
+  /** Bytes per chunk (default and most: 512 KiB; a smaller size the server suggests wins). */
+  chunkSize?: number
+  onProgress?: (progress: UploadProgress) => void
+  /** The server's id of the upload, once started. */
+  onStart?: (fileId: string) => void
+  /** Dropped sockets or timeouts in a row, with no chunk getting through, before giving up (default 10). */
+  maxRetries?: number
 }

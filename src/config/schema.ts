@@ -24,6 +24,18 @@ export const ConfigSchema = Type.Object({
     flag: '--data-dir',
     description: 'Directory for the database, secrets, workspaces and uploads (created if missing)',
   }),
+  databaseUrl: s(Type.Optional(Type.String({ pattern: '^postgres(ql)?://' })), {
+    env: 'CCHUB_DATABASE_URL',
+    flag: '--database-url',
+    description:
+      'postgres://user:password@host:5432/db stores everything in PostgreSQL (for several nodes); unset: SQLite in the data directory',
+    secret: true,
+  }),
+  databasePool: s(Type.Integer({ default: 10, minimum: 1, maximum: 1000 }), {
+    env: 'CCHUB_DATABASE_POOL',
+    flag: '--database-pool',
+    description: 'PostgreSQL connections this node keeps at most (with CCHUB_DATABASE_URL)',
+  }),
   jwtSecret: s(Type.Optional(Type.String({ minLength: 32 })), {
     env: 'CCHUB_JWT_SECRET',
     flag: '--jwt-secret',
@@ -116,6 +128,12 @@ export const ConfigSchema = Type.Object({
     env: 'CCHUB_WS_IDLE_TIMEOUT',
     flag: '--ws-idle-timeout',
     description: 'Seconds without any frame before a socket is closed',
+  }),
+  wsHeartbeatTimeout: s(seconds(60), {
+    env: 'CCHUB_WS_HEARTBEAT_TIMEOUT',
+    flag: '--ws-heartbeat-timeout',
+    description:
+      'Seconds a seed-003 (CC-Anywhere) socket may send nothing, heartbeats and pings included, before it is closed',
   }),
   wsMaxConnections: s(Type.Integer({ default: 10_000, minimum: 1 }), {
     env: 'CCHUB_WS_MAX_CONNECTIONS',
@@ -233,6 +251,24 @@ export const ConfigSchema = Type.Object({
     env: 'CCHUB_MAX_UPLOAD_BYTES',
     flag: '--max-upload-bytes',
     description: 'Largest file upload, bytes',
+  }),
+  redisUrl: s(Type.Optional(Type.String({ pattern: '^rediss?://' })), {
+    env: 'CCHUB_REDIS_URL',
+    flag: '--redis-url',
+    description:
+      'redis:// (or rediss://) URL of the Redis that carries events and revocations between nodes; unset: one node, in-memory bus. Needs a shared store (CCHUB_DATABASE_URL), not SQLite',
+    secret: true,
+  }),
+  redisPrefix: s(Type.String({ default: 'cchub:', minLength: 1, maxLength: 64 }), {
+    env: 'CCHUB_REDIS_PREFIX',
+    flag: '--redis-prefix',
+    description: 'Prefix of every Redis key and pub/sub channel cchub uses (one per cluster sharing a Redis)',
+  }),
+  nodeId: s(Type.Optional(Type.String({ pattern: '^[A-Za-z0-9._-]{1,64}$' })), {
+    env: 'CCHUB_NODE_ID',
+    flag: '--node-id',
+    description:
+      "This node's name among several (letters, digits, . _ -); generated at start from the host name when not given, shown in /health",
   }),
   uploadExpiry: s(seconds(3600, 0.01), {
     env: 'CCHUB_UPLOAD_EXPIRY',

@@ -1,11 +1,12 @@
 // Terminal-started sessions: listed per workspace from the caller's own CLI home, imported once, resumed with --resume.
 import { afterEach, expect, test } from 'bun:test'
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { projectDirName } from '../../src/modules/claude/cli/home.ts'
 import { RECORD, recordOf } from '../execution/helpers.ts'
 import { startTestServer, type TestServer } from '../support/server.ts'
+import { terminalTranscript } from '../support/terminal-transcript.ts'
 import { waitFor } from '../support/wait.ts'
 
 // The CLI home is <data>/homes/<user id>/.claude/projects. Another user never sees these sessions, even for a workspace
@@ -36,23 +37,6 @@ async function setup(config: Record<string, unknown> = {}) {
   return { token, ws, adminId }
 }
 
-/** A transcript as the CLI leaves it in `<home>/.claude/projects/<escaped cwd>/<id>.jsonl`. */
-function transcript(userHome: string, cwd: string, prompt: string): string {
-  const cliId = crypto.randomUUID()
-  const dir = join(userHome, '.claude', 'projects', projectDirName(cwd))
-  mkdirSync(dir, { recursive: true })
-  writeFileSync(
-    join(dir, `${cliId}.jsonl`),
-    [
-      JSON.stringify({ type: 'summary', summary: 'x' }),
-      'not json',
-      JSON.stringify({ type: 'user', message: { role: 'user', content: prompt } }),
-    ].join('\n') + '\n',
-  )
-  writeFileSync(join(dir, 'notes.txt'), 'ignored')
-  return cliId
-}
-
 const list = async (token: string, wsId: string) =>
   (
     (await (await server!.api(`/api/v1/claude/terminal-sessions?workspace_id=${wsId}`, { token })).json()) as {
@@ -62,9 +46,9 @@ const list = async (token: string, wsId: string) =>
 
 test("lists terminal sessions of the workspace from the caller's home, imports one once, and resumes it", async () => {
   const { token, ws, adminId } = await setup()
-  const cliId = transcript(join(server!.dataDir, 'homes', adminId), ws.path, 'fix the flaky test')
+  const cliId = terminalTranscript(join(server!.dataDir, 'homes', adminId), ws.path, 'fix the flaky test')
   // the server user's own ~/.claude is not read any more
-  transcript(home, ws.path, 'from the server user')
+  terminalTranscript(home, ws.path, 'from the server user')
 
   const sessions = await list(token, ws.id)
   expect(sessions).toHaveLength(1)
@@ -130,7 +114,7 @@ test("two users whose workspaces map to the same project folder (/r/my-app, /r/m
       }
     const aliceWs = await register(alice.token, join(root, 'my-app'))
     const bobWs = await register(bob.token, join(root, 'my', 'app'))
-    const aliceId = transcript(join(server!.dataDir, 'homes', alice.id), aliceWs.path, 'alice private work')
+    const aliceId = terminalTranscript(join(server!.dataDir, 'homes', alice.id), aliceWs.path, 'alice private work')
 
     expect((await list(alice.token, aliceWs.id)).map((s) => s.cli_session_id)).toEqual([aliceId])
     expect(await list(bob.token, bobWs.id)).toEqual([])

@@ -1,4 +1,4 @@
-// docs/protocol.md's client examples as raw WebSockets (no SDK): seed 003 style, seed 000 style, /ws/executions, SSE.
+// docs/protocol.md's client examples as raw WebSockets (no SDK): API key + task id, seed 000 style, /ws/executions, SSE.
 import { afterEach, beforeEach, describe, expect, test } from 'bun:test'
 import type { ExecutionRecord, SessionRecord } from '../../src/store/records.ts'
 import { fixture, type Fixture } from './helpers.ts'
@@ -87,14 +87,14 @@ afterEach(async () => {
   await f.server.close()
 })
 
-describe('seed 003 style: auth message with payload.apiKey, subscribe by taskId, ping with timestamp', () => {
+describe('auth message with data.apiKey, subscribe by taskId, ping with timestamp', () => {
   test('works as documented', async () => {
-    const created = await f.server.api('/api/v1/auth/api-keys', { token: f.token, body: { name: 'seed-003' } })
+    const created = await f.server.api('/api/v1/auth/api-keys', { token: f.token, body: { name: 'task-watcher' } })
     const { key } = (await created.json()) as { key: string }
     const c = rawSocket(f.server.wsUrl)
     sockets.push(c.ws)
     await c.opened
-    c.ws.send(JSON.stringify({ type: 'auth', payload: { apiKey: key } }))
+    c.ws.send(JSON.stringify({ type: 'auth', data: { apiKey: key } }))
     const authed = await c.next((m) => m.type === 'success' && m.data.action === 'auth', 'auth success')
     expect(authed.data).toMatchObject({ authenticated: true, user: { username: 'admin' } })
 

@@ -172,3 +172,75 @@ describe('code_change', () => {
     expect((await doc(sid)).text).toBe('210')
   })
 })
+
+describe('code_change with editor (Monaco) ranges', () => {
+  const at = (sl: number, sc: number, el: number, ec: number) => ({
+    startLineNumber: sl,
+    startColumn: sc,
+    endLineNumber: el,
+    endColumn: ec,
+  })
+
+  test('applies line/column changes to the current text without a version; the event carries them as ranges too', async () => {
+    const sid = await newSession(r, { bob: 'collaborator' })
+    const [a, b] = [await sock(r, 'alice'), await sock(r, 'bob')]
+    for (const x of [a, b]) await join(x, sid)
+    expect((await change(a, sid, 0, [{ start: 0, end: 0, text: 'one\ntwo\n' }])).type).toBe('success')
+    const ok = await b.request({
+      type: 'code_change',
+      session_id: sid,
+      data: {
+        changes: [
+          { range: at(2, 1, 2, 4), rangeLength: 3, text: 'TWO' },
+          { range: at(3, 1, 3, 1), text: 'x' },
+        ],
+      },
+    })
+    expect(ok.data).toMatchObject({ version: 2, length: 9 })
+    expect((await doc(sid)).text).toBe('one\nTWO\nx')
+    const ev = await a.next((m) => m.type === 'code_change' && m.data.version === 2)
+    expect(ev.data.edits).toEqual([
+      { start: 4, end: 7, text: 'TWO' },
+      { start: 8, end: 8, text: 'x' },
+    ])
+    expect(ev.data.changes).toEqual([
+      { range: at(2, 1, 2, 4), rangeLength: 3, text: 'TWO' },
+      { range: at(3, 1, 3, 1), rangeLength: 0, text: 'x' },
+    ])
+
+    const past = await b.request({
+      type: 'code_change',
+      session_id: sid,
+      data: { changes: [{ range: at(9, 1, 9, 1), text: 'y' }] },
+    })
+    expect(past.data).toMatchObject({ code: 'VALIDATION_FAILED' })
+    expect(past.data.message).toContain('line 9')
+    const stale = await b.request({
+      type: 'code_change',
+      session_id: sid,
+      data: { version: 1, changes: [{ range: at(1, 1, 1, 1), text: 'y' }] },
+    })
+    expect(stale.data.code).toBe('STALE_VERSION')
+    const noVersion = await b.request({
+      type: 'code_change',
+      session_id: sid,
+      data: { edits: [{ start: 0, end: 0, text: 'y' }] },
+    })
+    expect(noVersion.data.code).toBe('VALIDATION_FAILED')
+    expect((await doc(sid)).text).toBe('one\nTWO\nx')
+  })
+
+  test("session_state has each present user's last cursor, forgotten when they leave", async () => {
+    const sid = await newSession(r, { bob: 'collaborator' })
+    const [a, b] = [await sock(r, 'alice'), await sock(r, 'bob')]
+    for (const x of [a, b]) await join(x, sid)
+    b.send({ type: 'cursor_update', session_id: sid, data: { position: { line: 2, column: 5 } } })
+    await a.next((m) => m.type === 'cursor_update')
+    const { state } = await join(await sock(r, 'alice'), sid)
+    expect(state.cursor_positions).toEqual({ [r.u.bob.id]: { line: 2, column: 5 } })
+    await b.request({ type: 'session_leave', session_id: sid })
+    await a.next((m) => m.type === 'participant_left')
+    const again = await join(await sock(r, 'alice'), sid)
+    expect(again.state.cursor_positions).toEqual({})
+  })
+})

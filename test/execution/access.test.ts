@@ -157,6 +157,31 @@ describe('access control', () => {
     ).toBe('cancelled')
   }, 30_000)
 
+  test('the session list says what each session is doing; the owner reopens a closed session (others 403/404), which takes prompts again', async () => {
+    const c = await cast()
+    const S = c.x.session_id
+    const listed = async () =>
+      (await call(c.collab.token, `/api/v1/claude/sessions?workspace_id=${c.ws}`)).body.sessions.find(
+        (s: { id: string }) => s.id === S,
+      )
+    expect(await listed()).toMatchObject({ current_status: 'running', current_execution_id: c.x.execution_id })
+    expect((await call(c.owner.token, `/api/v1/claude/sessions/${S}`, 'DELETE')).status).toBe(200)
+    await waitStatus(e!, c.x.execution_id, ['cancelled'], 5000)
+    expect(await listed()).toMatchObject({ status: 'closed', current_status: null, current_execution_id: null })
+
+    const reopen = (token: string) => call(token, `/api/v1/claude/sessions/${S}/reopen`, 'POST')
+    expect(await reopen(c.collab.token)).toMatchObject({ status: 403, body: { code: 'FORBIDDEN' } })
+    expect(await reopen(c.outsider.token)).toMatchObject({ status: 404, body: { code: 'NOT_FOUND' } })
+    expect(await reopen(c.owner.token)).toMatchObject({ status: 200, body: { status: 'active', closed_at: null } })
+    const again = await call(c.owner.token, '/api/v1/claude/execute', 'POST', {
+      workspace_id: c.ws,
+      session_id: S,
+      prompt: 'and on',
+    })
+    expect(again.status).toBe(202)
+    expect((await reopen(c.owner.token)).status).toBe(200) // reopening an open session is harmless
+  }, 30_000)
+
   test('WebSocket: command execute/cancel (and claude_message) obey the same rules; subscribing needs read access', async () => {
     const c = await cast()
     const X = c.x.execution_id

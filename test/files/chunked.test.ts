@@ -168,6 +168,39 @@ describe('chunked upload', () => {
     r = await c.request({ type: 'upload_chunk', data: { file_id: id, chunk_index: 0, data: b64(Buffer.from('!')) } })
     expect(r.type).toBe('file_uploaded')
   })
+
+  test("the client's own file_id names the upload: chunks, status and cancel use it; another user's is not mine", async () => {
+    const data = new TextEncoder().encode('first half|second half')
+    const mine = `${Date.now()}-abc123xyz`
+    const a = await socket(e.collaborator.token)
+    const start = await a.request({
+      type: 'upload_start',
+      data: { file_id: mine, filename: 'own-id.txt', size: data.length, total_chunks: 2, session_id: e.sessionId },
+    })
+    expect(start.data).toMatchObject({ client_file_id: mine })
+    expect(start.data.file_id).not.toBe(mine)
+    const again = await a.request({
+      type: 'upload_start',
+      data: { file_id: mine, filename: 'x.txt', size: 1, total_chunks: 1, session_id: e.sessionId },
+    })
+    expect(again.data.code).toBe('CONFLICT')
+    const p = await a.request({
+      type: 'upload_chunk',
+      data: { file_id: mine, chunk_index: 0, data: b64(data.subarray(0, 11)) },
+    })
+    expect(p.data).toMatchObject({ file_id: start.data.file_id, client_file_id: mine, received_chunks: 1 })
+    expect((await a.request({ type: 'upload_status', data: { file_id: mine } })).data.missing).toEqual([1])
+    const other = await socket(e.owner.token)
+    expect((await other.request({ type: 'upload_status', data: { file_id: mine } })).data.code).toBe('NOT_FOUND')
+    const done = await a.request({
+      type: 'upload_chunk',
+      data: { file_id: mine, chunk_index: 1, data: b64(data.subarray(11)), is_last: true },
+    })
+    expect(done.type).toBe('file_uploaded')
+    expect(done.data).toMatchObject({ file_id: start.data.file_id, client_file_id: mine, size: data.length })
+    const res = await e.s.api(`/api/v1/files/${done.data.file_id}`, { token: e.collaborator.token })
+    expect(await res.text()).toBe('first half|second half')
+  })
 })
 
 test('unfinished uploads expire and their chunks are removed by the sweeper', async () => {

@@ -191,6 +191,31 @@ describe('management', () => {
     )
   })
 
+  test('members by username: POST adds one (201, listed with the name), again changes the role; unknown 404; a member 403', async () => {
+    const ws = await createWs(users.owner.token, { name: 'by-name' })
+    const url = `/api/v1/workspaces/${ws.id}/members`
+    const added = await h.call(url, { token: users.owner.token, body: { username: 'member', session_role: 'viewer' } })
+    expect(added.status).toBe(201)
+    expect(await added.json()).toMatchObject({ user_id: users.member.id, username: 'member', session_role: 'viewer' })
+    const again = await h.call(url, { token: users.owner.token, body: { username: 'member' } })
+    expect(await again.json()).toMatchObject({ username: 'member', session_role: 'collaborator' })
+    const list = (await (await h.call(url, { token: users.member.token })).json()) as { members: unknown[] }
+    expect(list.members).toEqual([expect.objectContaining({ username: 'member', session_role: 'collaborator' })])
+    await expectError(await h.call(url, { token: users.owner.token, body: { username: 'nobody' } }), 404, 'NOT_FOUND')
+    await expectError(
+      await h.call(url, { token: users.member.token, body: { username: 'stranger' } }),
+      403,
+      'FORBIDDEN',
+    )
+    await expectError(await h.call(url, { token: users.owner.token, body: {} }), 422, 'VALIDATION_FAILED')
+  })
+
+  test('GET roots names the configured workspace roots (any signed-in user; 401 without a token)', async () => {
+    const res = await h.call('/api/v1/workspaces/roots', { token: users.stranger.token })
+    expect(await res.json()).toEqual({ roots: [root] })
+    await expectError(await h.call('/api/v1/workspaces/roots'), 401, 'UNAUTHORIZED')
+  })
+
   test('delete keeps a managed directory unless delete_files=true', async () => {
     const keep = await createWs(users.owner.token, { name: 'keep' })
     expect((await h.call(`/api/v1/workspaces/${keep.id}`, { method: 'DELETE', token: users.owner.token })).status).toBe(

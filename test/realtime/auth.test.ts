@@ -73,6 +73,38 @@ describe('auth by ?token=', () => {
   })
 })
 
+describe('auth by header at upgrade (clients that can set one)', () => {
+  const connectedWith = async (headers: Record<string, string>) => {
+    const ws = new WebSocket(h.s.wsUrl, { headers } as never)
+    try {
+      return await new Promise<any>((resolve, reject) => {
+        ws.onmessage = (m) => resolve(JSON.parse(String(m.data)))
+        ws.onerror = reject
+      })
+    } finally {
+      ws.close()
+    }
+  }
+
+  test('Authorization: Bearer <JWT> and X-API-Key authenticate like ?token=', async () => {
+    const byJwt = await connectedWith({ Authorization: `Bearer ${bob.token}` })
+    expect(byJwt).toMatchObject({ type: 'connected', data: { authenticated: true, user: { id: bob.id } } })
+    const { key } = await createApiKey(h.s, bob.token, 'header')
+    const byKey = await connectedWith({ 'X-API-Key': key })
+    expect(byKey.data).toMatchObject({ authenticated: true, user: { id: bob.id } })
+  })
+
+  test('a bad header is refused before the upgrade, like a bad ?token=', async () => {
+    await expectRefused(await tryUpgrade(h.s, '/ws', { authorization: 'Bearer garbage' }), 401, 'UNAUTHORIZED')
+    await expectRefused(await tryUpgrade(h.s, '/ws', { authorization: 'Basic abc' }), 401, 'UNAUTHORIZED')
+    await expectRefused(
+      await tryUpgrade(h.s, '/ws', { authorization: `Bearer ${await expiredToken(bob.id)}` }),
+      401,
+      'TOKEN_EXPIRED',
+    )
+  })
+})
+
 describe('auth by first message', () => {
   test('{"type":"auth","data":{"token":<jwt>}} authenticates, then subscribe works', async () => {
     const c = await h.pool.connect(wsUrl(h.s))
@@ -89,13 +121,19 @@ describe('auth by first message', () => {
     expect(c.isClosed).toBe(false)
   })
 
-  test('seed 003 form {"type":"auth","payload":{"apiKey":…}} authenticates', async () => {
+  test('an apiKey authenticates; payload is an alias of data, except on a first auth frame (the seed-003 dialect)', async () => {
     const { key } = await createApiKey(h.s, bob.token, 'seed3')
     const c = await h.pool.connect(wsUrl(h.s))
-    const r = await c.request({ type: 'auth', payload: { apiKey: key } })
+    const r = await c.request({ type: 'auth', data: { apiKey: key } })
     expect(r.type).toBe('success')
     expect(r.data.user.id).toBe(bob.id)
     expect((await c.request({ type: 'subscribe', payload: { channel: 'system' } })).type).toBe('success')
+    // {"type":"auth","payload":…} as the first frame is CC-Anywhere's: test/compat/seed-003.test.ts
+    const seed = await h.pool.connect(wsUrl(h.s))
+    seed.send({ type: 'auth', payload: { apiKey: key } })
+    expect(await seed.next((m) => m.type === 'auth:success')).toMatchObject({
+      payload: { message: 'Authenticated successfully' },
+    })
   })
 
   test('before auth only auth and ping are answered; everything else is UNAUTHORIZED', async () => {

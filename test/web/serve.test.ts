@@ -50,7 +50,7 @@ test('assets are served with a long immutable cache; an unknown one is a 404 in 
   await expectError(await fetch(`${s.url}/api/v1/nope`), 404, 'NOT_FOUND')
 })
 
-test('initial JavaScript (entry + its static imports) stays within 150 KB gzipped; markdown and diff load lazily', () => {
+test('initial JavaScript (entry + its static imports) stays within 150 KB gzipped; markdown, diff and the editor load lazily', () => {
   const initial = [assets.entry, ...assets.preload]
   const gz = initial.reduce((sum, n) => sum + Bun.gzipSync(assets.files[n]!.body).length, 0)
   expect(gz).toBeLessThanOrEqual(BUDGET_GZIP)
@@ -60,6 +60,9 @@ test('initial JavaScript (entry + its static imports) stays within 150 KB gzippe
   // DOMPurify and the diff library are in a lazy chunk, not in what every page load pays for
   expect(initialCode).not.toContain('DOMPurify')
   expect(lazy.some((n) => new TextDecoder().decode(assets.files[n]!.body).includes('DOMPurify'))).toBe(true)
+  // so is the shared document editor
+  expect(initialCode).not.toContain('remote-cursor')
+  expect(lazy.some((n) => new TextDecoder().decode(assets.files[n]!.body).includes('remote-cursor'))).toBe(true)
 })
 
 test('the module compiled into the binary returns the same files byte for byte', async () => {

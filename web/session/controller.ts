@@ -2,7 +2,8 @@
 import { signal } from '@preact/signals'
 import type { ChannelMessage } from '../../src/client/index.ts'
 import type { PermissionAnswer } from '../../src/modules/permissions/model.ts'
-import { api } from '../lib/auth.ts'
+import { api, me } from '../lib/auth.ts'
+import { ApiError } from '../lib/http.ts'
 import { askForNotificationsOnce, markSeen, notifyIfNew } from '../lib/notify.ts'
 import { realtime } from '../lib/realtime.ts'
 import type { ExecuteResponse, FileView, LogEntry, Session } from '../lib/types.ts'
@@ -18,6 +19,9 @@ const PRESENCE = new Set([
   'role_changed',
 ])
 
+/** What the shared document needs: its edits, the cursors, and who left (their cursor goes). */
+const DOC = new Set(['code_change', 'cursor_update', 'participant_left', 'participant_removed'])
+
 export class SessionController {
   readonly transcript = new Transcript()
   readonly session = signal<Session | null>(null)
@@ -30,6 +34,10 @@ export class SessionController {
   readonly peopleError = signal<string | null>(null)
   /** The server's refusal of this tab's last answer (ALREADY_RESOLVED naming who answered, FORBIDDEN, …). */
   readonly answerError = signal<string | null>(null)
+  /** The shared document's handler of live messages, set while its (lazily loaded) editor is open. */
+  docListener: ((m: ChannelMessage<any>) => void) | null = null
+  /** This user lost access (removed, or the workspace membership ended): the page says so instead of breaking. */
+  readonly removed = signal(false)
   private unsubscribe: (() => void) | null = null
   private closed = false
 
@@ -51,7 +59,7 @@ export class SessionController {
       // `since` = the last seq of the page just read: the server replays what came after it, then goes live
       const sub = realtime().subscribe(`session:${this.id}`, (m) => this.receive(m), {
         since: this.transcript.lastSeq,
-        onError: (err) => (this.error.value = err.message),
+        onError: (err) => this.subscriptionFailed(err),
         onGap: () => (this.error.value = 'Some older messages are no longer kept on the server'),
       })
       this.unsubscribe = sub
@@ -70,14 +78,31 @@ export class SessionController {
       notifyIfNew(this.id, m.seq, m.type, m.data, this.session.value?.title ?? null)
       this.transcript.apply({ seq: m.seq, type: m.type, data: m.data, timestamp: String(m.timestamp) })
     }
+    if (DOC.has(m.type)) this.docListener?.(m)
     if (m.type === 'session_state') {
       this.participants.value = m.data.participants ?? []
       this.transcript.requests.merge(m.data.pending_permissions ?? [])
     } else if (m.type === 'typing') this.typingChanged(m.data)
     else if (PRESENCE.has(m.type)) {
       if (m.type === 'participant_left') this.typingChanged({ ...m.data, state: 'stop' })
+      // my own role changed (or I was removed but keep a workspace role): the rights follow without a reload
+      if (m.type !== 'participant_joined' && m.data?.user_id === me.value?.id) void this.refreshSession()
       void this.refreshPeople()
     } else if (m.type.startsWith('file_')) void this.refreshFiles()
+  }
+
+  /** The server ends the subscription when access is revoked (`unsubscribed`); anything else is an ordinary error. */
+  private subscriptionFailed(err: Error & { code?: string }): void {
+    if (err.code === 'UNSUBSCRIBED') this.removed.value = true
+    else this.error.value = err.message
+  }
+
+  private async refreshSession(): Promise<void> {
+    try {
+      this.session.value = await api<Session>(`/api/v1/claude/sessions/${encodeURIComponent(this.id)}`)
+    } catch (err) {
+      if (err instanceof ApiError && err.status === 404) this.removed.value = true
+    }
   }
 
   async refreshPeople(): Promise<void> {

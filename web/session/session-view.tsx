@@ -1,14 +1,17 @@
 // The session screen: status line on top, the transcript, the prompt box at the bottom, people and files beside.
-import { useEffect, useMemo, useRef } from 'preact/hooks'
+import { useEffect, useMemo, useRef, useState } from 'preact/hooks'
 import { me } from '../lib/auth.ts'
 import { Link } from '../lib/router.tsx'
-import { TranscriptItem } from './cards.tsx'
 import { SessionController } from './controller.ts'
 import { PermissionBanner } from './permission-banner.tsx'
+import { Backdrop, PhoneBar, SessionsSheet, SheetClose, type SheetName } from './phone-sheets.tsx'
 import { PromptBox } from './prompt-box.tsx'
 import { ShareLinks } from './sharing.tsx'
-import { Files, Participants } from './side-panel.tsx'
+import { DocumentPanel } from './document-panel.tsx'
+import { Files } from './files-panel.tsx'
+import { Participants } from './side-panel.tsx'
 import { StatusLine } from './status-line.tsx'
+import { TranscriptItems } from './virtual-items.tsx'
 
 export function SessionView({ id }: { id: string }) {
   const c = useMemo(() => new SessionController(id), [id])
@@ -17,12 +20,14 @@ export function SessionView({ id }: { id: string }) {
     return () => c.close()
   }, [c])
   const list = useRef<HTMLDivElement>(null)
+  const [sheet, setSheet] = useState<SheetName>(null)
   const items = c.transcript.items.value
   useEffect(() => {
     const el = list.current
     // follow the stream only when the reader is already at the bottom
     if (el && el.scrollHeight - el.scrollTop - el.clientHeight < 200) el.scrollTop = el.scrollHeight
   })
+  if (c.removed.value) return <Removed />
   const s = c.session.value
   const role = s?.role ?? 'viewer'
   const canPrompt = role !== 'viewer' && s?.status !== 'closed'
@@ -39,6 +44,7 @@ export function SessionView({ id }: { id: string }) {
             </Link>
           )}
           <StatusLine status={status} canStop={mine} onStop={() => void c.stop()} />
+          <PhoneBar open={setSheet} people={c.participants.value.length} />
         </header>
         {c.error.value && (
           <p class="form-error" role="alert">
@@ -46,9 +52,7 @@ export function SessionView({ id }: { id: string }) {
           </p>
         )}
         <div class="transcript" ref={list} aria-label="Conversation" role="log">
-          {items.map((item) => (
-            <TranscriptItem key={item.key} item={item} />
-          ))}
+          <TranscriptItems items={items} scroller={list} />
           {items.length === 0 && <p class="muted">Nothing here yet.</p>}
         </div>
         <PermissionBanner
@@ -69,14 +73,19 @@ export function SessionView({ id }: { id: string }) {
           <p class="viewer-note">You are a viewer here: you see everything live but cannot prompt.</p>
         )}
       </div>
-      <aside class="side" aria-label="Session details">
+      <aside class="side" aria-label="Session details" data-sheet={sheet === 'details'}>
+        <SheetClose label="details" close={() => setSheet(null)} />
         <Participants
           list={c.participants.value}
           sessionId={id}
           error={c.peopleError.value}
           manage={
             role === 'owner'
-              ? { setRole: (uid, r) => void c.manage(uid, r), remove: (uid) => void c.manage(uid, null) }
+              ? {
+                  setRole: (uid, r) => void c.manage(uid, r),
+                  remove: (uid) => void c.manage(uid, null),
+                  handOver: (uid) => void c.manage(uid, 'owner'),
+                }
               : null
           }
         />
@@ -87,8 +96,15 @@ export function SessionView({ id }: { id: string }) {
           canUpload={canPrompt}
           added={(f) => c.fileAdded(f)}
           attach={canPrompt ? (f) => c.attach(f) : null}
+          names={new Map(c.participants.value.map((p) => [p.user_id, p.username]))}
+          canDelete={(f) => role === 'owner' || me.value?.role === 'admin' || f.owner_id === me.value?.id}
         />
+        {me.value && (
+          <DocumentPanel sessionId={id} myId={me.value.id} canEdit={canPrompt} listen={(fn) => (c.docListener = fn)} />
+        )}
       </aside>
+      {sheet === 'sessions' && s && <SessionsSheet workspaceId={s.workspace_id} close={() => setSheet(null)} />}
+      {sheet && <Backdrop close={() => setSheet(null)} />}
     </div>
   )
 }
@@ -100,5 +116,21 @@ function TypingLine({ names }: { names: string[] }) {
     <p class="typing" aria-live="polite">
       {who} typing…
     </p>
+  )
+}
+
+/** Shown instead of the session once the server revoked this user's access to it. */
+function Removed() {
+  return (
+    <section class="page" aria-labelledby="removed-h">
+      <h1 id="removed-h">You no longer have access to this session</h1>
+      <p role="alert">
+        The owner removed you, or your access to its workspace ended. Nothing more from it reaches this page; ask the
+        owner to invite you again if you still need it.
+      </p>
+      <p>
+        <Link href="/">Back to your workspaces</Link>
+      </p>
+    </section>
   )
 }

@@ -49,6 +49,28 @@ export function RoleSelect(props: { name?: string; label: string; value?: string
   )
 }
 
+/** Handing the session over takes a second click: the previous owner cannot take it back. */
+export function HandOver({ name, confirm }: { name: string; confirm: () => void }) {
+  const [asking, setAsking] = useState(false)
+  if (!asking)
+    return (
+      <button type="button" class="small" aria-label={`Make ${name} the owner`} onClick={() => setAsking(true)}>
+        Make owner
+      </button>
+    )
+  return (
+    <span class="confirm">
+      {name} becomes the owner, you a collaborator.{' '}
+      <button type="button" class="small danger" onClick={() => (setAsking(false), confirm())}>
+        Hand over
+      </button>
+      <button type="button" class="small" onClick={() => setAsking(false)}>
+        Cancel
+      </button>
+    </span>
+  )
+}
+
 /** The app's own join address: the token rides in the fragment, which browsers never send to a server or its logs. */
 export const joinUrl = (token: string) => `${location.origin}/join#${token}`
 

@@ -1,8 +1,10 @@
-// Admin screen: the users, creating one, disabling and enabling them.
+// Admin screen: the users (create; role, enable/disable, password reset, delete per row) and the server's numbers.
 import { useEffect, useState } from 'preact/hooks'
 import { api, me } from '../lib/auth.ts'
 import type { User } from '../lib/types.ts'
 import { field, FormError, useAction } from './forms.tsx'
+import { ServerStats } from './server-stats.tsx'
+import { UserRow } from './user-row.tsx'
 
 export function Admin() {
   const [users, setUsers] = useState<User[]>([])
@@ -11,10 +13,6 @@ export function Admin() {
   useEffect(() => void list.run(), [])
   const create = useAction(async (username: string, password: string, role: string) => {
     await api('/api/v1/users', { body: { username, password, role } })
-    await load()
-  })
-  const toggle = useAction(async (u: User) => {
-    await api(`/api/v1/users/${encodeURIComponent(u.id)}`, { method: 'PATCH', body: { disabled: !u.disabled } })
     await load()
   })
   if (me.value?.role !== 'admin')
@@ -27,7 +25,7 @@ export function Admin() {
   return (
     <section class="page" aria-labelledby="admin-h">
       <h1 id="admin-h">Users</h1>
-      <FormError error={list.error ?? toggle.error} />
+      <FormError error={list.error} />
       <table class="users">
         <thead>
           <tr>
@@ -41,18 +39,7 @@ export function Admin() {
         </thead>
         <tbody>
           {users.map((u) => (
-            <tr key={u.id}>
-              <td>{u.username}</td>
-              <td>{u.role}</td>
-              <td>{u.disabled ? 'disabled' : 'active'}</td>
-              <td>
-                {u.id !== me.value?.id && (
-                  <button type="button" class="small" onClick={() => void toggle.run(u)}>
-                    {u.disabled ? 'Enable' : 'Disable'} {u.username}
-                  </button>
-                )}
-              </td>
-            </tr>
+            <UserRow key={u.id} u={u} changed={load} />
           ))}
         </tbody>
       </table>
@@ -83,6 +70,7 @@ export function Admin() {
           Create user
         </button>
       </form>
+      <ServerStats />
     </section>
   )
 }

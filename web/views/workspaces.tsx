@@ -2,12 +2,13 @@
 import { signal } from '@preact/signals'
 import { useEffect, useState } from 'preact/hooks'
 import { api } from '../lib/auth.ts'
-import { ago, cost } from '../lib/format.ts'
 import { Link, navigate } from '../lib/router.tsx'
-import type { Execution, ExecuteResponse, Session, Workspace } from '../lib/types.ts'
+import type { ExecuteResponse, Workspace } from '../lib/types.ts'
 import { PromptBox } from '../session/prompt-box.tsx'
 import type { RunOptions } from '../session/run-options.tsx'
 import { field, FormError, useAction } from './forms.tsx'
+import { Members } from './members.tsx'
+import { SessionList } from './sessions.tsx'
 
 export const workspaces = signal<Workspace[] | null>(null)
 
@@ -35,9 +36,24 @@ export function WorkspaceNav({ current }: { current: string | null }) {
   )
 }
 
+/** The configured workspace roots: registering an existing directory is offered only when there is one. */
+function useRoots(): string[] {
+  const [roots, setRoots] = useState<string[]>([])
+  useEffect(
+    () =>
+      void api<{ roots: string[] }>('/api/v1/workspaces/roots').then(
+        (r) => setRoots(r.roots),
+        () => {},
+      ),
+    [],
+  )
+  return roots
+}
+
 export function Home() {
-  const create = useAction(async (name: string) => {
-    const w = await api<Workspace>('/api/v1/workspaces', { body: { name } })
+  const roots = useRoots()
+  const create = useAction(async (name: string, path: string) => {
+    const w = await api<Workspace>('/api/v1/workspaces', { body: { name, ...(path ? { path } : {}) } })
     await loadWorkspaces()
     navigate(`/w/${w.id}`)
   })
@@ -64,12 +80,21 @@ export function Home() {
         onSubmit={(e) => {
           e.preventDefault()
           const form = e.currentTarget
-          void create.run(field(e, 'name')).then((ok) => ok && form.reset())
+          void create.run(field(e, 'name'), field(e, 'path').trim()).then((ok) => ok && form.reset())
         }}
       >
         <label>
           New workspace name <input name="name" required maxLength={128} placeholder="my-project" />
         </label>
+        {roots.length > 0 && (
+          <label>
+            Existing directory (optional){' '}
+            <input name="path" maxLength={4096} placeholder={`${roots[0]}/…`} aria-describedby="roots-hint" />
+            <span id="roots-hint" class="hint muted">
+              Empty: a new directory. Or register one inside {roots.join(', ')}
+            </span>
+          </label>
+        )}
         <button type="submit" class="primary" disabled={create.busy}>
           Create workspace
         </button>
@@ -79,30 +104,8 @@ export function Home() {
   )
 }
 
-/** Sessions whose run waits for an answer (the list's badge): one query for the executions in that state. */
-function useWaiting(sessions: Session[] | null): Set<string> {
-  const [waiting, setWaiting] = useState<Set<string>>(new Set())
-  useEffect(() => {
-    if (!sessions?.length) return
-    void api<{ executions: Execution[] }>('/api/v1/claude/executions?status=waiting_for_permission&limit=500').then(
-      (r) => setWaiting(new Set(r.executions.map((x) => x.session_id))),
-      () => {},
-    )
-  }, [sessions])
-  return waiting
-}
-
 export function WorkspaceView({ id }: { id: string }) {
-  const [sessions, setSessions] = useState<Session[] | null>(null)
-  const load = useAction(async () =>
-    setSessions(
-      (await api<{ sessions: Session[] }>(`/api/v1/claude/sessions?workspace_id=${encodeURIComponent(id)}&limit=200`))
-        .sessions,
-    ),
-  )
-  useEffect(() => void load.run(), [id])
   const ws = workspaces.value?.find((w) => w.id === id)
-  const waiting = useWaiting(sessions)
   const start = async (prompt: string, options: RunOptions) => {
     const r = await api<ExecuteResponse>('/api/v1/claude/execute', { body: { workspace_id: id, prompt, ...options } })
     navigate(`/s/${r.session_id}`)
@@ -118,27 +121,8 @@ export function WorkspaceView({ id }: { id: string }) {
       <h2>New session</h2>
       <PromptBox send={start} attached={[]} detach={() => {}} label="What should Claude do?" />
       <h2>Sessions</h2>
-      <FormError error={load.error} />
-      <ul class="sessions">
-        {(sessions ?? []).map((s) => (
-          <li key={s.id}>
-            <Link href={`/s/${s.id}`} class="tile">
-              <span
-                class={`dot ${waiting.has(s.id) ? 'waiting' : s.current_execution_id ? 'running' : s.status}`}
-                aria-hidden="true"
-              />
-              <strong>{s.title ?? 'Untitled session'}</strong>
-              {waiting.has(s.id) && <span class="badge needs">waiting for permission</span>}
-              <span class="muted">
-                {s.current_execution_id ? 'running' : s.status} · {ago(s.updated_at)} ·{' '}
-                {cost(s.total_cost_usd) || '$0.00'}
-                {s.role ? ` · ${s.role}` : ''}
-              </span>
-            </Link>
-          </li>
-        ))}
-        {sessions?.length === 0 && <li class="muted">No sessions yet.</li>}
-      </ul>
+      <SessionList workspaceId={id} />
+      {ws && <Members ws={ws} />}
     </section>
   )
 }

@@ -134,6 +134,12 @@ export function claudeModule(auth: AuthService, claude: ClaudeService, terminal:
         },
       },
     )
+    .post('/sessions/:id/reopen', ({ principal, params }) => claude.reopenSession(principal.user, params.id), {
+      auth: true,
+      params: IdParam,
+      response: { 200: Session, ...errors(401, 403, 404) },
+      detail: { summary: 'Continue a closed session: it takes prompts again and resumes the conversation (owner)' },
+    })
     .get(
       '/sessions/:id/logs',
       ({ principal, params, query }) => claude.logs(principal.user, params.id, query.limit, query.before),

@@ -110,6 +110,12 @@ export const Session = t.Object(
     total_cost_usd: t.Number(),
     usage: t.Record(t.String(), t.Number()),
     current_execution_id: t.Optional(t.Nullable(t.String())),
+    current_status: t.Optional(
+      t.Nullable(t.Union([t.Literal('queued'), t.Literal('running'), t.Literal('waiting_for_permission')]), {
+        description:
+          'In lists: what the current execution is doing (null: idle); live changes come as `status` on workspace:<id>',
+      }),
+    ),
     created_at: t.String({ format: 'date-time' }),
     updated_at: t.String({ format: 'date-time' }),
     closed_at: t.Nullable(t.String({ format: 'date-time' })),

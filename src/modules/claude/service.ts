@@ -17,6 +17,7 @@ import type { SandboxStatus } from './cli/sandbox.ts'
 import { requireSandboxFor } from './sandbox-policy.ts'
 import { toPublicExecution, toPublicSession } from '../sessions/views.ts'
 import { createSession } from '../sessions/create.ts'
+import { currentRuns } from '../sessions/current-runs.ts'
 
 export interface ClaudeDeps {
   store: Store
@@ -151,10 +152,13 @@ export class ClaudeService {
       limit: q.limit ?? 50,
       offset: q.offset ?? 0,
     })
-    return {
-      sessions: await Promise.all(items.map(async (s) => toPublicSession(s, await this.deps.access.roleOf(user, s)))),
-      total,
-    }
+    const runs = await currentRuns(this.deps.store)
+    const view = async (s: SessionRecord) => ({
+      ...toPublicSession(s, await this.deps.access.roleOf(user, s)),
+      current_execution_id: runs.get(s.id)?.id ?? null,
+      current_status: runs.get(s.id)?.status ?? null,
+    })
+    return { sessions: await Promise.all(items.map(view)), total }
   }
 
   async getSession(user: UserRecord, id: string) {
@@ -183,7 +187,21 @@ export class ClaudeService {
     if (session.status === 'closed') return this.getSession(user, id)
     await this.deps.store.sessions.update(id, { status: 'closed', closed_at: Date.now(), updated_at: Date.now() })
     await this.deps.engine.closeSession(id, `Session closed by ${user.username}`)
-    await this.deps.log.emit(sessionChannel(id), 'session', { session_id: id, status: 'closed', by: user.id })
+    await this.deps.log.emit(sessionChannel(id), 'session', {
+      session_id: id,
+      workspace_id: session.workspace_id,
+      status: 'closed',
+      by: user.id,
+    })
+    return this.getSession(user, id)
+  }
+
+  /** Continue a closed session: it takes prompts again, resuming the CLI conversation where it stopped. */
+  async reopenSession(user: UserRecord, id: string) {
+    const { session } = await this.deps.access.require(user, id, 'owner')
+    if (session.status === 'active') return this.getSession(user, id)
+    await this.deps.store.sessions.update(id, { status: 'active', closed_at: null, updated_at: Date.now() })
+    await this.deps.log.emit(sessionChannel(id), 'session', { session_id: id, status: 'active', by: user.id })
     return this.getSession(user, id)
   }
 

@@ -198,12 +198,28 @@ export const Edit = T.Object(
   },
   { additionalProperties: false },
 )
+const LineNo = T.Integer({ minimum: 1 })
+export const RangeChange = T.Object({
+  range: T.Object({ startLineNumber: LineNo, startColumn: LineNo, endLineNumber: LineNo, endColumn: LineNo }),
+  rangeLength: T.Optional(T.Integer({ minimum: 0 })),
+  text: T.String({ maxLength: 1_000_000 }),
+})
 export const CodeChangeMessage = wsMsg(
   ['code_change'],
   T.Object({
     ...SessionRef,
-    version: T.Integer({ minimum: 0, description: 'The document version the edits were made against' }),
-    edits: T.Array(Edit, { minItems: 1, maxItems: 1000 }),
+    version: T.Optional(
+      T.Integer({ minimum: 0, description: 'The document version the edits were made against (required with edits)' }),
+    ),
+    edits: T.Optional(T.Array(Edit, { minItems: 1, maxItems: 1000 })),
+    changes: T.Optional(
+      T.Array(RangeChange, {
+        minItems: 1,
+        maxItems: 1000,
+        description:
+          'Instead of edits: editor changes with 1-based line/column ranges (Monaco), applied in order to the text as it is (or at version, if given)',
+      }),
+    ),
     language: T.Optional(T.String({ maxLength: 50 })),
   }),
 )

@@ -11,6 +11,7 @@ import type { SessionAccess } from '../sessions/access.ts'
 import type { ChannelLog } from '../realtime/channel-log.ts'
 import { sessionChannel } from '../realtime/channels.ts'
 import type { Gateway } from '../realtime/gateway.ts'
+import { Cursors } from './cursors.ts'
 import { KeyedQueue } from './keyed-queue.ts'
 import { Presence } from './presence.ts'
 import { atLeast, defaultTiming, RANK, type CollabTiming } from './roles.ts'
@@ -293,9 +294,10 @@ export function createCollab(d: CollabDeps) {
   const queue = new KeyedQueue()
   const typing = new Typing(d.gateway, timing, d.clock)
   const docs = new SharedDocs({ store: d.store, log: d.log, access: d.access, queue, timing })
+  const cursors = new Cursors()
   // `presence` is read when a join happens, after it is assigned below.
   const state = (sessionId: string, user: UserRecord, role: SessionRole) =>
-    sessionState({ store: d.store, log: d.log, presence, docs, timing }, sessionId, user, role)
+    sessionState({ store: d.store, log: d.log, presence, docs, cursors, timing }, sessionId, user, role)
   const presence: Presence = new Presence({
     store: d.store,
     access: d.access,
@@ -312,10 +314,13 @@ export function createCollab(d: CollabDeps) {
         sessionChannel(sessionId),
       )
     },
-    onGone: (sessionId, userId) => typing.forget(sessionId, userId),
+    onGone: (sessionId, userId) => {
+      typing.forget(sessionId, userId)
+      cursors.forget(sessionId, userId)
+    },
   })
   d.gateway.watch('session', presence.watcher())
   const service = new CollabService({ store: d.store, log: d.log, access: d.access, signals: d.signals, presence })
   const shareLinks = new ShareLinks({ store: d.store, access: d.access, participants: service, clock: d.clock })
-  return { service, presence, typing, docs, shareLinks, timing, state, access: d.access }
+  return { service, presence, typing, docs, cursors, shareLinks, timing, state, access: d.access }
 }

@@ -7,6 +7,7 @@ import { toPublicSession } from '../sessions/views.ts'
 import { toPermissionView } from '../permissions/views.ts'
 import type { Presence } from './presence.ts'
 import type { CollabTiming } from './roles.ts'
+import type { Cursors } from './cursors.ts'
 import type { SharedDocs } from './shared-doc.ts'
 import { iso } from '../../core/iso.ts'
 import { toPublicFile } from '../files/views.ts'
@@ -20,6 +21,7 @@ export interface StateDeps {
   log: ChannelLog
   presence: Presence
   docs: SharedDocs
+  cursors: Cursors
   timing: CollabTiming
 }
 
@@ -57,6 +59,8 @@ export async function sessionState(d: StateDeps, sessionId: string, user: UserRe
     files: files.items.map((f) => toPublicFile(f, ws?.path ?? null)),
     files_total: files.total,
     document,
+    /** user id → the last cursor_update position of each present user */
+    cursor_positions: d.cursors.of(sessionId),
     // a late joiner (a phone opened later) can answer what is still waiting
     pending_permissions: pending.map(toPermissionView),
   }

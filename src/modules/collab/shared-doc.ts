@@ -7,6 +7,7 @@ import type { SessionAccess } from '../sessions/access.ts'
 import type { ChannelLog } from '../realtime/channel-log.ts'
 import { sessionChannel } from '../realtime/channels.ts'
 import type { KeyedQueue } from './keyed-queue.ts'
+import { changesOf, editsOf, type RangeChange } from './ranges.ts'
 import type { CollabTiming } from './roles.ts'
 
 export interface Edit {
@@ -21,6 +22,11 @@ interface Applied {
 }
 
 const RECENT = 100
+
+/** Offset edits against a known version, or editor range changes against the current text. */
+export type DocChange = ({ version: number; edits: Edit[] } | { version?: number; changes: RangeChange[] }) & {
+  language?: string
+}
 
 /**
  * Applies edits in order, each against the text the previous one left (UTF-16 offsets, end exclusive).
@@ -76,16 +82,20 @@ export class SharedDocs {
   /**
    * Applies one change. Runs after every change queued earlier for the session (one promise chain per session), so
    * two edits against the same version cannot both win: the second sees the new version and is told to rebase.
+   * `edits` need the version they were made against; editor `changes` (line/column ranges) may come without one and
+   * then apply to the text as it is when their turn comes (clients that keep no versions, seed 001).
    */
-  async change(user: UserRecord, sessionId: string, input: { version: number; edits: Edit[]; language?: string }) {
+  async change(user: UserRecord, sessionId: string, input: DocChange) {
     const { session } = await this.deps.access.require(user, sessionId, 'collaborator')
     if (session.status === 'closed')
       throw new AppError('SESSION_CLOSED', 409, 'This session is closed; its document is read-only')
     return this.deps.queue.run(`doc:${sessionId}`, async () => {
       const doc = await this.deps.store.docs.get(sessionId)
       const current = doc?.version ?? 0
-      if (input.version !== current) throw this.stale(sessionId, input.version, doc)
-      const text = applyEdits(doc?.text ?? '', input.edits)
+      if (input.version !== undefined && input.version !== current) throw this.stale(sessionId, input.version, doc)
+      const before = doc?.text ?? ''
+      const edits = 'edits' in input ? input.edits : editsOf(before, input.changes)
+      const text = applyEdits(before, edits)
       if (text.length > this.deps.timing.maxDocChars) {
         throw new AppError(
           'PAYLOAD_TOO_LARGE',
@@ -103,13 +113,14 @@ export class SharedDocs {
       }
       // The store's own check catches a writer outside this process (the queue only orders this one).
       if (!(await this.deps.store.docs.put(next, current)))
-        throw this.stale(sessionId, input.version, await this.deps.store.docs.get(sessionId))
-      this.remember(sessionId, { version: next.version, edits: input.edits, user_id: user.id })
+        throw this.stale(sessionId, input.version ?? current, await this.deps.store.docs.get(sessionId))
+      this.remember(sessionId, { version: next.version, edits, user_id: user.id })
       const seq = await this.deps.log.emit(sessionChannel(sessionId), 'code_change', {
         session_id: sessionId,
         version: next.version,
         base_version: current,
-        edits: input.edits,
+        edits,
+        changes: changesOf(before, edits),
         language: next.language,
         user_id: user.id,
         username: user.username,

@@ -1,5 +1,5 @@
 // WebSocket commands of collaboration (docs/protocol.md): join/leave, invite/remove/change_role, typing, code, cursors.
-import { AppError } from '../../core/errors.ts'
+import { AppError, invalid } from '../../core/errors.ts'
 import type { UserRecord } from '../../store/records.ts'
 import type { AuthService } from '../auth/service.ts'
 import { sessionChannel } from '../realtime/channels.ts'
@@ -16,6 +16,7 @@ import {
   TypingMessage,
 } from './model.ts'
 import type { Collab } from './service.ts'
+import type { DocChange } from './shared-doc.ts'
 
 /** What sessionIdOf reads of every collaboration message (model.ts wsMsg). */
 type Msg = { type: string; channel?: string; session_id?: string; data?: { session_id?: string } }
@@ -113,11 +114,15 @@ export function registerCollabHandlers(d: Dispatcher, c: Collab): void {
 
   d.on('code_change', CodeChangeMessage, async (msg, { conn, auth }) => {
     const sessionId = sessionIdOf(msg)
-    const { version, edits, language } = msg.data
+    const { version, edits, changes, language } = msg.data
+    let change: DocChange
+    if (edits && version !== undefined) change = { version, edits, language }
+    else if (changes && !edits) change = { version, changes, language }
+    else throw invalid('code_change needs data.version with data.edits, or data.changes (line/column ranges)')
     return {
       action: 'code_change',
       session_id: sessionId,
-      ...(await c.docs.change(await currentUser(conn, auth), sessionId, { version, edits, language })),
+      ...(await c.docs.change(await currentUser(conn, auth), sessionId, change)),
     }
   })
 
@@ -129,6 +134,7 @@ export function registerCollabHandlers(d: Dispatcher, c: Collab): void {
       throw new AppError('VALIDATION_FAILED', 422, 'cursor_update needs data.position or data.selection')
     const user = await currentUser(conn, auth)
     await c.access.require(user, sessionId, 'viewer')
+    if (position !== undefined) c.cursors.set(sessionId, user.id, position)
     gateway.relayToOthers(conn, sessionChannel(sessionId), 'cursor_update', {
       session_id: sessionId,
       user_id: user.id,

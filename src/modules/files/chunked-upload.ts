@@ -17,6 +17,8 @@ interface Pending {
   filename: string
   size: number
   totalChunks: number
+  /** The client's own id for the upload (upload_start `file_id`): its chunks may name the upload by it. */
+  clientId?: string
   /** chunk index → bytes stored for it */
   received: Map<number, number>
   bytes: number
@@ -24,7 +26,7 @@ interface Pending {
   expiresAt: number
   assembling: boolean
 }
-type Meta = Pick<Pending, 'id' | 'userId' | 'ref' | 'filename' | 'size' | 'totalChunks'>
+type Meta = Pick<Pending, 'id' | 'userId' | 'ref' | 'filename' | 'size' | 'totalChunks' | 'clientId'>
 
 const MAX_PENDING_PER_USER = 20
 const MAX_CHUNKS = 100_000
@@ -78,6 +80,8 @@ export class ChunkedUploads {
         `At most ${MAX_PENDING_PER_USER} unfinished uploads per user; finish or cancel one`,
       )
     }
+    if (d.file_id && this.find(user, d.file_id))
+      throw new AppError('CONFLICT', 409, `An unfinished upload already uses file_id ${d.file_id}`)
     const ref = { session_id: d.session_id || undefined, workspace_id: d.workspace_id || undefined }
     await this.files.target(user, ref)
     const meta: Meta = {
@@ -87,6 +91,7 @@ export class ChunkedUploads {
       filename: d.filename,
       size: d.size,
       totalChunks: d.total_chunks,
+      ...(d.file_id ? { clientId: d.file_id } : {}),
     }
     const dir = join(this.root, meta.id)
     mkdirSync(dir, { mode: 0o700 })
@@ -102,6 +107,7 @@ export class ChunkedUploads {
     this.pending.set(p.id, p)
     return {
       file_id: p.id,
+      ...(p.clientId ? { client_file_id: p.clientId } : {}),
       chunk_size: this.chunkSize,
       total_chunks: p.totalChunks,
       size: p.size,
@@ -114,8 +120,8 @@ export class ChunkedUploads {
     user: UserRecord,
     d: UploadChunkData,
   ): Promise<{ progress?: ReturnType<ChunkedUploads['progress']>; file?: FileView }> {
-    const p = this.pending.get(d.file_id)
-    if (!p || p.userId !== user.id) return { file: await this.finished(user, d.file_id) }
+    const p = this.find(user, d.file_id)
+    if (!p) return { file: await this.finished(user, d.file_id) }
     if (p.assembling) throw new AppError('CONFLICT', 409, 'All chunks are in; the file is being assembled')
     if (d.chunk_index >= p.totalChunks) throw invalid(`chunk_index must be below total_chunks (${p.totalChunks})`)
     if (!BASE64.test(d.data)) throw invalid('data must be base64')
@@ -142,9 +148,8 @@ export class ChunkedUploads {
   }
 
   async status(user: UserRecord, fileId: string) {
-    const p = this.pending.get(fileId)
-    if (!p || p.userId !== user.id)
-      return { file_id: fileId, complete: true, missing: [], file: await this.finished(user, fileId) }
+    const p = this.find(user, fileId)
+    if (!p) return { file_id: fileId, complete: true, missing: [], file: await this.finished(user, fileId) }
     return {
       ...this.progress(p, null, true),
       complete: false,
@@ -155,8 +160,8 @@ export class ChunkedUploads {
   }
 
   async cancel(user: UserRecord, fileId: string) {
-    const p = this.pending.get(fileId)
-    if (!p || p.userId !== user.id) throw notFound('Upload')
+    const p = this.find(user, fileId)
+    if (!p) throw notFound('Upload')
     if (p.assembling) throw new AppError('CONFLICT', 409, 'The file is being assembled')
     this.discard(p)
     return { file_id: fileId, cancelled: true }
@@ -173,11 +178,20 @@ export class ChunkedUploads {
     clearInterval(this.timer)
   }
 
+  /** The user's unfinished upload by the server's id or by the client's own (`file_id` of its upload_start). */
+  private find(user: UserRecord, fileId: string): Pending | undefined {
+    const p = this.pending.get(fileId)
+    if (p) return p.userId === user.id ? p : undefined
+    for (const q of this.pending.values()) if (q.userId === user.id && q.clientId === fileId) return q
+    return undefined
+  }
+
   private progress(p: Pending, chunkIndex: number | null, withMissing: boolean) {
     const missing: number[] = []
     if (withMissing) for (let i = 0; i < p.totalChunks; i++) if (!p.received.has(i)) missing.push(i)
     return {
       file_id: p.id,
+      ...(p.clientId ? { client_file_id: p.clientId } : {}),
       ...(chunkIndex === null ? {} : { chunk_index: chunkIndex }),
       received_chunks: p.received.size,
       total_chunks: p.totalChunks,

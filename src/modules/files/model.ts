@@ -67,6 +67,14 @@ export const UploadStartData = t.Object({
   total_chunks: t.Integer({ minimum: 1, maximum: 1_000_000 }),
   session_id: OptId,
   workspace_id: OptId,
+  file_id: t.Optional(
+    t.String({
+      minLength: 1,
+      maxLength: 64,
+      description:
+        "The client's own id for this upload: its chunks, status and cancel may use it instead of the server's",
+    }),
+  ),
 })
 export type UploadStartData = typeof UploadStartData.static
 export const UploadChunkData = t.Object({

@@ -23,7 +23,8 @@ export function registerFileCommands(d: Dispatcher, files: FileService, uploads:
       const r = await uploads.chunk(conn.principal!.user, msg.data)
       if (r.file) {
         if (r.progress) conn.send(reply('upload_progress', undefined, r.progress))
-        conn.send(reply('file_uploaded', msg.id, r.file))
+        const own = msg.data.file_id === r.file.file_id ? {} : { client_file_id: msg.data.file_id }
+        conn.send(reply('file_uploaded', msg.id, { ...r.file, ...own }))
       } else {
         conn.send(reply('upload_progress', msg.id, r.progress))
       }

@@ -90,14 +90,19 @@ export class Gateway {
   }
 
   /**
-   * Upgrade-time checks: Origin, credentials (if given) and connection limits. Throws AppError → HTTP error, no
-   * upgrade.
+   * Upgrade-time checks: Origin, credentials (if given: `?token=`, else an `Authorization: Bearer` or `X-API-Key`
+   * header, which non-browser clients can send) and connection limits. Throws AppError → HTTP error, no upgrade.
    */
   async admit(request: Request, token: string | undefined): Promise<Principal | null> {
     this.checkOrigin(request)
     this.streams.checkTotal()
-    if (!token) return null
-    const principal = await this.deps.auth.authenticateToken(token)
+    const headers = request.headers
+    const principal = token
+      ? await this.deps.auth.authenticateToken(token)
+      : headers.has('authorization') || headers.has('x-api-key')
+        ? await this.deps.auth.authenticateHeaders(headers)
+        : null
+    if (!principal) return null
     this.streams.checkUser(principal.user.id)
     return principal
   }
@@ -266,6 +271,14 @@ export class Gateway {
     if (n > own && (own ? conn.ws.publish(channel, frame) : this.server!.publish(channel, frame)) > 0)
       this.stats.delivered += n - own
     this.stats.delivered += this.members.sendTranslated(channel, frame, conn)
+    this.deps.log.shareLive({ channel, type, frame })
+  }
+
+  /** Channels some socket or SSE stream here follows: caught up from the store after a break in the network bus. */
+  liveChannels(): Set<string> {
+    const out = new Set<string>()
+    for (const s of this.streams.list()) for (const c of s.channels) out.add(c)
+    return out
   }
 
   private leave(conn: Connection, channel: string): void {

@@ -6,6 +6,7 @@ import { authGuard } from '../auth/guard.ts'
 import type { AuthService } from '../auth/service.ts'
 import { Paging } from '../users/model.ts'
 import {
+  AddMemberBody,
   CreateWorkspaceBody,
   DeleteWorkspaceQuery,
   Member,
@@ -17,8 +18,9 @@ import {
   WorkspaceDeleted,
   WorkspaceIdParam,
   WorkspaceList,
+  WorkspaceRoots,
 } from './model.ts'
-import type { WorkspaceService } from './service.ts'
+import { toPublicWorkspace, type WorkspaceService } from './service.ts'
 
 export function workspacesModule(auth: AuthService, workspaces: WorkspaceService) {
   return new Elysia({ name: 'workspaces', prefix: '/api/v1/workspaces', detail: { tags: ['workspaces'] } })
@@ -45,13 +47,18 @@ export function workspacesModule(auth: AuthService, workspaces: WorkspaceService
         },
       },
     )
-    .get('/default', ({ principal }) => workspaces.defaultFor(principal.user), {
+    .get('/default', async ({ principal }) => toPublicWorkspace(await workspaces.defaultFor(principal.user)), {
       auth: true,
       response: { 200: Workspace, ...errors(401, 409) },
       detail: {
         summary:
           'Your default workspace (created on first use under the data directory): where sessions go that name no workspace (seed 004 session_create)',
       },
+    })
+    .get('/roots', () => workspaces.roots(), {
+      auth: true,
+      response: { 200: WorkspaceRoots, ...errors(401) },
+      detail: { summary: 'The configured workspace roots, inside which existing directories may be registered' },
     })
     .get('/:id', ({ principal, params }) => workspaces.get(principal.user, params.id), {
       auth: true,
@@ -86,6 +93,20 @@ export function workspacesModule(auth: AuthService, workspaces: WorkspaceService
       response: { 200: MemberList, ...errors(401, 404) },
       detail: { summary: 'List members' },
     })
+    .post(
+      '/:id/members',
+      ({ principal, params, body, set }) => {
+        set.status = 201
+        return workspaces.addMemberByName(principal.user, params.id, body.username, body.session_role)
+      },
+      {
+        auth: true,
+        params: WorkspaceIdParam,
+        body: AddMemberBody,
+        response: { 201: Member, ...errors(401, 403, 404, 409) },
+        detail: { summary: 'Add a member by username or change their default session role (owner or admin)' },
+      },
+    )
     .put(
       '/:id/members/:user_id',
       ({ principal, params, body }) =>

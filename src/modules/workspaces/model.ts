@@ -48,11 +48,31 @@ export const WorkspaceDeleted = t.Object(
   { title: 'WorkspaceDeleted' },
 )
 export const Member = t.Object(
-  { user_id: t.String(), session_role: SessionRoleSchema, created_at: t.String({ format: 'date-time' }) },
+  {
+    user_id: t.String(),
+    username: t.String(),
+    session_role: SessionRoleSchema,
+    created_at: t.String({ format: 'date-time' }),
+  },
   { title: 'WorkspaceMember' },
 )
 export const MemberList = t.Object({ members: t.Array(Member) })
 export const PutMemberBody = t.Object({ session_role: t.Optional(SessionRoleSchema) })
+export const AddMemberBody = t.Object(
+  {
+    username: t.String({ minLength: 1, maxLength: 64 }),
+    session_role: t.Optional(SessionRoleSchema),
+  },
+  { description: 'Add a member by username (or change their role); session_role defaults to collaborator' },
+)
+export const WorkspaceRoots = t.Object(
+  {
+    roots: t.Array(t.String(), {
+      description: 'Directories inside which existing directories may be registered (empty: registering is disabled)',
+    }),
+  },
+  { title: 'WorkspaceRoots' },
+)
 export const WorkspaceIdParam = t.Object({ id: t.String({ minLength: 1, maxLength: 64 }) })
 export const MemberParams = t.Object({
   id: t.String({ minLength: 1, maxLength: 64 }),

@@ -14,8 +14,9 @@ export const toPublicWorkspace = (w: WorkspaceRecord) => ({
   created_at: iso(w.created_at),
   updated_at: iso(w.updated_at),
 })
-const toPublicMember = (m: WorkspaceMemberRecord) => ({
+const toPublicMember = (m: WorkspaceMemberRecord, username: string) => ({
   user_id: m.user_id,
+  username,
   session_role: m.session_role,
   created_at: iso(m.created_at),
 })
@@ -47,27 +48,29 @@ export class WorkspaceService {
   create(owner: UserRecord, input: { name: string; path?: string; description?: string }) {
     const created = this.creating.then(() => this.insert(owner, input))
     this.creating = created.catch(() => {})
-    return created
+    return created.then(toPublicWorkspace)
   }
 
   /**
-   * The user's default workspace (where seed 004's sessions go when they name none): a managed directory of theirs,
-   * created on first use. It is found by its path (unique), so it needs no column of its own.
+   * The user's default workspace (`<data dir>/workspaces/default-<user id>`), created on first use: for clients that
+   * start sessions without naming a workspace (seeds 001 and 004, GET /api/v1/workspaces/default). It is found by its
+   * path (unique), so it needs no column of its own and survives renames.
    */
-  defaultFor(user: UserRecord) {
+  defaultFor(user: UserRecord): Promise<WorkspaceRecord> {
     const found = this.creating.then(() => this.findOrCreateDefault(user))
     this.creating = found.catch(() => {})
     return found
   }
 
-  private async findOrCreateDefault(user: UserRecord) {
+  private async findOrCreateDefault(user: UserRecord): Promise<WorkspaceRecord> {
     const dirName = `default-${user.id}`
     const existing = await this.store.workspaces.byPath(join(realDir(this.opts.dataDir), 'workspaces', dirName))
     if (!existing)
-      return this.insert(user, { name: 'Default', description: `${user.username}'s default workspace` }, dirName)
+      return this.insert(user, { name: 'Default', description: `Default workspace of ${user.username}` }, dirName)
+    // handed over (PATCH owner_id): sessions started there would be someone else's to see
     if (existing.owner_id !== user.id)
       throw conflict('Your default workspace was handed over to another user; name a workspace_id instead')
-    return toPublicWorkspace(existing)
+    return existing
   }
 
   private async insert(
@@ -75,7 +78,7 @@ export class WorkspaceService {
     input: { name: string; path?: string; description?: string },
     /** The managed directory's name under <data>/workspaces (the new id by default). */
     dirName?: string,
-  ) {
+  ): Promise<WorkspaceRecord> {
     const id = Bun.randomUUIDv7()
     const path =
       input.path === undefined ? this.createManagedDir(dirName ?? id) : await this.checkRegistered(owner, input.path)
@@ -96,7 +99,7 @@ export class WorkspaceService {
       if (err instanceof StoreConflict) throw conflict(`A workspace is already registered at ${path}`)
       throw err
     }
-    return toPublicWorkspace(ws)
+    return ws
   }
 
   async list(user: UserRecord, limit = 100, offset = 0) {
@@ -146,7 +149,27 @@ export class WorkspaceService {
 
   async members(user: UserRecord, id: string) {
     await this.visible(user, id)
-    return { members: (await this.store.workspaces.members(id)).map(toPublicMember) }
+    const members = await this.store.workspaces.members(id)
+    const names = await Promise.all(members.map(async (m) => (await this.store.users.byId(m.user_id))?.username))
+    return { members: members.map((m, i) => toPublicMember(m, names[i] ?? m.user_id)) }
+  }
+
+  /** Where existing directories may be registered: clients offer registering only when there is a root. */
+  roots() {
+    return { roots: this.opts.workspaceRoots }
+  }
+
+  /** Adds a member named by username (the web app knows names, not ids). */
+  async addMemberByName(
+    user: UserRecord,
+    id: string,
+    username: string,
+    sessionRole?: WorkspaceMemberRecord['session_role'],
+  ) {
+    await this.manageable(user, id)
+    const target = await this.store.users.byUsername(username)
+    if (!target) throw notFound('User')
+    return this.putMember(user, id, target.id, sessionRole)
   }
 
   async putMember(
@@ -157,7 +180,8 @@ export class WorkspaceService {
   ) {
     const ws = await this.manageable(user, id)
     if (memberId === ws.owner_id) throw conflict('The owner is not a member; they own the workspace')
-    if (!(await this.store.users.byId(memberId))) throw notFound('User')
+    const target = await this.store.users.byId(memberId)
+    if (!target) throw notFound('User')
     const existing = await this.store.workspaces.member(id, memberId)
     const record = {
       workspace_id: id,
@@ -167,7 +191,7 @@ export class WorkspaceService {
     }
     await this.store.workspaces.putMember(record)
     this.signals.emit('access-changed', { workspaceId: id, userId: memberId })
-    return toPublicMember(record)
+    return toPublicMember(record, target.username)
   }
 
   async removeMember(user: UserRecord, id: string, memberId: string) {

@@ -62,17 +62,17 @@ export const chatMessageData = TypeCompiler.Compile(ChatMessageData)
 
 export const SEED_TYPES = new Set(['session_create', 'session_join', 'chat_message', 'typing', 'ping'])
 /** Types cchub's own protocol has too: only the seed's ISO timestamp and top-level session_id tell them apart. */
-const SHARED_TYPES = new Set(['session_join', 'typing', 'ping'])
+const SHARED_TYPES = new Set(['session_join', 'typing'])
 
 /**
- * Whether a first frame is seed 004's: one of its client types in its shape. session_join, typing and ping exist in
- * cchub's protocol (and seed 001's) too, so those also need the seed's ISO string timestamp and (but ping) a
- * top-level session_id; seed 001 sends numeric timestamps and cchub's clients an `id`.
+ * Whether a first frame is seed 004's: session_create or chat_message in its shape, or session_join / typing (which
+ * cchub's protocol and seed 001 have too) with the seed's ISO string timestamp and a top-level session_id: seed 001
+ * sends numeric timestamps and cchub's clients an `id`. A first `ping` is not claimed: seed 000 sends the very same
+ * frame, and its dialect answers it.
  */
 export function isSeed004Frame(frame: unknown): boolean {
   if (!clientFrame.Check(frame) || 'id' in frame || 'payload' in frame || 'channel' in frame) return false
-  if (!SEED_TYPES.has(frame.type)) return false
   if (frame.timestamp !== undefined && Number.isNaN(Date.parse(frame.timestamp))) return false
-  if (!SHARED_TYPES.has(frame.type)) return true
-  return frame.timestamp !== undefined && (frame.type === 'ping' || frame.session_id !== undefined)
+  if (frame.type === 'session_create' || frame.type === 'chat_message') return true
+  return SHARED_TYPES.has(frame.type) && frame.timestamp !== undefined && frame.session_id !== undefined
 }

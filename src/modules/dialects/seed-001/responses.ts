@@ -1,0 +1,72 @@
+// Claude's output on a session channel as the seed's claude_response: chunks while it streams, then a final one.
+import { getTextDelta } from '../../claude/cli/extract.ts'
+import { frame } from './render.ts'
+
+type Data = Record<string, any>
+const RUNNING = new Set(['queued', 'running', 'waiting_for_permission'])
+
+/** Per connection: what each execution said so far, and which ones its sender wanted without chunks. */
+export class ClaudeResponses {
+  private readonly text = new Map<string, string>()
+  private readonly result = new Map<string, string>()
+  private readonly quiet = new Set<string>()
+
+  constructor(private readonly write: (frame: string) => boolean) {}
+
+  /** The sender asked `stream: false`: this connection gets only the final claude_response. */
+  unstreamed(executionId: string): void {
+    this.quiet.add(executionId)
+  }
+
+  /** One channel frame of cchub (`stream`, `event`, `status`); true when it was Claude output (handled here). */
+  handle(type: string, d: Data, at: string): boolean {
+    const id = d.execution_id as string
+    if (type === 'stream') return this.chunk(id, d, at)
+    if (type === 'event') {
+      if (d.event?.type === 'result' && typeof d.event.result === 'string') this.result.set(id, d.event.result)
+      return true
+    }
+    if (type === 'status') return RUNNING.has(d.status) || this.final(id, d, at)
+    return false
+  }
+
+  private chunk(id: string, d: Data, at: string): boolean {
+    const content =
+      typeof d.text === 'string' ? d.text : ((d.events ?? []) as Data[]).map((e) => getTextDelta(e) ?? '').join('')
+    this.text.set(id, (this.text.get(id) ?? '') + content)
+    if (!this.quiet.has(id))
+      this.write(
+        frame(
+          'claude_response',
+          { message_id: id, session_id: d.session_id ?? null, content, stream: true, completed: false },
+          at,
+        ),
+      )
+    return true
+  }
+
+  /** The end of a run: the whole reply (`completed: true`), or an `error` and a final frame that did not complete. */
+  private final(id: string, d: Data, at: string): boolean {
+    const content = this.result.get(id) ?? this.text.get(id) ?? ''
+    this.text.delete(id)
+    this.result.delete(id)
+    this.quiet.delete(id)
+    const ok = d.status === 'completed'
+    if (!ok)
+      this.write(
+        frame(
+          'error',
+          { code: 'EXECUTION_FAILED', message: d.error ?? `Claude's run ended: ${d.status}`, message_id: id },
+          at,
+        ),
+      )
+    this.write(
+      frame(
+        'claude_response',
+        { message_id: id, session_id: d.session_id, content, stream: false, completed: ok, status: d.status },
+        at,
+      ),
+    )
+    return true
+  }
+}
