@@ -4,6 +4,7 @@ import { writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { reply } from '../support/mock-anthropic.ts'
 import { requireRealCli } from '../support/real-cli.ts'
+import { waitFor } from '../support/wait.ts'
 import type { WsClient, WsMsg } from '../support/ws-client.ts'
 import { startEnv, stopEnv, type Env } from '../execution/helpers.ts'
 
@@ -157,13 +158,30 @@ describe.skipIf(!requireRealCli('seed 004 client'))('seed 004: AgenticGoKit web 
     expect((await later.chat(session_id!, 'I am back')).data.content).toBe('Welcome back')
   }, 30_000)
 
-  test('ping → pong with the timestamp', async () => {
+  test('ping → pong with the timestamp (the heartbeat, once the session is created)', async () => {
     const a = await connect()
+    await a.createSession()
     const at = new Date().toISOString()
     a.c.send({ type: 'ping', timestamp: at, data: {} })
     const pong = await a.next('pong')
     expect(pong.data.timestamp).toBe(at)
     expect(pong.message_id).toBeString()
+  })
+
+  test('the subprotocol cchub.seed-004 picks the dialect at the upgrade: connected as system_message, a first ping', async () => {
+    const ws = new WebSocket(`${e.s.wsUrl}?token=${encodeURIComponent(e.admin)}`, ['cchub.seed-004'])
+    const got: any[] = []
+    ws.addEventListener('message', (m) => got.push(JSON.parse(String(m.data))))
+    await new Promise((ok, fail) => {
+      ws.addEventListener('open', ok)
+      ws.addEventListener('error', fail)
+    })
+    expect(ws.protocol).toBe('cchub.seed-004')
+    ws.send(JSON.stringify({ type: 'ping', timestamp: '2025-01-09T10:00:00Z', data: {} }))
+    await waitFor(() => got.some((m) => m.type === 'pong'))
+    expect(got[0]).toMatchObject({ type: 'system_message', data: { event: 'connected', authenticated: true } })
+    expect(got.find((m) => m.type === 'pong').data.timestamp).toBe('2025-01-09T10:00:00Z')
+    ws.close()
   })
 
   test('errors: bad chat_message, unknown session, another user’s session, malformed JSON', async () => {
