@@ -209,6 +209,11 @@ describe.skipIf(!requireRealCli('seed 004 client'))('seed 004: AgenticGoKit web 
     const anon = new AgenticClient(c)
     anon.send('session_create', { user_agent: 'WebUI Client' })
     expect((await anon.next('error')).data.code).toBe('UNAUTHORIZED')
+    // the token may come as a header on the upgrade instead of in the URL
+    const headed = new AgenticClient(
+      await e.pool.connect(e.s.wsUrl, { headers: { authorization: `Bearer ${e.admin}` } }),
+    )
+    expect((await headed.createSession()).data.status).toBe('active')
   })
 
   test('limits: the seed’s 512-byte limit is not applied; frames above CCHUB_WS_MAX_MESSAGE_BYTES close with 1009', async () => {
