@@ -2,6 +2,7 @@
 // cchub as a separate server process for benchmarks and reliability tests, with a JSON-line control channel.
 import { loadConfig } from '../src/config/load.ts'
 import { createLogger } from '../src/core/logger.ts'
+import { guardStoreOutages } from '../src/core/outage-guard.ts'
 import { startServer } from '../src/server.ts'
 import { statsOf } from '../src/modules/realtime/metrics.ts'
 import type { SessionRecord } from '../src/store/records.ts'
@@ -17,7 +18,9 @@ import { summarize } from './lib/stats.ts'
 const parsed = loadConfig(process.argv.slice(2), process.env)
 if (parsed.action !== 'run') throw new Error('server-child: --help/--version are not supported here')
 const config = parsed.config
-const running = await startServer(config, createLogger(config.logLevel))
+const logger = createLogger(config.logLevel)
+guardStoreOutages(logger)
+const running = await startServer(config, logger)
 const { services } = running
 
 /** BENCH_TRACE=1: time every event-log append and the event loop's lag, for explaining latency tails (op `trace`). */

@@ -4,6 +4,7 @@ import { VERSION } from './app.ts'
 import { helpText } from './config/help.ts'
 import { ConfigError, loadConfig } from './config/load.ts'
 import { createLogger } from './core/logger.ts'
+import { guardStoreOutages } from './core/outage-guard.ts'
 import { startServer } from './server.ts'
 
 async function main(): Promise<number> {
@@ -24,6 +25,7 @@ async function main(): Promise<number> {
     return 0
   }
   const logger = createLogger(parsed.config.logLevel)
+  guardStoreOutages(logger)
   const running = await startServer(parsed.config, logger)
   if (running.generatedAdminPassword) {
     // Deliberately outside the logger: shown once on the terminal, never stored in logs.

@@ -23,6 +23,7 @@ export const ErrorCode = {
   LENGTH_REQUIRED: 411,
   PAYLOAD_TOO_LARGE: 413,
   UNSUPPORTED_MEDIA_TYPE: 415,
+  /** 400 when a required field is missing (src/core/http.ts), 422 when a value is refused. */
   VALIDATION_FAILED: 422,
   INVALID_PATH: 422,
   REPLAY_UNAVAILABLE: 410,

@@ -1,4 +1,5 @@
 // Request ids, the access log and the single error mapper shared by every route.
+import { ValueErrorType } from '@sinclair/typebox/errors'
 import { Elysia, ValidationError } from 'elysia'
 import { StoreUnavailable } from '../store/store.ts'
 import { AppError, errorBody } from './errors.ts'
@@ -57,18 +58,23 @@ function validationError(error: unknown): AppError {
   const v = error as ValidationError
   const where = typeof v?.type === 'string' ? v.type : 'request'
   const errors: { path: string; message: string }[] = []
+  let missing = false
   try {
     for (const e of v.all ?? []) {
-      if (errors.length >= 10) break
-      const item = e as { path?: string; message?: string; summary?: string }
-      errors.push({ path: item.path || '/', message: item.summary ?? item.message ?? 'invalid value' })
+      const item = e as { type?: number; path?: string; message?: string; summary?: string; value?: unknown }
+      // Elysia reports a missing property as its own type's error with no value (JSON cannot carry undefined)
+      missing ||= item.type === ValueErrorType.ObjectRequiredProperty || item.value === undefined
+      if (errors.length < 10)
+        errors.push({ path: item.path || '/', message: item.summary ?? item.message ?? 'invalid value' })
     }
   } catch {
     // the detail list is best effort; the code and status are what clients rely on
   }
   const first = errors[0]
   const message = first ? `Invalid ${where}: ${first.path} ${first.message}` : `Invalid ${where}`
-  return new AppError('VALIDATION_FAILED', 422, message, { details: { in: where, errors } })
+  // a required field that is missing is a malformed request (400, as seed 002's clients expect); a present field with
+  // a value the schema refuses stays 422
+  return new AppError('VALIDATION_FAILED', missing ? 400 : 422, message, { details: { in: where, errors } })
 }
 
 /**

@@ -71,15 +71,22 @@ describe('status codes', () => {
     await expectError(await h.call('/api/v1/users/no-such-user', { token: admin }), 404, 'NOT_FOUND')
   })
 
-  test('422 for invalid input, with details naming the field', async () => {
+  test('400 for a missing required field, 422 for a refused value, both with details naming the field', async () => {
     const body = await expectError(
       await h.call('/api/v1/auth/login', { body: { username: 'admin' } }),
-      422,
+      400,
       'VALIDATION_FAILED',
     )
     expect(body.details?.in).toBe('body')
     const errors = body.details?.errors as { path: string; message: string }[]
     expect(errors.some((e) => e.path.includes('password'))).toBe(true)
+    const refused = await expectError(
+      await h.call('/api/v1/auth/login', { body: { username: 'admin', password: 42 } }),
+      422,
+      'VALIDATION_FAILED',
+    )
+    const refusedErrors = refused.details?.errors as { path: string }[]
+    expect(refusedErrors.some((e) => e.path.includes('password'))).toBe(true)
     const query = await expectError(await h.call('/api/v1/users?limit=abc', { token: admin }), 422, 'VALIDATION_FAILED')
     expect(query.details?.in).toBe('query')
   })

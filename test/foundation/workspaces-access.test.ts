@@ -207,7 +207,7 @@ describe('management', () => {
       403,
       'FORBIDDEN',
     )
-    await expectError(await h.call(url, { token: users.owner.token, body: {} }), 422, 'VALIDATION_FAILED')
+    await expectError(await h.call(url, { token: users.owner.token, body: {} }), 400, 'VALIDATION_FAILED') // username missing
   })
 
   test('GET roots names the configured workspace roots (any signed-in user; 401 without a token)', async () => {

@@ -2,6 +2,7 @@
 import { afterEach, beforeEach, describe, expect, test } from 'bun:test'
 import { StoreConflict, type Store } from '../../src/store/store.ts'
 import { recordRepoContract } from './contract-records.ts'
+import { userRemovalContract } from './contract-removal.ts'
 import * as f from './fixtures.ts'
 
 // storeContract() registers the tests; test/store/sqlite.test.ts runs them on SQLite, postgres.test.ts on PostgreSQL.
@@ -57,6 +58,7 @@ export function storeContract(
     eventContract(ctx)
     multiWriterContract(ctx)
     recordRepoContract(ctx)
+    userRemovalContract(ctx)
     lifecycleContract(ctx)
   })
 }

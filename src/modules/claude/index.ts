@@ -5,6 +5,8 @@ import { authGuard } from '../auth/guard.ts'
 import type { AuthService } from '../auth/service.ts'
 import { t } from 'elysia'
 import {
+  ClosedSession,
+  CreateSessionBody,
   ExecuteBody,
   ExecuteResponse,
   Execution,
@@ -66,6 +68,22 @@ export function claudeModule(auth: AuthService, claude: ClaudeService, terminal:
       response: { 200: SessionList, ...errors(401, 404) },
       detail: { summary: 'Sessions you can see, optionally of one workspace' },
     })
+    .post(
+      '/sessions',
+      ({ principal, body, set }) => {
+        set.status = 201
+        return claude.createSession(principal.user, body)
+      },
+      {
+        auth: true,
+        body: CreateSessionBody,
+        response: { 201: Session, ...errors(401, 403, 404, 409) },
+        detail: {
+          summary:
+            'Start an empty session to prompt in later (execute with its session_id); no workspace_id: your default workspace',
+        },
+      },
+    )
     .get('/terminal-sessions', ({ principal, query }) => terminal.list(principal.user, query.workspace_id), {
       auth: true,
       query: t.Object({ workspace_id: t.String({ minLength: 1, maxLength: 64 }) }),
@@ -100,12 +118,22 @@ export function claudeModule(auth: AuthService, claude: ClaudeService, terminal:
       response: { 200: Session, ...errors(401, 404) },
       detail: { summary: 'A session with its cost and usage totals and current execution' },
     })
-    .delete('/sessions/:id', ({ principal, params }) => claude.closeSession(principal.user, params.id), {
-      auth: true,
-      params: IdParam,
-      response: { 200: Session, ...errors(401, 403, 404) },
-      detail: { summary: 'Close a session: stops its process and refuses new prompts (owner)' },
-    })
+    .delete(
+      '/sessions/:id',
+      async ({ principal, params }) => ({
+        ...(await claude.closeSession(principal.user, params.id)),
+        message: 'Session closed' as const,
+      }),
+      {
+        auth: true,
+        params: IdParam,
+        response: { 200: ClosedSession, ...errors(401, 403, 404) },
+        detail: {
+          summary:
+            'Close a session: stops its process and refuses new prompts (owner); the session with message "Session closed" (seed 002)',
+        },
+      },
+    )
     .post('/sessions/:id/reopen', ({ principal, params }) => claude.reopenSession(principal.user, params.id), {
       auth: true,
       params: IdParam,

@@ -122,6 +122,19 @@ export const Session = t.Object(
   },
   { title: 'Session' },
 )
+export const CreateSessionBody = t.Object({
+  workspace_id: t.Optional(
+    t.String({
+      minLength: 1,
+      maxLength: 64,
+      description: 'Omit for your default workspace (GET /api/v1/workspaces/default)',
+    }),
+  ),
+  title: t.Optional(t.String({ maxLength: 200 })),
+})
+export const ClosedSession = t.Composite([Session, t.Object({ message: t.Literal('Session closed') })], {
+  title: 'ClosedSession',
+})
 export const SessionList = t.Object({ sessions: t.Array(Session), total: t.Integer() })
 export const SessionQuery = t.Object({
   workspace_id: t.Optional(t.String({ maxLength: 64 })),

@@ -47,7 +47,7 @@ export class ClaudeService {
     const preamble = body.file_ids?.length ? await this.attachFiles(user, ws.id, body.file_ids) : ''
     const session = body.session_id
       ? await this.openSession(user, body.session_id, ws.id)
-      : await this.newSession(user, ws, body.prompt)
+      : await this.newSession(user, ws, body.prompt.slice(0, 80))
     const now = Date.now()
     const { prompt, metadata, session_id: _s, workspace_id: _w, stream: _st, ...options } = body
     const execution: ExecutionRecord = {
@@ -104,6 +104,14 @@ export class ClaudeService {
       queue_position: this.deps.engine.position(execution.id),
       websocket_url: `/ws/executions/${execution.id}`,
     }
+  }
+
+  /** An empty session to prompt in later (seed 004's session_create); without workspace_id, the user's default one. */
+  async createSession(user: UserRecord, input: { workspace_id?: string; title?: string }) {
+    const ws = input.workspace_id
+      ? await this.deps.workspaces.visible(user, input.workspace_id)
+      : await this.deps.workspaces.defaultFor(user)
+    return toPublicSession(await this.newSession(user, ws, input.title ?? null), 'owner')
   }
 
   async getExecution(user: UserRecord, id: string) {
@@ -249,7 +257,11 @@ export class ClaudeService {
     return session
   }
 
-  private async newSession(user: UserRecord, ws: WorkspaceRecord, prompt: string): Promise<SessionRecord> {
+  private async newSession(
+    user: UserRecord,
+    ws: Pick<WorkspaceRecord, 'id' | 'owner_id'>,
+    title: string | null,
+  ): Promise<SessionRecord> {
     // a member whose role in the workspace is viewer reads its sessions but may not run Claude there
     if (
       user.role !== 'admin' &&
@@ -265,7 +277,7 @@ export class ClaudeService {
     return createSession(this.deps.store, {
       workspace_id: ws.id,
       owner_id: user.id,
-      title: prompt.slice(0, 80),
+      title,
       cli_session_id: null,
     })
   }

@@ -6,7 +6,9 @@ import type { SessionAccess } from '../sessions/access.ts'
 import type { WorkspaceService } from '../workspaces/service.ts'
 import { seed000Dialect } from './seed-000.ts'
 import { seed001Dialect } from './seed-001/index.ts'
+import { seed002 } from './seed-002.ts'
 import { seed003Dialect } from './seed-003/index.ts'
+import { seed004 } from './seed-004/index.ts'
 
 /** The services the dialects are built from (app.ts createServices passes all of its own). */
 export interface DialectServices {
@@ -29,4 +31,6 @@ export function registerDialects(s: DialectServices): void {
       now: () => s.clock.now(),
     }),
   )
+  s.realtime.dialects.use(seed002)
+  s.realtime.dialects.use(seed004)
 }

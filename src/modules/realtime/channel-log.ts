@@ -157,12 +157,15 @@ export class ChannelLog {
   private loadHead(channel: string): Promise<number> {
     let p = this.loading.get(channel)
     if (!p) {
-      p = this.store.events.channelHead(channel).then((h) => {
-        if (!this.assigned.has(channel)) this.assigned.set(channel, h)
-        if (!this.out.published.has(channel)) this.out.published.set(channel, h)
-        this.loading.delete(channel)
-        return h
-      })
+      p = this.store.events
+        .channelHead(channel)
+        .then((h) => {
+          if (!this.assigned.has(channel)) this.assigned.set(channel, h)
+          if (!this.out.published.has(channel)) this.out.published.set(channel, h)
+          return h
+        })
+        // a failed read (the store away) must not stay cached: the next emit asks again
+        .finally(() => this.loading.delete(channel))
       this.loading.set(channel, p)
     }
     return p

@@ -45,6 +45,7 @@ export class DialectRouter {
   private io(conn: Connection): DialectIO {
     return {
       dispatch: (message) => this.dispatcher.receive(conn, message),
+      refuse: (message, error) => this.dispatcher.refuse(conn, message, error),
       write: (frame) => conn.write(frame),
       principal: () => conn.principal,
       close: (code, reason) => conn.close(code, reason),

@@ -1,4 +1,5 @@
 // The seam for other wire formats (the seeds' dialects): which connections speak one, and how frames translate.
+import type { AppError } from '../../core/errors.ts'
 import type { Principal } from '../auth/service.ts'
 import type { ServerEnvelope } from './model.ts'
 
@@ -34,6 +35,11 @@ export interface Dialect {
 export interface DialectIO {
   /** Hands a message in cchub's protocol to the dispatcher as if the client had sent it. */
   dispatch(message: Record<string, unknown>): void
+  /**
+   * Answers `message` (its `id` is echoed) with an error of the dialect's own checks through cchub's dispatcher, so
+   * the rate limit and the invalid-message strikes count it like any other; the reply comes back through `outbound`.
+   */
+  refuse(message: Record<string, unknown>, error: AppError): void
   /** Writes a frame to the socket as it is; false when the socket is gone or the frame was dropped. */
   write(frame: string): boolean
   /** The authenticated user, once there is one. */

@@ -72,8 +72,16 @@ export class Dispatcher {
     return this
   }
 
+  /**
+   * Answers `message` with `error` as if its handler had thrown it, metered and counted like any other message: a
+   * dialect's own checks get the rate limit and the invalid-message strikes too.
+   */
+  refuse(conn: Connection, message: unknown, error: AppError): void {
+    this.receive(conn, message, error)
+  }
+
   /** Entry point for every frame; never throws, never leaves a request with an id unanswered. */
-  receive(conn: Connection, message: unknown): void {
+  receive(conn: Connection, message: unknown, refused?: AppError): void {
     conn.lastSeen = this.deps.clock.now()
     this.deps.stats.received++
     const type = message && typeof message === 'object' ? (message as { type?: unknown }).type : undefined
@@ -84,7 +92,7 @@ export class Dispatcher {
       if (conn.strike('rate', this.deps.rateBurst * 2, 10_000)) conn.close(CloseCode.POLICY, 'rate limit exceeded')
       return
     }
-    conn.queue = conn.queue.then(() => this.handle(conn, message))
+    conn.queue = conn.queue.then(() => (refused ? this.fail(conn, idOf(message), refused) : this.handle(conn, message)))
   }
 
   private async handle(conn: Connection, raw: unknown): Promise<void> {
@@ -111,22 +119,27 @@ export class Dispatcher {
       const data = await entry.handle(msg, { conn, ...this.ctx })
       if (data !== undefined && !conn.closed) conn.send(reply('success', msg.id, data))
     } catch (err) {
-      const e = toAppError('UNKNOWN', err)
-      if (e.status >= 500)
-        this.deps.logger.error('ws handler failed', {
-          connection_id: conn.id,
-          error: String((err as Error)?.stack ?? err),
-        })
-      if (e.status === 400 || e.status === 422) {
-        this.deps.stats.invalid++
-        if (conn.strike('invalid', INVALID_MAX, INVALID_WINDOW_MS)) {
-          conn.send(reply('error', id, { code: e.code, message: e.message }))
-          conn.close(CloseCode.POLICY, 'too many invalid messages')
-          return
-        }
-      }
-      conn.send(reply('error', id, { code: e.code, message: e.message, ...(e.details ? { details: e.details } : {}) }))
+      this.fail(conn, id, err)
     }
+  }
+
+  /** The one error reply: logged when it is the server's fault, counted (and closing on abuse) when the client's. */
+  private fail(conn: Connection, id: string | number | undefined, err: unknown): void {
+    const e = toAppError('UNKNOWN', err)
+    if (e.status >= 500)
+      this.deps.logger.error('ws handler failed', {
+        connection_id: conn.id,
+        error: String((err as Error)?.stack ?? err),
+      })
+    if (e.status === 400 || e.status === 422) {
+      this.deps.stats.invalid++
+      if (conn.strike('invalid', INVALID_MAX, INVALID_WINDOW_MS)) {
+        conn.send(reply('error', id, { code: e.code, message: e.message }))
+        conn.close(CloseCode.POLICY, 'too many invalid messages')
+        return
+      }
+    }
+    conn.send(reply('error', id, { code: e.code, message: e.message, ...(e.details ? { details: e.details } : {}) }))
   }
 
   /**

@@ -20,7 +20,7 @@ import {
   WorkspaceList,
   WorkspaceRoots,
 } from './model.ts'
-import type { WorkspaceService } from './service.ts'
+import { toPublicWorkspace, type WorkspaceService } from './service.ts'
 
 export function workspacesModule(auth: AuthService, workspaces: WorkspaceService) {
   return new Elysia({ name: 'workspaces', prefix: '/api/v1/workspaces', detail: { tags: ['workspaces'] } })
@@ -47,6 +47,14 @@ export function workspacesModule(auth: AuthService, workspaces: WorkspaceService
         },
       },
     )
+    .get('/default', async ({ principal }) => toPublicWorkspace(await workspaces.defaultFor(principal.user)), {
+      auth: true,
+      response: { 200: Workspace, ...errors(401, 409) },
+      detail: {
+        summary:
+          'Your default workspace (created on first use under the data directory): where sessions go that name no workspace (seed 004 session_create)',
+      },
+    })
     .get('/roots', () => workspaces.roots(), {
       auth: true,
       response: { 200: WorkspaceRoots, ...errors(401) },

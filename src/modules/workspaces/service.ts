@@ -48,12 +48,40 @@ export class WorkspaceService {
   create(owner: UserRecord, input: { name: string; path?: string; description?: string }) {
     const created = this.creating.then(() => this.insert(owner, input))
     this.creating = created.catch(() => {})
-    return created
+    return created.then(toPublicWorkspace)
   }
 
-  private async insert(owner: UserRecord, input: { name: string; path?: string; description?: string }) {
+  /**
+   * The user's default workspace (`<data dir>/workspaces/default-<user id>`), created on first use: for clients that
+   * start sessions without naming a workspace (seeds 001 and 004, GET /api/v1/workspaces/default). It is found by its
+   * path (unique), so it needs no column of its own and survives renames.
+   */
+  defaultFor(user: UserRecord): Promise<WorkspaceRecord> {
+    const found = this.creating.then(() => this.findOrCreateDefault(user))
+    this.creating = found.catch(() => {})
+    return found
+  }
+
+  private async findOrCreateDefault(user: UserRecord): Promise<WorkspaceRecord> {
+    const dirName = `default-${user.id}`
+    const existing = await this.store.workspaces.byPath(join(realDir(this.opts.dataDir), 'workspaces', dirName))
+    if (!existing)
+      return this.insert(user, { name: 'Default', description: `Default workspace of ${user.username}` }, dirName)
+    // handed over (PATCH owner_id): sessions started there would be someone else's to see
+    if (existing.owner_id !== user.id)
+      throw conflict('Your default workspace was handed over to another user; name a workspace_id instead')
+    return existing
+  }
+
+  private async insert(
+    owner: UserRecord,
+    input: { name: string; path?: string; description?: string },
+    /** The managed directory's name under <data>/workspaces (the new id by default). */
+    dirName?: string,
+  ): Promise<WorkspaceRecord> {
     const id = Bun.randomUUIDv7()
-    const path = input.path === undefined ? this.createManagedDir(id) : await this.checkRegistered(owner, input.path)
+    const path =
+      input.path === undefined ? this.createManagedDir(dirName ?? id) : await this.checkRegistered(owner, input.path)
     const now = Date.now()
     const ws: WorkspaceRecord = {
       id,
@@ -71,36 +99,6 @@ export class WorkspaceService {
       if (err instanceof StoreConflict) throw conflict(`A workspace is already registered at ${path}`)
       throw err
     }
-    return toPublicWorkspace(ws)
-  }
-
-  /**
-   * The user's default workspace (`<data dir>/workspaces/default-<user id>`), created on first use: for clients that
-   * start sessions without naming a workspace (seed dialects). Found by its path, so it survives renames.
-   */
-  defaultFor(user: UserRecord): Promise<WorkspaceRecord> {
-    const found = this.creating.then(() => this.ensureDefault(user))
-    this.creating = found.catch(() => {})
-    return found
-  }
-
-  private async ensureDefault(user: UserRecord): Promise<WorkspaceRecord> {
-    const path = join(realDir(this.opts.dataDir), 'workspaces', `default-${user.id}`)
-    const existing = await this.store.workspaces.byPath(path)
-    if (existing) return existing
-    mkdirSync(path, { recursive: true, mode: 0o750 })
-    const now = Date.now()
-    const ws: WorkspaceRecord = {
-      id: Bun.randomUUIDv7(),
-      name: 'Default',
-      path,
-      owner_id: user.id,
-      managed: true,
-      description: `Default workspace of ${user.username}`,
-      created_at: now,
-      updated_at: now,
-    }
-    await this.store.workspaces.create(ws)
     return ws
   }
 
@@ -209,8 +207,8 @@ export class WorkspaceService {
     return ws
   }
 
-  private createManagedDir(id: string): string {
-    const dir = join(realDir(this.opts.dataDir), 'workspaces', id)
+  private createManagedDir(name: string): string {
+    const dir = join(realDir(this.opts.dataDir), 'workspaces', name)
     mkdirSync(dir, { recursive: true, mode: 0o750 })
     return dir
   }

@@ -221,25 +221,34 @@ export class ExecutionEngine {
     let recorded!: () => void
     this.runs.set(e.id, { job, run, recorded: new Promise<void>((r) => (recorded = r)) })
     this.perUser.set(e.user_id, (this.perUser.get(e.user_id) ?? 0) + 1)
-    const started = await this.store.executions.update(e.id, {
-      status: 'running',
-      started_at: Date.now(),
-      pid: sp.pid,
-      pid_start: startTimeOf(sp.pid) ?? null,
-    })
-    if (started) {
-      job.execution = started
-      await publishStatus(this.log, started, job.session.owner_id, { progress: relay.progress })
+    try {
+      const started = await this.store.executions.update(e.id, {
+        status: 'running',
+        started_at: Date.now(),
+        pid: sp.pid,
+        pid_start: startTimeOf(sp.pid) ?? null,
+      })
+      if (started) {
+        job.execution = started
+        await publishStatus(this.log, started, job.session.owner_id, { progress: relay.progress })
+      }
+      if (!run.start(job.input)) run.onExit({ code: null, signal: null }, 'the CLI process did not accept input')
+      const outcome = await run.outcome
+      await relay.settled()
+      await this.controls.ended(e.id, outcome.error ?? `The execution ended (${outcome.status})`)
+      if (!outcome.reusable) sp.kill('SIGTERM', this.limits.killGraceMs)
+      await this.record(job, outcome, relay, sp)
+    } catch (err) {
+      // the store failed (a database outage): the slot must still be freed, or the node would stop running executions;
+      // the row keeps its last status until a restart marks it interrupted
+      this.logger.error('execution bookkeeping failed', { execution_id: e.id, error: String(err) })
+      sp.kill('SIGTERM', this.limits.killGraceMs)
+    } finally {
+      recorded()
+      this.runs.delete(e.id)
+      this.perUser.set(e.user_id, (this.perUser.get(e.user_id) ?? 1) - 1)
+      this.pump()
     }
-    if (!run.start(job.input)) run.onExit({ code: null, signal: null }, 'the CLI process did not accept input')
-    const outcome = await run.outcome
-    await relay.settled()
-    await this.controls.ended(e.id, outcome.error ?? `The execution ended (${outcome.status})`)
-    if (!outcome.reusable) sp.kill('SIGTERM', this.limits.killGraceMs)
-    await this.record(job, outcome, relay, sp).finally(recorded)
-    this.runs.delete(e.id)
-    this.perUser.set(e.user_id, (this.perUser.get(e.user_id) ?? 1) - 1)
-    this.pump()
   }
 
   /** Stores how an execution ended, updates the session totals and publishes the final status. */
