@@ -19,6 +19,7 @@ import { eventlog } from './benchmarks/eventlog.ts'
 import { fanout } from './benchmarks/fanout.ts'
 import { latency } from './benchmarks/latency.ts'
 import { relay } from './benchmarks/relay.ts'
+import { store } from './benchmarks/store.ts'
 import { uploads } from './benchmarks/uploads.ts'
 import { makeCtx, type Ctx, type Preset, type Row } from './lib/bench.ts'
 import { NODE, ROOT, exists } from './lib/proc.ts'
@@ -31,6 +32,7 @@ const BENCHES: Record<string, (ctx: Ctx) => Promise<Row[]>> = {
   eventlog,
   uploads,
   binary,
+  store,
 }
 const DOC = join(ROOT, 'docs', 'benchmarks.md')
 const LATEST = join(ROOT, 'bench', 'results', 'latest.json')

@@ -1,7 +1,10 @@
-// First-start duties: the data directory, the kept JWT secret and the first admin user.
+// First-start duties: the data directory, the configured store, the kept JWT secret and the first admin user.
 import { chmodSync, existsSync, mkdirSync, readFileSync, realpathSync, writeFileSync } from 'node:fs'
 import { join, resolve } from 'node:path'
 import { randomBytes } from 'node:crypto'
+import type { Config } from './config/schema.ts'
+import { openPostgresStore } from './store/postgres/pg-store.ts'
+import { openSqliteStore } from './store/sqlite/sqlite-store.ts'
 import type { Store } from './store/store.ts'
 import { hashPassword } from './modules/users/service.ts'
 
@@ -13,6 +16,18 @@ export function prepareDataDir(dataDir: string): string {
   // per-user CLI homes (HOME of each user's Claude runs: transcripts, CLI settings)
   mkdirSync(join(dir, 'homes'), { recursive: true, mode: 0o700 })
   return realpathSync(dir)
+}
+
+/** PostgreSQL when CCHUB_DATABASE_URL is set (several nodes share it), else SQLite in the data directory (one node). */
+export async function openStore(
+  config: Pick<Config, 'databaseUrl' | 'databasePool'>,
+  dataDir: string,
+): Promise<Store & { schema: { from: number; to: number } }> {
+  if (config.databaseUrl) return openPostgresStore(config.databaseUrl, { pool: config.databasePool })
+  const dbPath = join(dataDir, 'cchub.db')
+  const store = openSqliteStore(dbPath)
+  restrictDbFiles(dbPath)
+  return store
 }
 
 /** The configured secret, else the one kept in the data directory, else a new one written there (mode 0600). */

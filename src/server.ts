@@ -1,13 +1,11 @@
 // Starts and stops a whole cchub server: store, services, HTTP/WebSocket listener, graceful shutdown.
-import { join } from 'node:path'
 import { createApp, createServices, VERSION, type Services } from './app.ts'
-import { ensureAdmin, loadOrCreateSecret, prepareDataDir, restrictDbFiles } from './bootstrap.ts'
+import { ensureAdmin, loadOrCreateSecret, openStore, prepareDataDir } from './bootstrap.ts'
 import type { Config } from './config/schema.ts'
 import type { Clock } from './core/clock.ts'
 import { CLAUDE_INSTALL_HINT, findClaudeBin, probeClaude } from './modules/claude/cli/binary.ts'
 import type { Logger } from './core/logger.ts'
 import { probeSandbox, type SandboxStatus } from './modules/claude/cli/sandbox.ts'
-import { openSqliteStore } from './store/sqlite/sqlite-store.ts'
 
 export interface RunningServer {
   url: string
@@ -41,9 +39,7 @@ export async function startServer(
       { reason: sandbox.status.reason },
     )
   }
-  const dbPath = join(dataDir, 'cchub.db')
-  const store = openSqliteStore(dbPath)
-  restrictDbFiles(dbPath)
+  const store = await openStore(config, dataDir)
   const jwtSecret = loadOrCreateSecret(dataDir, config.jwtSecret)
   const admin = await ensureAdmin(store, config.adminUsername, config.adminPassword)
   const claudePath = findClaudeBin(config.claudeBin, env)
@@ -80,6 +76,7 @@ export async function startServer(
     url,
     version: VERSION,
     data_dir: dataDir,
+    store: store.kind,
     schema: store.schema,
     sandbox: sandbox.status.mode,
   })

@@ -24,6 +24,18 @@ export const ConfigSchema = Type.Object({
     flag: '--data-dir',
     description: 'Directory for the database, secrets, workspaces and uploads (created if missing)',
   }),
+  databaseUrl: s(Type.Optional(Type.String({ pattern: '^postgres(ql)?://' })), {
+    env: 'CCHUB_DATABASE_URL',
+    flag: '--database-url',
+    description:
+      'postgres://user:password@host:5432/db stores everything in PostgreSQL (for several nodes); unset: SQLite in the data directory',
+    secret: true,
+  }),
+  databasePool: s(Type.Integer({ default: 10, minimum: 1, maximum: 1000 }), {
+    env: 'CCHUB_DATABASE_POOL',
+    flag: '--database-pool',
+    description: 'PostgreSQL connections this node keeps at most (with CCHUB_DATABASE_URL)',
+  }),
   jwtSecret: s(Type.Optional(Type.String({ minLength: 32 })), {
     env: 'CCHUB_JWT_SECRET',
     flag: '--jwt-secret',

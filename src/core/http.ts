@@ -1,5 +1,6 @@
 // Request ids, the access log and the single error mapper shared by every route.
 import { Elysia, ValidationError } from 'elysia'
+import { StoreUnavailable } from '../store/store.ts'
 import { AppError, errorBody } from './errors.ts'
 import { checkJsonDepth } from './json-depth.ts'
 import type { Logger } from './logger.ts'
@@ -25,6 +26,11 @@ export function requestInfo(request: Request): RequestInfo {
 
 export function toAppError(code: string | number, error: unknown): AppError {
   if (error instanceof AppError) return error
+  // the database is down or restarting: a clear 503 the client may retry (the store reconnects by itself)
+  if (error instanceof StoreUnavailable)
+    return new AppError('STORE_UNAVAILABLE', 503, 'The database is not reachable right now; try again shortly', {
+      headers: { 'retry-after': '5' },
+    })
   // A response that fails its own schema is our bug, not the client's: a 500 that shows nothing of the value.
   if (
     (error as { type?: unknown })?.type === 'response' &&

@@ -17,17 +17,25 @@ import type {
 } from './records.ts'
 
 /**
- * Contract every Store implementation keeps (bun:sqlite now; a server database may follow):
+ * Contract every Store implementation keeps (bun:sqlite, the default; PostgreSQL for several nodes):
  * - Every method that resolves has made its write durable: a process crash after it resolves loses nothing.
- * - Reads see every write that has resolved before them (read-your-writes, single writer process).
+ * - Reads see every write that has resolved before them, also writes of other Store instances (processes) on the
+ *   same database.
  * - Methods never throw for "not found": they resolve `null` / empty arrays. Uniqueness violations reject with
- *   `StoreConflict`; anything else rejects with the underlying error (the caller maps it to INTERNAL_ERROR).
+ *   `StoreConflict`; a database that cannot be reached (down, restarting, network cut) rejects with
+ *   `StoreUnavailable` and the store recovers by itself once it is back; anything else rejects with the underlying
+ *   error (the caller maps it to INTERNAL_ERROR).
  * - Records are returned as fresh objects: callers may mutate them.
  * - Event log: `appendEvents` writes a whole batch atomically or not at all; within a channel seqs must be the
  *   channel's head + 1, + 2, … (the caller assigns them; a gap or duplicate rejects the batch with StoreConflict),
  *   and `channelHead` survives pruning, so sequence numbers never repeat.
+ * - Multi-writer: this holds when several Store instances (processes, nodes) append to one channel at the same moment.
+ *   Of concurrent batches continuing the same head exactly one commits; the others reject with StoreConflict and store
+ *   nothing, so a writer re-reads `channelHead` and retries. The log never holds a gap or a duplicate.
  */
 export interface Store {
+  /** Which database is behind it, for /health and the start-up log. */
+  readonly kind: 'sqlite' | 'postgres'
   readonly users: UserRepo
   readonly apiKeys: ApiKeyRepo
   readonly revokedTokens: RevokedTokenRepo
@@ -40,7 +48,7 @@ export interface Store {
   readonly docs: SessionDocRepo
   readonly settings: SettingRepo
   readonly permissions: PermissionRepo
-  /** Cheap liveness probe used by /health. */
+  /** Cheap liveness probe used by /health; resolves false (never hangs, never rejects) when the database is down. */
   ping(): Promise<boolean>
   /** Flushes and closes; later calls reject. */
   close(): Promise<void>
@@ -48,6 +56,11 @@ export interface Store {
 
 export class StoreConflict extends Error {
   override name = 'StoreConflict'
+}
+
+/** The database cannot be reached right now; callers answer 503 STORE_UNAVAILABLE and may try again later. */
+export class StoreUnavailable extends Error {
+  override name = 'StoreUnavailable'
 }
 
 export interface UserRepo {

@@ -37,8 +37,15 @@ test('a missing CLI gives claude: null, and the start-up log says how to install
   const res = await fetch(s.url + '/health')
   expect(res.status).toBe(200)
   const body = (await res.json()) as Record<string, unknown>
-  expect(Object.keys(body).sort()).toEqual(['claude', 'db', 'sandbox', 'status', 'uptime_s', 'version'])
-  expect(body).toMatchObject({ status: 'ok', version: VERSION, db: 'ok', claude: null, sandbox: 'bwrap' })
+  expect(Object.keys(body).sort()).toEqual(['claude', 'db', 'sandbox', 'status', 'store', 'uptime_s', 'version'])
+  expect(body).toMatchObject({
+    status: 'ok',
+    version: VERSION,
+    db: 'ok',
+    store: { kind: 'sqlite', ok: true },
+    claude: null,
+    sandbox: 'bwrap',
+  })
   expect(typeof body.uptime_s).toBe('number')
   expect(body.uptime_s as number).toBeGreaterThanOrEqual(0)
   const warning = lines

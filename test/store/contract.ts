@@ -4,11 +4,13 @@ import { StoreConflict, type Store } from '../../src/store/store.ts'
 import { recordRepoContract } from './contract-records.ts'
 import * as f from './fixtures.ts'
 
-// storeContract() registers the tests; test/store/sqlite.test.ts runs them on SQLite, a server database will too.
+// storeContract() registers the tests; test/store/sqlite.test.ts runs them on SQLite, postgres.test.ts on PostgreSQL.
 
 export interface ContractContext {
   /** The store under test: a fresh, empty one for every test. */
   readonly store: Store
+  /** Another Store instance on the same database as `store` (what a second process or node would open). */
+  sibling(): Promise<Store>
 }
 
 /** Expects `p` to reject with StoreConflict (the contract's only error for a uniqueness or sequence violation). */
@@ -20,28 +22,40 @@ export async function expectConflict(p: Promise<unknown>): Promise<void> {
   expect(err).toBeInstanceOf(StoreConflict)
 }
 
+/**
+ * `openSibling(store)` opens a second Store on the database of `store`; the suite closes it before `cleanup(store)`.
+ */
 export function storeContract(
   name: string,
   makeStore: () => Promise<Store>,
   cleanup: (store: Store) => Promise<void>,
+  openSibling: (store: Store) => Promise<Store>,
 ): void {
   let current: Store | null = null
+  const siblings: Store[] = []
   const ctx: ContractContext = {
     get store() {
       if (!current) throw new Error('no store: the contract runs inside its own tests')
       return current
+    },
+    async sibling() {
+      const s = await openSibling(ctx.store)
+      siblings.push(s)
+      return s
     },
   }
   beforeEach(async () => {
     current = await makeStore()
   })
   afterEach(async () => {
+    for (const s of siblings.splice(0)) await s.close()
     if (current) await cleanup(current)
     current = null
   })
 
   describe(`${name}: Store contract`, () => {
     eventContract(ctx)
+    multiWriterContract(ctx)
     recordRepoContract(ctx)
     lifecycleContract(ctx)
   })
@@ -126,6 +140,48 @@ function eventContract(ctx: ContractContext): void {
       await ev.appendEvents(f.events('d', 2, 2))
       expect((await ev.readAfter('d', 0, 10)).map((e) => e.seq)).toEqual([2])
     })
+  })
+}
+
+/** Appends `size` events to `channel` after reading its head, again on every StoreConflict; resolves the seqs it got. */
+async function appendWithRetry(store: Store, channel: string, size: number, tag: string): Promise<number[]> {
+  for (;;) {
+    const head = await store.events.channelHead(channel)
+    const batch = f.events(channel, head + 1, head + size).map((e) => ({ ...e, data: JSON.stringify({ tag }) }))
+    const ok = await store.events.appendEvents(batch).then(
+      () => true,
+      (err: unknown) => {
+        if (err instanceof StoreConflict) return false
+        throw err
+      },
+    )
+    if (ok) return batch.map((e) => e.seq)
+  }
+}
+
+function multiWriterContract(ctx: ContractContext): void {
+  test('multi-writer: two Store instances on one database append to one channel at once; seqs 1..N, no gap, no duplicate', async () => {
+    const stores = [ctx.store, await ctx.sibling()]
+    const rounds = 25
+    // two writers on each instance, batches of 1-3 events, each retrying on StoreConflict after re-reading the head
+    const writers = stores.flatMap((store, si) =>
+      [0, 1].map(async (wi) => {
+        const acked: { tag: string; seqs: number[] }[] = []
+        for (let r = 0; r < rounds; r++) {
+          const tag = `${si}.${wi}.${r}`
+          acked.push({ tag, seqs: await appendWithRetry(store, 'shared', 1 + ((r + wi) % 3), tag) })
+        }
+        return acked
+      }),
+    )
+    const acked = (await Promise.all(writers)).flat()
+    const total = acked.reduce((n, a) => n + a.seqs.length, 0)
+    const stored = await ctx.store.events.readAfter('shared', 0, total + 10)
+    expect(stored.map((e) => e.seq)).toEqual(Array.from({ length: total }, (_, i) => i + 1))
+    // every acknowledged batch is stored exactly as acknowledged, under its own seqs
+    for (const a of acked)
+      expect(a.seqs.map((seq) => JSON.parse(stored[seq - 1]!.data).tag)).toEqual(a.seqs.map(() => a.tag))
+    for (const s of stores) expect(await s.events.channelHead('shared')).toBe(total)
   })
 }
 

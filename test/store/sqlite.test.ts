@@ -20,4 +20,5 @@ storeContract(
     rmSync(dirs.get(store)!, { recursive: true, force: true })
     dirs.delete(store)
   },
+  async (store) => openSqliteStore(join(dirs.get(store)!, 'cchub.db')),
 )

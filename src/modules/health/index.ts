@@ -10,6 +10,13 @@ export const HealthBody = t.Object(
     version: t.String(),
     uptime_s: t.Number(),
     db: t.Union([t.Literal('ok'), t.Literal('error')]),
+    store: t.Object(
+      {
+        kind: t.Union([t.Literal('sqlite'), t.Literal('postgres')]),
+        ok: t.Boolean({ description: 'false while the database does not answer (requests needing it get 503)' }),
+      },
+      { description: 'The database behind the store (CCHUB_DATABASE_URL selects PostgreSQL) and whether it answers' },
+    ),
     claude: t.Nullable(
       t.Object({
         version: t.String(),
@@ -38,7 +45,8 @@ export function healthModule(deps: HealthDeps) {
   return new Elysia({ name: 'health' }).get(
     '/health',
     async ({ request }) => {
-      const db = (await deps.store.ping()) ? 'ok' : 'error'
+      const ok = await deps.store.ping()
+      const db = ok ? 'ok' : 'error'
       const cli = await deps.claude()
       const claude =
         cli &&
@@ -50,6 +58,7 @@ export function healthModule(deps: HealthDeps) {
         version: deps.version,
         uptime_s: Math.round((Date.now() - deps.startedAt) / 100) / 10,
         db,
+        store: { kind: deps.store.kind, ok },
         claude,
         sandbox: deps.sandbox.mode,
         ...(deps.sandbox.reason ? { sandbox_reason: deps.sandbox.reason } : {}),

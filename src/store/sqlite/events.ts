@@ -5,7 +5,7 @@ import { StoreConflict, type EventRepo } from '../store.ts'
 
 export class SqliteEvents implements EventRepo {
   private readonly q
-  private readonly appendTx: (events: EventRecord[]) => void
+  private readonly appendTx: { immediate: (events: EventRecord[]) => void }
   constructor(db: Database) {
     this.q = {
       head: db.query<{ head: number }, { name: string }>('SELECT head FROM channels WHERE name = $name'),
@@ -37,7 +37,9 @@ export class SqliteEvents implements EventRepo {
   }
 
   async appendEvents(events: EventRecord[]) {
-    if (events.length) this.appendTx(events)
+    // IMMEDIATE takes the write lock before the head is read: another process appending to the same file waits
+    // (busy_timeout) and then sees the new head, so the check holds across processes too
+    if (events.length) this.appendTx.immediate(events)
   }
   async channelHead(channel: string) {
     return this.q.head.get({ name: channel })?.head ?? 0

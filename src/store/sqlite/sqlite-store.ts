@@ -36,6 +36,7 @@ export function openSqliteStore(path: string): SqliteStore {
   }
   let closed = false
   return {
+    kind: 'sqlite',
     db,
     schema,
     users: new SqliteUsers(db),
