@@ -20,7 +20,11 @@ import { UserRemoval } from './modules/users/removal.ts'
 import { workspacesModule } from './modules/workspaces/index.ts'
 import { WorkspaceService } from './modules/workspaces/service.ts'
 import type { Store } from './store/store.ts'
+import type { UserRecord } from './store/records.ts'
 import { MemoryBus } from './bus/memory-bus.ts'
+import { newNodeId, type ClusterBuses } from './bus/cluster.ts'
+import { relaySignals } from './bus/signal-relay.ts'
+import { linkNodes } from './modules/realtime/cluster-link.ts'
 import { ChannelLog } from './modules/realtime/channel-log.ts'
 import { ChannelAccess } from './modules/realtime/channels.ts'
 import { realtimeModule } from './modules/realtime/index.ts'
@@ -49,6 +53,9 @@ import { SessionControls } from './modules/permissions/controls.ts'
 import { PermissionPolicy } from './modules/permissions/policy.ts'
 import { PermissionService } from './modules/permissions/service.ts'
 import { registerPermissionHandlers } from './modules/permissions/ws-handlers.ts'
+import { joinCluster, type ClusterNode } from './modules/cluster/service.ts'
+import { RoutedClaudeService, RoutedPermissionService, RoutedSessionControls } from './modules/cluster/routed.ts'
+import { clusterModule } from './modules/cluster/index.ts'
 import { TypeCompiler } from '@sinclair/typebox/compiler'
 import { AppError } from './core/errors.ts'
 import pkg from '../package.json' with { type: 'json' }
@@ -73,6 +80,8 @@ export interface AppDeps {
   clock?: Clock
   /** The sandbox probed at start (server.ts); without it the CLI runs unsandboxed and the no-sandbox rules apply. */
   sandbox?: { status: SandboxStatus; wrapper: Sandbox | null }
+  /** The Redis buses when this is one node of several (CCHUB_REDIS_URL); without them the node is alone. */
+  cluster?: ClusterBuses
 }
 
 export type Services = Awaited<ReturnType<typeof createServices>>
@@ -89,8 +98,10 @@ export async function createServices(deps: AppDeps) {
   })
   const auth = new AuthService(deps.store, createTokenSigner(deps.jwtSecret), deps.config, signals, throttle)
   await auth.init()
+  const cluster = deps.cluster
+  const nodeId = cluster?.nodeId ?? deps.config.nodeId ?? newNodeId()
   const bus = new MemoryBus()
-  const log = new ChannelLog(deps.store, bus, deps.logger)
+  const log = new ChannelLog(deps.store, bus, deps.logger, cluster && { bus: cluster.bus, nodeId })
   const access = new ChannelAccess()
   access.register('workspace', async (user, id) => {
     const ws = await deps.store.workspaces.byId(id)
@@ -98,12 +109,18 @@ export async function createServices(deps: AppDeps) {
   })
   const realtime = createRealtime({ config: deps.config, auth, log, access, bus, signals, logger: deps.logger, clock })
   const { gateway, dispatcher } = realtime
+  if (cluster) {
+    linkNodes({ network: { bus: cluster.bus, nodeId }, log, local: bus, liveChannels: () => gateway.liveChannels() })
+    relaySignals(signals, cluster.control, nodeId)
+    cluster.control.onReconnect(() => void auth.catchUpRevocations().catch(() => {}))
+  }
   const c = deps.config
   const sandbox = deps.sandbox ?? { status: { mode: 'off' as const, reason: 'not probed' }, wrapper: null }
   const sessionAccess = new SessionAccess(deps.store)
   const toolPolicy = new ToolPolicyService(deps.store, c)
   const policy = new PermissionPolicy(toolPolicy, sandbox.status)
-  const permissions = new PermissionService({
+  const node = await joinClusterIf(deps, nodeId, log, clock)
+  const permissionDeps = {
     store: deps.store,
     log,
     access: sessionAccess,
@@ -111,7 +128,10 @@ export async function createServices(deps: AppDeps) {
     clock,
     logger: deps.logger,
     timeoutMs: c.permissionTimeout * 1000,
-  })
+  }
+  const permissions = node
+    ? new RoutedPermissionService(permissionDeps, node.router)
+    : new PermissionService(permissionDeps)
   const engine = new ExecutionEngine(
     deps.store,
     log,
@@ -126,13 +146,18 @@ export async function createServices(deps: AppDeps) {
     },
     deps.logger,
     permissions,
+    node?.placement,
   )
-  await permissions.expireLeftovers()
-  await engine.recover()
+  // a cluster node must not touch the other nodes' work: it recovers its own when it joins (cluster.start)
+  if (!node) {
+    await permissions.expireLeftovers()
+    await engine.recover()
+  }
+  const controlDeps = { engine, access: sessionAccess, policy, log, clock }
   registerPermissionHandlers(
     dispatcher,
     permissions,
-    new SessionControls({ engine, access: sessionAccess, policy, log, clock }),
+    node ? new RoutedSessionControls(controlDeps, node.router) : new SessionControls(controlDeps),
   )
   const users = new UserService(
     deps.store,
@@ -156,7 +181,7 @@ export async function createServices(deps: AppDeps) {
     deps.logger,
   )
   registerFileCommands(dispatcher, files, uploads)
-  const claude = new ClaudeService({
+  const claudeDeps = {
     store: deps.store,
     log,
     engine,
@@ -167,8 +192,9 @@ export async function createServices(deps: AppDeps) {
     claudeBin: deps.claudeBin,
     toolPolicy,
     sandbox: sandbox.status,
-    attachments: (u, w, ids) => files.preamble(u, w, ids),
-  })
+    attachments: (u: UserRecord, w: string, ids: string[]) => files.preamble(u, w, ids),
+  }
+  const claude = node ? new RoutedClaudeService(claudeDeps, node.router) : new ClaudeService(claudeDeps)
   const executeCheck = TypeCompiler.Compile(ExecuteBody)
   registerClaudeCommands(dispatcher, claude, (body) => {
     const first = executeCheck.Errors(body).First()
@@ -193,6 +219,7 @@ export async function createServices(deps: AppDeps) {
     users,
     workspaces,
     bus,
+    nodeId,
     log,
     access,
     realtime,
@@ -208,8 +235,31 @@ export async function createServices(deps: AppDeps) {
     uploads,
     terminalSessions: new TerminalSessions(deps.store, workspaces, (id) => homeOf(c.dataDir, id)),
     sandbox,
+    clusterNode: node,
     startedAt: Date.now(),
   }
+}
+
+/** With CCHUB_REDIS_URL this server is one node of a cluster (docs/scale-out.md); without, none of it is built. */
+async function joinClusterIf(
+  deps: AppDeps,
+  nodeId: string,
+  log: ChannelLog,
+  clock: Clock,
+): Promise<ClusterNode | null> {
+  const c = deps.config
+  if (!deps.cluster || !c.redisUrl) return null
+  return joinCluster({
+    redisUrl: c.redisUrl,
+    prefix: c.redisPrefix,
+    nodeId,
+    leaseMs: c.nodeLeaseMs,
+    version: VERSION,
+    store: deps.store,
+    log,
+    clock,
+    logger: deps.logger,
+  })
 }
 
 export function createApp(s: Services) {
@@ -237,6 +287,8 @@ export function createApp(s: Services) {
         startedAt: s.startedAt,
         claude: s.claude,
         sandbox: s.sandbox.status,
+        nodeId: s.nodeId,
+        bus: s.cluster?.bus ?? s.bus,
         authenticated: (h) =>
           s.auth.authenticateHeaders(h).then(
             () => true,
@@ -253,6 +305,7 @@ export function createApp(s: Services) {
     .use(permissionsModule(s.auth, s.permissions))
     .use(filesModule(s.auth, s.files))
     .use(collabModule(s.auth, s.collab))
+    .use(s.clusterNode ? clusterModule(s.auth, s.clusterNode) : new Elysia({ name: 'cluster' }))
 }
 
 export type App = ReturnType<typeof createApp>

@@ -6,6 +6,7 @@ import type { Clock } from './core/clock.ts'
 import { CLAUDE_INSTALL_HINT, findClaudeBin, probeClaude } from './modules/claude/cli/binary.ts'
 import type { Logger } from './core/logger.ts'
 import { probeSandbox, type SandboxStatus } from './modules/claude/cli/sandbox.ts'
+import { checkTopology, newNodeId, openClusterBuses } from './bus/cluster.ts'
 
 export interface RunningServer {
   url: string
@@ -30,6 +31,7 @@ export async function startServer(
   env: Record<string, string | undefined> = process.env,
   deps: ServerDeps = {},
 ): Promise<RunningServer> {
+  checkTopology(config.redisUrl, config.databaseUrl ? 'postgres' : 'sqlite')
   const dataDir = prepareDataDir(config.dataDir)
   // before anything is opened: CCHUB_SANDBOX=bwrap without a working bwrap refuses to start here
   const sandbox = await probeSandbox(config.sandbox, { dataDir, env })
@@ -48,6 +50,8 @@ export async function startServer(
     if (cli) logger.info('claude cli found', { path: cli.path, version: cli.version })
     else logger.warn('claude cli not available', { path: claudePath, hint: CLAUDE_INSTALL_HINT })
   })
+  const nodeId = config.nodeId ?? newNodeId()
+  const cluster = config.redisUrl ? await openClusterBuses(config.redisUrl, config.redisPrefix, nodeId) : undefined
   const services = await createServices({
     config: { ...config, dataDir },
     store,
@@ -58,6 +62,7 @@ export async function startServer(
     env,
     clock: deps.clock,
     sandbox: { status: sandbox.status, wrapper: sandbox.sandbox },
+    cluster,
   })
   let app: ReturnType<typeof createApp>
   try {
@@ -65,13 +70,16 @@ export async function startServer(
     app = createApp(services).listen({ port: config.port, hostname: config.host, reusePort: false })
   } catch (err) {
     await services.engine.shutdown(0)
+    await services.clusterNode?.stop()
     services.uploads.stop()
+    await cluster?.close()
     await store.close()
     throw err
   }
   const server = app.server!
   services.gateway.attach(server)
   const url = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${server.port}`
+  await services.clusterNode?.start(services.permissions, url)
   logger.info('listening', {
     url,
     version: VERSION,
@@ -96,6 +104,8 @@ export async function startServer(
     (stopping ??= (async () => {
       clearInterval(maintenance)
       await services.engine.shutdown(config.shutdownTimeout * 1000)
+      // after the engine recorded its executions as ended: no survivor needs to reap them
+      await services.clusterNode?.stop()
       services.gateway.shutdown()
       services.uploads.stop()
       const graceful = server.stop(false)
@@ -108,6 +118,7 @@ export async function startServer(
       await new Promise((r) => setImmediate(r))
       await services.log.drain()
       await services.bus.close()
+      await cluster?.close()
       await store.close()
       logger.info('stopped', { cut_in_flight: timedOut })
     })())

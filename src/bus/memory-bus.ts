@@ -1,17 +1,12 @@
 // The in-process EventBus: synchronous fan-out to local subscribers.
-import type { BusMessage, EventBus } from './event-bus.ts'
+import { runEach, type BusMessage, type EventBus } from './event-bus.ts'
 
 export class MemoryBus implements EventBus {
+  readonly kind = 'memory'
   private handlers: ((m: BusMessage) => void)[] = []
 
   publish(message: BusMessage): void {
-    for (const h of this.handlers) {
-      try {
-        h(message)
-      } catch {
-        // one broken subscriber must not starve the others (contract)
-      }
-    }
+    runEach(this.handlers, message)
   }
 
   subscribe(handler: (m: BusMessage) => void): () => void {
@@ -19,6 +14,15 @@ export class MemoryBus implements EventBus {
     return () => {
       this.handlers = this.handlers.filter((h) => h !== handler)
     }
+  }
+
+  /** A process-local bus never disconnects. */
+  onReconnect(_handler: () => void): () => void {
+    return () => {}
+  }
+
+  async ping(): Promise<boolean> {
+    return true
   }
 
   async close(): Promise<void> {

@@ -246,11 +246,35 @@ export const ConfigSchema = Type.Object({
     flag: '--max-upload-bytes',
     description: 'Largest file upload, bytes',
   }),
+  redisUrl: s(Type.Optional(Type.String({ pattern: '^rediss?://' })), {
+    env: 'CCHUB_REDIS_URL',
+    flag: '--redis-url',
+    description:
+      'redis:// (or rediss://) URL of the Redis that carries events and revocations between nodes; unset: one node, in-memory bus. Needs a shared store (CCHUB_DATABASE_URL), not SQLite',
+    secret: true,
+  }),
+  redisPrefix: s(Type.String({ default: 'cchub:', minLength: 1, maxLength: 64 }), {
+    env: 'CCHUB_REDIS_PREFIX',
+    flag: '--redis-prefix',
+    description: 'Prefix of every Redis key and pub/sub channel cchub uses (one per cluster sharing a Redis)',
+  }),
+  nodeId: s(Type.Optional(Type.String({ pattern: '^[A-Za-z0-9._-]{1,64}$' })), {
+    env: 'CCHUB_NODE_ID',
+    flag: '--node-id',
+    description:
+      "This node's name among several (letters, digits, . _ -); generated at start from the host name when not given, shown in /health",
+  }),
   uploadExpiry: s(seconds(3600, 0.01), {
     env: 'CCHUB_UPLOAD_EXPIRY',
     flag: '--upload-expiry',
     description:
       'Seconds an unfinished WebSocket chunked upload is kept after its last chunk before its data is deleted',
+  }),
+  nodeLeaseMs: s(Type.Integer({ default: 5000, minimum: 100, maximum: 600_000 }), {
+    env: 'CCHUB_NODE_LEASE_MS',
+    flag: '--node-lease-ms',
+    description:
+      "Milliseconds a node's lease in Redis lives (renewed every third of it); a node silent this long, plus one check of a third of it, is declared dead and its executions interrupted",
   }),
 })
 

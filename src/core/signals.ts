@@ -12,6 +12,8 @@ type Handler<K extends keyof SignalMap> = (payload: SignalMap[K]) => void
 
 export class Signals {
   private readonly handlers = new Map<keyof SignalMap, Set<Handler<never>>>()
+  /** Also sends each emitted signal to the other nodes, when there are any (src/bus/signal-relay.ts). */
+  forward: (<K extends keyof SignalMap>(name: K, payload: SignalMap[K]) => void) | null = null
 
   on<K extends keyof SignalMap>(name: K, handler: Handler<K>): () => void {
     let set = this.handlers.get(name)
@@ -20,8 +22,14 @@ export class Signals {
     return () => set.delete(handler as Handler<never>)
   }
 
-  /** Handlers run synchronously; one that throws does not stop the others. */
+  /** Handlers run synchronously; one that throws does not stop the others. Then the other nodes are told. */
   emit<K extends keyof SignalMap>(name: K, payload: SignalMap[K]): void {
+    this.receive(name, payload)
+    this.forward?.(name, payload)
+  }
+
+  /** Runs this node's handlers only: for a signal another node emitted. */
+  receive<K extends keyof SignalMap>(name: K, payload: SignalMap[K]): void {
     for (const h of this.handlers.get(name) ?? []) {
       try {
         ;(h as Handler<K>)(payload)

@@ -15,7 +15,7 @@ import { ClientPool, waitFor, type WsClient, type WsMsg } from '../support/ws-cl
 export const FAKE_CLAUDE = resolve(import.meta.dir, '../support/fake-claude')
 
 /** Variables the fake CLI reads; they must be allow-listed because the server filters the CLI env. */
-const FAKE_VARS = [
+export const FAKE_VARS = [
   'FAKE_CLAUDE_MODE',
   'FAKE_CLAUDE_LINES',
   'FAKE_CLAUDE_DELAY_MS',

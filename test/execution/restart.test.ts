@@ -3,16 +3,14 @@ import { afterEach, describe, expect, test } from 'bun:test'
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import type { Subprocess } from 'bun'
+import { readyUrl, spawnServer, type ServerProcess } from '../support/server-process.ts'
 import { ADMIN_PASSWORD, startTestServer, type TestServer } from '../support/server.ts'
-import { ClientPool, withTimeout } from '../support/ws-client.ts'
+import { ClientPool } from '../support/ws-client.ts'
 import { FAKE_CLAUDE, RECORD, alive, cliProcess, descendants, ourZombies, recordOf, waitFor } from './helpers.ts'
 
 // Each gets a reason, and that is published on the task channel.
 
-const MAIN = join(import.meta.dir, '../../src/main.ts')
-
-let a: Subprocess<'ignore', 'ignore', 'pipe'> | undefined
+let a: ServerProcess | undefined
 let b: TestServer | undefined
 let dir: string | undefined
 const strays: number[] = []
@@ -36,52 +34,25 @@ afterEach(async () => {
   dir = undefined
 })
 
-async function ready(proc: Subprocess<'ignore', 'ignore', 'pipe'>): Promise<string> {
-  const reader = proc.stderr.getReader()
-  const decoder = new TextDecoder()
-  let text = ''
-  return withTimeout(
-    (async () => {
-      for (;;) {
-        const { done, value } = await reader.read()
-        if (done) throw new Error(`server exited before ready: ${text}`)
-        text += decoder.decode(value, { stream: true })
-        const m = /ready on (http:\/\/\S+)/.exec(text)
-        if (m) {
-          reader.releaseLock()
-          return m[1]!
-        }
-      }
-    })(),
-    15_000,
-    'server A to be ready',
-  )
-}
-
 describe('restart with executions in flight', () => {
   test('kill -9 during a running and a queued execution → after restart both are interrupted with a reason, announced on task:<id>', async () => {
     dir = mkdtempSync(join(tmpdir(), 'cchub-exec-restart-'))
     const dataDir = join(dir, 'data')
-    a = Bun.spawn([process.execPath, MAIN], {
-      env: {
-        PATH: process.env.PATH ?? '',
-        HOME: dir,
-        CCHUB_PORT: '0',
-        CCHUB_HOST: '127.0.0.1',
-        CCHUB_DATA_DIR: dataDir,
-        CCHUB_ADMIN_PASSWORD: ADMIN_PASSWORD,
-        CCHUB_LOG_LEVEL: 'error',
-        CCHUB_CLAUDE_BIN: FAKE_CLAUDE,
-        CCHUB_CLAUDE_MAX_CONCURRENT: '1',
-        CCHUB_CLAUDE_ENV_ALLOW: 'FAKE_CLAUDE_MODE,FAKE_CLAUDE_RECORD',
-        FAKE_CLAUDE_MODE: 'hang',
-        FAKE_CLAUDE_RECORD: RECORD,
-      },
-      stdin: 'ignore',
-      stdout: 'ignore',
-      stderr: 'pipe',
+    a = spawnServer({
+      PATH: process.env.PATH ?? '',
+      HOME: dir,
+      CCHUB_PORT: '0',
+      CCHUB_HOST: '127.0.0.1',
+      CCHUB_DATA_DIR: dataDir,
+      CCHUB_ADMIN_PASSWORD: ADMIN_PASSWORD,
+      CCHUB_LOG_LEVEL: 'error',
+      CCHUB_CLAUDE_BIN: FAKE_CLAUDE,
+      CCHUB_CLAUDE_MAX_CONCURRENT: '1',
+      CCHUB_CLAUDE_ENV_ALLOW: 'FAKE_CLAUDE_MODE,FAKE_CLAUDE_RECORD',
+      FAKE_CLAUDE_MODE: 'hang',
+      FAKE_CLAUDE_RECORD: RECORD,
     })
-    const url = await ready(a)
+    const url = await readyUrl(a, 'server A')
     const call = async (path: string, token?: string, body?: unknown) => {
       const res = await fetch(url + path, {
         method: body === undefined ? 'GET' : 'POST',

@@ -37,7 +37,17 @@ test('a missing CLI gives claude: null, and the start-up log says how to install
   const res = await fetch(s.url + '/health')
   expect(res.status).toBe(200)
   const body = (await res.json()) as Record<string, unknown>
-  expect(Object.keys(body).sort()).toEqual(['claude', 'db', 'sandbox', 'status', 'store', 'uptime_s', 'version'])
+  expect(Object.keys(body).sort()).toEqual([
+    'bus',
+    'claude',
+    'db',
+    'node_id',
+    'sandbox',
+    'status',
+    'store',
+    'uptime_s',
+    'version',
+  ])
   expect(body).toMatchObject({
     status: 'ok',
     version: VERSION,
@@ -46,6 +56,10 @@ test('a missing CLI gives claude: null, and the start-up log says how to install
     claude: null,
     sandbox: 'bwrap',
   })
+  // one node: the in-memory bus, and a generated node name that stays the same for the process
+  expect(body.bus).toEqual({ kind: 'memory', ok: true })
+  expect(body.node_id).toMatch(/^[A-Za-z0-9._-]+-[0-9a-f]{8}$/)
+  expect(((await (await fetch(s.url + '/health')).json()) as Record<string, unknown>).node_id).toBe(body.node_id)
   expect(typeof body.uptime_s).toBe('number')
   expect(body.uptime_s as number).toBeGreaterThanOrEqual(0)
   const warning = lines

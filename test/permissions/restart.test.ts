@@ -3,15 +3,14 @@ import { afterEach, describe, expect, test } from 'bun:test'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import type { Subprocess } from 'bun'
 import { reply, startMockAnthropic, type MockAnthropic } from '../support/mock-anthropic.ts'
 import { REAL_CLAUDE, requireRealCli } from '../support/real-cli.ts'
+import { readyUrl, spawnServer, type ServerProcess } from '../support/server-process.ts'
 import { ADMIN_PASSWORD, startTestServer, type TestServer } from '../support/server.ts'
-import { ClientPool, withTimeout } from '../support/ws-client.ts'
+import { ClientPool } from '../support/ws-client.ts'
 import { waitFor } from '../execution/helpers.ts'
 
-const MAIN = join(import.meta.dir, '../../src/main.ts')
-let a: Subprocess<'ignore', 'ignore', 'pipe'> | undefined
+let a: ServerProcess | undefined
 let b: TestServer | undefined
 let mock: MockAnthropic | undefined
 let dir: string | undefined
@@ -27,24 +26,6 @@ afterEach(async () => {
   a = b = mock = dir = undefined
 })
 
-async function readyUrl(proc: Subprocess<'ignore', 'ignore', 'pipe'>): Promise<string> {
-  const reader = proc.stderr.getReader()
-  let text = ''
-  return withTimeout(
-    (async () => {
-      for (;;) {
-        const { done, value } = await reader.read()
-        if (done) throw new Error(`server exited before ready: ${text}`)
-        text += new TextDecoder().decode(value)
-        const m = /ready on (http:\/\/\S+)/.exec(text)
-        if (m) return (reader.releaseLock(), m[1]!)
-      }
-    })(),
-    15_000,
-    'server A to be ready',
-  )
-}
-
 describe.skipIf(!requireRealCli('permission restart (real CLI)'))('restart while a permission request waits', () => {
   test('kill -9 while waiting → after restart the request is expired (announced), the execution interrupted', async () => {
     dir = mkdtempSync(join(tmpdir(), 'cchub-perm-restart-'))
@@ -58,19 +39,14 @@ describe.skipIf(!requireRealCli('permission restart (real CLI)'))('restart while
       CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: '1',
       CLAUDE_CODE_MAX_RETRIES: '0',
     }
-    a = Bun.spawn([process.execPath, MAIN], {
-      env: {
-        ...cliEnv,
-        CCHUB_PORT: '0',
-        CCHUB_HOST: '127.0.0.1',
-        CCHUB_DATA_DIR: dataDir,
-        CCHUB_ADMIN_PASSWORD: ADMIN_PASSWORD,
-        CCHUB_LOG_LEVEL: 'error',
-        CCHUB_CLAUDE_BIN: REAL_CLAUDE,
-      },
-      stdin: 'ignore',
-      stdout: 'ignore',
-      stderr: 'pipe',
+    a = spawnServer({
+      ...cliEnv,
+      CCHUB_PORT: '0',
+      CCHUB_HOST: '127.0.0.1',
+      CCHUB_DATA_DIR: dataDir,
+      CCHUB_ADMIN_PASSWORD: ADMIN_PASSWORD,
+      CCHUB_LOG_LEVEL: 'error',
+      CCHUB_CLAUDE_BIN: REAL_CLAUDE,
     })
     const url = await readyUrl(a)
     const call = async (path: string, token?: string, body?: unknown) =>

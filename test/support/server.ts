@@ -23,6 +23,26 @@ export interface TestServer extends RunningServer {
   close(opts?: { keepData?: boolean }): Promise<void>
 }
 
+/** fetch and login against any cchub at `url` (an in-process server or a child process). */
+export function apiClient(url: string): Pick<TestServer, 'api' | 'login'> {
+  const api: TestServer['api'] = (path, init = {}) => {
+    const headers: Record<string, string> = { ...init.headers }
+    if (init.token) headers.authorization = `Bearer ${init.token}`
+    if (init.body !== undefined) headers['content-type'] = 'application/json'
+    return fetch(url + path, {
+      method: init.method ?? (init.body !== undefined ? 'POST' : 'GET'),
+      headers,
+      body: init.body === undefined ? undefined : JSON.stringify(init.body),
+    })
+  }
+  const login = async (username = 'admin', password = ADMIN_PASSWORD) => {
+    const res = await api('/api/v1/auth/login', { body: { username, password } })
+    if (res.status !== 200) throw new Error(`login ${username} failed: ${res.status} ${await res.text()}`)
+    return ((await res.json()) as { access_token: string }).access_token
+  }
+  return { api, login }
+}
+
 export function testConfig(overrides: Partial<Config> = {}, dataDir?: string): Config {
   const base = Value.Default(ConfigSchema, {}) as Config
   return {
@@ -49,21 +69,7 @@ export async function startTestServer(
 ): Promise<TestServer> {
   const config = testConfig(overrides, dataDir)
   const running = await startServer(config, createLogger('silent'), env, deps)
-  const api: TestServer['api'] = (path, init = {}) => {
-    const headers: Record<string, string> = { ...init.headers }
-    if (init.token) headers.authorization = `Bearer ${init.token}`
-    if (init.body !== undefined) headers['content-type'] = 'application/json'
-    return fetch(running.url + path, {
-      method: init.method ?? (init.body !== undefined ? 'POST' : 'GET'),
-      headers,
-      body: init.body === undefined ? undefined : JSON.stringify(init.body),
-    })
-  }
-  const login = async (username = 'admin', password = ADMIN_PASSWORD) => {
-    const res = await api('/api/v1/auth/login', { body: { username, password } })
-    if (res.status !== 200) throw new Error(`login ${username} failed: ${res.status} ${await res.text()}`)
-    return ((await res.json()) as { access_token: string }).access_token
-  }
+  const { api, login } = apiClient(running.url)
   return {
     ...running,
     dataDir: config.dataDir,

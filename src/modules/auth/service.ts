@@ -33,13 +33,25 @@ export class AuthService {
     private readonly config: Pick<Config, 'accessTokenTtl' | 'refreshTokenTtl'>,
     private readonly signals: Signals,
     private readonly throttle: LoginThrottle,
-  ) {}
+  ) {
+    // a revocation made on another node arrives as this signal: its token must stop working here too
+    signals.on('token-revoked', ({ jti }) => this.revoked.add(jti))
+  }
 
   /** Loads unexpired revocations so a restart keeps revoked tokens dead. */
   async init(): Promise<void> {
     const now = Date.now()
     await this.store.revokedTokens.prune(now)
     for (const jti of await this.store.revokedTokens.active(now)) this.revoked.add(jti)
+  }
+
+  /**
+   * Learns revocations stored by other nodes while their signal could not arrive (the network bus was down), and
+   * ends this node's streams of those tokens.
+   */
+  async catchUpRevocations(): Promise<void> {
+    for (const jti of await this.store.revokedTokens.active(Date.now()))
+      if (!this.revoked.has(jti)) this.signals.receive('token-revoked', { jti })
   }
 
   async login(username: string, password: string, address: string) {

@@ -1,8 +1,9 @@
-// GET /health: liveness, version, uptime, database, sandbox and Claude CLI status; the one route without auth.
+// GET /health: liveness, version, uptime, database, bus, node, sandbox and Claude CLI status; the one route without auth.
 import { Elysia, t } from 'elysia'
 import type { ClaudeCli } from '../claude/cli/binary.ts'
 import type { Store } from '../../store/store.ts'
 import type { SandboxStatus } from '../claude/cli/sandbox.ts'
+import type { EventBus } from '../../bus/event-bus.ts'
 
 export const HealthBody = t.Object(
   {
@@ -27,6 +28,16 @@ export const HealthBody = t.Object(
       description: 'How Claude CLI processes are isolated (CCHUB_SANDBOX)',
     }),
     sandbox_reason: t.Optional(t.String({ description: 'Why there is no sandbox, when sandbox is off' })),
+    node_id: t.String({ description: "This node's name (CCHUB_NODE_ID, else generated at start)" }),
+    bus: t.Object(
+      {
+        kind: t.Union([t.Literal('memory'), t.Literal('redis')]),
+        ok: t.Boolean({ description: 'Whether the bus delivers now (Redis answers within a second)' }),
+      },
+      {
+        description: 'How events reach the other nodes: memory for a single node, redis (CCHUB_REDIS_URL) for several',
+      },
+    ),
   },
   { title: 'Health' },
 )
@@ -37,6 +48,8 @@ export interface HealthDeps {
   startedAt: number
   claude: () => Promise<ClaudeCli | null>
   sandbox: SandboxStatus
+  nodeId: string
+  bus: Pick<EventBus, 'kind' | 'ping'>
   /** True for a valid bearer token or API key: only then is the CLI's path shown. */
   authenticated: (headers: Headers) => Promise<boolean>
 }
@@ -45,7 +58,7 @@ export function healthModule(deps: HealthDeps) {
   return new Elysia({ name: 'health' }).get(
     '/health',
     async ({ request }) => {
-      const ok = await deps.store.ping()
+      const [ok, busOk] = await Promise.all([deps.store.ping(), deps.bus.ping()])
       const db = ok ? 'ok' : 'error'
       const cli = await deps.claude()
       const claude =
@@ -54,7 +67,7 @@ export function healthModule(deps: HealthDeps) {
           ? { version: cli.version, path: cli.path }
           : { version: cli.version })
       return {
-        status: db === 'ok' ? 'ok' : 'degraded',
+        status: db === 'ok' && busOk ? 'ok' : 'degraded',
         version: deps.version,
         uptime_s: Math.round((Date.now() - deps.startedAt) / 100) / 10,
         db,
@@ -62,6 +75,8 @@ export function healthModule(deps: HealthDeps) {
         claude,
         sandbox: deps.sandbox.mode,
         ...(deps.sandbox.reason ? { sandbox_reason: deps.sandbox.reason } : {}),
+        node_id: deps.nodeId,
+        bus: { kind: deps.bus.kind, ok: busOk },
       } as const
     },
     {

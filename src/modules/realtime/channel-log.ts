@@ -1,14 +1,21 @@
 // Durable channel messages: assigns gap-free seqs, persists in batched transactions, then publishes.
-import type { EventBus } from '../../bus/event-bus.ts'
+import type { BusMessage, EventBus } from '../../bus/event-bus.ts'
 import type { Logger } from '../../core/logger.ts'
 import type { EventRecord } from '../../store/records.ts'
-import type { Store } from '../../store/store.ts'
+import { StoreConflict, type Store } from '../../store/store.ts'
 import { isDurable } from './channels.ts'
 import { envelope } from './envelope.ts'
-import { RecentRing, type Frame } from './recent-ring.ts'
+import { frameOf, OrderedPublisher } from './ordered-publisher.ts'
+import type { Frame } from './recent-ring.ts'
 
-/** Memory for recent frames across all channels (~64 MB of ASCII JSON); beyond it replays read the store. */
-const RING_CHARS = 64 * 1024 * 1024
+/** Appends of one batch that another node's appends may push back before it is given up (a conflict each). */
+const CONFLICT_RETRIES = 8
+
+/** Where this node's messages go besides the local bus when it is one of several (a RedisBus), and its name there. */
+export interface Network {
+  bus: EventBus
+  nodeId: string
+}
 
 interface Pending {
   record: EventRecord
@@ -17,16 +24,12 @@ interface Pending {
   reject: (err: unknown) => void
 }
 
-export const frameOf = (e: EventRecord): string =>
-  envelope(e.type, e.data, { channel: e.channel, seq: e.seq, ts: e.ts })
-
 export class ChannelLog {
   /** Highest seq assigned per channel (persisted or pending). */
   private readonly assigned = new Map<string, number>()
   private readonly loading = new Map<string, Promise<number>>()
-  /** Highest seq published to the bus per channel: everything at or below it is in the store and was sent live. */
-  private readonly published = new Map<string, number>()
-  private readonly ring = new RecentRing(512, 4096, RING_CHARS)
+  /** Publishes to the local bus in seq order per channel (the published heads and the recent ring live there). */
+  private readonly out: OrderedPublisher
   private pending: Pending[] = []
   /** Emits still waiting for their channel's head to load; drain() must wait for them too. */
   private admitting = 0
@@ -38,7 +41,10 @@ export class ChannelLog {
     private readonly store: Store,
     private readonly bus: EventBus,
     private readonly logger: Logger,
-  ) {}
+    private readonly network?: Network,
+  ) {
+    this.out = new OrderedPublisher(store.events, bus, logger)
+  }
 
   /**
    * Appends a message to `channel` and publishes it. Durable channels: resolves with the seq once the message is
@@ -48,7 +54,9 @@ export class ChannelLog {
     const ts = Date.now()
     const dataJson = JSON.stringify(data ?? null)
     if (!isDurable(channel)) {
-      this.bus.publish({ channel, type, frame: envelope(type, dataJson, { channel, ts }) })
+      const m = { channel, type, frame: envelope(type, dataJson, { channel, ts }) }
+      this.bus.publish(m)
+      this.shareLive(m)
       return undefined
     }
     let head = this.assigned.get(channel)
@@ -71,21 +79,19 @@ export class ChannelLog {
 
   /** Highest seq published so far (0 if none); loads the head from the store on first use. */
   async head(channel: string): Promise<number> {
-    if (!this.published.has(channel)) {
-      const h = await this.loadHead(channel)
-      if (!this.published.has(channel)) this.published.set(channel, h)
-    }
-    return this.published.get(channel)!
+    if (!this.out.published.has(channel)) await this.loadHead(channel)
+    else if (this.out.isStale(channel)) await this.out.catchUp(channel)
+    return this.publishedHead(channel)
   }
 
   /** Synchronous view of what has been published, for the gateway's same-tick replay hand-over. */
   publishedHead(channel: string): number {
-    return this.published.get(channel) ?? 0
+    return this.out.published.get(channel) ?? 0
   }
 
   /** Frames with seq in (after, publishedHead] from memory, or null when the ring no longer covers `after + 1`. */
   recentSync(channel: string, after: number): Frame[] | null {
-    const out = this.ring.after(channel, after, this.publishedHead(channel))
+    const out = this.out.ring.after(channel, after, this.publishedHead(channel))
     if (out) this.stats.replayedFromRing += out.length
     return out
   }
@@ -111,6 +117,38 @@ export class ChannelLog {
       else if (this.pending.length) await this.flush()
       else await Promise.all(this.loading.values())
     }
+    await this.out.idle()
+  }
+
+  /** A live-only frame for the other nodes' subscribers (the local ones have it already): typing, cursors. */
+  shareLive(m: BusMessage): void {
+    this.network?.bus.publish({ ...m, origin: this.network.nodeId })
+  }
+
+  /**
+   * A durable message another node stored: published here in seq order (a gap is read from the store first). A
+   * channel nobody here has used is skipped: its head is read from the store on first use.
+   */
+  acceptRemote(m: BusMessage): void {
+    const { channel, seq } = m as BusMessage & { seq: number }
+    const assigned = this.assigned.get(channel)
+    // the next local emit starts above it, instead of conflicting with the other node's append first
+    if (assigned !== undefined && assigned < seq) this.assigned.set(channel, seq)
+    if (this.out.published.has(channel)) return this.out.offer(m)
+    void this.loading.get(channel)?.then(() => this.out.offer(m))
+  }
+
+  /**
+   * After a network break: `live` channels (with subscribers here) are read from the store now; the others are
+   * marked, and caught up when next subscribed to.
+   */
+  resync(live: Iterable<string>): void {
+    this.out.markStale()
+    for (const channel of live) if (this.out.published.has(channel)) void this.out.catchUp(channel)
+  }
+
+  get filledFromStore(): number {
+    return this.out.filledFromStore
   }
 
   /** Deletes events older than the retention period; channel heads stay, so seqs never repeat. */
@@ -125,7 +163,7 @@ export class ChannelLog {
     if (!p) {
       p = this.store.events.channelHead(channel).then((h) => {
         if (!this.assigned.has(channel)) this.assigned.set(channel, h)
-        if (!this.published.has(channel)) this.published.set(channel, h)
+        if (!this.out.published.has(channel)) this.out.published.set(channel, h)
         this.loading.delete(channel)
         return h
       })
@@ -149,7 +187,7 @@ export class ChannelLog {
     if (!batch.length) return Promise.resolve()
     this.flushing = (async () => {
       try {
-        await this.store.events.appendEvents(batch.map((p) => p.record))
+        await this.append(batch)
       } catch (err) {
         this.logger.error('event log append failed', { error: String(err), events: batch.length })
         for (const ch of new Set(batch.map((p) => p.record.channel))) this.assigned.delete(ch)
@@ -158,11 +196,11 @@ export class ChannelLog {
       }
       this.stats.appended += batch.length
       this.stats.batches++
+      const net = this.network
       for (const p of batch) {
-        const { channel, seq } = p.record
-        this.ring.push(channel, { seq, frame: p.frame })
-        this.published.set(channel, seq)
-        this.bus.publish({ channel, type: p.record.type, seq, frame: p.frame })
+        const m: BusMessage = { channel: p.record.channel, type: p.record.type, seq: p.record.seq, frame: p.frame }
+        this.out.offer(m)
+        net?.bus.publish({ ...m, origin: net.nodeId })
       }
       for (const p of batch) p.resolve(p.record.seq)
     })().finally(() => {
@@ -170,5 +208,35 @@ export class ChannelLog {
       if (this.pending.length) this.schedule()
     })
     return this.flushing
+  }
+
+  /** Appends the batch; when another node appended to one of its channels first, renumbers it and tries again. */
+  private async append(batch: Pending[]): Promise<void> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.store.events.appendEvents(batch.map((p) => p.record))
+      } catch (err) {
+        if (!(err instanceof StoreConflict) || attempt >= CONFLICT_RETRIES) throw err
+        await this.renumber(batch)
+      }
+    }
+  }
+
+  /**
+   * Restarts the seqs of the batch's channels from their stored heads, in emit order, the batch first and then the
+   * emits queued behind it (which were numbered after it), so every emitter learns its true seq.
+   */
+  private async renumber(batch: Pending[]): Promise<void> {
+    const channels = [...new Set(batch.map((p) => p.record.channel))]
+    const heads = await Promise.all(channels.map((c) => this.store.events.channelHead(c)))
+    const next = new Map(channels.map((c, i) => [c, heads[i]!]))
+    for (const p of [...batch, ...this.pending]) {
+      const head = next.get(p.record.channel)
+      if (head === undefined) continue
+      p.record.seq = head + 1
+      p.frame = frameOf(p.record)
+      next.set(p.record.channel, head + 1)
+    }
+    for (const [channel, head] of next) this.assigned.set(channel, head)
   }
 }

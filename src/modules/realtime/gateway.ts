@@ -266,6 +266,14 @@ export class Gateway {
     if (n > own && (own ? conn.ws.publish(channel, frame) : this.server!.publish(channel, frame)) > 0)
       this.stats.delivered += n - own
     this.stats.delivered += this.members.sendTranslated(channel, frame, conn)
+    this.deps.log.shareLive({ channel, type, frame })
+  }
+
+  /** Channels some socket or SSE stream here follows: caught up from the store after a break in the network bus. */
+  liveChannels(): Set<string> {
+    const out = new Set<string>()
+    for (const s of this.streams.list()) for (const c of s.channels) out.add(c)
+    return out
   }
 
   private leave(conn: Connection, channel: string): void {

@@ -10,7 +10,7 @@ import { ExecutionRun, type ControlHandler, type RunLimits, type RunOutcome } fr
 import { RunnerError, type Runner, type RunSpec } from '../cli/runner.ts'
 import { SessionProcess } from './session-process.ts'
 import { recordOutcome } from './outcome.ts'
-import { publishStatus, statusPayload } from './status.ts'
+import { interruptExecution, publishStatus, statusPayload } from './status.ts'
 
 export interface Job {
   execution: ExecutionRecord
@@ -20,6 +20,15 @@ export interface Job {
   /** Same signature → the session's idle process can take the turn; otherwise it is restarted with --resume. */
   signature: string
   spec: (session: SessionRecord) => RunSpec
+}
+
+/**
+ * Where a node keeps the executions it has taken (a cluster marks them so a survivor can interrupt them when this
+ * node dies). `placed` comes before the `queued` status is published, `finished` after the final one is stored.
+ */
+export interface ExecutionPlacement {
+  placed(executionId: string): void
+  finished(executionId: string): void
 }
 
 export interface EngineLimits extends RunLimits {
@@ -43,12 +52,14 @@ export class ExecutionEngine {
     private readonly limits: EngineLimits,
     private readonly logger: Logger,
     private readonly controls: ControlHandler,
+    private readonly placement?: ExecutionPlacement,
   ) {
     this.reaper = setInterval(() => this.reapIdle(), Math.min(5000, Math.max(100, limits.idleTtlMs / 2)))
   }
 
   /** Queues the job and publishes its `queued` status (with position) before anything can start it. */
   enqueue(job: Job): void {
+    this.placement?.placed(job.execution.id)
     this.queue.push(job)
     void publishStatus(this.log, job.execution, job.session.owner_id, { queue_position: this.queue.length })
     this.pump()
@@ -139,13 +150,7 @@ export class ExecutionEngine {
     for (const e of stale) {
       if (e.pid && e.pid_start && killOrphan(e.pid, e.pid_start))
         this.logger.warn('stopped a CLI left by the previous run', { pid: e.pid, execution_id: e.id })
-      const session = await this.store.sessions.byId(e.session_id)
-      const updated = await this.store.executions.update(e.id, {
-        status: 'interrupted',
-        error: `cchub restarted while this execution was ${e.status}`,
-        finished_at: Date.now(),
-      })
-      if (updated) await publishStatus(this.log, updated, session?.owner_id ?? e.user_id)
+      await interruptExecution(this.store, this.log, e, `cchub restarted while this execution was ${e.status}`)
     }
     return stale.length
   }
@@ -247,6 +252,7 @@ export class ExecutionEngine {
       relay?.progress,
       sp?.cliSessionId,
     )
+    this.placement?.finished(job.execution.id)
   }
 
   private retire(sp: SessionProcess): void {

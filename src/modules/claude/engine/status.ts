@@ -1,6 +1,7 @@
 // Status messages for executions: one `status` type on the task, session, workspace and user channels.
 import { iso } from '../../../core/iso.ts'
 import type { ExecutionRecord } from '../../../store/records.ts'
+import type { Store } from '../../../store/store.ts'
 import type { ChannelLog } from '../../realtime/channel-log.ts'
 import { sessionChannel, taskChannel, userChannel, workspaceChannel } from '../../realtime/channels.ts'
 import type { Progress } from './relay.ts'
@@ -43,4 +44,11 @@ export async function publishStatus(
     userChannel(sessionOwner),
   ])
   await Promise.all([...channels].map((ch) => log.emit(ch, 'status', data)))
+}
+
+/** An execution no process is working on any more (server restarted, node died) ends `interrupted` with `reason`. */
+export async function interruptExecution(store: Store, log: ChannelLog, e: ExecutionRecord, reason: string) {
+  const session = await store.sessions.byId(e.session_id)
+  const updated = await store.executions.update(e.id, { status: 'interrupted', error: reason, finished_at: Date.now() })
+  if (updated) await publishStatus(log, updated, session?.owner_id ?? e.user_id)
 }
