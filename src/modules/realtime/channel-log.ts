@@ -2,14 +2,12 @@
 import type { BusMessage, EventBus } from '../../bus/event-bus.ts'
 import type { Logger } from '../../core/logger.ts'
 import type { EventRecord } from '../../store/records.ts'
-import { StoreConflict, type Store } from '../../store/store.ts'
+import type { Store } from '../../store/store.ts'
+import { appendRenumbering, type Numbered } from './append-retry.ts'
 import { isDurable } from './channels.ts'
 import { envelope } from './envelope.ts'
 import { frameOf, OrderedPublisher } from './ordered-publisher.ts'
 import type { Frame } from './recent-ring.ts'
-
-/** Appends of one batch that another node's appends may push back before it is given up (a conflict each). */
-const CONFLICT_RETRIES = 8
 
 /** Where this node's messages go besides the local bus when it is one of several (a RedisBus), and its name there. */
 export interface Network {
@@ -17,9 +15,7 @@ export interface Network {
   nodeId: string
 }
 
-interface Pending {
-  record: EventRecord
-  frame: string
+interface Pending extends Numbered {
   resolve: (seq: number) => void
   reject: (err: unknown) => void
 }
@@ -187,7 +183,7 @@ export class ChannelLog {
     if (!batch.length) return Promise.resolve()
     this.flushing = (async () => {
       try {
-        await this.append(batch)
+        await appendRenumbering(this.store.events, batch, () => this.pending, this.assigned)
       } catch (err) {
         this.logger.error('event log append failed', { error: String(err), events: batch.length })
         for (const ch of new Set(batch.map((p) => p.record.channel))) this.assigned.delete(ch)
@@ -208,35 +204,5 @@ export class ChannelLog {
       if (this.pending.length) this.schedule()
     })
     return this.flushing
-  }
-
-  /** Appends the batch; when another node appended to one of its channels first, renumbers it and tries again. */
-  private async append(batch: Pending[]): Promise<void> {
-    for (let attempt = 1; ; attempt++) {
-      try {
-        return await this.store.events.appendEvents(batch.map((p) => p.record))
-      } catch (err) {
-        if (!(err instanceof StoreConflict) || attempt >= CONFLICT_RETRIES) throw err
-        await this.renumber(batch)
-      }
-    }
-  }
-
-  /**
-   * Restarts the seqs of the batch's channels from their stored heads, in emit order, the batch first and then the
-   * emits queued behind it (which were numbered after it), so every emitter learns its true seq.
-   */
-  private async renumber(batch: Pending[]): Promise<void> {
-    const channels = [...new Set(batch.map((p) => p.record.channel))]
-    const heads = await Promise.all(channels.map((c) => this.store.events.channelHead(c)))
-    const next = new Map(channels.map((c, i) => [c, heads[i]!]))
-    for (const p of [...batch, ...this.pending]) {
-      const head = next.get(p.record.channel)
-      if (head === undefined) continue
-      p.record.seq = head + 1
-      p.frame = frameOf(p.record)
-      next.set(p.record.channel, head + 1)
-    }
-    for (const [channel, head] of next) this.assigned.set(channel, head)
   }
 }
