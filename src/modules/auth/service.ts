@@ -55,15 +55,15 @@ export class AuthService {
   }
 
   async login(username: string, password: string, address: string) {
-    this.throttle.check(username, address)
+    await this.throttle.check(username, address)
     const user = await this.store.users.byUsername(username)
     const ok = await Bun.password.verify(password, user?.password_hash ?? timingDummy())
     if (!user || !ok) {
-      this.throttle.failed(username, address)
+      await this.throttle.failed(username, address)
       throw new AppError('INVALID_CREDENTIALS', 401, 'Wrong username or password')
     }
     if (user.disabled) throw new AppError('USER_DISABLED', 403, 'This account is disabled')
-    this.throttle.succeeded(username, address)
+    await this.throttle.succeeded(username, address)
     return this.issueTokens(user)
   }
 

@@ -111,9 +111,9 @@ export class UserService {
    * Returns the user as stored after the change, for a fresh token pair: every token issued before is revoked.
    */
   async changePassword(me: UserRecord, current: string, next: string, address: string): Promise<UserRecord> {
-    this.throttle.check(me.username, address)
+    await this.throttle.check(me.username, address)
     if (!(await Bun.password.verify(current, me.password_hash))) {
-      this.throttle.failed(me.username, address)
+      await this.throttle.failed(me.username, address)
       throw new AppError('INVALID_CREDENTIALS', 401, 'Current password is wrong')
     }
     const updated = (await this.store.users.update(me.id, {
