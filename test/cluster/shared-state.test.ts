@@ -141,4 +141,21 @@ describe.skipIf(!hasServices)('cluster-wide state', () => {
     expect(((await third.json()) as any).code).toBe('RATE_LIMITED')
     expect((await attempt(b)).status).toBe(429)
   })
+
+  test('kill -9 of a node: its users leave presence on the others within the lease and a third (plus 1 s)', async () => {
+    const c = await cluster.child('C')
+    const aliceA = await sock(a, u.alice)
+    await join(aliceA, sessionId)
+    const bobC = await cluster.pool.connect(`${c.wsUrl}?token=${encodeURIComponent(u.bob.token)}`)
+    await bobC.next((m) => m.type === 'connected')
+    await join(bobC, sessionId)
+    await aliceA.next((m) => m.type === 'participant_joined' && m.data.user_id === u.bob.id)
+    const killedAt = Date.now()
+    c.proc.kill('SIGKILL')
+    const left = await aliceA.next((m) => m.type === 'participant_left' && m.data.user_id === u.bob.id, 10_000)
+    const noticedMs = Date.now() - killedAt
+    expect(left.data.reason).toBe('disconnected')
+    expect(noticedMs).toBeLessThan(cluster.leaseMs + cluster.leaseMs / 3 + 1000)
+    expect(a.services.collab.presence.online(sessionId).map((p) => p.username)).toEqual(['alice'])
+  }, 30_000)
 })
