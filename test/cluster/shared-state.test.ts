@@ -2,6 +2,8 @@
 import { afterAll, afterEach, beforeAll, describe, expect, test } from 'bun:test'
 import { createSession } from '../../src/modules/sessions/create.ts'
 import { requireCluster, TestCluster } from '../support/cluster.ts'
+import { REDIS_URL } from '../support/redis.ts'
+import { startTcpProxy } from '../support/tcp-proxy.ts'
 import type { TestServer } from '../support/server.ts'
 import { waitFor, type WsClient } from '../support/ws-client.ts'
 import { join, seen } from '../collab/helpers.ts'
@@ -157,5 +159,27 @@ describe.skipIf(!hasServices)('cluster-wide state', () => {
     expect(left.data.reason).toBe('disconnected')
     expect(noticedMs).toBeLessThan(cluster.leaseMs + cluster.leaseMs / 3 + 1000)
     expect(a.services.collab.presence.online(sessionId).map((p) => p.username)).toEqual(['alice'])
+  }, 30_000)
+
+  test('Redis unreachable: a login on that node gets 503 REDIS_UNAVAILABLE (not a 500, no hang); back: it logs in', async () => {
+    const target = new URL(REDIS_URL)
+    const proxy = startTcpProxy({ hostname: target.hostname, port: Number(target.port || 6379) })
+    const d = await cluster.node('D', { ...SHARED, redisUrl: `redis://127.0.0.1:${proxy.port}` })
+    try {
+      const login = () => d.api('/api/v1/auth/login', { body: { username: 'carol', password: 'carol-password' } })
+      expect((await login()).status).toBe(200)
+      proxy.cut()
+      const res = await login()
+      expect(res.status).toBe(503)
+      expect(res.headers.get('retry-after')).toBe('5')
+      expect(((await res.json()) as any).code).toBe('REDIS_UNAVAILABLE')
+      proxy.restore()
+      await waitFor(async () => (await login()).status === 200, 10_000, 'login through Redis again')
+    } finally {
+      proxy.restore()
+      // stopped while Redis is reachable: its lease and counts are dropped, not left to hang on a dead proxy
+      await d.close({ keepData: true })
+      proxy.stop()
+    }
   }, 30_000)
 })

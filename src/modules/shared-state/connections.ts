@@ -2,6 +2,7 @@
 import type { RedisClient } from 'bun'
 import type { Logger } from '../../core/logger.ts'
 import type { SharedKeys } from './model.ts'
+import { orUnavailable } from './unavailable.ts'
 
 /** Sums the user's count over the other nodes whose lease is current; a dead node's hash is not counted. */
 const OTHERS = `
@@ -37,7 +38,7 @@ export class SharedConnections {
   async others(userId: string): Promise<number> {
     const { keys, nodeId } = this.d
     const args = [OTHERS, '1', keys.nodes, nodeId, keys.leasePrefix, keys.connectionsPrefix, userId]
-    return Number(await this.d.redis.send('EVAL', args))
+    return Number(await orUnavailable(this.d.redis.send('EVAL', args)))
   }
 
   /** One more (or, with -1, one fewer) stream of `userId` here; at most once, like everything on Redis. */

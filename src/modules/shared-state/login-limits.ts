@@ -2,6 +2,7 @@
 import type { RedisClient } from 'bun'
 import type { FailureCounter, TrustList } from '../auth/throttle.ts'
 import type { SharedKeys } from './model.ts'
+import { orUnavailable } from './unavailable.ts'
 
 /** Drops the failures older than the window, then answers the seconds to wait (0: not blocked). */
 const RETRY_AFTER = `
@@ -25,14 +26,18 @@ export class RedisFailureWindow implements FailureCounter {
 
   async retryAfter(key: string): Promise<number> {
     const args = [RETRY_AFTER, '1', this.key(hashed(key)), String(this.now()), String(this.windowMs), String(this.max)]
-    return Number(await this.redis.send('EVAL', args))
+    return Number(await orUnavailable(this.redis.send('EVAL', args)))
   }
 
   async fail(key: string): Promise<void> {
     const k = this.key(hashed(key))
     const now = this.now()
-    await this.redis.send('ZADD', [k, String(now), `${now}-${crypto.randomUUID()}`])
-    await this.redis.send('PEXPIRE', [k, String(this.windowMs)])
+    await orUnavailable(
+      Promise.all([
+        this.redis.send('ZADD', [k, String(now), `${now}-${crypto.randomUUID()}`]),
+        this.redis.send('PEXPIRE', [k, String(this.windowMs)]),
+      ]),
+    )
   }
 }
 
@@ -43,11 +48,11 @@ export class RedisTrustList implements TrustList {
   ) {}
 
   async has(key: string): Promise<boolean> {
-    return (await this.redis.send('EXISTS', [this.key(key)])) === 1
+    return (await orUnavailable(this.redis.send('EXISTS', [this.key(key)]))) === 1
   }
 
   async add(key: string, ttlMs: number): Promise<void> {
-    await this.redis.send('SET', [this.key(key), '1', 'PX', String(Math.max(1, ttlMs))])
+    await orUnavailable(this.redis.send('SET', [this.key(key), '1', 'PX', String(Math.max(1, ttlMs))]))
   }
 }
 
