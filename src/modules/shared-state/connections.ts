@@ -23,12 +23,14 @@ export interface SharedConnectionsDeps {
 }
 
 /**
- * This node writes only its own hash (user → open streams here), so its counts need no locking; the check reads the
- * others' in one script. Two upgrades of one user on two nodes in the same instant may both pass: the cap can be
- * exceeded by the upgrades in flight, never by more.
+ * This node writes only its own hash (user → open streams here, absolute counts kept in memory too), so its counts
+ * need no locking and are written again whole if Redis lost them; the check reads the others' in one script. Two
+ * upgrades of one user on two nodes in the same instant may both pass: the cap can be exceeded by the upgrades in
+ * flight, never by more.
  */
 export class SharedConnections {
   private readonly own: string
+  private readonly counts = new Map<string, number>()
 
   constructor(private readonly d: SharedConnectionsDeps) {
     this.own = d.keys.connections(d.nodeId)
@@ -41,18 +43,23 @@ export class SharedConnections {
     return Number(await orUnavailable(this.d.redis.send('EVAL', args)))
   }
 
-  /** One more (or, with -1, one fewer) stream of `userId` here; at most once, like everything on Redis. */
+  /** One more (or, with -1, one fewer) stream of `userId` here; written at once, at most once, like all on Redis. */
   count(userId: string, delta: 1 | -1): void {
+    const n = (this.counts.get(userId) ?? 0) + delta
+    if (n > 0) this.counts.set(userId, n)
+    else this.counts.delete(userId)
     const { redis } = this.d
-    // a field left at 0 costs a few bytes until the node's hash goes; deleting it would race the next increment
-    Promise.all([
-      redis.send('HINCRBY', [this.own, userId, String(delta)]),
-      redis.send('PEXPIRE', [this.own, String(this.d.leaseMs)]),
-    ]).catch((err) => this.d.logger.warn('shared connection count failed', { error: String(err) }))
+    const write = n > 0 ? redis.send('HSET', [this.own, userId, String(n)]) : redis.send('HDEL', [this.own, userId])
+    Promise.all([write, redis.send('PEXPIRE', [this.own, String(this.d.leaseMs)])]).catch((err) =>
+      this.d.logger.warn('shared connection count failed', { error: String(err) }),
+    )
   }
 
-  /** Keeps this node's counts alive for another lease. */
+  /** Keeps this node's counts alive for another lease; writes them all again when Redis no longer has them. */
   async refresh(): Promise<void> {
-    await this.d.redis.send('PEXPIRE', [this.own, String(this.d.leaseMs)])
+    const { redis, leaseMs } = this.d
+    if ((await redis.send('PEXPIRE', [this.own, String(leaseMs)])) === 1 || !this.counts.size) return
+    await redis.send('HSET', [this.own, ...[...this.counts].flatMap(([u, n]) => [u, String(n)])])
+    await redis.send('PEXPIRE', [this.own, String(leaseMs)])
   }
 }

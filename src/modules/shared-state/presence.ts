@@ -27,6 +27,8 @@ export interface SharedPresenceDeps {
 export class SharedPresence implements OtherNodes {
   /** session → user → node → entry */
   private readonly sessions = new Map<string, Map<string, Map<string, PresenceInfo>>>()
+  /** This node's own entries (`<session>|<user>`), announced again after a break: the others may have dropped them. */
+  private readonly own = new Map<string, PresenceInfo>()
   private handler: RemotePresenceHandler = () => {}
   private readonly offs: (() => void)[] = []
 
@@ -39,7 +41,10 @@ export class SharedPresence implements OtherNodes {
         const c: unknown = JSON.parse(m.frame)
         if (isChange.Check(c)) this.apply(m.origin, c.session_id, c.user_id, c.info, c.reason)
       }),
-      this.d.control.onReconnect(() => void this.reload().catch(() => {})),
+      this.d.control.onReconnect(() => {
+        for (const [field, info] of this.own) this.announce(field, info, 'joined')
+        void this.reload().catch(() => {})
+      }),
     )
     await this.reload()
   }
@@ -63,9 +68,17 @@ export class SharedPresence implements OtherNodes {
   }
 
   share(sessionId: string, userId: string, info: PresenceInfo | null, reason: string): void {
+    const field = `${sessionId}|${userId}`
+    if (info) this.own.set(field, info)
+    else this.own.delete(field)
+    this.announce(field, info, reason)
+  }
+
+  /** Writes the entry to this node's hash and tells the other nodes. */
+  private announce(field: string, info: PresenceInfo | null, reason: string): void {
     const { redis, keys, nodeId, leaseMs } = this.d
     const own = keys.presence(nodeId)
-    const field = `${sessionId}|${userId}`
+    const [sessionId, userId] = field.split('|') as [string, string]
     const write = info
       ? Promise.all([
           redis.send('HSET', [own, field, JSON.stringify(info)]),
