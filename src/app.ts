@@ -57,6 +57,7 @@ import { registerPermissionHandlers } from './modules/permissions/ws-handlers.ts
 import { joinCluster, type ClusterNode } from './modules/cluster/service.ts'
 import { RoutedClaudeService, RoutedPermissionService, RoutedSessionControls } from './modules/cluster/routed.ts'
 import { clusterModule } from './modules/cluster/index.ts'
+import { openSharedState, type SharedState } from './modules/shared-state/service.ts'
 import { TypeCompiler } from '@sinclair/typebox/compiler'
 import { AppError } from './core/errors.ts'
 import pkg from '../package.json' with { type: 'json' }
@@ -94,6 +95,7 @@ export async function createServices(deps: AppDeps) {
   const cluster = deps.cluster
   const nodeId = cluster?.nodeId ?? deps.config.nodeId ?? newNodeId()
   const node = await joinClusterIf(deps, nodeId, clock)
+  const shared = await openSharedStateIf(deps, nodeId, clock)
   const throttleOptions = {
     maxFailures: loginMaxFailures,
     windowMs: loginWindow * 1000,
@@ -110,7 +112,17 @@ export async function createServices(deps: AppDeps) {
     const ws = await deps.store.workspaces.byId(id)
     return ws !== null && (await workspaces.canSee(user, ws))
   })
-  const realtime = createRealtime({ config: deps.config, auth, log, access, bus, signals, logger: deps.logger, clock })
+  const realtime = createRealtime({
+    config: deps.config,
+    auth,
+    log,
+    access,
+    bus,
+    signals,
+    logger: deps.logger,
+    clock,
+    elsewhere: shared?.connections,
+  })
   const { gateway, dispatcher } = realtime
   if (cluster) {
     linkNodes({ network: { bus: cluster.bus, nodeId }, log, local: bus, liveChannels: () => gateway.liveChannels() })
@@ -194,6 +206,7 @@ export async function createServices(deps: AppDeps) {
     claudeBin: deps.claudeBin,
     toolPolicy,
     sandbox: sandbox.status,
+    nodeId,
     attachments: (u: UserRecord, w: string, ids: string[]) => files.preamble(u, w, ids),
   }
   const claude = node ? new RoutedClaudeService(claudeDeps, node.router) : new ClaudeService(claudeDeps)
@@ -212,6 +225,7 @@ export async function createServices(deps: AppDeps) {
     logger: deps.logger,
     config: c,
     clock,
+    others: shared?.presence,
   })
   registerCollabHandlers(dispatcher, collab)
   const services = {
@@ -239,10 +253,26 @@ export async function createServices(deps: AppDeps) {
     terminalSessions: new TerminalSessions(deps.store, workspaces, (id) => homeOf(c.dataDir, id)),
     sandbox,
     clusterNode: node,
+    sharedState: shared,
     startedAt: Date.now(),
   }
   registerDialects(services)
   return services
+}
+
+/** Presence, connection counts and login limits shared through Redis with the other nodes; null on a single node. */
+async function openSharedStateIf(deps: AppDeps, nodeId: string, clock: Clock): Promise<SharedState | null> {
+  const c = deps.config
+  if (!deps.cluster || !c.redisUrl) return null
+  return openSharedState({
+    redisUrl: c.redisUrl,
+    prefix: c.redisPrefix,
+    nodeId,
+    leaseMs: c.nodeLeaseMs,
+    control: deps.cluster.control,
+    clock,
+    logger: deps.logger,
+  })
 }
 
 /** With CCHUB_REDIS_URL this server is one node of a cluster (docs/scale-out.md); without, none of it is built. */

@@ -71,6 +71,7 @@ export async function startServer(
   } catch (err) {
     await services.engine.shutdown(0)
     await services.clusterNode?.stop()
+    await services.sharedState?.close()
     services.uploads.stop()
     await cluster?.close()
     await store.close()
@@ -107,6 +108,7 @@ export async function startServer(
       // after the engine recorded its executions as ended: no survivor needs to reap them
       await services.clusterNode?.stop()
       services.gateway.shutdown()
+      await services.sharedState?.close()
       services.uploads.stop()
       const graceful = server.stop(false)
       const timedOut = await Promise.race([

@@ -51,6 +51,10 @@ export const ExecuteResponse = t.Object(
     session_id: t.String(),
     status: ExecutionStatusSchema,
     queue_position: t.Nullable(t.Integer()),
+    node_id: t.String({
+      description:
+        "The node whose queue holds the execution (the session's node); queue_position counts that node's queue only",
+    }),
     websocket_url: t.String({ examples: ['/ws/executions/0193…'] }),
   },
   { title: 'ExecuteResponse' },

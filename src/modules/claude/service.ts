@@ -30,6 +30,8 @@ export interface ClaudeDeps {
   claudeBin: () => string | null
   toolPolicy: ToolPolicyService
   sandbox: SandboxStatus
+  /** CCHUB_NODE_ID of this node: the execution queue is this node's, so its answers say which node it is. */
+  nodeId: string
   /** Lines naming the execution's file_ids for the CLI (they are checked: readable, same workspace). */
   attachments?: (user: UserRecord, workspaceId: string, fileIds: string[]) => Promise<string>
 }
@@ -102,6 +104,7 @@ export class ClaudeService {
       session_id: session.id,
       status: current?.status ?? 'queued',
       queue_position: this.deps.engine.position(execution.id),
+      node_id: this.deps.nodeId,
       websocket_url: `/ws/executions/${execution.id}`,
     }
   }

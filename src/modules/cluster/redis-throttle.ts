@@ -1,7 +1,7 @@
 // The login throttle's counts in Redis, so every node counts the same failures and trusts the same addresses.
 import type { RedisClient } from 'bun'
-import { AppError } from '../../core/errors.ts'
 import type { ThrottleLimits, ThrottleState } from '../auth/throttle.ts'
+import { orUnavailable } from '../shared-state/unavailable.ts'
 
 // Failures are a sorted set per key (score = time); stale ones are dropped before counting. Returns the oldest
 // counted failure's time when the key is at its limit, else 0.
@@ -10,14 +10,6 @@ redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', ARGV[1])
 if redis.call('ZCARD', KEYS[1]) < tonumber(ARGV[2]) then return 0 end
 return redis.call('ZRANGE', KEYS[1], 0, 0, 'WITHSCORES')[2]
 `
-
-/** Closed rather than open: while Redis is away, password attempts cannot be counted, so none are taken. */
-const unavailable = () =>
-  new AppError(
-    'LOGIN_UNAVAILABLE',
-    503,
-    'Password attempts cannot be counted while Redis does not answer; try again shortly',
-  )
 
 const hash = (key: string) => new Bun.CryptoHasher('sha256').update(key).digest('base64url')
 
@@ -54,9 +46,8 @@ export class RedisThrottleState implements ThrottleState {
   }
 
   private send(command: string, args: string[]): Promise<unknown> {
-    return this.redis.send(command, args).catch(() => {
-      throw unavailable()
-    })
+    // closed rather than open: while Redis is away, password attempts cannot be counted, so none are taken
+    return orUnavailable(this.redis.send(command, args))
   }
 
   private key(scope: 'user' | 'address', key: string): string {

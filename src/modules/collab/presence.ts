@@ -27,6 +27,18 @@ export interface OnlineUser {
   connections: number
 }
 
+/** Called when a user's presence on the other nodes begins (`present`) or ends, for `reason`. */
+export type RemotePresenceHandler = (sessionId: string, user: OnlineUser, present: boolean, reason: string) => void
+
+/** The other nodes' presence, when this node is one of several (src/modules/shared-state/presence.ts). */
+export interface OtherNodes {
+  users(sessionId: string): OnlineUser[]
+  has(sessionId: string, userId: string): boolean
+  /** This node's entry for the user changed (null: gone, for `reason`). */
+  share(sessionId: string, userId: string, info: Omit<OnlineUser, 'user_id'> | null, reason: string): void
+  onChange(handler: RemotePresenceHandler): void
+}
+
 export interface PresenceDeps {
   store: Store
   access: SessionAccess
@@ -39,12 +51,16 @@ export interface PresenceDeps {
   onJoin: (conn: Connection, sessionId: string, role: SessionRole) => Promise<void>
   /** The user is no longer present (typing indicators stop). */
   onGone: (sessionId: string, userId: string) => void
+  /** Without it (a single node) presence is this node's sockets only. */
+  others?: OtherNodes
 }
 
 export class Presence {
   private readonly sessions = new Map<string, Map<string, Entry>>()
 
-  constructor(private readonly deps: PresenceDeps) {}
+  constructor(private readonly deps: PresenceDeps) {
+    deps.others?.onChange((sessionId, user, present, reason) => this.remoteChanged(sessionId, user, present, reason))
+  }
 
   /** Hook for gateway.watch('session'): runs after a successful subscribe and on every kind of leave. */
   watcher() {
@@ -55,22 +71,30 @@ export class Presence {
     }
   }
 
+  /** Everyone present on any node, one entry per user with their connections summed. */
   online(sessionId: string): OnlineUser[] {
-    return [...(this.sessions.get(sessionId)?.values() ?? [])].map((e) => ({
-      user_id: e.userId,
-      username: e.username,
-      role: e.role,
-      connections: e.conns.size,
-    }))
+    const byUser = new Map<string, OnlineUser>()
+    for (const u of this.deps.others?.users(sessionId) ?? []) byUser.set(u.user_id, u)
+    for (const e of this.sessions.get(sessionId)?.values() ?? []) {
+      const remote = byUser.get(e.userId)?.connections ?? 0
+      byUser.set(e.userId, {
+        user_id: e.userId,
+        username: e.username,
+        role: e.role,
+        connections: e.conns.size + remote,
+      })
+    }
+    return [...byUser.values()]
   }
 
   connections(sessionId: string, userId: string): number {
-    return this.sessions.get(sessionId)?.get(userId)?.conns.size ?? 0
+    const remote = this.deps.others?.users(sessionId).find((u) => u.user_id === userId)?.connections ?? 0
+    return (this.sessions.get(sessionId)?.get(userId)?.conns.size ?? 0) + remote
   }
 
   /** True from the first join until participant_left (so also during a dropped socket's grace period). */
   isPresent(sessionId: string, userId: string): boolean {
-    return this.sessions.get(sessionId)?.has(userId) ?? false
+    return (this.sessions.get(sessionId)?.has(userId) ?? false) || (this.deps.others?.has(sessionId, userId) ?? false)
   }
 
   /** Keeps the role shown in presence in step with a role change. */
@@ -102,8 +126,9 @@ export class Presence {
     let users = this.sessions.get(sessionId)
     if (!users) this.sessions.set(sessionId, (users = new Map()))
     let entry = users.get(user.id)
-    // A pending leave (dropped socket within the grace period) counts as still present: no joined/left pair.
-    const first = !entry
+    // A pending leave (dropped socket within the grace period) counts as still present: no joined/left pair; so does
+    // a socket of the user on another node.
+    const first = !entry && !this.deps.others?.has(sessionId, user.id)
     if (!entry)
       users.set(user.id, (entry = { userId: user.id, username: user.username, role: 'viewer', conns: new Set() }))
     entry.leaveTimer?.()
@@ -118,13 +143,23 @@ export class Presence {
         entry.role = r
         return [
           'participant_joined',
-          { session_id: sessionId, user_id: user.id, username: user.username, role: r, connections: entry.conns.size },
+          {
+            session_id: sessionId,
+            user_id: user.id,
+            username: user.username,
+            role: r,
+            connections: this.connections(sessionId, user.id),
+          },
         ]
       })
     }
     try {
       const r = await role
-      if (r && entry.conns.has(conn)) await this.deps.onJoin(conn, sessionId, r)
+      if (r && entry.conns.has(conn)) {
+        entry.role = r
+        this.share(sessionId, entry, 'joined')
+        await this.deps.onJoin(conn, sessionId, r)
+      }
     } catch (err) {
       this.deps.logger.warn('session join hook failed', {
         session_id: sessionId,
@@ -142,11 +177,16 @@ export class Presence {
   private leave(conn: Connection, sessionId: string, why: LeaveReason): void {
     const users = this.sessions.get(sessionId)
     const entry = conn.userId ? users?.get(conn.userId) : undefined
-    if (!users || !entry?.conns.delete(conn) || entry.conns.size) return
+    if (!users || !entry?.conns.delete(conn)) return
+    this.share(sessionId, entry, 'left')
+    if (entry.conns.size) return
     const gone = (reason: string) => {
       if (users.get(entry.userId) !== entry || entry.conns.size) return
       users.delete(entry.userId)
       if (!users.size && this.sessions.get(sessionId) === users) this.sessions.delete(sessionId)
+      this.deps.others?.share(sessionId, entry.userId, null, reason)
+      // still on another node: present for everyone, no participant_left
+      if (this.deps.others?.has(sessionId, entry.userId)) return
       this.deps.onGone(sessionId, entry.userId)
       this.publish(sessionId, async () => [
         'participant_left',
@@ -163,6 +203,19 @@ export class Presence {
     if (why !== 'closed') return gone(why === 'revoked' ? 'access_revoked' : 'left')
     entry.leaveTimer?.()
     entry.leaveTimer = this.deps.clock.after(this.deps.timing.presenceGraceMs, () => gone('disconnected'))
+  }
+
+  /** A user with no socket here began or stopped being present on the other nodes: this node's sockets are told. */
+  private remoteChanged(sessionId: string, user: OnlineUser, present: boolean, reason: string): void {
+    if (this.sessions.get(sessionId)?.has(user.user_id)) return
+    if (!present) this.deps.onGone(sessionId, user.user_id)
+    const data = { session_id: sessionId, ...user, ...(present ? {} : { connections: 0, reason }) }
+    this.publish(sessionId, async () => [present ? 'participant_joined' : 'participant_left', data])
+  }
+
+  private share(sessionId: string, e: Entry, reason: string): void {
+    const info = { username: e.username, role: e.role, connections: e.conns.size }
+    this.deps.others?.share(sessionId, e.userId, info, reason)
   }
 
   /**

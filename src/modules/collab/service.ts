@@ -13,7 +13,7 @@ import { sessionChannel } from '../realtime/channels.ts'
 import type { Gateway } from '../realtime/gateway.ts'
 import { Cursors } from './cursors.ts'
 import { KeyedQueue } from './keyed-queue.ts'
-import { Presence } from './presence.ts'
+import { Presence, type OtherNodes } from './presence.ts'
 import { atLeast, defaultTiming, RANK, type CollabTiming } from './roles.ts'
 import { sessionState } from './session-state.ts'
 import { ShareLinks } from './share-links.ts'
@@ -284,6 +284,8 @@ export interface CollabDeps {
   clock: Clock
   /** Overrides of the defaults in roles.ts. */
   timing?: Partial<CollabTiming>
+  /** The other nodes' presence (src/modules/shared-state); absent on a single node. */
+  others?: OtherNodes
 }
 
 export type Collab = ReturnType<typeof createCollab>
@@ -318,6 +320,7 @@ export function createCollab(d: CollabDeps) {
       typing.forget(sessionId, userId)
       cursors.forget(sessionId, userId)
     },
+    others: d.others,
   })
   d.gateway.watch('session', presence.watcher())
   const service = new CollabService({ store: d.store, log: d.log, access: d.access, signals: d.signals, presence })

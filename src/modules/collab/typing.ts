@@ -36,8 +36,10 @@ export class Typing {
     if (state === 'start') {
       const cancel = this.clock.after(this.timing.typingTtlMs, () => {
         this.timers.delete(key)
-        // to every socket of the session: the one that started typing may be gone by now
-        sendToSession(this.gateway, sessionId, 'typing', { ...data, state: 'stop', expired: true })
+        // to every socket of the session, on every node: the one that started typing may be gone by now
+        const stop = { ...data, state: 'stop', expired: true }
+        sendToSession(this.gateway, sessionId, 'typing', stop)
+        this.gateway.shareLive(sessionChannel(sessionId), 'typing', stop)
       })
       this.timers.set(key, cancel)
     }

@@ -37,6 +37,7 @@ export function registerCoreHandlers(d: Dispatcher): Dispatcher {
           throw err
         }
         try {
+          if (!conn.principal) await gateway.checkUser(principal.user.id)
           gateway.authenticate(conn, principal)
         } catch (err) {
           // over the per-user limit: the socket may not stay open unauthenticated until the auth timeout

@@ -44,6 +44,11 @@ export interface GatewayDeps {
   replayer: Replayer
   /** Drives the heartbeat, idle detection, the auth timeout and the refill of the per-connection rate limit. */
   clock: Clock
+  /** The user's streams on the other nodes, and this node's counts for them; absent on a single node. */
+  elsewhere?: {
+    others(userId: string): Promise<number>
+    count(userId: string, delta: 1 | -1): void
+  }
 }
 
 export class Gateway {
@@ -65,10 +70,10 @@ export class Gateway {
   constructor(private readonly deps: GatewayDeps) {
     this.config = deps.config
     this.clock = deps.clock
-    this.streams = new StreamRegistry({
-      total: deps.config.wsMaxConnections,
-      perUser: deps.config.wsMaxConnectionsPerUser,
-    })
+    this.streams = new StreamRegistry(
+      { total: deps.config.wsMaxConnections, perUser: deps.config.wsMaxConnectionsPerUser },
+      deps.elsewhere && ((userId, delta) => deps.elsewhere!.count(userId, delta)),
+    )
     this.revocations = new Revocations(this.streams, deps, (conn, channel) =>
       this.unsubscribe(conn, channel, 'revoked'),
     )
@@ -103,8 +108,13 @@ export class Gateway {
         ? await this.deps.auth.authenticateHeaders(headers)
         : null
     if (!principal) return null
-    this.streams.checkUser(principal.user.id)
+    await this.checkUser(principal.user.id)
     return principal
+  }
+
+  /** The per-user cap counting the user's streams on every node (on a single node: this one's, synchronously). */
+  async checkUser(userId: string): Promise<void> {
+    this.streams.checkUser(userId, this.deps.elsewhere ? await this.deps.elsewhere.others(userId) : 0)
   }
 
   /**
@@ -260,6 +270,11 @@ export class Gateway {
   /** Sends one frame to one connection (e.g. session_state after a join). */
   sendTo(conn: Connection, type: string, data: unknown, channel?: string): boolean {
     return conn.send(message(type, data, { channel }))
+  }
+
+  /** A live-only frame for `channel`'s subscribers on the other nodes (none when this node is alone). */
+  shareLive(channel: string, type: string, data: unknown): void {
+    this.deps.log.shareLive({ channel, type, frame: message(type, data, { channel }) })
   }
 
   /** Live-only frame to every subscriber of `channel` except the sender's socket (typing, cursors). */

@@ -12,7 +12,7 @@ import { registerCoreHandlers } from './core-handlers.ts'
 import { Dialects } from './dialect.ts'
 import { DialectRouter } from './dialect-router.ts'
 import { Dispatcher } from './dispatcher.ts'
-import { Gateway, type GatewayConfig } from './gateway.ts'
+import { Gateway, type GatewayConfig, type GatewayDeps } from './gateway.ts'
 import type { MetricsSources } from './metrics.ts'
 import { Replayer } from './replay.ts'
 import { SseStreams } from './sse.ts'
@@ -26,6 +26,7 @@ export interface RealtimeDeps {
   signals: Signals
   logger: Logger
   clock: Clock
+  elsewhere?: GatewayDeps['elsewhere']
 }
 
 export type Realtime = ReturnType<typeof createRealtime>

@@ -14,6 +14,7 @@ export interface SseDeps {
   replayer: Replayer
   /** The gateway: registers the stream under the connection caps and revocations, and feeds it every bus message. */
   streams: {
+    checkUser(userId: string): Promise<void>
     openStream(principal: Principal, channels: string[]): SseStream
     streamClosed(stream: SseStream): void
     tap(listener: (m: BusMessage) => void): () => void
@@ -46,6 +47,7 @@ export class SseStreams {
     const { streams } = this.deps
     // Registered before the access checks, so a revocation from here on reaches it; the user is re-read, so one that
     // came between authenticating this request and registering it is not missed either.
+    await streams.checkUser(principal.user.id)
     const entry = streams.openStream(principal, channels)
     try {
       const user = await this.deps.auth.current(principal)

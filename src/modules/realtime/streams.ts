@@ -15,7 +15,11 @@ export class StreamRegistry<S extends LiveStream> {
   private readonly all = new Set<S>()
   private readonly byUser = new Map<string, Set<S>>()
 
-  constructor(private readonly caps: { total: number; perUser: number }) {}
+  constructor(
+    private readonly caps: { total: number; perUser: number },
+    /** Told of every stream a user gains or loses here (the cluster-wide count; nothing on a single node). */
+    private readonly counted?: (userId: string, delta: 1 | -1) => void,
+  ) {}
 
   get size(): number {
     return this.all.size
@@ -27,9 +31,12 @@ export class StreamRegistry<S extends LiveStream> {
       throw new AppError('TOO_MANY_CONNECTIONS', 503, `Server connection limit (${this.caps.total}) reached`)
   }
 
-  /** Before counting a stream for a user: 429 once the user holds `perUser` sockets and SSE streams together. */
-  checkUser(userId: string): void {
-    if ((this.byUser.get(userId)?.size ?? 0) >= this.caps.perUser) {
+  /**
+   * Before counting a stream for a user: 429 once the user holds `perUser` sockets and SSE streams together, here and
+   * (`elsewhere`) on the other nodes.
+   */
+  checkUser(userId: string, elsewhere = 0): void {
+    if ((this.byUser.get(userId)?.size ?? 0) + elsewhere >= this.caps.perUser) {
       throw new AppError(
         'TOO_MANY_CONNECTIONS',
         429,
@@ -47,6 +54,7 @@ export class StreamRegistry<S extends LiveStream> {
     let set = this.byUser.get(userId)
     if (!set) this.byUser.set(userId, (set = new Set()))
     set.add(s)
+    this.counted?.(userId, 1)
   }
 
   /** False when it was not registered (already removed). */
@@ -54,7 +62,9 @@ export class StreamRegistry<S extends LiveStream> {
     if (!this.all.delete(s)) return false
     const userId = s.principal?.user.id
     const set = userId ? this.byUser.get(userId) : undefined
-    if (set?.delete(s) && !set.size) this.byUser.delete(userId!)
+    if (!set?.delete(s)) return true
+    if (!set.size) this.byUser.delete(userId!)
+    this.counted?.(userId!, -1)
     return true
   }
 
