@@ -1,4 +1,4 @@
-// PostgreSQL away for seconds while an execution streams: 503s and /health say so; afterwards nothing is missing or doubled.
+// PostgreSQL or Redis away for seconds while an execution streams: /health (and 503s) say so; afterwards nothing is missing or doubled.
 import { afterEach, describe, expect, test } from 'bun:test'
 import { execute, startEnv, stopEnv, waitStatus, watch, type Env } from '../execution/helpers.ts'
 import {
@@ -10,21 +10,27 @@ import {
 } from '../support/postgres.ts'
 import { reply } from '../support/mock-anthropic.ts'
 import { requireRealCli } from '../support/real-cli.ts'
+import { proxiedRedis, requireRedis, testPrefix } from '../support/redis.ts'
 import { expectSeqs } from '../support/seqs.ts'
 import { startTcpProxy, type TcpProxy } from '../support/tcp-proxy.ts'
 import { waitFor } from '../support/wait.ts'
 import type { WsMsg } from '../support/ws-client.ts'
 
-const available = await requirePostgres('test/reliability/store-outage.test.ts')
+const available = await requirePostgres('test/reliability/outage.test.ts')
+const hasRedis = await requireRedis('test/reliability/outage.test.ts')
+/** The fake CLI's answer: 40 deltas 100 ms apart, so the run outlasts the start of a cut. */
+const SLOW = { FAKE_CLAUDE_MODE: 'slow', FAKE_CLAUDE_LINES: '40', FAKE_CLAUDE_DELAY_MS: '100' }
 
 let db: TestDatabase | undefined
 let e: Env | undefined
+let far: Env | undefined
 let proxy: TcpProxy | undefined
 afterEach(async () => {
+  await stopEnv(far)
   await stopEnv(e)
   proxy?.stop()
   await db?.drop()
-  ;[e, proxy, db] = [undefined, undefined, undefined]
+  ;[e, far, proxy, db] = [undefined, undefined, undefined, undefined]
 })
 
 /**
@@ -40,7 +46,7 @@ async function startBehindProxy(cli: 'fake' | 'real'): Promise<Env> {
   const env = await startEnv({
     cli,
     config: { databaseUrl: url.toString() },
-    env: { FAKE_CLAUDE_MODE: 'slow', FAKE_CLAUDE_LINES: '40', FAKE_CLAUDE_DELAY_MS: '100' },
+    env: SLOW,
   })
   env.mock?.enqueue(reply.text('word '.repeat(40), { chunks: 40, delayMs: 100 }))
   return env
@@ -60,9 +66,13 @@ function transcript(msgs: WsMsg[]) {
 }
 
 const completedOn = (msgs: WsMsg[]) => msgs.some((m) => m.type === 'status' && m.data.status === 'completed')
+const health = async (env: Env) => (await env.s.api('/health')).json() as Promise<any>
+/** The session's CLI has printed its result: the whole turn has been read (and emitted). */
+const turnDone = (env: Env, sessionId: string) =>
+  waitFor(() => env.s.services.engine.liveProcess(sessionId)?.state === 'idle', 15_000, 'the CLI to finish its turn')
 
 describe.skipIf(!available)('PostgreSQL restarting under load', () => {
-  const clis = requireRealCli('test/reliability/store-outage.test.ts (real CLI)') ? ['fake', 'real'] : ['fake']
+  const clis = requireRealCli('test/reliability/outage.test.ts (real CLI)') ? ['fake', 'real'] : ['fake']
   test.each(clis as ('fake' | 'real')[])(
     '%s CLI: cut while an execution streams (its end falls in the outage): REST 503s, /health down then up; afterwards it is completed with every event once, in order',
     async (cli) => {
@@ -77,7 +87,7 @@ describe.skipIf(!available)('PostgreSQL restarting under load', () => {
       const refused = await env.s.api('/api/v1/workspaces', { token: env.admin })
       expect(refused.status).toBe(503)
       expect(await refused.json()).toMatchObject({ code: 'STORE_UNAVAILABLE' })
-      expect(await (await env.s.api('/health')).json()).toMatchObject({
+      expect(await health(env)).toMatchObject({
         status: 'degraded',
         store: { kind: 'postgres', ok: false },
       })
@@ -88,11 +98,7 @@ describe.skipIf(!available)('PostgreSQL restarting under load', () => {
       expect(completedOn(live.channelMessages(channel))).toBe(false)
 
       proxy!.restore()
-      await waitFor(
-        async () => (await env.s.api('/health').then((r) => r.json())).store.ok === true,
-        15_000,
-        '/health to report the store up',
-      )
+      await waitFor(async () => (await health(env)).store.ok === true, 15_000, '/health to report the store up')
       expect(await waitStatus(env, ex.execution_id, ['completed'], 15_000)).toMatchObject({ status: 'completed' })
       await live.until(() => completedOn(live.channelMessages(channel)), 10_000, 'the final status, live')
 
@@ -112,4 +118,42 @@ describe.skipIf(!available)('PostgreSQL restarting under load', () => {
     },
     60_000,
   )
+})
+
+describe.skipIf(!available || !hasRedis)('Redis restarting under load, two nodes', () => {
+  test('a client on node B follows an execution on node A through a Redis cut: /health says bus down then up; B gets every event once, in order', async () => {
+    db = await freshDatabase()
+    const redis = proxiedRedis()
+    proxy = redis.proxy
+    const shared = { databaseUrl: db.url, redisUrl: redis.url, redisPrefix: testPrefix() }
+    e = await startEnv({ cli: 'fake', config: { ...shared, nodeId: 'node-a' }, env: SLOW })
+    far = await startEnv({ cli: 'fake', config: { ...shared, nodeId: 'node-b' }, env: SLOW })
+    const [a, b] = [e, far]
+    const ex = await execute(a, { prompt: 'stream through the Redis outage' })
+    const channel = `task:${ex.execution_id}`
+    const follower = await watch(b, ex.websocket_url)
+    await follower.until(() => follower.channelMessages(channel).some((m) => m.type === 'stream'), 10_000, 'streaming')
+
+    proxy.cut()
+    await waitFor(async () => (await health(b)).bus.ok === false, 5000, "B's /health to report the bus down")
+    expect(await health(b)).toMatchObject({ status: 'degraded', bus: { kind: 'redis', ok: false } })
+    // A goes on storing: the run ends while B hears nothing of it
+    await turnDone(a, ex.session_id)
+    expect(await waitStatus(a, ex.execution_id, ['completed'], 15_000)).toMatchObject({ status: 'completed' })
+    expect(completedOn(follower.channelMessages(channel))).toBe(false)
+
+    proxy.restore()
+    await waitFor(async () => (await health(b)).bus.ok === true, 15_000, "B's /health to report the bus up")
+    await follower.until(() => completedOn(follower.channelMessages(channel)), 15_000, 'B to catch up from the store')
+    const seen = transcript(follower.channelMessages(channel))
+    expectSeqs(
+      seen.frames.map(([seq]) => seq as number),
+      0,
+      { through: seen.frames.length, what: "B's task channel" },
+    )
+    expect(seen.text).toBe(seen.answer)
+    const onA = await watch(a, ex.websocket_url)
+    await onA.until(() => completedOn(onA.channelMessages(channel)), 10_000, "A's replay to reach the end")
+    expect(transcript(onA.channelMessages(channel))).toEqual(seen)
+  }, 60_000)
 })
