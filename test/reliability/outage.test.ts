@@ -118,6 +118,29 @@ describe.skipIf(!available)('PostgreSQL restarting under load', () => {
     },
     60_000,
   )
+  test('stopped while the database is away: the stop ends within its bounds; the next start marks the execution interrupted', async () => {
+    e = await startBehindProxy('fake')
+    const env = e
+    const ex = await execute(env, { prompt: 'stop during the outage' })
+    const live = await watch(env, ex.websocket_url)
+    await live.until(() => live.channelMessages(`task:${ex.execution_id}`).some((m) => m.type === 'stream'), 10_000)
+    proxy!.cut()
+    await turnDone(env, ex.session_id)
+    const t0 = Date.now()
+    await env.s.close()
+    const took = Date.now() - t0
+    await stopEnv(env)
+    e = undefined
+    // engine grace, request grace and event-log grace (2 s each in tests), and the CLI's kill
+    expect(took).toBeLessThan(10_000)
+
+    proxy!.restore()
+    e = await startEnv({ cli: 'fake', config: { databaseUrl: db!.url } })
+    expect(await waitStatus(e, ex.execution_id)).toMatchObject({
+      status: 'interrupted',
+      error: expect.stringContaining('restarted'),
+    })
+  }, 60_000)
 })
 
 describe.skipIf(!available || !hasRedis)('Redis restarting under load, two nodes', () => {
