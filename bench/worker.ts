@@ -40,6 +40,8 @@ class Client {
     readonly idx: number,
     readonly ident: Identity,
     readonly port: number,
+    /** Label the latency is also summarized under (e.g. the node a client is connected to). */
+    readonly group = '',
   ) {}
 
   async connect(timeoutMs = 15_000): Promise<void> {
@@ -173,7 +175,12 @@ class Client {
     const at = now()
     if (track.first === 0) track.first = at
     track.lastAt = at
-    if (track.latency && t !== undefined && track.nLat < track.lat.length) track.lat[track.nLat++] = at - t
+    if (track.latency && t !== undefined && track.nLat < track.lat.length) {
+      track.lat[track.nLat++] = at - t
+      if (this.group) groupOf(this.group).push(at - t)
+    }
+    const side = track.pair?.groups.indexOf(this.group) ?? -1
+    if (side >= 0) track.pair!.seen[side]!.set(`${channel}#${seq}`, at)
     if (track.received >= track.expect && track.done) track.done()
   }
 }
@@ -194,6 +201,28 @@ const track = {
   nLat: 0,
   done: null as null | (() => void),
   gapLog: [] as Record<string, unknown>[],
+  /** Latencies per client group (only groups that received something while latency was armed). */
+  groups: new Map<string, number[]>(),
+  /** When armed with `pair: [from, to]`: when each event reached a client of either group, to time the hop between. */
+  pair: null as null | { groups: string[]; seen: Map<string, number>[] },
+}
+
+/** Per event both groups received: receive time in `to` minus in `from` (same process, same clock). */
+function hops(): number[] {
+  if (!track.pair) return []
+  const [from, to] = track.pair.seen
+  const out: number[] = []
+  for (const [k, t] of from!) {
+    const t2 = to!.get(k)
+    if (t2 !== undefined) out.push(t2 - t)
+  }
+  return out
+}
+
+function groupOf(name: string): number[] {
+  let g = track.groups.get(name)
+  if (!g) track.groups.set(name, (g = []))
+  return g
 }
 
 async function pool<T>(items: T[], concurrency: number, fn: (item: T) => Promise<void>): Promise<void> {
@@ -207,13 +236,13 @@ async function pool<T>(items: T[], concurrency: number, fn: (item: T) => Promise
 
 serveControl(
   {
-    /** Opens `count` clients round-robin over `identities`; each subscribes to its channels. */
+    /** Opens `count` clients round-robin over `identities` (in latency group `group`); each subscribes to its channels. */
     async connect(req) {
       const port = Number(req.port)
       const ids = req.identities as Identity[]
       const base = clients.length
       const fresh = Array.from({ length: Number(req.count) }, (_, i) => {
-        const c = new Client(base + i, ids[(base + i) % ids.length]!, port)
+        const c = new Client(base + i, ids[(base + i) % ids.length]!, port, String(req.group ?? ''))
         c.resume = req.resume === true
         c.slow = req.slow === true
         c.autoReconnect = req.autoReconnect === true
@@ -253,6 +282,9 @@ serveControl(
       track.latency = req.latency === true
       track.lat = new Float64Array(track.latency ? Math.min(Number(req.expect), 50_000_000) : 0)
       track.nLat = 0
+      track.groups.clear()
+      const pair = req.pair as string[] | undefined
+      track.pair = pair ? { groups: pair, seen: [new Map(), new Map()] } : null
       for (const c of clients) c.received = 0
       return { armed: true }
     },
@@ -288,6 +320,8 @@ serveControl(
         per_s: span > 0 ? track.received / (span / 1000) : 0,
         per_client_min: perClientMin,
         latency_ms: track.latency ? summarize(track.lat.subarray(0, track.nLat)) : null,
+        latency_by_group: Object.fromEntries([...track.groups].map(([k, v]) => [k, summarize(v)])),
+        hop_ms: track.pair ? summarize(hops()) : null,
       }
     },
     /** Drops `fraction` of the clients at random (TCP cut, or a clean close) and reconnects them with resume. */

@@ -293,7 +293,7 @@ export function rssSampler(pid: number, everyMs = 20): { stop(): number; peak():
 }
 
 /** Each live pid in /proc with a reader that returns null once it raced with the process's exit. */
-function eachProc(visit: (pid: number, read: (file: string, link?: boolean) => string | null) => void): void {
+export function eachProc(visit: (pid: number, read: (file: string, link?: boolean) => string | null) => void): void {
   let names: string[]
   try {
     names = readdirSync('/proc')
