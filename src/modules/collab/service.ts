@@ -8,6 +8,7 @@ import type { Signals } from '../../core/signals.ts'
 import type { ParticipantRecord, SessionRecord, SessionRole, UserRecord } from '../../store/records.ts'
 import type { Store } from '../../store/store.ts'
 import type { SessionAccess } from '../sessions/access.ts'
+import type { RunStopper } from '../claude/engine/stop-runs.ts'
 import type { ChannelLog } from '../realtime/channel-log.ts'
 import { sessionChannel } from '../realtime/channels.ts'
 import type { Gateway } from '../realtime/gateway.ts'
@@ -36,6 +37,7 @@ export class CollabService {
       access: SessionAccess
       signals: Signals
       presence: Presence
+      runs: Pick<RunStopper, 'stop'>
     },
   ) {}
 
@@ -167,6 +169,11 @@ export class CollabService {
       user,
       remaining === null,
     )
+    // one who may no longer prompt here has no prompt of theirs run here either, on whichever node it is
+    if (remaining === null || remaining === 'viewer') {
+      const reason = self ? `${target.username} left the session` : `${target.username} was removed by ${user.username}`
+      await this.deps.runs.stop({ any: [{ user_id: targetId, session_id: sessionId }], session_ids: [], reason })
+    }
     return { ok: true, user_id: targetId, remaining_role: remaining }
   }
 
@@ -286,6 +293,8 @@ export interface CollabDeps {
   timing?: Partial<CollabTiming>
   /** The other nodes' presence (src/modules/shared-state); absent on a single node. */
   others?: OtherNodes
+  /** Stops a removed participant's runs (on every node). */
+  runs: Pick<RunStopper, 'stop'>
 }
 
 export type Collab = ReturnType<typeof createCollab>
@@ -323,7 +332,14 @@ export function createCollab(d: CollabDeps) {
     others: d.others,
   })
   d.gateway.watch('session', presence.watcher())
-  const service = new CollabService({ store: d.store, log: d.log, access: d.access, signals: d.signals, presence })
+  const service = new CollabService({
+    store: d.store,
+    log: d.log,
+    access: d.access,
+    signals: d.signals,
+    presence,
+    runs: d.runs,
+  })
   const shareLinks = new ShareLinks({ store: d.store, access: d.access, participants: service, clock: d.clock })
   return { service, presence, typing, docs, cursors, shareLinks, timing, state, access: d.access }
 }
