@@ -167,7 +167,7 @@ describe.skipIf(!hasServices)('revocations made on A, felt on B', () => {
     expect({ status: me.status, code: me.body.code }).toEqual({ status: 401, code: 'TOKEN_REVOKED' })
   })
 
-  test("disabling a user on A closes their socket on B (4003) and B refuses their token", async () => {
+  test('disabling a user on A closes their socket on B (4003) and B refuses their token', async () => {
     const hal = await a.createUser(admin, 'hal')
     const onB = await cluster.pool.connect(`${b.wsUrl}?token=${encodeURIComponent(hal.token)}`)
     await onB.next((m) => m.type === 'connected')
