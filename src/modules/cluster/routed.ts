@@ -44,7 +44,8 @@ export class RoutedClaudeService extends ClaudeService {
   /** Each unfinished execution is where its session's owner is: asked once per node for its queue positions. */
   protected override async placesOf(list: ExecutionRecord[]): Promise<Map<string, ExecutionPlace>> {
     const open = list.filter((e) => UNFINISHED_STATUSES.includes(e.status))
-    const owners = await this.router.owners(open.map((e) => e.session_id))
+    // Redis away: the execution is still readable, without saying where it runs
+    const owners = await this.router.owners(open.map((e) => e.session_id)).catch(() => new Map<string, string>())
     const places = new Map<string, ExecutionPlace>()
     const away = new Map<string, string[]>()
     for (const e of open) {
