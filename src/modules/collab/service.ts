@@ -157,9 +157,16 @@ export class CollabService {
     const target = await this.user(targetId)
     if (!self && (await this.deps.access.workspaceRoleOn(target, session)) === 'owner') throw keepsOwner(target)
     const previous = (await this.deps.store.sessions.participant(sessionId, targetId))?.role ?? null
-    if (!previous || !(await this.deps.store.sessions.removeParticipant(sessionId, targetId)))
-      throw notFound('Participant')
-    const remaining = await this.deps.access.roleOf(target, session)
+    if (!previous) throw notFound('Participant')
+    // without the row, what the workspace gives is what remains
+    const remaining = await this.deps.access.workspaceRoleOn(target, session)
+    // one who may no longer prompt here has no prompt of theirs run here either, on whichever node it is; first, so
+    // that a node that does not answer (503) leaves the row for a retry
+    if (remaining === null || remaining === 'viewer') {
+      const reason = self ? `${target.username} left the session` : `${target.username} was removed by ${user.username}`
+      await this.deps.runs.stop({ any: [{ user_id: targetId, session_id: sessionId }], session_ids: [], reason })
+    }
+    if (!(await this.deps.store.sessions.removeParticipant(sessionId, targetId))) throw notFound('Participant')
     // Published before the sockets are dropped, so the removed user learns why; then nothing more reaches them.
     await this.changed(
       session,
@@ -169,11 +176,6 @@ export class CollabService {
       user,
       remaining === null,
     )
-    // one who may no longer prompt here has no prompt of theirs run here either, on whichever node it is
-    if (remaining === null || remaining === 'viewer') {
-      const reason = self ? `${target.username} left the session` : `${target.username} was removed by ${user.username}`
-      await this.deps.runs.stop({ any: [{ user_id: targetId, session_id: sessionId }], session_ids: [], reason })
-    }
     return { ok: true, user_id: targetId, remaining_role: remaining }
   }
 

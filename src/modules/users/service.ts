@@ -94,9 +94,10 @@ export class UserService {
     }
     const updated = (await this.store.users.update(id, changes))!
     if (password) this.signals.emit('tokens-revoked', { userId: id, before: updated.tokens_valid_after })
-    if (patch.disabled === true && !user.disabled) {
-      this.signals.emit('user-disabled', { userId: id })
-      // a disabled account runs nothing more, on any node (its sockets close through the signal)
+    if (patch.disabled === true) {
+      if (!user.disabled) this.signals.emit('user-disabled', { userId: id })
+      // a disabled account runs nothing more, on any node (its sockets close through the signal); also on a repeat,
+      // which is how a request that got 503 from a node is retried
       await this.runs.stop({ any: [{ user_id: id }], session_ids: [], reason: `User ${user.username} was disabled` })
     } else if (patch.role !== undefined && patch.role !== user.role) this.signals.emit('access-changed', { userId: id })
     return toPublicUser(updated)

@@ -44,7 +44,6 @@ export class RunStopper {
   protected async stopHere(scope: StopScope): Promise<number> {
     // before any run stops: a turn that a cancel frees must already start in the new owner's home
     if (scope.hand_over) this.engine.reassignOwner(scope.hand_over.session_ids, scope.hand_over.owner_id)
-    if (scope.any.length === 0 && scope.session_ids.length === 0) return 0
     return this.engine.stopWhere(matches(scope), scope.session_ids, scope.reason)
   }
 }
