@@ -2,6 +2,7 @@
 import { useEffect, useMemo, useRef, useState } from 'preact/hooks'
 import { me } from '../lib/auth.ts'
 import { Link } from '../lib/router.tsx'
+import { viewedWorkspace } from '../views/workspaces.tsx'
 import { SessionController } from './controller.ts'
 import { SessionDetails } from './details.tsx'
 import { PermissionBanner } from './permission-banner.tsx'
@@ -24,8 +25,12 @@ export function SessionView({ id }: { id: string }) {
     // follow the stream only when the reader is already at the bottom
     if (el && el.scrollHeight - el.scrollTop - el.clientHeight < 200) el.scrollTop = el.scrollHeight
   })
-  if (c.removed.value) return <Removed />
   const s = c.session.value
+  useEffect(() => {
+    viewedWorkspace.value = s?.workspace_id ?? null
+    return () => (viewedWorkspace.value = null)
+  }, [s?.workspace_id])
+  if (c.removed.value) return <Removed />
   const role = s?.role ?? 'viewer'
   const canPrompt = role !== 'viewer' && s?.status !== 'closed'
   const status = c.transcript.status.value
