@@ -25,6 +25,7 @@ import { MemoryBus } from './bus/memory-bus.ts'
 import { newNodeId, type ClusterBuses } from './bus/cluster.ts'
 import { relaySignals } from './bus/signal-relay.ts'
 import { linkNodes } from './modules/realtime/cluster-link.ts'
+import { StoreRetry } from './core/store-retry.ts'
 import { ChannelLog } from './modules/realtime/channel-log.ts'
 import { ChannelAccess } from './modules/realtime/channels.ts'
 import { realtimeModule } from './modules/realtime/index.ts'
@@ -107,7 +108,8 @@ export async function createServices(deps: AppDeps) {
   const auth = new AuthService(deps.store, createTokenSigner(deps.jwtSecret), deps.config, signals, throttle)
   await auth.init()
   const bus = new MemoryBus()
-  const log = new ChannelLog(deps.store, bus, deps.logger, cluster && { bus: cluster.bus, nodeId })
+  const outages = { clock, bufferMaxBytes: deps.config.eventBufferMaxBytes }
+  const log = new ChannelLog(deps.store, bus, deps.logger, outages, cluster && { bus: cluster.bus, nodeId })
   const access = new ChannelAccess()
   access.register('workspace', async (user, id) => {
     const ws = await deps.store.workspaces.byId(id)
@@ -161,6 +163,7 @@ export async function createServices(deps: AppDeps) {
     },
     deps.logger,
     permissions,
+    new StoreRetry(clock),
     node?.placement,
   )
   // a cluster node must not touch the other nodes' work: it recovers its own when it joins (cluster.start)

@@ -118,7 +118,8 @@ export async function startServer(
       if (timedOut) await server.stop(true)
       // Elysia writes each access-log line in a setImmediate after the response; let the last ones land
       await new Promise((r) => setImmediate(r))
-      await services.log.drain()
+      // with the database away, the events still waiting get a bounded time to be stored, then are logged as lost
+      await services.log.close(config.shutdownTimeout * 1000)
       await services.bus.close()
       await cluster?.close()
       await store.close()

@@ -1,19 +1,17 @@
 // The networked EventBus on Redis pub/sub: one Redis channel, publish on one connection, subscribe on a duplicate().
-import { RedisClient } from 'bun'
+import type { RedisClient } from 'bun'
 import { runEach, type BusMessage, type EventBus } from './event-bus.ts'
+import { connectRedis } from './redis-client.ts'
 
 /** How long ping() waits for Redis before answering false. */
 const PING_MS = 1000
-/** Reconnect attempts before Bun's client gives up: effectively never, an outage of any length ends in a reconnect. */
-const RETRIES = 1_000_000
 
 /**
  * Connects to `url` and follows the Redis channel `channel` (already prefixed). Rejects when Redis cannot be reached
  * within `timeoutMs`; after that, breaks are survived: the subscription is renewed on every reconnect.
  */
 export async function openRedisBus(url: string, channel: string, timeoutMs = 5000): Promise<RedisBus> {
-  const pub = new RedisClient(url, { enableOfflineQueue: false, maxRetries: RETRIES, connectionTimeout: timeoutMs })
-  await pub.connect()
+  const pub = await connectRedis(url, timeoutMs)
   const sub = await pub.duplicate()
   const bus = new RedisBus(pub, sub, channel)
   await bus.start()

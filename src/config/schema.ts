@@ -184,6 +184,12 @@ export const ConfigSchema = Type.Object({
     flag: '--event-retention-days',
     description: 'Days channel events are kept for replay',
   }),
+  eventBufferMaxBytes: s(Type.Integer({ default: 67_108_864, minimum: 1_048_576 }), {
+    env: 'CCHUB_EVENT_BUFFER_MAX_BYTES',
+    flag: '--event-buffer-max-bytes',
+    description:
+      'Memory for channel events waiting to be stored while the database is away (retried until it is back), bytes; when full, new events are refused',
+  }),
   claudeMaxConcurrent: s(Type.Integer({ default: 4, minimum: 1 }), {
     env: 'CCHUB_CLAUDE_MAX_CONCURRENT',
     flag: '--claude-max-concurrent',

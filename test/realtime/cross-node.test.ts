@@ -6,6 +6,7 @@ import { join } from 'node:path'
 import type { BusMessage, EventBus } from '../../src/bus/event-bus.ts'
 import { MemoryBus } from '../../src/bus/memory-bus.ts'
 import { openRedisBus } from '../../src/bus/redis-bus.ts'
+import { systemClock } from '../../src/core/clock.ts'
 import { createLogger } from '../../src/core/logger.ts'
 import { ChannelLog } from '../../src/modules/realtime/channel-log.ts'
 import { linkNodes } from '../../src/modules/realtime/cluster-link.ts'
@@ -20,6 +21,7 @@ import { waitFor } from '../support/wait.ts'
 const hasRedis = await requireRedis('test/realtime/cross-node.test.ts')
 const hasPostgres = await requirePostgres('test/realtime/cross-node.test.ts')
 const CH = 'session:s1'
+const OUTAGES = { clock: systemClock, bufferMaxBytes: 64 * 1024 * 1024 }
 
 interface Node {
   log: ChannelLog
@@ -73,7 +75,7 @@ async function startNode(
   const redis = await openRedisBus(opts.url ?? REDIS_URL, channel)
   const network = opts.drop ? new LossyBus(redis, opts.drop) : redis
   const local = new MemoryBus()
-  const log = new ChannelLog(store, local, createLogger('silent'), { bus: network, nodeId: id })
+  const log = new ChannelLog(store, local, createLogger('silent'), OUTAGES, { bus: network, nodeId: id })
   const got: number[] = []
   local.subscribe((m) => m.channel === CH && got.push(m.seq!))
   const unlink = linkNodes({ network: { bus: network, nodeId: id }, log, local, liveChannels: () => [CH] })

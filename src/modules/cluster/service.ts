@@ -1,5 +1,5 @@
 // One cchub node of a cluster: its Redis connections, lease, execution placement, session routing and RPC.
-import { RedisClient } from 'bun'
+import { connectRedis } from '../../bus/redis-client.ts'
 import type { Clock } from '../../core/clock.ts'
 import { iso } from '../../core/iso.ts'
 import type { Logger } from '../../core/logger.ts'
@@ -37,14 +37,7 @@ export type ClusterNode = Awaited<ReturnType<typeof joinCluster>>
  */
 export async function joinCluster(deps: ClusterDeps) {
   // reconnects for as long as it takes; meanwhile commands fail at once (503, or a lease tick retried), never queue
-  const redis = new RedisClient(deps.redisUrl, {
-    enableOfflineQueue: false,
-    maxRetries: 1_000_000,
-    connectionTimeout: 5000,
-  })
-  await redis.connect().catch((err) => {
-    throw new Error(`cannot reach Redis at CCHUB_REDIS_URL: ${(err as Error).message}`)
-  })
+  const redis = await connectRedis(deps.redisUrl)
   const subscriber = await redis.duplicate()
   const keys = clusterKeys(deps.prefix)
   const placement = new RedisPlacement(redis, keys, deps.nodeId, deps.logger)

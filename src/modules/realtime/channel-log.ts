@@ -1,11 +1,14 @@
 // Durable channel messages: assigns gap-free seqs, persists in batched transactions, then publishes.
 import type { BusMessage, EventBus } from '../../bus/event-bus.ts'
+import type { Clock } from '../../core/clock.ts'
 import type { Logger } from '../../core/logger.ts'
+import { StoreRetry } from '../../core/store-retry.ts'
 import type { EventRecord } from '../../store/records.ts'
 import type { Store } from '../../store/store.ts'
-import { appendRenumbering, type Numbered } from './append-retry.ts'
+import { appendThroughOutages, type Numbered } from './append-retry.ts'
 import { isDurable } from './channels.ts'
 import { envelope } from './envelope.ts'
+import { EventBuffer } from './event-buffer.ts'
 import { frameOf, OrderedPublisher } from './ordered-publisher.ts'
 import type { Frame } from './recent-ring.ts'
 
@@ -15,7 +18,17 @@ export interface Network {
   nodeId: string
 }
 
+/** Events not stored yet wait in memory (while the database is away, for as long as it is away), up to a bound. */
+export interface Outages {
+  /** For the waits between retries. */
+  clock: Clock
+  /** CCHUB_EVENT_BUFFER_MAX_BYTES: beyond it new emits are refused. */
+  bufferMaxBytes: number
+}
+
 interface Pending extends Numbered {
+  /** What it holds of the buffer until stored (or refused). */
+  cost: number
   resolve: (seq: number) => void
   reject: (err: unknown) => void
 }
@@ -24,6 +37,10 @@ export class ChannelLog {
   /** Highest seq assigned per channel (persisted or pending). */
   private readonly assigned = new Map<string, number>()
   private readonly loading = new Map<string, Promise<number>>()
+  /** Emits' reads of a channel's head, retried while the database is away; its emitters wait in emit order. */
+  private readonly admissions = new Map<string, Promise<number>>()
+  private readonly retry: StoreRetry
+  private readonly buffer: EventBuffer
   /** Publishes to the local bus in seq order per channel (the published heads and the recent ring live there). */
   private readonly out: OrderedPublisher
   private pending: Pending[] = []
@@ -37,14 +54,19 @@ export class ChannelLog {
     private readonly store: Store,
     private readonly bus: EventBus,
     private readonly logger: Logger,
+    private readonly outages: Outages,
     private readonly network?: Network,
   ) {
     this.out = new OrderedPublisher(store.events, bus, logger)
+    this.retry = new StoreRetry(outages.clock)
+    this.buffer = new EventBuffer(outages.bufferMaxBytes, logger)
   }
 
   /**
    * Appends a message to `channel` and publishes it. Durable channels: resolves with the seq once the message is
-   * stored (acknowledged). Live-only channels (system, broadcast): published at once, resolves undefined.
+   * stored (acknowledged); while the database is away it waits in memory, retried, and is published once stored.
+   * Rejects with StoreUnavailable when the buffer is full. Live-only channels (system, broadcast): published at once,
+   * resolves undefined.
    */
   async emit(channel: string, type: string, data: unknown): Promise<number | undefined> {
     const ts = Date.now()
@@ -55,11 +77,15 @@ export class ChannelLog {
       this.shareLive(m)
       return undefined
     }
+    const cost = this.buffer.reserve(dataJson)
     let head = this.assigned.get(channel)
     if (head === undefined) {
       this.admitting++
       try {
-        head = await this.loadHead(channel)
+        head = await this.admit(channel)
+      } catch (err) {
+        this.buffer.release(cost)
+        throw err
       } finally {
         this.admitting--
       }
@@ -68,9 +94,14 @@ export class ChannelLog {
     this.assigned.set(channel, seq)
     const record: EventRecord = { channel, seq, type, data: dataJson, ts }
     return new Promise<number>((resolve, reject) => {
-      this.pending.push({ record, frame: envelope(type, dataJson, { channel, seq, ts }), resolve, reject })
+      this.pending.push({ record, frame: envelope(type, dataJson, { channel, seq, ts }), cost, resolve, reject })
       this.schedule()
     })
+  }
+
+  /** Bytes of emitted events still waiting to be stored (see EventBuffer). */
+  get bufferedBytes(): number {
+    return this.buffer.bytes
   }
 
   /** Highest seq published so far (0 if none); loads the head from the store on first use. */
@@ -111,9 +142,23 @@ export class ChannelLog {
     while (this.pending.length || this.flushing || this.admitting) {
       if (this.flushing) await this.flushing
       else if (this.pending.length) await this.flush()
-      else await Promise.all(this.loading.values())
+      else await Promise.allSettled(this.admissions.values())
     }
     await this.out.idle()
+  }
+
+  /**
+   * Shutdown: waits up to `graceMs` for the buffered events to be stored; then the database gets one more try, and
+   * what it still refuses is given up (logged, its emitters rejected).
+   */
+  async close(graceMs: number): Promise<void> {
+    let cancel = () => {}
+    await Promise.race([this.drain(), new Promise<void>((r) => (cancel = this.outages.clock.after(graceMs, r)))])
+    cancel()
+    if (this.buffer.bytes)
+      this.logger.error('shutdown: events still wait for the database; one last try', { bytes: this.buffer.bytes })
+    this.retry.close()
+    await this.drain()
   }
 
   /** A live-only frame for the other nodes' subscribers (the local ones have it already): typing, cursors. */
@@ -171,6 +216,16 @@ export class ChannelLog {
     return p
   }
 
+  /** The channel's head for an emit, read again after a backoff while the database is away. */
+  private admit(channel: string): Promise<number> {
+    let p = this.admissions.get(channel)
+    if (!p) {
+      p = this.retry.run(() => this.loadHead(channel)).finally(() => this.admissions.delete(channel))
+      this.admissions.set(channel, p)
+    }
+    return p
+  }
+
   private schedule() {
     if (this.scheduled) return
     this.scheduled = true
@@ -186,11 +241,23 @@ export class ChannelLog {
     if (!batch.length) return Promise.resolve()
     this.flushing = (async () => {
       try {
-        await appendRenumbering(this.store.events, batch, () => this.pending, this.assigned)
+        await appendThroughOutages(
+          this.store.events,
+          batch,
+          () => this.pending,
+          this.assigned,
+          this.retry,
+          (err, n) => this.buffer.waiting(err, n, batch.length),
+        )
       } catch (err) {
-        this.logger.error('event log append failed', { error: String(err), events: batch.length })
-        for (const ch of new Set(batch.map((p) => p.record.channel))) this.assigned.delete(ch)
-        for (const p of batch) p.reject(err)
+        const channels = [...new Set(batch.map((p) => p.record.channel))]
+        this.logger.error('event log append failed; events lost', {
+          error: String(err),
+          events: batch.length,
+          channels,
+        })
+        for (const ch of channels) this.assigned.delete(ch)
+        for (const p of batch) this.settle(p).reject(err)
         return
       }
       this.stats.appended += batch.length
@@ -201,11 +268,17 @@ export class ChannelLog {
         this.out.offer(m)
         net?.bus.publish({ ...m, origin: net.nodeId })
       }
-      for (const p of batch) p.resolve(p.record.seq)
+      for (const p of batch) this.settle(p).resolve(p.record.seq)
     })().finally(() => {
       this.flushing = null
       if (this.pending.length) this.schedule()
     })
     return this.flushing
+  }
+
+  /** The event leaves the buffer (stored, or given up). */
+  private settle(p: Pending): Pending {
+    this.buffer.release(p.cost)
+    return p
   }
 }

@@ -1,5 +1,5 @@
 // Cluster-wide user-facing state on Redis (presence, connection counts, login limits): one connection, one heartbeat.
-import { RedisClient } from 'bun'
+import { connectRedis } from '../../bus/redis-client.ts'
 import type { EventBus } from '../../bus/event-bus.ts'
 import type { Clock } from '../../core/clock.ts'
 import type { Logger } from '../../core/logger.ts'
@@ -26,12 +26,7 @@ export type SharedState = Awaited<ReturnType<typeof openSharedState>>
  * other nodes forget a node whose cluster lease is gone (docs/scale-out.md).
  */
 export async function openSharedState(d: SharedStateDeps) {
-  const redis = new RedisClient(d.redisUrl, {
-    maxRetries: 1_000_000,
-    connectionTimeout: 5000,
-    enableOfflineQueue: false,
-  })
-  await redis.connect()
+  const redis = await connectRedis(d.redisUrl)
   const keys = sharedKeys(d.prefix)
   // a previous life of this node id left counts nobody decrements
   await redis.send('DEL', [keys.presence(d.nodeId), keys.connections(d.nodeId)])

@@ -2,19 +2,7 @@
 import type { ParticipantRecord, SessionRecord } from '../records.ts'
 import type { SessionRepo } from '../store.ts'
 import { encode, pick, type Pg } from './db.ts'
-
-const JSON_COLS = ['usage'] as const
-const UPDATABLE = [
-  'title',
-  'cli_session_id',
-  'status',
-  'model',
-  'total_cost_usd',
-  'usage',
-  'updated_at',
-  'closed_at',
-  'owner_id',
-] as const
+import { SESSION_JSON, SESSION_UPDATABLE } from '../columns.ts'
 
 export class PgSessions implements SessionRepo {
   constructor(private readonly db: Pg) {}
@@ -27,23 +15,23 @@ export class PgSessions implements SessionRepo {
         OR EXISTS (SELECT 1 FROM workspace_members m WHERE m.workspace_id = s.workspace_id AND m.user_id = ${user}))`
   }
   async create(s: SessionRecord) {
-    await this.db.run(this.db.sql`INSERT INTO sessions ${this.db.sql(encode(s, JSON_COLS))}`)
+    await this.db.run(this.db.sql`INSERT INTO sessions ${this.db.sql(encode(s, SESSION_JSON))}`)
   }
   async byId(id: string) {
-    return this.db.one<SessionRecord>(this.db.sql`SELECT * FROM sessions WHERE id = ${id}`, JSON_COLS)
+    return this.db.one<SessionRecord>(this.db.sql`SELECT * FROM sessions WHERE id = ${id}`, SESSION_JSON)
   }
   async listVisible(user: string | null, opts: { workspaceId?: string; limit: number; offset: number }) {
     const { sql } = this.db
     const ws = opts.workspaceId ?? null
     const items = await this.db.all<SessionRecord>(
       sql`SELECT s.* ${this.visible(user, ws)} ORDER BY s.updated_at DESC, s.id DESC LIMIT ${opts.limit} OFFSET ${opts.offset}`,
-      JSON_COLS,
+      SESSION_JSON,
     )
     const total = await this.db.one<{ n: number }>(sql`SELECT COUNT(*)::int AS n ${this.visible(user, ws)}`)
     return { items, total: total!.n }
   }
   async update(id: string, patch: Partial<Omit<SessionRecord, 'id' | 'created_at'>>) {
-    const set = pick(patch, UPDATABLE, JSON_COLS)
+    const set = pick(patch, SESSION_UPDATABLE, SESSION_JSON)
     if (set) await this.db.run(this.db.sql`UPDATE sessions SET ${this.db.sql(set)} WHERE id = ${id}`)
     return this.byId(id)
   }

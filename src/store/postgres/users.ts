@@ -3,17 +3,7 @@ import type { UserRecord } from '../records.ts'
 import type { UserRepo } from '../store.ts'
 import { encode, pick, type Pg } from './db.ts'
 import { deleteHandingOver, soleWorkspaces } from './user-removal.ts'
-
-const UPDATABLE = [
-  'username',
-  'password_hash',
-  'role',
-  'display_name',
-  'email',
-  'disabled',
-  'tokens_valid_after',
-  'updated_at',
-] as const
+import { USER_UPDATABLE } from '../columns.ts'
 
 export class PgUsers implements UserRepo {
   constructor(private readonly db: Pg) {}
@@ -37,7 +27,7 @@ export class PgUsers implements UserRepo {
     return (await this.db.one<{ n: number }>(this.db.sql`SELECT COUNT(*)::int AS n FROM users`))!.n
   }
   async update(id: string, patch: Partial<Omit<UserRecord, 'id' | 'created_at'>>) {
-    const set = pick(patch, UPDATABLE)
+    const set = pick(patch, USER_UPDATABLE)
     if (set) await this.db.run(this.db.sql`UPDATE users SET ${this.db.sql(set)} WHERE id = ${id}`)
     return this.byId(id)
   }

@@ -4,23 +4,8 @@ import type { ExecutionRecord, ExecutionStatus } from '../records.ts'
 import type { ExecutionRepo } from '../store.ts'
 import { insertUnique } from './constraint.ts'
 import { fromRow, toRow, updateSql } from './json-columns.ts'
+import { EXECUTION_JSON, EXECUTION_UPDATABLE } from '../columns.ts'
 
-const JSON_COLS = ['options', 'usage', 'permission_denials'] as const
-const UPDATABLE = [
-  'status',
-  'error',
-  'exit_code',
-  'num_turns',
-  'message_count',
-  'total_cost_usd',
-  'usage',
-  'stderr',
-  'permission_denials',
-  'started_at',
-  'finished_at',
-  'pid',
-  'pid_start',
-] as const
 const FILTER = `FROM executions e JOIN sessions s ON s.id = e.session_id JOIN workspaces w ON w.id = e.workspace_id
   WHERE ($session IS NULL OR e.session_id = $session) AND ($status IS NULL OR e.status = $status)
   AND ($user IS NULL OR s.owner_id = $user OR w.owner_id = $user
@@ -49,10 +34,10 @@ export class SqliteExecutions implements ExecutionRepo {
     }
   }
   async create(e: ExecutionRecord) {
-    insertUnique(() => this.q.insert.run(toRow({ ...e }, JSON_COLS)), `execution ${e.id}`)
+    insertUnique(() => this.q.insert.run(toRow({ ...e }, EXECUTION_JSON)), `execution ${e.id}`)
   }
   async byId(id: string) {
-    return fromRow<ExecutionRecord>(this.q.byId.get({ id }), JSON_COLS)
+    return fromRow<ExecutionRecord>(this.q.byId.get({ id }), EXECUTION_JSON)
   }
   async list(f: {
     sessionId?: string
@@ -64,15 +49,15 @@ export class SqliteExecutions implements ExecutionRepo {
     const filter: Filter = { session: f.sessionId ?? null, status: f.status ?? null, user: f.visibleTo }
     const items = this.q.list
       .all({ ...filter, limit: f.limit, offset: f.offset })
-      .map((r) => fromRow<ExecutionRecord>(r, JSON_COLS)!)
+      .map((r) => fromRow<ExecutionRecord>(r, EXECUTION_JSON)!)
     return { items, total: this.q.count.get(filter)!.n }
   }
   async update(id: string, patch: Partial<Omit<ExecutionRecord, 'id' | 'created_at'>>) {
-    const u = updateSql('executions', UPDATABLE, patch)
+    const u = updateSql('executions', EXECUTION_UPDATABLE, patch)
     if (u)
       this.db.query(u.sql).run({
         id,
-        ...toRow(Object.fromEntries(u.keys.map((k) => [k, (patch as Record<string, unknown>)[k]])), JSON_COLS),
+        ...toRow(Object.fromEntries(u.keys.map((k) => [k, (patch as Record<string, unknown>)[k]])), EXECUTION_JSON),
       })
     return this.byId(id)
   }
@@ -84,9 +69,9 @@ export class SqliteExecutions implements ExecutionRepo {
         `SELECT * FROM executions WHERE status IN (${marks}) ORDER BY created_at`,
       )
       .all(params)
-      .map((r) => fromRow<ExecutionRecord>(r, JSON_COLS)!)
+      .map((r) => fromRow<ExecutionRecord>(r, EXECUTION_JSON)!)
   }
   async setStatusIf(id: string, from: ExecutionStatus, to: ExecutionStatus) {
-    return fromRow<ExecutionRecord>(this.q.setIf.get({ id, from, to }), JSON_COLS)
+    return fromRow<ExecutionRecord>(this.q.setIf.get({ id, from, to }), EXECUTION_JSON)
   }
 }

@@ -4,8 +4,8 @@ import type { PermissionRecord } from '../records.ts'
 import type { PermissionRepo } from '../store.ts'
 import { insertUnique } from './constraint.ts'
 import { fromRow, toRow } from './json-columns.ts'
+import { PERMISSION_JSON } from '../columns.ts'
 
-const JSON_COLS = ['input', 'request', 'response'] as const
 type Row = Record<string, unknown>
 type Outcome = Parameters<PermissionRepo['settle']>[1]
 
@@ -37,23 +37,23 @@ export class SqlitePermissions implements PermissionRepo {
     }
   }
   async create(p: PermissionRecord) {
-    insertUnique(() => this.q.insert.run(toRow({ ...p }, JSON_COLS)), `permission ${p.id}`)
+    insertUnique(() => this.q.insert.run(toRow({ ...p }, PERMISSION_JSON)), `permission ${p.id}`)
   }
   async byId(id: string) {
-    return fromRow<PermissionRecord>(this.q.byId.get({ id }), JSON_COLS)
+    return fromRow<PermissionRecord>(this.q.byId.get({ id }), PERMISSION_JSON)
   }
   async byCliId(executionId: string, cliRequestId: string) {
-    return fromRow<PermissionRecord>(this.q.byCliId.get({ e: executionId, c: cliRequestId }), JSON_COLS)
+    return fromRow<PermissionRecord>(this.q.byCliId.get({ e: executionId, c: cliRequestId }), PERMISSION_JSON)
   }
   async pending(f: { sessionId?: string; executionId?: string }) {
     return this.q.pending
       .all({ s: f.sessionId ?? null, e: f.executionId ?? null })
-      .map((r) => fromRow<PermissionRecord>(r, JSON_COLS)!)
+      .map((r) => fromRow<PermissionRecord>(r, PERMISSION_JSON)!)
   }
   async settle(id: string, o: Outcome) {
-    return fromRow<PermissionRecord>(this.q.settle.get({ id, ...toRow({ ...o }, JSON_COLS) }), JSON_COLS)
+    return fromRow<PermissionRecord>(this.q.settle.get({ id, ...toRow({ ...o }, PERMISSION_JSON) }), PERMISSION_JSON)
   }
   async expireAll(message: string, at: number) {
-    return this.q.expire.all({ message, at }).map((r) => fromRow<PermissionRecord>(r, JSON_COLS)!)
+    return this.q.expire.all({ message, at }).map((r) => fromRow<PermissionRecord>(r, PERMISSION_JSON)!)
   }
 }

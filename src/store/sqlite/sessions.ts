@@ -4,19 +4,8 @@ import type { ParticipantRecord, SessionRecord } from '../records.ts'
 import type { SessionRepo } from '../store.ts'
 import { insertUnique } from './constraint.ts'
 import { fromRow, toRow, updateSql } from './json-columns.ts'
+import { SESSION_JSON, SESSION_UPDATABLE } from '../columns.ts'
 
-const JSON_COLS = ['usage'] as const
-const UPDATABLE = [
-  'title',
-  'cli_session_id',
-  'status',
-  'model',
-  'total_cost_usd',
-  'usage',
-  'updated_at',
-  'closed_at',
-  'owner_id',
-] as const
 const VISIBLE = `FROM sessions s JOIN workspaces w ON w.id = s.workspace_id
   WHERE ($ws IS NULL OR s.workspace_id = $ws) AND ($user IS NULL OR s.owner_id = $user OR w.owner_id = $user
     OR EXISTS (SELECT 1 FROM session_participants p WHERE p.session_id = s.id AND p.user_id = $user)
@@ -47,24 +36,24 @@ export class SqliteSessions implements SessionRepo {
     }
   }
   async create(s: SessionRecord) {
-    insertUnique(() => this.q.insert.run(toRow({ ...s }, JSON_COLS)), `session ${s.id}`)
+    insertUnique(() => this.q.insert.run(toRow({ ...s }, SESSION_JSON)), `session ${s.id}`)
   }
   async byId(id: string) {
-    return fromRow<SessionRecord>(this.q.byId.get({ id }), JSON_COLS)
+    return fromRow<SessionRecord>(this.q.byId.get({ id }), SESSION_JSON)
   }
   async listVisible(user: string | null, opts: { workspaceId?: string; limit: number; offset: number }) {
     const ws = opts.workspaceId ?? null
     const items = this.q.list
       .all({ user, ws, limit: opts.limit, offset: opts.offset })
-      .map((r) => fromRow<SessionRecord>(r, JSON_COLS)!)
+      .map((r) => fromRow<SessionRecord>(r, SESSION_JSON)!)
     return { items, total: this.q.count.get({ user, ws })!.n }
   }
   async update(id: string, patch: Partial<Omit<SessionRecord, 'id' | 'created_at'>>) {
-    const u = updateSql('sessions', UPDATABLE, patch)
+    const u = updateSql('sessions', SESSION_UPDATABLE, patch)
     if (u)
       this.db.query(u.sql).run({
         id,
-        ...toRow(Object.fromEntries(u.keys.map((k) => [k, (patch as Record<string, unknown>)[k]])), JSON_COLS),
+        ...toRow(Object.fromEntries(u.keys.map((k) => [k, (patch as Record<string, unknown>)[k]])), SESSION_JSON),
       })
     return this.byId(id)
   }

@@ -4,19 +4,10 @@ import type { UserRecord } from '../records.ts'
 import { StoreConflict, type UserRepo } from '../store.ts'
 import { isUniqueViolation } from './constraint.ts'
 import { deleteHandingOver, soleWorkspaces } from './user-removal.ts'
+import { USER_UPDATABLE } from '../columns.ts'
 
 type Row = Omit<UserRecord, 'disabled'> & { disabled: number }
 const toRecord = (r: Row | null): UserRecord | null => (r ? { ...r, disabled: r.disabled === 1 } : null)
-const COLUMNS = [
-  'username',
-  'password_hash',
-  'role',
-  'display_name',
-  'email',
-  'disabled',
-  'tokens_valid_after',
-  'updated_at',
-] as const
 
 export class SqliteUsers implements UserRepo {
   private readonly q
@@ -60,7 +51,7 @@ export class SqliteUsers implements UserRepo {
   async update(id: string, patch: Partial<Omit<UserRecord, 'id' | 'created_at'>>) {
     const sets: string[] = []
     const params: Record<string, string | number | null> = { id }
-    for (const col of COLUMNS) {
+    for (const col of USER_UPDATABLE) {
       if (!(col in patch)) continue
       const v = patch[col]
       sets.push(`${col} = $${col}`)

@@ -1,5 +1,6 @@
 // Schedules executions onto CLI processes: FIFO queue, global and per-user caps, one turn per session at a time.
 import type { Logger } from '../../../core/logger.ts'
+import type { StoreRetry } from '../../../core/store-retry.ts'
 import type { ExecutionRecord, SessionRecord } from '../../../store/records.ts'
 import type { Store } from '../../../store/store.ts'
 import type { ChannelLog } from '../../realtime/channel-log.ts'
@@ -52,6 +53,8 @@ export class ExecutionEngine {
     private readonly limits: EngineLimits,
     private readonly logger: Logger,
     private readonly controls: ControlHandler,
+    /** Bookkeeping nobody waits on in a request: a database restart delays it instead of losing it. */
+    private readonly retry: StoreRetry,
     private readonly placement?: ExecutionPlacement,
   ) {
     this.reaper = setInterval(() => this.reapIdle(), Math.min(5000, Math.max(100, limits.idleTtlMs / 2)))
@@ -161,8 +164,13 @@ export class ExecutionEngine {
     const running = [...this.runs.values()]
     for (const { run } of running) run.cancel('interrupted', 'cchub is shutting down')
     await Promise.race([Promise.all(running.map((r) => r.recorded)), Bun.sleep(graceMs)])
+    // the database still away: what waits gets one more try, then the next start marks it interrupted
+    this.retry.close()
     for (const job of queued)
-      await this.record(job, { status: 'interrupted', error: 'cchub is shutting down', reusable: false }, null)
+      await this.record(job, { status: 'interrupted', error: 'cchub is shutting down', reusable: false }, null).catch(
+        (err) =>
+          this.logger.error('execution bookkeeping failed', { execution_id: job.execution.id, error: String(err) }),
+      )
     const all = [...this.processes.values(), ...this.retiring]
     for (const sp of all) sp.kill('SIGKILL', 0)
     await Promise.race([Promise.all(all.map((sp) => sp.done)), Bun.sleep(2000)])
@@ -222,12 +230,13 @@ export class ExecutionEngine {
     this.runs.set(e.id, { job, run, recorded: new Promise<void>((r) => (recorded = r)) })
     this.perUser.set(e.user_id, (this.perUser.get(e.user_id) ?? 0) + 1)
     try {
-      const started = await this.store.executions.update(e.id, {
+      const running = {
         status: 'running',
         started_at: Date.now(),
         pid: sp.pid,
         pid_start: startTimeOf(sp.pid) ?? null,
-      })
+      } as const
+      const started = await this.persist(e.id, () => this.store.executions.update(e.id, running))
       if (started) {
         job.execution = started
         await publishStatus(this.log, started, job.session.owner_id, { progress: relay.progress })
@@ -235,12 +244,14 @@ export class ExecutionEngine {
       if (!run.start(job.input)) run.onExit({ code: null, signal: null }, 'the CLI process did not accept input')
       const outcome = await run.outcome
       await relay.settled()
-      await this.controls.ended(e.id, outcome.error ?? `The execution ended (${outcome.status})`)
+      await this.persist(e.id, () =>
+        this.controls.ended(e.id, outcome.error ?? `The execution ended (${outcome.status})`),
+      )
       if (!outcome.reusable) sp.kill('SIGTERM', this.limits.killGraceMs)
       await this.record(job, outcome, relay, sp)
     } catch (err) {
-      // the store failed (a database outage): the slot must still be freed, or the node would stop running executions;
-      // the row keeps its last status until a restart marks it interrupted
+      // the store failed for another reason than an outage, or stayed away past shutdown: the slot must still be freed,
+      // or the node would stop running executions; the row keeps its last status until a restart marks it interrupted
       this.logger.error('execution bookkeeping failed', { execution_id: e.id, error: String(err) })
       sp.kill('SIGTERM', this.limits.killGraceMs)
     } finally {
@@ -254,14 +265,24 @@ export class ExecutionEngine {
   /** Stores how an execution ended, updates the session totals and publishes the final status. */
   private async record(job: Job, o: RunOutcome, relay: Relay | null, sp?: SessionProcess): Promise<void> {
     await recordOutcome(
-      this.store,
-      this.log,
+      { store: this.store, log: this.log, persist: (op) => this.persist(job.execution.id, op) },
       { execution: job.execution, session: job.session },
       o,
       relay?.progress,
       sp?.cliSessionId,
     )
     this.placement?.finished(job.execution.id)
+  }
+
+  /** `op` retried while the database is away (said once per operation), so the execution ends with its true status. */
+  private persist<T>(executionId: string, op: () => Promise<T>): Promise<T> {
+    return this.retry.run(op, (err, attempt) => {
+      if (attempt === 1)
+        this.logger.warn('execution bookkeeping waits for the database', {
+          execution_id: executionId,
+          error: err.message,
+        })
+    })
   }
 
   private retire(sp: SessionProcess): void {
