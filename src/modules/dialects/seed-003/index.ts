@@ -22,13 +22,14 @@ interface Pending {
 }
 
 /**
- * Claims a socket whose first frame is `{"type":"auth","payload":{…}}` (cchub's own clients send `data`), or that
- * offers the subprotocol `cchub.seed-003`.
+ * Claims a socket whose first frame is `{"type":"auth","payload":{…}}` (or a `ping` in that shape: cchub's own clients
+ * send `data`), or that offers the subprotocol `cchub.seed-003`.
  */
 export function seed003Dialect(deps: Seed003Deps): Dialect {
   return {
     name: 'seed-003',
-    claimsFirstFrame: (f) => frameCheck.Check(f) && f.type === 'auth' && 'payload' in f && !('data' in f),
+    claimsFirstFrame: (f) =>
+      frameCheck.Check(f) && (f.type === 'auth' || f.type === 'ping') && 'payload' in f && !('data' in f),
     open: (io) => new Seed003Connection(io, deps),
   }
 }
