@@ -3,7 +3,7 @@ import { Type as T, type Static } from '@sinclair/typebox'
 import { TypeCompiler } from '@sinclair/typebox/compiler'
 import type { Dialect } from '../realtime/dialect.ts'
 import type { ServerEnvelope } from '../realtime/model.ts'
-import { isRec } from './seed-003/render.ts'
+import { isRec } from './shared.ts'
 
 /**
  * A seed-000 client frame that decides: the seed's Go `Message` always serialises its `timestamp` (RFC 3339), and its

@@ -9,6 +9,7 @@ import type { WorkspaceService } from '../../workspaces/service.ts'
 import { checks, invalidFrame, type Seed001Frame, shapeError } from './model.ts'
 import { frame, seedFile, seedShared, seedState } from './render.ts'
 import { ClaudeResponses } from './responses.ts'
+import { OwnRequests } from '../shared.ts'
 
 type Data = Record<string, any>
 type Reply = (env: ServerEnvelope) => void
@@ -22,17 +23,15 @@ export interface Seed001Deps {
   release(): void
 }
 
-/** Ids of the requests the dialect makes itself; a client's ids never start like this. */
-const OWN = 'seed001:'
 /** The server-side upload id of a single-message file_upload. */
 const SINGLE = 'seed001-'
 
 export class Seed001Connection implements DialectConnection {
   private queue: Promise<void> = Promise.resolve()
-  private readonly waiting = new Map<string, Reply>()
+  /** The requests the dialect makes itself, each with what to do with its replies. */
+  private readonly requests = new OwnRequests<Reply>('seed001')
   private readonly joined = new Set<string>()
   private readonly responses: ClaudeResponses
-  private n = 0
 
   constructor(
     private readonly io: DialectIO,
@@ -59,10 +58,10 @@ export class Seed001Connection implements DialectConnection {
 
   outbound(env: ServerEnvelope): boolean {
     this.track(env)
-    const ownId = typeof env.id === 'string' && env.id.startsWith(OWN) ? env.id : null
-    const own = ownId ? this.waiting.get(ownId) : undefined
-    if (ownId && own) {
-      if (env.type === 'success' || env.type === 'error' || env.type === 'file_uploaded') this.waiting.delete(ownId)
+    const own = this.requests.of(env)
+    if (own) {
+      // an upload chunk's progress comes before its one final reply
+      if (env.type === 'success' || env.type === 'error' || env.type === 'file_uploaded') this.requests.take(env)
       own(env)
       return true
     }
@@ -191,9 +190,7 @@ export class Seed001Connection implements DialectConnection {
 
   /** A cchub message of the dialect's own, whose replies go to `onReply` instead of the client. */
   private request(type: string, data: Data, onReply: Reply): void {
-    const id = `${OWN}${++this.n}`
-    this.waiting.set(id, onReply)
-    this.io.dispatch({ type, id, data })
+    this.io.dispatch({ type, id: this.requests.track(onReply), data })
   }
 
   private relayError(env: ServerEnvelope, clientId: string | number | undefined): void {
