@@ -257,6 +257,16 @@ describe.skipIf(!run)('seed 001: real-time web interface client', () => {
     expect(claude.all('error')).toEqual([])
     expect(await (await e.s.api(`/api/v1/files/${done.file_id}`, { token: e.admin })).text()).toBe(parts.join(''))
 
+    // ClientFileManager.uploadLargeFile (multipart, session_id '' outside a session) and downloadFile, over REST
+    const form = new FormData()
+    form.append('file', new File(['a large file'], 'large.txt', { type: 'text/plain' }))
+    form.append('session_id', '')
+    const bearer = { Authorization: `Bearer ${e.admin}` }
+    const large = await fetch(`${e.s.url}/api/v1/files/upload`, { method: 'POST', body: form, headers: bearer })
+    expect(large.ok).toBe(true)
+    const { file_id: largeId } = (await large.json()) as { file_id: string }
+    expect(await (await fetch(`${e.s.url}/api/v1/files/${largeId}`, { headers: bearer })).text()).toBe('a large file')
+
     e.mock!.enqueue(reply.text('other'))
     claude.sendToClaude('another session')
     const other = await claude.next('session_created', (d) => d.session_id !== session_id)

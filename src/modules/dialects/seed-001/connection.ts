@@ -123,12 +123,7 @@ export class Seed001Connection implements DialectConnection {
     const user = this.io.principal()?.user
     if (!user) return this.io.dispatch(f) // auth, ping; anything else gets cchub's UNAUTHORIZED
     if (f.type === 'claude_message') return this.claude(user, f, data)
-    if (f.type === 'file_upload') return this.upload(user, f, data)
-    if (f.type === 'upload_start' && !data.session_id && !data.workspace_id)
-      return this.io.dispatch({
-        ...f,
-        data: { ...data, workspace_id: (await this.deps.workspaces.defaultFor(user)).id },
-      })
+    if (f.type === 'file_upload') return this.upload(f, data)
     if (f.type === 'invite_user' || f.type === 'remove_user') {
       if (!checks.target.Check(data)) throw shapeError(f.type, checks.target, data)
       const { target_user_id, ...rest } = data
@@ -157,11 +152,10 @@ export class Seed001Connection implements DialectConnection {
   }
 
   /** A whole file in one message: an upload of one chunk under an id of the dialect's own. */
-  private async upload(user: UserRecord, f: Seed001Frame, data: Data): Promise<void> {
+  private upload(f: Seed001Frame, data: Data): void {
     if (!checks.upload.Check(data)) throw shapeError('file_upload', checks.upload, data)
-    const target = data.session_id
-      ? { session_id: data.session_id }
-      : { workspace_id: (await this.deps.workspaces.defaultFor(user)).id }
+    // without a session, the file goes to the user's default workspace (FilesService.target)
+    const target = data.session_id ? { session_id: data.session_id } : {}
     const fileId = `${SINGLE}${crypto.randomUUID()}`
     let failed = false
     const { filename, size, content_type } = data
