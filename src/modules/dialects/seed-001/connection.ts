@@ -1,4 +1,5 @@
 // One seed-001 socket: its messages become cchub commands, cchub's frames become the seed's (render.ts, responses.ts).
+import type { Static } from '@sinclair/typebox'
 import { AppError } from '../../../core/errors.ts'
 import { toAppError } from '../../../core/http.ts'
 import type { UserRecord } from '../../../store/records.ts'
@@ -6,7 +7,7 @@ import type { DialectConnection, DialectIO } from '../../realtime/dialect.ts'
 import type { ServerEnvelope } from '../../realtime/model.ts'
 import type { SessionAccess } from '../../sessions/access.ts'
 import type { WorkspaceService } from '../../workspaces/service.ts'
-import { checks, invalidFrame, type Seed001Frame, shapeError } from './model.ts'
+import { checks, invalidFrame, type Seed001Frame, type SessionCreatedData, shapeError } from './model.ts'
 import { frame, seedFile, seedShared, seedState } from './render.ts'
 import { ClaudeResponses } from './responses.ts'
 import { OwnRequests } from '../shared.ts'
@@ -146,7 +147,8 @@ export class Seed001Connection implements DialectConnection {
       const r = env.data as { execution_id: string; session_id: string }
       if (data.stream !== true) this.responses.unstreamed(r.execution_id)
       if (sessionId) return
-      this.io.write(frame('session_created', { session_id: r.session_id, message_id: r.execution_id }))
+      const created: Static<typeof SessionCreatedData> = { session_id: r.session_id, message_id: r.execution_id }
+      this.io.write(frame('session_created', created))
       this.join(r.session_id, 0)
     })
   }

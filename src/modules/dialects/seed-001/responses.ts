@@ -1,5 +1,6 @@
 // Claude's output on a session channel as the seed's claude_response: chunks while it streams, then a final one.
 import { ExecutionResults, FINAL_STATUSES, streamText } from '../shared.ts'
+import type { ClaudeResponseData } from './model.ts'
 import { frame } from './render.ts'
 
 type Data = Record<string, any>
@@ -32,14 +33,14 @@ export class ClaudeResponses {
   private chunk(id: string, d: Data, at: string): boolean {
     const content = streamText(d)
     this.text.set(id, (this.text.get(id) ?? '') + content)
-    if (!this.quiet.has(id))
-      this.write(
-        frame(
-          'claude_response',
-          { message_id: id, session_id: d.session_id ?? null, content, stream: true, completed: false },
-          at,
-        ),
-      )
+    const chunk: ClaudeResponseData = {
+      message_id: id,
+      session_id: d.session_id ?? null,
+      content,
+      stream: true,
+      completed: false,
+    }
+    if (!this.quiet.has(id)) this.write(frame('claude_response', chunk, at))
     return true
   }
 
@@ -57,13 +58,15 @@ export class ClaudeResponses {
           at,
         ),
       )
-    this.write(
-      frame(
-        'claude_response',
-        { message_id: id, session_id: d.session_id, content, stream: false, completed: ok, status: d.status },
-        at,
-      ),
-    )
+    const last: ClaudeResponseData = {
+      message_id: id,
+      session_id: d.session_id ?? null,
+      content,
+      stream: false,
+      completed: ok,
+      status: d.status,
+    }
+    this.write(frame('claude_response', last, at))
     return true
   }
 }
