@@ -15,13 +15,8 @@ async function api(method: string, path: string, body?: unknown): Promise<{ stat
 /** The seed's stream: connect to websocket_url and collect {type, timestamp, data} frames until the result. */
 async function stream(websocketUrl: string, protocols: string[] = ['cchub.seed-002']) {
   const url = `${e.s.url.replace(/^http/, 'ws')}${websocketUrl}?token=${encodeURIComponent(e.admin)}`
-  const ws = new WebSocket(url, protocols)
-  const frames: any[] = []
-  ws.addEventListener('message', (m) => frames.push(JSON.parse(String(m.data))))
-  await new Promise((ok, fail) => {
-    ws.addEventListener('open', ok)
-    ws.addEventListener('error', fail)
-  })
+  const c = await e.pool.connect(url, { protocols })
+  const frames = c.messages as any[]
   const until = async (pred: (f: any) => boolean) => {
     await waitFor(
       () => frames.some(pred),
@@ -30,7 +25,7 @@ async function stream(websocketUrl: string, protocols: string[] = ['cchub.seed-0
     )
     return frames.find(pred)
   }
-  return { ws, frames, until }
+  return { ws: c.ws, frames, until }
 }
 
 const isResult = (f: any) => f.type === 'claude_message' && f.data?.type === 'result'
