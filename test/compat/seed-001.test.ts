@@ -278,6 +278,16 @@ describe.skipIf(!run)('seed 001: real-time web interface client', () => {
     expect(shared.shared_at).toBeString()
   })
 
+  test('authenticating with an auth message: a claude_message sent right after it runs as that user', async () => {
+    const claude = await client(null)
+    claude.send('auth', { token: e.admin })
+    e.mock!.enqueue(reply.text('after auth', { chunks: 2, delayMs: 20 }))
+    claude.sendToClaude('no waiting for the auth reply')
+    expect((await claude.next('success', (d) => d.action === 'auth')).authenticated).toBe(true)
+    expect((await claude.next('session_created')).session_id).toBeString()
+    expect(await claude.next('claude_response', (d) => !d.stream)).toMatchObject({ content: 'after auth' })
+  })
+
   test('errors in the seed shape; the 10 messages/s limit is per user across sockets', async () => {
     const anon = await client(null)
     anon.sendToClaude('who am I?')

@@ -47,6 +47,11 @@ export class DialectRouter {
     return {
       dispatch: (message) => this.dispatcher.receive(conn, message),
       refuse: (message, error) => this.dispatcher.refuse(conn, message, error),
+      handled: () =>
+        conn.queue.then(
+          () => {},
+          () => {},
+        ),
       write: (frame) => conn.write(frame),
       principal: () => conn.principal,
       close: (code, reason) => conn.close(code, reason),

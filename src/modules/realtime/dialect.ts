@@ -43,6 +43,11 @@ export interface DialectIO {
   refuse(message: Record<string, unknown>, error: AppError): void
   /** Writes a frame to the socket as it is; false when the socket is gone or the frame was dropped. */
   write(frame: string): boolean
+  /**
+   * Resolves once every message dispatched so far has been handled: a dialect that decides by `principal()` waits
+   * for an `auth` its client sent just before (cchub handles a connection's messages in order, a dialect may not).
+   */
+  handled(): Promise<void>
   /** The authenticated user, once there is one. */
   principal(): Principal | null
   close(code: number, reason: string): void

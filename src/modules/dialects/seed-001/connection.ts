@@ -121,6 +121,7 @@ export class Seed001Connection implements DialectConnection {
 
   private async translate(f: Seed001Frame): Promise<void> {
     const data = (f.data ?? {}) as Data
+    await this.io.handled() // an auth sent just before counts
     const user = this.io.principal()?.user
     if (!user) return this.io.dispatch(f) // auth, ping; anything else gets cchub's UNAUTHORIZED
     if (f.type === 'claude_message') return this.claude(user, f, data)
