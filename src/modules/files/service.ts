@@ -89,7 +89,7 @@ export class FileService {
 
   /**
    * Where a user may upload: a session (collaborator or more) or a workspace (its owner, an admin or a collaborator
-   * member).
+   * member); naming neither, the user's default workspace (seed 001's clients upload outside any session).
    */
   async target(user: UserRecord, ref: TargetRef): Promise<Target> {
     if (ref.session_id) {
@@ -100,7 +100,7 @@ export class FileService {
       if (!ws) throw notFound('Workspace')
       return { ws, session }
     }
-    if (!ref.workspace_id) throw invalid('session_id or workspace_id is required')
+    if (!ref.workspace_id) return { ws: await this.deps.workspaces.defaultFor(user), session: null }
     const ws = await this.deps.workspaces.visible(user, ref.workspace_id)
     const role = await this.workspaceRole(user, ws)
     if (role !== 'owner' && role !== 'collaborator')
