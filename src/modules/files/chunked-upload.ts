@@ -1,32 +1,18 @@
 // WebSocket chunked uploads: chunks go to disk in the data dir, survive dropped sockets and restarts, expire when idle.
-import { mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs'
-import { open, rename, rm } from 'node:fs/promises'
 import { join } from 'node:path'
 import { AppError, invalid, notFound } from '../../core/errors.ts'
 import type { Logger } from '../../core/logger.ts'
 import type { UserRecord } from '../../store/records.ts'
 import type { Store } from '../../store/store.ts'
 import type { FileView, UploadChunkData, UploadStartData } from './model.ts'
-import type { FileService, TargetRef } from './service.ts'
+import { ChunkDirs, copyChunks, type StoredUpload, type UploadMeta } from './chunk-dirs.ts'
+import type { FileService } from './service.ts'
 import { HashingWriter, tooLarge } from './storage.ts'
 
-interface Pending {
-  id: string
-  userId: string
-  ref: TargetRef
-  filename: string
-  size: number
-  totalChunks: number
-  /** The client's own id for the upload (upload_start `file_id`): its chunks may name the upload by it. */
-  clientId?: string
-  /** chunk index → bytes stored for it */
-  received: Map<number, number>
-  bytes: number
-  dir: string
+interface Pending extends StoredUpload {
   expiresAt: number
   assembling: boolean
 }
-type Meta = Pick<Pending, 'id' | 'userId' | 'ref' | 'filename' | 'size' | 'totalChunks' | 'clientId'>
 
 const MAX_PENDING_PER_USER = 20
 const MAX_CHUNKS = 100_000
@@ -41,7 +27,7 @@ export interface ChunkedOptions {
 
 export class ChunkedUploads {
   private readonly pending = new Map<string, Pending>()
-  private readonly root: string
+  private readonly dirs: ChunkDirs
   private readonly timer: ReturnType<typeof setInterval>
   /** Suggested chunk size: a base64 chunk plus its envelope fits in one WebSocket frame. */
   readonly chunkSize: number
@@ -50,15 +36,15 @@ export class ChunkedUploads {
     private readonly files: FileService,
     private readonly store: Store,
     private readonly o: ChunkedOptions,
-    private readonly logger: Logger,
+    logger: Logger,
   ) {
-    this.root = join(o.dataDir, 'tmp', 'chunks')
-    mkdirSync(this.root, { recursive: true, mode: 0o700 })
+    this.dirs = new ChunkDirs(join(o.dataDir, 'tmp', 'chunks'), logger)
     this.chunkSize = Math.max(
       1024,
       Math.min(512 * 1024, Math.floor(((o.wsMaxMessageBytes - 1024) * 3) / 4 / 1024) * 1024),
     )
-    this.restore()
+    for (const u of this.dirs.restore())
+      this.pending.set(u.id, { ...u, expiresAt: Date.now() + this.expiryMs, assembling: false })
     this.timer = setInterval(() => this.sweep(), Math.min(60_000, Math.max(50, (o.expirySeconds * 1000) / 4)))
     this.timer.unref?.()
   }
@@ -84,7 +70,7 @@ export class ChunkedUploads {
       throw new AppError('CONFLICT', 409, `An unfinished upload already uses file_id ${d.file_id}`)
     const ref = { session_id: d.session_id || undefined, workspace_id: d.workspace_id || undefined }
     await this.files.target(user, ref)
-    const meta: Meta = {
+    const meta: UploadMeta = {
       id: Bun.randomUUIDv7(),
       userId: user.id,
       ref,
@@ -93,9 +79,7 @@ export class ChunkedUploads {
       totalChunks: d.total_chunks,
       ...(d.file_id ? { clientId: d.file_id } : {}),
     }
-    const dir = join(this.root, meta.id)
-    mkdirSync(dir, { mode: 0o700 })
-    writeFileSync(join(dir, 'meta.json'), JSON.stringify(meta))
+    const dir = this.dirs.create(meta)
     const p: Pending = {
       ...meta,
       received: new Map(),
@@ -130,14 +114,7 @@ export class ChunkedUploads {
     const before = p.received.get(d.chunk_index) ?? 0
     if (p.bytes - before + bytes.length > p.size)
       throw new AppError('PAYLOAD_TOO_LARGE', 413, `The chunks add up to more than the declared size (${p.size} bytes)`)
-    const tmp = join(p.dir, `${d.chunk_index}.${crypto.randomUUID()}.tmp`)
-    try {
-      await Bun.write(tmp, bytes)
-      await rename(tmp, join(p.dir, String(d.chunk_index)))
-    } catch {
-      await rm(tmp, { force: true })
-      throw notFound('Upload')
-    }
+    await this.dirs.write(p.dir, d.chunk_index, bytes)
     if (!this.pending.has(p.id)) throw notFound('Upload')
     p.bytes += bytes.length - (p.received.get(d.chunk_index) ?? 0)
     p.received.set(d.chunk_index, bytes.length)
@@ -229,57 +206,6 @@ export class ChunkedUploads {
 
   private discard(p: Pending): void {
     this.pending.delete(p.id)
-    rmSync(p.dir, { recursive: true, force: true })
-  }
-
-  /** Picks up unfinished uploads left by a previous run (their chunks are on disk); anything unreadable is removed. */
-  private restore(): void {
-    for (const name of readdirSync(this.root)) {
-      const dir = join(this.root, name)
-      try {
-        const meta = JSON.parse(readFileSync(join(dir, 'meta.json'), 'utf8')) as Meta
-        if (meta.id !== name || typeof meta.size !== 'number' || typeof meta.totalChunks !== 'number')
-          throw new Error('bad meta')
-        const received = new Map<number, number>()
-        for (const f of readdirSync(dir))
-          if (/^\d+$/.test(f) && Number(f) < meta.totalChunks) received.set(Number(f), statSync(join(dir, f)).size)
-        const bytes = [...received.values()].reduce((a, b) => a + b, 0)
-        this.pending.set(meta.id, {
-          ...meta,
-          received,
-          bytes,
-          dir,
-          expiresAt: Date.now() + this.expiryMs,
-          assembling: false,
-        })
-      } catch {
-        this.logger.warn('removing unreadable chunked upload', { dir })
-        rmSync(dir, { recursive: true, force: true })
-      }
-    }
-  }
-}
-
-/**
- * Appends the chunk files in order through one reused buffer (fresh buffers would allocate the whole file again as
- * garbage).
- */
-async function copyChunks(p: Pending, writer: HashingWriter): Promise<void> {
-  let buf = Buffer.allocUnsafe(0)
-  for (let i = 0; i < p.totalChunks; i++) {
-    const fh = await open(join(p.dir, String(i)), 'r')
-    try {
-      const { size } = await fh.stat()
-      if (size > buf.length) buf = Buffer.allocUnsafe(size)
-      let got = 0
-      while (got < size) {
-        const { bytesRead } = await fh.read(buf, got, size - got, got)
-        if (bytesRead === 0) break
-        got += bytesRead
-      }
-      await writer.write(buf.subarray(0, got)) // written before it returns, so the buffer can be refilled
-    } finally {
-      await fh.close()
-    }
+    this.dirs.remove(p.dir)
   }
 }
