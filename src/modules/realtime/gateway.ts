@@ -120,10 +120,7 @@ export class Gateway {
     this.streams.checkUser(userId, this.deps.elsewhere ? await this.deps.elsewhere.others(userId) : 0)
   }
 
-  /**
-   * A socket has been upgraded: registers it, starts its auth timeout unless `principal` came with the upgrade, and
-   * joins `autoJoin` (the endpoint's own channel) once it is authenticated.
-   */
+  /** A socket has been upgraded: see Sockets.open. */
   open(...args: Parameters<Sockets['open']>): Connection {
     return this.sockets.open(...args)
   }
