@@ -41,6 +41,7 @@ import { homeOf } from './modules/claude/cli/home.ts'
 import { ClaudeService } from './modules/claude/service.ts'
 import { registerClaudeCommands } from './modules/claude/ws-commands.ts'
 import { TerminalSessions } from './modules/claude/terminal-sessions.ts'
+import { RunStopper } from './modules/claude/engine/stop-runs.ts'
 import { toolPolicyModule } from './modules/tool-policy/index.ts'
 import { ToolPolicyService } from './modules/tool-policy/service.ts'
 import { collabModule, SECRET_PATHS } from './modules/collab/index.ts'
@@ -176,13 +177,15 @@ export async function createServices(deps: AppDeps) {
     permissions,
     node ? new RoutedSessionControls(controlDeps, node.router) : new SessionControls(controlDeps),
   )
+  const runs = node ? node.runStopper(engine) : new RunStopper(engine)
   const users = new UserService(
     deps.store,
     signals,
     throttle,
-    new UserRemoval({ store: deps.store, engine, signals, dataDir: c.dataDir }),
+    new UserRemoval({ store: deps.store, runs, signals, dataDir: c.dataDir }),
+    runs,
   )
-  const workspaces = new WorkspaceService(deps.store, deps.config, signals, engine)
+  const workspaces = new WorkspaceService(deps.store, deps.config, signals, runs)
   access.register('session', (user, id) => sessionAccess.canReadSession(user, id))
   access.register('task', (user, id) => sessionAccess.canReadExecution(user, id))
   const files = new FileService({ store: deps.store, log, access: sessionAccess, workspaces, config: c })
@@ -229,6 +232,7 @@ export async function createServices(deps: AppDeps) {
     config: c,
     clock,
     others: shared?.presence,
+    runs,
   })
   registerCollabHandlers(dispatcher, collab)
   const services = {
@@ -288,6 +292,7 @@ async function joinClusterIf(deps: AppDeps, nodeId: string, clock: Clock): Promi
     nodeId,
     leaseMs: c.nodeLeaseMs,
     version: VERSION,
+    killGraceMs: c.claudeKillGrace * 1000,
     store: deps.store,
     clock,
     logger: deps.logger,

@@ -10,7 +10,7 @@ import { Account } from './views/account.tsx'
 import { Admin } from './views/admin.tsx'
 import { Join } from './views/join.tsx'
 import { SignIn } from './views/sign-in.tsx'
-import { Home, WorkspaceNav, WorkspaceView } from './views/workspaces.tsx'
+import { Home, viewedWorkspace, WorkspaceNav, WorkspaceView } from './views/workspaces.tsx'
 
 function HealthBanner() {
   const [health, setHealth] = useState<Health | null>(null)
@@ -64,7 +64,8 @@ export function App() {
       </p>
     )
   if (!me.value) return <SignIn />
-  const ws = match('/w/:id', path.value)?.id ?? null
+  const inSession = match('/s/:id', path.value) !== null
+  const ws = match('/w/:id', path.value)?.id ?? (inSession ? viewedWorkspace.value : null)
   return (
     <div class="shell">
       <a class="skip" href="#main">
@@ -84,8 +85,8 @@ export function App() {
       </header>
       <HealthBanner />
       <ReconnectBanner />
-      <div class="body">
-        <WorkspaceNav current={ws} />
+      <div class="body" data-screen={inSession ? 'session' : 'page'}>
+        <WorkspaceNav current={ws} sessions={inSession} />
         <main id="main" tabIndex={-1}>
           <Screen />
         </main>

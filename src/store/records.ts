@@ -90,6 +90,9 @@ export type ExecutionStatus =
   | 'timed_out'
   | 'interrupted'
 
+/** The statuses of an execution some node still holds (queued, or with a CLI process working on it). */
+export const UNFINISHED_STATUSES: readonly ExecutionStatus[] = ['queued', 'running', 'waiting_for_permission']
+
 export interface ExecutionRecord {
   id: string
   session_id: string

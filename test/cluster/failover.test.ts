@@ -1,9 +1,11 @@
 // kill -9 of the node running an execution: another node interrupts it within the lease bound; clients resume there.
 import { afterEach, describe, expect, test } from 'bun:test'
+import { RedisClient } from 'bun'
 import { taskChannel } from '../../src/modules/realtime/channels.ts'
 import { descendants } from '../execution/helpers.ts'
 import { requireCluster, TestCluster, type NodeHandle } from '../support/cluster.ts'
-import { proxiedRedis } from '../support/redis.ts'
+import { ManualClock } from '../support/manual-clock.ts'
+import { proxiedRedis, REDIS_URL } from '../support/redis.ts'
 import { expectSeqs } from '../support/seqs.ts'
 import { waitFor } from '../support/wait.ts'
 
@@ -151,5 +153,43 @@ describe.skipIf(!hasServices)('a node restarted under the same CCHUB_NODE_ID', (
       status: 'interrupted',
       error: 'node B restarted while this execution ran',
     })
+  })
+})
+
+describe.skipIf(!hasServices)('a cancel for an execution whose node died', () => {
+  test('answers 503 NODE_UNAVAILABLE with Retry-After while the lease holds, and once it has lapsed ends the execution at once, interrupted', async () => {
+    // a lease far longer than the test, and A's clock stopped: A's own lease check never comes, only the cancel acts
+    cluster = await TestCluster.start({ leaseMs: 60_000, cliEnv: { FAKE_CLAUDE_MODE: 'hang' } })
+    const a = await cluster.node('A', {}, { clock: new ManualClock() })
+    const b = await cluster.child('B')
+    const token = await a.login()
+    const ws = await (await a.api('/api/v1/workspaces', { token, body: { name: 'w' } })).json()
+    const run = await (
+      await b.api('/api/v1/claude/execute', { token, body: { workspace_id: ws.id, prompt: 'hang' } })
+    ).json()
+    const get = async () => (await a.api(`/api/v1/claude/executions/${run.execution_id}`, { token })).json() as any
+    await waitFor(async () => (await get()).status === 'running', 10_000, 'the run on B')
+    strays.push(...descendants(b.proc.pid).map((p) => p.pid))
+    b.proc.kill('SIGKILL')
+    await b.proc.exited
+    const cancel = () => a.api(`/api/v1/claude/executions/${run.execution_id}/cancel`, { token, body: {} })
+
+    const refused = await cancel()
+    expect(refused.status).toBe(503)
+    expect(refused.headers.get('retry-after')).toBe('1')
+    expect(await refused.json()).toMatchObject({ code: 'NODE_UNAVAILABLE', details: { node: 'B' } })
+
+    // B's lease lapses (as it would a minute later)
+    const redis = new RedisClient(REDIS_URL)
+    await redis.send('DEL', [`${cluster.prefix}node:B`])
+    redis.close()
+    const res = await cancel()
+    expect(res.status).toBe(200)
+    const ended = { status: 'interrupted', error: 'node B stopped responding (lease expired)', node_id: null }
+    expect(await res.json()).toMatchObject(ended)
+    expect(await get()).toMatchObject(ended)
+    // reaped once: B is no longer listed, and a second cancel finds the execution ended
+    expect((await a.services.clusterNode!.nodes()).map((n) => n.id)).toEqual(['A'])
+    expect((await cancel()).status).toBe(409)
   })
 })

@@ -257,6 +257,16 @@ describe.skipIf(!run)('seed 001: real-time web interface client', () => {
     expect(claude.all('error')).toEqual([])
     expect(await (await e.s.api(`/api/v1/files/${done.file_id}`, { token: e.admin })).text()).toBe(parts.join(''))
 
+    // ClientFileManager.uploadLargeFile (multipart, session_id '' outside a session) and downloadFile, over REST
+    const form = new FormData()
+    form.append('file', new File(['a large file'], 'large.txt', { type: 'text/plain' }))
+    form.append('session_id', '')
+    const bearer = { Authorization: `Bearer ${e.admin}` }
+    const large = await fetch(`${e.s.url}/api/v1/files/upload`, { method: 'POST', body: form, headers: bearer })
+    expect(large.ok).toBe(true)
+    const { file_id: largeId } = (await large.json()) as { file_id: string }
+    expect(await (await fetch(`${e.s.url}/api/v1/files/${largeId}`, { headers: bearer })).text()).toBe('a large file')
+
     e.mock!.enqueue(reply.text('other'))
     claude.sendToClaude('another session')
     const other = await claude.next('session_created', (d) => d.session_id !== session_id)
@@ -266,6 +276,16 @@ describe.skipIf(!run)('seed 001: real-time web interface client', () => {
     expect(shared).toMatchObject({ session_id: other.session_id, size: 5, shared_by: e.adminId, is_shared: true })
     expect(shared.name).toStartWith('notes')
     expect(shared.shared_at).toBeString()
+  })
+
+  test('authenticating with an auth message: a claude_message sent right after it runs as that user', async () => {
+    const claude = await client(null)
+    claude.send('auth', { token: e.admin })
+    e.mock!.enqueue(reply.text('after auth', { chunks: 2, delayMs: 20 }))
+    claude.sendToClaude('no waiting for the auth reply')
+    expect((await claude.next('success', (d) => d.action === 'auth')).authenticated).toBe(true)
+    expect((await claude.next('session_created')).session_id).toBeString()
+    expect(await claude.next('claude_response', (d) => !d.stream)).toMatchObject({ content: 'after auth' })
   })
 
   test('errors in the seed shape; the 10 messages/s limit is per user across sockets', async () => {

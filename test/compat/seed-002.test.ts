@@ -15,13 +15,8 @@ async function api(method: string, path: string, body?: unknown): Promise<{ stat
 /** The seed's stream: connect to websocket_url and collect {type, timestamp, data} frames until the result. */
 async function stream(websocketUrl: string, protocols: string[] = ['cchub.seed-002']) {
   const url = `${e.s.url.replace(/^http/, 'ws')}${websocketUrl}?token=${encodeURIComponent(e.admin)}`
-  const ws = new WebSocket(url, protocols)
-  const frames: any[] = []
-  ws.addEventListener('message', (m) => frames.push(JSON.parse(String(m.data))))
-  await new Promise((ok, fail) => {
-    ws.addEventListener('open', ok)
-    ws.addEventListener('error', fail)
-  })
+  const c = await e.pool.connect(url, { protocols })
+  const frames = c.messages as any[]
   const until = async (pred: (f: any) => boolean) => {
     await waitFor(
       () => frames.some(pred),
@@ -30,7 +25,7 @@ async function stream(websocketUrl: string, protocols: string[] = ['cchub.seed-0
     )
     return frames.find(pred)
   }
-  return { ws, frames, until }
+  return { ws: c.ws, frames, until }
 }
 
 const isResult = (f: any) => f.type === 'claude_message' && f.data?.type === 'result'
@@ -43,7 +38,16 @@ afterAll(() => stopEnv(e))
 describe.skipIf(!requireRealCli('seed 002 client'))('seed 002: aicli-web Claude API client', () => {
   test('POST /execute → 202 {execution_id, session_id, status, websocket_url}; the socket streams claude_message frames', async () => {
     e.mock!.enqueue(reply.text('Hello from Claude', { chunks: ['Hello ', 'from ', 'Claude'] }))
-    const started = await api('POST', '/execute', { workspace_id: e.workspaceId, prompt: 'Say hello', stream: true })
+    // every field of the seed's ExecuteRequest
+    const started = await api('POST', '/execute', {
+      workspace_id: e.workspaceId,
+      prompt: 'Say hello',
+      system_prompt: 'You are terse.',
+      max_turns: 3,
+      tools: ['Read'],
+      stream: true,
+      metadata: { source: 'seed-002' },
+    })
     expect(started.status).toBe(202)
     expect(started.body).toMatchObject({
       execution_id: expect.any(String),
@@ -96,14 +100,23 @@ describe.skipIf(!requireRealCli('seed 002 client'))('seed 002: aicli-web Claude 
     const closed = await api('DELETE', `/sessions/${sid}`)
     expect(closed.status).toBe(200)
     expect(closed.body).toMatchObject({ message: 'Session closed', id: sid, status: 'closed' })
-    expect((await api('GET', '/sessions/no-such-session')).status).toBe(404)
+    const missing = await api('GET', '/sessions/no-such-session')
+    expect(missing.status).toBe(404)
+    expect(missing.body).toMatchObject({ code: 'NOT_FOUND', message: expect.any(String), trace_id: expect.any(String) })
   }, 30_000)
 
   test('a missing required field is 400; a value out of range stays 422', async () => {
     const noPrompt = await api('POST', '/execute', { workspace_id: e.workspaceId })
     expect(noPrompt.status).toBe(400)
-    expect(noPrompt.body.code).toBe('VALIDATION_FAILED')
-    expect(noPrompt.body.message).toContain('prompt')
+    // the seed's APIError: {code, message, details?, trace_id, timestamp} (read before toMatchObject: Bun 1.4.5's
+    // puts its asymmetric matchers into the object it checks)
+    expect(new Date(noPrompt.body.timestamp).toISOString()).toBe(noPrompt.body.timestamp)
+    expect(noPrompt.body).toMatchObject({
+      code: 'VALIDATION_FAILED',
+      message: expect.stringContaining('prompt'),
+      trace_id: expect.any(String),
+      timestamp: expect.any(String),
+    })
     expect((await api('POST', '/execute', { prompt: 'where?' })).status).toBe(400)
     expect((await api('POST', '/execute', { workspace_id: e.workspaceId, prompt: 'x', max_turns: 0 })).status).toBe(422)
   })

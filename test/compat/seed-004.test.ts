@@ -209,6 +209,12 @@ describe.skipIf(!requireRealCli('seed 004 client'))('seed 004: AgenticGoKit web 
     const anon = new AgenticClient(c)
     anon.send('session_create', { user_agent: 'WebUI Client' })
     expect((await anon.next('error')).data.code).toBe('UNAUTHORIZED')
+    // or as cchub's auth message first (the seed has none), in the seed's envelope; session_create then picks seed 004
+    const authed = new AgenticClient(await e.pool.connect(e.s.wsUrl))
+    authed.send('auth', { token: e.admin })
+    const created = await authed.createSession()
+    expect(created.data.status).toBe('active')
+    expect(created.message_id).toBeString()
     // the token may come as a header on the upgrade instead of in the URL
     const headed = new AgenticClient(
       await e.pool.connect(e.s.wsUrl, { headers: { authorization: `Bearer ${e.admin}` } }),

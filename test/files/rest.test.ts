@@ -57,13 +57,13 @@ describe('upload and download', () => {
     expect((await r2.json()).session_id).toBe(e.sessionId)
   })
 
-  test('no target, no file part, not multipart, or a broken body are clear errors and leave nothing behind', async () => {
+  test('no target puts the file in your default workspace (seed 001); no file part, not multipart, or a broken body are clear errors', async () => {
     const before = readdirSync(uploadsDir()).length
-    await expectError(
-      await upload(e.s, e.collaborator.token, [{ name: 'file', filename: 'x.txt', data: 'x' }]),
-      422,
-      'VALIDATION_FAILED',
-    )
+    const untargeted = await upload(e.s, e.collaborator.token, [{ name: 'file', filename: 'x.txt', data: 'x' }])
+    expect(untargeted.status).toBe(201)
+    const def = (await (await e.s.api('/api/v1/workspaces/default', { token: e.collaborator.token })).json()) as any
+    expect(def.id).toBeString()
+    expect(((await untargeted.json()) as any).workspace_id).toBe(def.id)
     await expectError(
       await upload(e.s, e.collaborator.token, [{ name: 'session_id', data: e.sessionId }]),
       422,

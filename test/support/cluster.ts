@@ -9,6 +9,7 @@ import { freshDatabase, requirePostgres, type TestDatabase } from './postgres.ts
 import { REDIS_URL, requireRedis, testPrefix } from './redis.ts'
 import { readyUrl, spawnServer, type ServerProcess } from './server-process.ts'
 import { ADMIN_PASSWORD, apiClient, startTestServer, testConfig, type TestServer } from './server.ts'
+import type { ServerDeps } from '../../src/server.ts'
 import { ClientPool } from './ws-client.ts'
 
 /** Both services answer (else a skip with the reason, or a failure under CI=true). */
@@ -63,9 +64,13 @@ export class TestCluster {
     )
   }
 
-  /** An in-process node (its services are there to look at). Start nodes one at a time: the first creates the admin. */
-  async node(id: string, overrides: Partial<Config> = {}): Promise<TestServer & { id: string }> {
-    const s = Object.assign(await startTestServer(this.config(id, overrides), this.dataDir, this.cliEnv), { id })
+  /**
+   * An in-process node (its services are there to look at), on `deps.clock` where time is the subject. Start nodes
+   * one at a time: the first creates the admin.
+   */
+  async node(id: string, overrides: Partial<Config> = {}, deps?: ServerDeps): Promise<TestServer & { id: string }> {
+    const config = this.config(id, overrides)
+    const s = Object.assign(await startTestServer(config, this.dataDir, this.cliEnv, deps), { id })
     this.nodes.push(s)
     return s
   }

@@ -8,6 +8,12 @@ export interface WsMsg {
   timestamp?: string
 }
 
+/** Upgrade headers, and the subprotocols to offer (a dialect's `cchub.<name>`). */
+export interface ConnectOptions {
+  headers?: Record<string, string>
+  protocols?: string[]
+}
+
 export interface CloseInfo {
   code: number
   reason: string
@@ -35,8 +41,9 @@ export class WsClient {
   private readonly taken = new Set<number>()
   private waiters: { pred: (m: WsMsg) => boolean; resolve: (m: WsMsg) => void }[] = []
 
-  constructor(url: string, opts: { headers?: Record<string, string> } = {}) {
-    this.ws = opts.headers ? new WebSocket(url, { headers: opts.headers } as never) : new WebSocket(url)
+  constructor(url: string, opts: ConnectOptions = {}) {
+    const { headers, protocols } = opts
+    this.ws = headers || protocols ? new WebSocket(url, { headers, protocols } as never) : new WebSocket(url)
     let resolveClosed!: (c: CloseInfo) => void
     this.closed = new Promise((r) => (resolveClosed = r))
     this.opened = new Promise((resolve, reject) => {
@@ -177,7 +184,7 @@ export { waitFor }
 export class ClientPool {
   private readonly clients = new Set<WsClient>()
 
-  async connect(url: string, opts: { headers?: Record<string, string>; timeoutMs?: number } = {}): Promise<WsClient> {
+  async connect(url: string, opts: ConnectOptions & { timeoutMs?: number } = {}): Promise<WsClient> {
     const c = new WsClient(url, opts)
     this.clients.add(c)
     await withTimeout(c.opened, opts.timeoutMs ?? 3000, `open ${url}`)
@@ -185,7 +192,7 @@ export class ClientPool {
   }
 
   /** A client that is tracked but not awaited (for sockets expected to fail to open). */
-  open(url: string, opts: { headers?: Record<string, string> } = {}): WsClient {
+  open(url: string, opts: ConnectOptions = {}): WsClient {
     const c = new WsClient(url, opts)
     this.clients.add(c)
     return c

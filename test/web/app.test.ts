@@ -162,6 +162,16 @@ describe.skipIf(!enabled)('web app', () => {
 
   // Last on purpose: in this environment a new run of the same user after a cancelled hanging request stalled (see the
   // report).
+  test("a refused tool call is a red card with the CLI's message, without the CLI's tag around it", async () => {
+    e.mock!.enqueue(reply.toolUse('NoSuchTool', { what: 'nothing' }), reply.text('That tool is missing.'))
+    await startSession(page, e.workspaceId, 'Use a missing tool')
+    const out = page.locator('[data-tool="NoSuchTool"].error .out.err')
+    await out.waitFor({ timeout: 40_000 })
+    expect(await out.textContent()).toContain('No such tool available: NoSuchTool')
+    expect(await out.textContent()).not.toContain('tool_use_error')
+    expect(await page.locator('[data-tool="NoSuchTool"] .raw pre').textContent()).toContain('<tool_use_error>')
+  })
+
   test('Stop ends a hanging run: POST cancel, the status line and the transcript say it was cancelled', async () => {
     e.mock!.enqueue(reply.hang(''))
     await startSession(page, e.workspaceId, 'Wait forever')

@@ -81,6 +81,13 @@ export async function screenshot(
   await page.screenshot({ path: join(SHOTS, `${name}.png`) })
 }
 
+/** Opens a tab of the session's side panel (People, Files, Document); its content is rendered from then on. */
+export async function openTab(page: Page, name: 'People' | 'Files' | 'Document'): Promise<void> {
+  const tab = page.getByRole('tab', { name: new RegExp(`^${name}`) })
+  await tab.click()
+  await page.locator(`#${await tab.getAttribute('aria-controls')}:not([hidden])`).waitFor()
+}
+
 /** Starts a session from the workspace screen with the prompt box and waits for its session view; the session's id. */
 export async function startSession(page: Page, base: string, workspaceId: string, prompt: string): Promise<string> {
   await page.goto(`${base}/w/${workspaceId}`)

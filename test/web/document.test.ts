@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from '
 import type { Page } from 'playwright-core'
 import { type FilesEnv, startFilesEnv } from '../files/helpers.ts'
 import { waitFor } from '../support/wait.ts'
-import { launchBrowser, requireChromium, screenshot, signIn, type TestBrowser } from './browser.ts'
+import { launchBrowser, openTab, requireChromium, screenshot, signIn, type TestBrowser } from './browser.ts'
 
 setDefaultTimeout(60_000)
 const enabled = requireChromium('web app shared document (Chromium)')
@@ -36,6 +36,7 @@ describe.skipIf(!enabled)('web app shared document', () => {
     await Promise.all([owner, collab, viewer].map((p) => p.goto(`${e.s.url}/s/${e.sessionId}`)))
     // on a phone the side panel, with the document, is a sheet opened from the bar under the title
     await viewer.getByRole('button', { name: /People & files/ }).click()
+    await Promise.all([owner, collab, viewer].map((p) => openTab(p, 'Document')))
     for (const p of [owner, collab, viewer]) {
       await editor(p).waitFor()
       await waitFor(async () => (await p.getByText('Loading the document…').count()) === 0, 10_000, 'document read')

@@ -7,7 +7,7 @@ import { createSession as createSessionRow } from '../../src/modules/sessions/cr
 import { type FilesEnv, startFilesEnv } from '../files/helpers.ts'
 import { waitFor } from '../support/wait.ts'
 import { dropAllSockets } from '../client/helpers.ts'
-import { launchBrowser, requireChromium, screenshot, signIn, type TestBrowser } from './browser.ts'
+import { launchBrowser, openTab, requireChromium, screenshot, signIn, type TestBrowser } from './browser.ts'
 
 setDefaultTimeout(60_000)
 const enabled = requireChromium('web app files (Chromium)')
@@ -51,6 +51,7 @@ describe.skipIf(!enabled)('web app files panel', () => {
       signIn(viewer, e.s.url, 'viewer', 'viewer-password'),
     ])
     await Promise.all([owner, collab, viewer].map((p) => p.goto(`${e.s.url}/s/${e.sessionId}`)))
+    await Promise.all([owner, collab, viewer].map((p) => openTab(p, 'Files')))
     await Promise.all([owner, collab, viewer].map((p) => p.getByText('No files yet').waitFor()))
   })
   afterAll(async () => {

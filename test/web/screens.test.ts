@@ -112,7 +112,17 @@ describe.skipIf(!enabled)('web app screens', () => {
     const box = (await page.getByLabel('Message Claude').boundingBox())!
     expect(box.y + box.height).toBeLessThanOrEqual(844)
     expect(box.width).toBeGreaterThan(200)
+    // a conversation taller than the screen scrolls inside the transcript: the pickers under the prompt stay on screen
+    await page.evaluate(() =>
+      document
+        .querySelector('.transcript')!
+        .append(Object.assign(document.createElement('div'), { style: 'min-height:2000px' })),
+    )
+    const pickers = (await page.getByLabel('Permission mode').boundingBox())!
+    expect(pickers.y + pickers.height).toBeLessThanOrEqual(844)
+    expect(await page.evaluate(() => document.querySelector('main')!.scrollHeight)).toBeLessThanOrEqual(844)
     expect(await page.evaluate(() => getComputedStyle(document.body).backgroundColor)).toBe('rgb(21, 23, 27)')
+    await page.evaluate(() => document.querySelector('.transcript > div:last-child')!.remove())
     await screenshot(page, 'phone')
     await ctx.close()
   })

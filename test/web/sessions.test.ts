@@ -1,5 +1,5 @@
 // A workspace's session list in Chromium: a live running badge, close and continue, import from the terminal.
-import { afterAll, beforeAll, describe, setDefaultTimeout, test } from 'bun:test'
+import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from 'bun:test'
 import { join } from 'node:path'
 import type { Page } from 'playwright-core'
 import { execute, startEnv, stopEnv, waitStatus, type Env } from '../execution/helpers.ts'
@@ -62,5 +62,19 @@ describe.skipIf(!enabled)('web app session list', () => {
     await page.locator('ul.sessions[data-live] li.session-row', { hasText: 'Fix the flaky test' }).waitFor()
     await found.getByRole('link', { name: 'Imported: open' }).click()
     await page.waitForURL(/\/s\/[^/]+$/)
+  })
+
+  test("on a session's page the navigation lists its workspace's sessions, this one marked, another's run live", async () => {
+    await page.goto(`${e.s.url}/w/${e.workspaceId}`)
+    await row('Hang around').getByRole('link').click()
+    const nav = page.getByRole('navigation', { name: 'Workspaces' })
+    await nav.locator('ul.sessions[data-live="true"]').waitFor()
+    expect(await nav.getByRole('link', { name: /Hang around/ }).getAttribute('aria-current')).toBe('page')
+    expect(await nav.getByRole('link', { name: /Fix the flaky test/ }).getAttribute('aria-current')).toBeNull()
+    const x = await execute(e, { prompt: 'Another errand' })
+    const other = nav.locator('li.session-row', { hasText: 'Another errand' })
+    await other.locator('.badge', { hasText: 'running' }).waitFor()
+    await e.s.api(`/api/v1/claude/executions/${x.execution_id}/cancel`, { method: 'POST', token: e.admin })
+    await other.locator('.badge').waitFor({ state: 'detached' })
   })
 })

@@ -3,10 +3,11 @@ import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from '
 import type { Page } from 'playwright-core'
 import { execute, startEnv, stopEnv, waitStatus, type Env } from '../execution/helpers.ts'
 import { ADMIN_PASSWORD } from '../support/server.ts'
-import { launchBrowser, requireChromium, screenshot, signIn, type TestBrowser } from './browser.ts'
+import { launchBrowser, openTab, requireChromium, screenshot, signIn, type TestBrowser } from './browser.ts'
+import { requireRealCli } from '../support/real-cli.ts'
 
 setDefaultTimeout(60_000)
-const enabled = requireChromium('web app phone sheets (Chromium)')
+const enabled = requireRealCli('web app phone sheets (real CLI)') && requireChromium('web app phone sheets (Chromium)')
 const PHONE = { width: 390, height: 844 }
 
 let e: Env
@@ -17,7 +18,7 @@ async function phone(colorScheme: 'light' | 'dark'): Promise<Page> {
   const { page } = await b.context({ viewport: PHONE, colorScheme })
   await signIn(page, e.s.url, 'admin', ADMIN_PASSWORD)
   await page.goto(`${e.s.url}/s/${sessions[0]}`)
-  await page.getByText('Hello from mock').waitFor()
+  await page.getByText('Run completed').waitFor()
   return page
 }
 
@@ -32,7 +33,7 @@ async function isBottomSheet(page: Page, name: string): Promise<void> {
 
 describe.skipIf(!enabled)('web app phone sheets', () => {
   beforeAll(async () => {
-    ;[e, b] = await Promise.all([startEnv({ cli: 'fake' }), launchBrowser()])
+    ;[e, b] = await Promise.all([startEnv({ cli: 'real' }), launchBrowser()])
     for (const prompt of ['First errand', 'Second errand']) {
       const x = await execute(e, { prompt })
       await waitStatus(e, x.execution_id)
@@ -52,6 +53,13 @@ describe.skipIf(!enabled)('web app phone sheets', () => {
     await details.getByRole('heading', { name: 'People' }).waitFor()
     await isBottomSheet(page, 'Session details')
     await screenshot(page, 'phone-people-sheet')
+    // the sheet's tabs: Files replaces People in the same sheet; the arrow key goes on to the document
+    await openTab(page, 'Files')
+    expect(await details.getByText('Upload a file').isVisible()).toBe(true)
+    expect(await details.getByLabel('Invite (username)').isVisible()).toBe(false)
+    await page.keyboard.press('ArrowRight')
+    await details.getByRole('textbox', { name: 'Shared document' }).waitFor()
+    expect(await page.getByRole('tab', { name: 'Document' }).getAttribute('aria-selected')).toBe('true')
     await page.getByRole('button', { name: 'Close details' }).click()
     await details.waitFor({ state: 'hidden' })
     await page.getByLabel('Message Claude').waitFor() // the prompt box is back in reach

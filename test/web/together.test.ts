@@ -6,7 +6,7 @@ import { reply } from '../support/mock-anthropic.ts'
 import { requireRealCli } from '../support/real-cli.ts'
 import { ADMIN_PASSWORD } from '../support/server.ts'
 import { waitFor } from '../support/wait.ts'
-import { foreignHosts, launchBrowser, requireChromium, signIn, type TestBrowser } from './browser.ts'
+import { foreignHosts, launchBrowser, openTab, requireChromium, signIn, type TestBrowser } from './browser.ts'
 
 setDefaultTimeout(60_000)
 const enabled = requireRealCli('web app together (real CLI)') && requireChromium('web app together (Chromium)')
@@ -54,6 +54,9 @@ describe.skipIf(!enabled)('web app together', () => {
     expect(await owner.getByLabel('Message Claude').count()).toBe(1)
     expect(await viewer.getByLabel('Message Claude').count()).toBe(0)
     expect(await viewer.getByText('You are a viewer here').isVisible()).toBe(true)
+    await Promise.all([owner, viewer].map((p) => openTab(p, 'Files')))
+    await viewer.getByText('No files yet').waitFor()
+    expect(await owner.locator('input[type="file"]').count()).toBe(1)
     expect(await viewer.locator('input[type="file"]').count()).toBe(0)
     expect(await viewer.locator('.people li', { hasText: 'carol' }).textContent()).toContain('viewer')
   })

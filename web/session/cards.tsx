@@ -72,6 +72,9 @@ function ToolBody({ item }: { item: ToolItem }) {
   return <pre class="out">{JSON.stringify(i, null, 2)}</pre>
 }
 
+/** The CLI wraps a refused tool call's message in this tag; the card shows the message (the raw event keeps it). */
+const TOOL_ERROR = /^\s*<tool_use_error>([\s\S]*)<\/tool_use_error>\s*$/
+
 function ToolCard({ item }: { item: ToolItem }) {
   const result = item.result.value
   const line = ONE_LINE[item.name]?.(item.input)
@@ -89,7 +92,7 @@ function ToolCard({ item }: { item: ToolItem }) {
       {!line && <ToolBody item={item} />}
       {failed && (
         <pre class="out err" role="alert">
-          {result.text}
+          {result.text.replace(TOOL_ERROR, '$1')}
         </pre>
       )}
       <Raw value={result ? [item.raw, result.raw] : item.raw} label="Raw event" />

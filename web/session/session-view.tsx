@@ -1,15 +1,13 @@
-// The session screen: status line on top, the transcript, the prompt box at the bottom, people and files beside.
+// The session screen: status line on top, the transcript, the prompt box at the bottom, the details (tabs) beside.
 import { useEffect, useMemo, useRef, useState } from 'preact/hooks'
 import { me } from '../lib/auth.ts'
 import { Link } from '../lib/router.tsx'
+import { viewedWorkspace } from '../views/workspaces.tsx'
 import { SessionController } from './controller.ts'
+import { SessionDetails } from './details.tsx'
 import { PermissionBanner } from './permission-banner.tsx'
-import { Backdrop, PhoneBar, SessionsSheet, SheetClose, type SheetName } from './phone-sheets.tsx'
+import { Backdrop, PhoneBar, SessionsSheet, type SheetName } from './phone-sheets.tsx'
 import { PromptBox } from './prompt-box.tsx'
-import { ShareLinks } from './sharing.tsx'
-import { DocumentPanel } from './document-panel.tsx'
-import { Files } from './files-panel.tsx'
-import { Participants } from './side-panel.tsx'
 import { StatusLine } from './status-line.tsx'
 import { TranscriptItems } from './virtual-items.tsx'
 
@@ -27,8 +25,12 @@ export function SessionView({ id }: { id: string }) {
     // follow the stream only when the reader is already at the bottom
     if (el && el.scrollHeight - el.scrollTop - el.clientHeight < 200) el.scrollTop = el.scrollHeight
   })
-  if (c.removed.value) return <Removed />
   const s = c.session.value
+  useEffect(() => {
+    viewedWorkspace.value = s?.workspace_id ?? null
+    return () => (viewedWorkspace.value = null)
+  }, [s?.workspace_id])
+  if (c.removed.value) return <Removed />
   const role = s?.role ?? 'viewer'
   const canPrompt = role !== 'viewer' && s?.status !== 'closed'
   const status = c.transcript.status.value
@@ -73,36 +75,13 @@ export function SessionView({ id }: { id: string }) {
           <p class="viewer-note">You are a viewer here: you see everything live but cannot prompt.</p>
         )}
       </div>
-      <aside class="side" aria-label="Session details" data-sheet={sheet === 'details'}>
-        <SheetClose label="details" close={() => setSheet(null)} />
-        <Participants
-          list={c.participants.value}
-          sessionId={id}
-          error={c.peopleError.value}
-          manage={
-            role === 'owner'
-              ? {
-                  setRole: (uid, r) => void c.manage(uid, r),
-                  remove: (uid) => void c.manage(uid, null),
-                  handOver: (uid) => void c.manage(uid, 'owner'),
-                }
-              : null
-          }
-        />
-        {role === 'owner' && <ShareLinks sessionId={id} />}
-        <Files
-          sessionId={id}
-          files={c.files.value}
-          canUpload={canPrompt}
-          added={(f) => c.fileAdded(f)}
-          attach={canPrompt ? (f) => c.attach(f) : null}
-          names={new Map(c.participants.value.map((p) => [p.user_id, p.username]))}
-          canDelete={(f) => role === 'owner' || me.value?.role === 'admin' || f.owner_id === me.value?.id}
-        />
-        {me.value && (
-          <DocumentPanel sessionId={id} myId={me.value.id} canEdit={canPrompt} listen={(fn) => (c.docListener = fn)} />
-        )}
-      </aside>
+      <SessionDetails
+        c={c}
+        role={role}
+        canPrompt={canPrompt}
+        sheet={sheet === 'details'}
+        close={() => setSheet(null)}
+      />
       {sheet === 'sessions' && s && <SessionsSheet workspaceId={s.workspace_id} close={() => setSheet(null)} />}
       {sheet && <Backdrop close={() => setSheet(null)} />}
     </div>

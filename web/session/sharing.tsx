@@ -96,8 +96,11 @@ export function ShareLinks({ sessionId }: { sessionId: string }) {
         class="inline-form"
         onSubmit={(e) => (e.preventDefault(), void create.run(field(e, 'role'), field(e, 'hours')))}
       >
-        <RoleSelect name="role" label="Role the link grants" />
-        <label>
+        <div class="field">
+          <span aria-hidden="true">Role</span>
+          <RoleSelect name="role" label="Role the link grants" />
+        </div>
+        <label class="hours">
           Valid for (hours) <input name="hours" type="number" min="1" max="720" defaultValue="24" required />
         </label>
         <button type="submit" class="small" disabled={create.busy}>

@@ -5,7 +5,7 @@ import type { TerminalSession } from '../../src/modules/claude/model.ts'
 import { api } from '../lib/auth.ts'
 import { ago, cost } from '../lib/format.ts'
 import { realtime } from '../lib/realtime.ts'
-import { Link } from '../lib/router.tsx'
+import { Link, path } from '../lib/router.tsx'
 import type { Session } from '../lib/types.ts'
 import { FormError, useAction } from './forms.tsx'
 
@@ -73,7 +73,7 @@ function SessionRow({ s, act }: { s: Session; act: ((a: 'close' | 'reopen') => v
   const title = s.title ?? 'Untitled session'
   return (
     <li class="session-row" data-state={state}>
-      <Link href={`/s/${s.id}`} class="tile">
+      <Link href={`/s/${s.id}`} class="tile" aria-current={path.value === `/s/${s.id}` ? 'page' : undefined}>
         <span class={`dot ${s.current_status === 'waiting_for_permission' ? 'waiting' : state}`} aria-hidden="true" />
         <strong>{title}</strong>
         {s.current_status && (

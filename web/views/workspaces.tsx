@@ -11,12 +11,15 @@ import { Members } from './members.tsx'
 import { SessionList } from './sessions.tsx'
 
 export const workspaces = signal<Workspace[] | null>(null)
+/** The workspace of the session on screen, so the navigation can show where it belongs and its neighbours. */
+export const viewedWorkspace = signal<string | null>(null)
 
 export async function loadWorkspaces(): Promise<void> {
   workspaces.value = (await api<{ workspaces: Workspace[] }>('/api/v1/workspaces?limit=500')).workspaces
 }
 
-export function WorkspaceNav({ current }: { current: string | null }) {
+/** `sessions`: on a session's page the current workspace lists its sessions (live status) under its name. */
+export function WorkspaceNav({ current, sessions }: { current: string | null; sessions: boolean }) {
   useEffect(() => void loadWorkspaces().catch(() => {}), [])
   return (
     <nav class="nav" aria-label="Workspaces">
@@ -29,6 +32,7 @@ export function WorkspaceNav({ current }: { current: string | null }) {
             <Link href={`/w/${w.id}`} aria-current={w.id === current ? 'page' : undefined}>
               {w.name}
             </Link>
+            {sessions && w.id === current && <SessionList workspaceId={w.id} compact />}
           </li>
         ))}
       </ul>

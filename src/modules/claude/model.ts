@@ -75,7 +75,15 @@ export const Execution = t.Object(
     prompt: t.String(),
     options: t.Record(t.String(), t.Unknown()),
     status: ExecutionStatusSchema,
-    queue_position: t.Nullable(t.Integer()),
+    queue_position: t.Nullable(
+      t.Integer({ description: "Position in the queue of node_id's node; null when not queued" }),
+    ),
+    node_id: t.Nullable(
+      t.String({
+        description:
+          "The node that queues or runs the execution (its session's node), whichever node answers; null once it has ended, or while that node is gone",
+      }),
+    ),
     error: t.Nullable(t.String()),
     exit_code: t.Nullable(t.Integer()),
     num_turns: t.Integer(),

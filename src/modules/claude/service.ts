@@ -1,7 +1,13 @@
 // Executions and sessions: the logic behind /api/v1/claude and the WebSocket `command` messages.
 import type { Config } from '../../config/schema.ts'
 import { AppError, notFound } from '../../core/errors.ts'
-import type { ExecutionRecord, SessionRecord, UserRecord, WorkspaceRecord } from '../../store/records.ts'
+import {
+  UNFINISHED_STATUSES,
+  type ExecutionRecord,
+  type SessionRecord,
+  type UserRecord,
+  type WorkspaceRecord,
+} from '../../store/records.ts'
 import type { Store } from '../../store/store.ts'
 import type { ChannelLog } from '../realtime/channel-log.ts'
 import { sessionChannel, taskChannel } from '../realtime/channels.ts'
@@ -15,7 +21,7 @@ import type { ExecutionEngine } from './engine/execution-engine.ts'
 import type { ExecuteBody } from './model.ts'
 import type { SandboxStatus } from './cli/sandbox.ts'
 import { requireSandboxFor } from './sandbox-policy.ts'
-import { toPublicExecution, toPublicSession } from '../sessions/views.ts'
+import { NOWHERE, toPublicExecution, toPublicSession, type ExecutionPlace } from '../sessions/views.ts'
 import { createSession } from '../sessions/create.ts'
 import { currentRuns } from '../sessions/current-runs.ts'
 
@@ -120,7 +126,7 @@ export class ClaudeService {
   async getExecution(user: UserRecord, id: string) {
     const e = await this.deps.store.executions.byId(id)
     if (!e || !(await this.deps.access.canReadSession(user, e.session_id))) throw notFound('Execution')
-    return toPublicExecution(e, this.deps.engine.position(e.id))
+    return toPublicExecution(e, (await this.placesOf([e])).get(e.id) ?? NOWHERE)
   }
 
   async listExecutions(
@@ -135,14 +141,30 @@ export class ClaudeService {
       limit: q.limit ?? 50,
       offset: q.offset ?? 0,
     })
-    return { executions: items.map((e) => toPublicExecution(e, this.deps.engine.position(e.id))), total }
+    const places = await this.placesOf(items)
+    return { executions: items.map((e) => toPublicExecution(e, places.get(e.id) ?? NOWHERE)), total }
+  }
+
+  /** Where each unfinished execution of `list` is queued or runs: on a single node, here. */
+  protected async placesOf(list: ExecutionRecord[]): Promise<Map<string, ExecutionPlace>> {
+    return new Map(list.filter((e) => UNFINISHED_STATUSES.includes(e.status)).map((e) => [e.id, this.placeHere(e.id)]))
+  }
+
+  protected placeHere(executionId: string): ExecutionPlace {
+    return { node_id: this.deps.nodeId, queue_position: this.deps.engine.position(executionId) }
+  }
+
+  /** Ends an unfinished execution that no engine holds any more (its node died); a single node has no such thing. */
+  protected async stopOrphan(_e: ExecutionRecord): Promise<boolean> {
+    return false
   }
 
   async cancel(user: UserRecord, id: string) {
     const e = await this.deps.store.executions.byId(id)
     if (!e || !(await this.deps.access.canReadSession(user, e.session_id))) throw notFound('Execution')
     await this.deps.access.require(user, e.session_id, 'collaborator')
-    if (!(await this.deps.engine.cancel(id, 'cancelled', `Cancelled by ${user.username}`))) {
+    const cancelled = await this.deps.engine.cancel(id, 'cancelled', `Cancelled by ${user.username}`)
+    if (!cancelled && !(await this.stopOrphan(e))) {
       throw new AppError('CONFLICT', 409, `Execution already ${e.status}`)
     }
     return this.getExecution(user, id)

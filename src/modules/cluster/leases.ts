@@ -24,10 +24,15 @@ export class NodeLeases {
   private stopTimer: (() => void) | undefined
   private ticking: Promise<void> = Promise.resolve()
 
-  constructor(private readonly deps: LeaseDeps) {}
+  constructor(private deps: LeaseDeps) {}
 
   get checkIntervalMs(): number {
     return Math.max(1, Math.floor(this.deps.leaseMs / 3))
+  }
+
+  /** The address this node listens on, known only once it listens (before `start`). */
+  advertise(url: string): void {
+    this.deps.info = { ...this.deps.info, url }
   }
 
   async start(): Promise<void> {
@@ -71,17 +76,28 @@ export class NodeLeases {
     await redis.send('ZADD', [keys.nodes, String(clock.now()), info.id])
   }
 
+  /** Every node not yet reaped: the live ones and those whose lease just lapsed. */
+  async known(): Promise<string[]> {
+    return (await this.deps.redis.send('ZRANGE', [this.deps.keys.nodes, '0', '-1'])) as string[]
+  }
+
   private async reapExpired(): Promise<void> {
+    for (const id of await this.known()) if (id !== this.deps.info.id) await this.reap(id)
+  }
+
+  /**
+   * Has `id`'s executions interrupted if its lease is gone (also between two checks, for a request that cannot
+   * wait for the next one). `busy`: another survivor holds its reap lock (and is at it).
+   */
+  async reap(id: string): Promise<'alive' | 'reaped' | 'busy'> {
     const { redis, keys, info, leaseMs } = this.deps
-    const ids = ((await redis.send('ZRANGE', [keys.nodes, '0', '-1'])) as string[]).filter((id) => id !== info.id)
-    for (const id of ids) {
-      if ((await redis.send('EXISTS', [keys.lease(id)])) === 1) continue
-      // SET NX PX: one survivor per dead node; if it dies while reaping, the lock lapses and another one retries
-      const won = await redis.send('SET', [keys.reapLock(id), info.id, 'NX', 'PX', String(leaseMs)])
-      if (won !== 'OK') continue
-      this.deps.logger.warn('cluster node stopped responding; interrupting its executions', { node: id })
-      await this.deps.onDead(id)
-      await redis.send('ZREM', [keys.nodes, id])
-    }
+    if ((await redis.send('EXISTS', [keys.lease(id)])) === 1) return 'alive'
+    // SET NX PX: one survivor per dead node; if it dies while reaping, the lock lapses and another one retries
+    const won = await redis.send('SET', [keys.reapLock(id), info.id, 'NX', 'PX', String(leaseMs)])
+    if (won !== 'OK') return 'busy'
+    this.deps.logger.warn('cluster node stopped responding; interrupting its executions', { node: id })
+    await this.deps.onDead(id)
+    await redis.send('ZREM', [keys.nodes, id])
+    return 'reaped'
   }
 }

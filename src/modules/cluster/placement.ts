@@ -39,6 +39,14 @@ export class RedisPlacement implements ExecutionPlacement {
     return this.redis.send('SMEMBERS', [this.keys.executions(node)]) as Promise<string[]>
   }
 
+  /** The node among `nodes` that took the execution and has not finished it, or null. */
+  async holder(executionId: string, nodes: string[]): Promise<string | null> {
+    const held = await Promise.all(
+      nodes.map((n) => this.redis.send('SISMEMBER', [this.keys.executions(n), executionId])),
+    )
+    return nodes[held.indexOf(1)] ?? null
+  }
+
   async forget(node: string): Promise<void> {
     await this.redis.send('DEL', [this.keys.executions(node)])
   }

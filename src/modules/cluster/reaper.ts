@@ -1,13 +1,11 @@
 // What a survivor does for a dead node (and a node for its own previous life): its unfinished executions end interrupted.
-import type { ExecutionStatus } from '../../store/records.ts'
+import { UNFINISHED_STATUSES } from '../../store/records.ts'
 import type { Store } from '../../store/store.ts'
 import { killOrphan } from '../claude/cli/spawn.ts'
 import { interruptExecution } from '../claude/engine/status.ts'
 import type { ControlHandler } from '../claude/engine/execution-run.ts'
 import type { ChannelLog } from '../realtime/channel-log.ts'
 import type { RedisPlacement } from './placement.ts'
-
-const UNFINISHED: ExecutionStatus[] = ['running', 'waiting_for_permission', 'queued']
 
 export interface ReaperDeps {
   store: Store
@@ -30,7 +28,7 @@ export async function interruptNodeExecutions(
   let n = 0
   for (const id of await deps.placement.members(node)) {
     const e = await deps.store.executions.byId(id)
-    if (!e || !UNFINISHED.includes(e.status)) continue
+    if (!e || !UNFINISHED_STATUSES.includes(e.status)) continue
     if (own && e.pid && e.pid_start) killOrphan(e.pid, e.pid_start)
     await deps.controls.ended(id, reason)
     await interruptExecution(deps.store, deps.log, e, reason)

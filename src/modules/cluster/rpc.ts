@@ -10,9 +10,13 @@ const isReply = TypeCompiler.Compile(RpcReply)
 
 export type RpcHandler = (payload: unknown) => Promise<unknown>
 
-const unavailable = (node: string, why: string) =>
+// a second: a node that died is reaped within its lease, after which the session moves to the node asked
+const RETRY = { 'retry-after': '1' }
+
+export const unavailable = (node: string, why: string) =>
   new AppError('NODE_UNAVAILABLE', 503, `Node ${node}, which holds this session, ${why}; try again shortly`, {
     details: { node },
+    headers: RETRY,
   })
 
 /** While Redis is away no node can be told anything (commands fail at once rather than queue). */
@@ -21,6 +25,7 @@ export const redisDown = () =>
     'NODE_UNAVAILABLE',
     503,
     'Redis does not answer, so the node holding this session cannot be reached; try again shortly',
+    { headers: RETRY },
   )
 
 /**
@@ -59,9 +64,19 @@ export class NodeRpc {
     }
   }
 
-  async call(node: string, method: string, payload: unknown): Promise<unknown> {
+  /**
+   * `ifListening`: a node nobody listens for (gone) resolves undefined at once instead of failing. `timeoutMs`: for a
+   * call known to take longer than a routed command.
+   */
+  async call(
+    node: string,
+    method: string,
+    payload: unknown,
+    o: { ifListening?: boolean; timeoutMs?: number } = {},
+  ): Promise<unknown> {
     const id = Bun.randomUUIDv7()
-    const { redis, keys, nodeId, timeoutMs } = this.deps
+    const { redis, keys, nodeId } = this.deps
+    const timeoutMs = o.timeoutMs ?? this.deps.timeoutMs
     const answer = new Promise<unknown>((resolve, reject) => this.pending.set(id, { resolve, reject }))
     const timer = setTimeout(() => this.fail(id, unavailable(node, `did not answer within ${timeoutMs} ms`)), timeoutMs)
     try {
@@ -69,7 +84,10 @@ export class NodeRpc {
       const receivers = await redis.publish(keys.rpcRequests(node), JSON.stringify(request)).catch(() => {
         throw redisDown()
       })
-      if (receivers === 0) this.fail(id, unavailable(node, 'is not reachable'))
+      if (receivers === 0) {
+        if (o.ifListening) return undefined
+        this.fail(id, unavailable(node, 'is not reachable'))
+      }
       return await answer
     } finally {
       clearTimeout(timer)

@@ -6,9 +6,11 @@ import type { Store } from '../../store/store.ts'
 import type { SessionAccess } from '../sessions/access.ts'
 import { sessionChannel } from '../realtime/channels.ts'
 import type { Connection } from '../realtime/connection.ts'
-import type { Gateway, LeaveReason } from '../realtime/gateway.ts'
+import type { Gateway } from '../realtime/gateway.ts'
+import type { LeaveReason } from '../realtime/subscriptions.ts'
 import type { KeyedQueue } from './keyed-queue.ts'
-import { sendToSession } from './live.ts'
+import { publishPresence, type PresenceFrame } from './presence-feed.ts'
+import type { OnlineUser, OtherNodes } from './presence-nodes.ts'
 import type { CollabTiming } from './roles.ts'
 
 interface Entry {
@@ -18,25 +20,6 @@ interface Entry {
   conns: Set<Connection>
   /** Cancels the pending leave: set while the user's last socket dropped and the grace period runs. */
   leaveTimer?: () => void
-}
-
-export interface OnlineUser {
-  user_id: string
-  username: string
-  role: SessionRole
-  connections: number
-}
-
-/** Called when a user's presence on the other nodes begins (`present`) or ends, for `reason`. */
-export type RemotePresenceHandler = (sessionId: string, user: OnlineUser, present: boolean, reason: string) => void
-
-/** The other nodes' presence, when this node is one of several (src/modules/shared-state/presence.ts). */
-export interface OtherNodes {
-  users(sessionId: string): OnlineUser[]
-  has(sessionId: string, userId: string): boolean
-  /** This node's entry for the user changed (null: gone, for `reason`). */
-  share(sessionId: string, userId: string, info: Omit<OnlineUser, 'user_id'> | null, reason: string): void
-  onChange(handler: RemotePresenceHandler): void
 }
 
 export interface PresenceDeps {
@@ -218,18 +201,7 @@ export class Presence {
     this.deps.others?.share(sessionId, e.userId, info, reason)
   }
 
-  /**
-   * Live-only, in order per session. Not stored: presence is state, not history. Stored, every tab opening and
-   * closing would fill the session log (and the history in session_state) and push the conversation out; who is
-   * online now comes from session_state and GET …/participants, and participant_added/removed stay durable.
-   */
-  private publish(sessionId: string, make: () => Promise<[string, Record<string, unknown>] | null>): void {
-    const job = async () => {
-      const msg = await make()
-      if (msg) sendToSession(this.deps.gateway, sessionId, msg[0], msg[1])
-    }
-    void this.deps.queue.run(`presence:${sessionId}`, job).catch((err) => {
-      this.deps.logger.warn('presence publish failed', { session_id: sessionId, error: String(err) })
-    })
+  private publish(sessionId: string, make: () => Promise<PresenceFrame>): void {
+    publishPresence(this.deps, sessionId, make)
   }
 }

@@ -1,276 +1,25 @@
-// Session participants and roles (list, invite, change, hand over, remove), and the wiring of the collab parts.
+// Wires the collaboration parts together and hooks presence into the gateway's session channel joins and leaves.
 import type { Config } from '../../config/schema.ts'
 import type { Clock } from '../../core/clock.ts'
-import { AppError, conflict, invalid, notFound } from '../../core/errors.ts'
-import { iso } from '../../core/iso.ts'
 import type { Logger } from '../../core/logger.ts'
 import type { Signals } from '../../core/signals.ts'
-import type { ParticipantRecord, SessionRecord, SessionRole, UserRecord } from '../../store/records.ts'
+import type { SessionRole, UserRecord } from '../../store/records.ts'
 import type { Store } from '../../store/store.ts'
+import type { RunStopper } from '../claude/engine/stop-runs.ts'
 import type { SessionAccess } from '../sessions/access.ts'
 import type { ChannelLog } from '../realtime/channel-log.ts'
 import { sessionChannel } from '../realtime/channels.ts'
 import type { Gateway } from '../realtime/gateway.ts'
 import { Cursors } from './cursors.ts'
 import { KeyedQueue } from './keyed-queue.ts'
-import { Presence, type OtherNodes } from './presence.ts'
-import { atLeast, defaultTiming, RANK, type CollabTiming } from './roles.ts'
+import { CollabService } from './participants.ts'
+import { Presence } from './presence.ts'
+import type { OtherNodes } from './presence-nodes.ts'
+import { defaultTiming, type CollabTiming } from './roles.ts'
 import { sessionState } from './session-state.ts'
 import { ShareLinks } from './share-links.ts'
 import { SharedDocs } from './shared-doc.ts'
 import { Typing } from './typing.ts'
-
-type Grant = Exclude<SessionRole, 'owner'>
-const keepsOwner = (target: UserRecord) =>
-  new AppError(
-    'FORBIDDEN',
-    403,
-    `${target.username} owns the workspace or is an admin, and keeps the owner role on every session in it; a session owner cannot demote or remove them`,
-  )
-
-export class CollabService {
-  constructor(
-    private readonly deps: {
-      store: Store
-      log: ChannelLog
-      access: SessionAccess
-      signals: Signals
-      presence: Presence
-    },
-  ) {}
-
-  /** Everyone with a role on the session: its owner, explicit participants and the workspace's owner and members. */
-  async list(user: UserRecord, sessionId: string) {
-    const { session } = await this.deps.access.require(user, sessionId, 'viewer')
-    const rows = new Map<
-      string,
-      { role: SessionRole; source: 'owner' | 'participant' | 'workspace'; created_at: number | null }
-    >()
-    const ws = await this.deps.store.workspaces.byId(session.workspace_id)
-    if (ws) rows.set(ws.owner_id, { role: 'owner', source: 'workspace', created_at: null })
-    for (const m of ws ? await this.deps.store.workspaces.members(ws.id) : [])
-      rows.set(m.user_id, { role: m.session_role, source: 'workspace', created_at: null })
-    // An explicit participant row counts when it is higher than the workspace role, as in SessionAccess.roleOf.
-    for (const p of await this.deps.store.sessions.participants(sessionId)) {
-      const byWorkspace = rows.get(p.user_id)
-      if (!byWorkspace || RANK[p.role] > RANK[byWorkspace.role])
-        rows.set(p.user_id, { role: p.role, source: 'participant', created_at: p.created_at })
-    }
-    const own = rows.get(session.owner_id)
-    rows.set(session.owner_id, { role: 'owner', source: 'owner', created_at: own?.created_at ?? session.created_at })
-    const participants = []
-    for (const [id, r] of rows) {
-      const u = await this.deps.store.users.byId(id)
-      if (!u) continue
-      const connections = this.deps.presence.connections(sessionId, id)
-      participants.push({
-        user_id: id,
-        username: u.username,
-        display_name: u.display_name,
-        role: u.role === 'admin' ? 'owner' : r.role,
-        source: r.source,
-        online: this.deps.presence.isPresent(sessionId, id),
-        connections,
-        created_at: iso(r.created_at),
-      })
-    }
-    return { session_id: sessionId, participants }
-  }
-
-  async add(user: UserRecord, sessionId: string, targetId: string, role: Grant = 'collaborator') {
-    const { session } = await this.deps.access.require(user, sessionId, 'owner')
-    const target = await this.user(targetId)
-    if (target.id === session.owner_id) throw conflict('That user owns the session')
-    await this.refuseLowering(session, target, role)
-    const existing = await this.deps.store.sessions.participant(sessionId, target.id)
-    if (existing)
-      throw new AppError(
-        'CONFLICT',
-        409,
-        `Already a participant (${existing.role}); PATCH the participant to change the role`,
-        { details: { role: existing.role } },
-      )
-    const record: ParticipantRecord = { session_id: sessionId, user_id: target.id, role, created_at: Date.now() }
-    await this.deps.store.sessions.putParticipant(record)
-    await this.changed(session, target, 'participant_added', { role, via: 'invite' }, user)
-    return (await this.list(user, sessionId)).participants.find((p) => p.user_id === target.id)!
-  }
-
-  /** Used by share links: grants `role` unless the user already has it or a higher one. */
-  async grant(
-    session: SessionRecord,
-    target: UserRecord,
-    role: Grant,
-    via: Record<string, unknown>,
-    by: UserRecord | null,
-  ) {
-    const previous = await this.deps.access.roleOf(target, session)
-    if (atLeast(previous, role)) return { previous, role: previous!, changed: false }
-    const existing = await this.deps.store.sessions.participant(session.id, target.id)
-    await this.deps.store.sessions.putParticipant({
-      session_id: session.id,
-      user_id: target.id,
-      role,
-      created_at: existing?.created_at ?? Date.now(),
-    })
-    await this.changed(
-      session,
-      target,
-      existing ? 'role_changed' : 'participant_added',
-      { role, previous_role: previous, ...via },
-      by,
-    )
-    return { previous, role, changed: true }
-  }
-
-  async setRole(user: UserRecord, sessionId: string, targetId: string, role: SessionRole) {
-    const { session } = await this.deps.access.require(user, sessionId, 'owner')
-    const target = await this.user(targetId)
-    const previous = await this.deps.access.roleOf(target, session)
-    if (!previous) throw notFound('Participant')
-    if (target.id === session.owner_id) {
-      if (role === 'owner') return this.find(user, sessionId, target.id)
-      throw conflict(
-        "The owner cannot be demoted; hand the session over first (PATCH another participant's role to owner)",
-      )
-    }
-    if (role === 'owner') return this.handOver(user, session, target, previous)
-    await this.refuseLowering(session, target, role)
-    const existing = await this.deps.store.sessions.participant(sessionId, target.id)
-    await this.deps.store.sessions.putParticipant({
-      session_id: sessionId,
-      user_id: target.id,
-      role,
-      created_at: existing?.created_at ?? Date.now(),
-    })
-    await this.changed(session, target, 'role_changed', { role, previous_role: previous }, user)
-    return this.find(user, sessionId, target.id)
-  }
-
-  /** Owner (or the participant themself, to leave) removes an explicit participant. */
-  async remove(user: UserRecord, sessionId: string, targetId: string) {
-    const self = user.id === targetId
-    const { session } = await this.deps.access.require(user, sessionId, self ? 'viewer' : 'owner')
-    if (targetId === session.owner_id) throw conflict('The owner cannot be removed; hand the session over first')
-    const target = await this.user(targetId)
-    if (!self && (await this.deps.access.workspaceRoleOn(target, session)) === 'owner') throw keepsOwner(target)
-    const previous = (await this.deps.store.sessions.participant(sessionId, targetId))?.role ?? null
-    if (!previous || !(await this.deps.store.sessions.removeParticipant(sessionId, targetId)))
-      throw notFound('Participant')
-    const remaining = await this.deps.access.roleOf(target, session)
-    // Published before the sockets are dropped, so the removed user learns why; then nothing more reaches them.
-    await this.changed(
-      session,
-      target,
-      'participant_removed',
-      { previous_role: previous, remaining_role: remaining },
-      user,
-      remaining === null,
-    )
-    return { ok: true, user_id: targetId, remaining_role: remaining }
-  }
-
-  /**
-   * A session owner cannot take away what the workspace gives: its owner and admins stay owners, members keep their
-   * default.
-   */
-  private async refuseLowering(session: SessionRecord, target: UserRecord, role: SessionRole): Promise<void> {
-    const floor = await this.deps.access.workspaceRoleOn(target, session)
-    if (floor === null || RANK[role] >= RANK[floor]) return
-    if (floor === 'owner') throw keepsOwner(target)
-    throw new AppError(
-      'FORBIDDEN',
-      403,
-      `${target.username} is a ${floor} on every session of this workspace as a member; change their role in the workspace's members instead`,
-    )
-  }
-
-  private async handOver(user: UserRecord, session: SessionRecord, target: UserRecord, previous: SessionRole) {
-    const now = Date.now()
-    const old = await this.deps.store.users.byId(session.owner_id)
-    await this.deps.store.sessions.update(session.id, { owner_id: target.id, updated_at: now })
-    const [t, o] = await Promise.all([
-      this.deps.store.sessions.participant(session.id, target.id),
-      this.deps.store.sessions.participant(session.id, session.owner_id),
-    ])
-    await this.deps.store.sessions.putParticipant({
-      session_id: session.id,
-      user_id: target.id,
-      role: 'owner',
-      created_at: t?.created_at ?? now,
-    })
-    await this.deps.store.sessions.putParticipant({
-      session_id: session.id,
-      user_id: session.owner_id,
-      role: 'collaborator',
-      created_at: o?.created_at ?? session.created_at,
-    })
-    const moved = { ...session, owner_id: target.id }
-    await this.changed(
-      moved,
-      target,
-      'role_changed',
-      { role: 'owner', previous_role: previous, owner_id: target.id },
-      user,
-    )
-    if (old)
-      await this.changed(
-        moved,
-        old,
-        'role_changed',
-        { role: 'collaborator', previous_role: 'owner', owner_id: target.id },
-        user,
-      )
-    return this.find(user, session.id, target.id)
-  }
-
-  /**
-   * Publishes the change on session:<id> (durable), updates presence, drops sockets that lost access, re-checks the
-   * rest.
-   */
-  private async changed(
-    session: SessionRecord,
-    target: UserRecord,
-    type: string,
-    data: Record<string, unknown>,
-    by: UserRecord | null,
-    drop = false,
-  ) {
-    await this.deps.log.emit(sessionChannel(session.id), type, {
-      session_id: session.id,
-      user_id: target.id,
-      username: target.username,
-      ...data,
-      by: by?.id ?? null,
-      by_username: by?.username ?? null,
-    })
-    const role = (data.role ?? data.remaining_role) as SessionRole | null | undefined
-    if (role) this.deps.presence.setRole(session.id, target.id, role)
-    if (drop) this.deps.presence.dropUser(session.id, target.id)
-    this.deps.signals.emit('access-changed', { sessionId: session.id, userId: target.id })
-  }
-
-  private async find(user: UserRecord, sessionId: string, targetId: string) {
-    const p = (await this.list(user, sessionId)).participants.find((x) => x.user_id === targetId)
-    if (!p) throw notFound('Participant')
-    return p
-  }
-
-  private async user(id: string): Promise<UserRecord> {
-    const u = await this.deps.store.users.byId(id)
-    if (!u || u.disabled) throw notFound('User')
-    return u
-  }
-
-  /** The id of the user an invite names by user_id or by username (the web app invites by name). */
-  async userIdOf(ref: { user_id?: string; username?: string }): Promise<string> {
-    if (ref.user_id) return ref.user_id
-    if (!ref.username) throw invalid('Name the user: user_id or username')
-    const u = await this.deps.store.users.byUsername(ref.username)
-    if (!u || u.disabled) throw notFound('User')
-    return u.id
-  }
-}
 
 export interface CollabDeps {
   store: Store
@@ -286,6 +35,8 @@ export interface CollabDeps {
   timing?: Partial<CollabTiming>
   /** The other nodes' presence (src/modules/shared-state); absent on a single node. */
   others?: OtherNodes
+  /** Stops a removed participant's runs (on every node). */
+  runs: Pick<RunStopper, 'stop'>
 }
 
 export type Collab = ReturnType<typeof createCollab>
@@ -323,7 +74,14 @@ export function createCollab(d: CollabDeps) {
     others: d.others,
   })
   d.gateway.watch('session', presence.watcher())
-  const service = new CollabService({ store: d.store, log: d.log, access: d.access, signals: d.signals, presence })
+  const service = new CollabService({
+    store: d.store,
+    log: d.log,
+    access: d.access,
+    signals: d.signals,
+    presence,
+    runs: d.runs,
+  })
   const shareLinks = new ShareLinks({ store: d.store, access: d.access, participants: service, clock: d.clock })
   return { service, presence, typing, docs, cursors, shareLinks, timing, state, access: d.access }
 }

@@ -14,11 +14,11 @@ import {
   LeaveMessage,
   RemoveUserMessage,
   TypingMessage,
-} from './model.ts'
+} from './ws-model.ts'
 import type { Collab } from './service.ts'
 import type { DocChange } from './shared-doc.ts'
 
-/** What sessionIdOf reads of every collaboration message (model.ts wsMsg). */
+/** What sessionIdOf reads of every collaboration message (ws-model.ts wsMsg). */
 type Msg = { type: string; channel?: string; session_id?: string; data?: { session_id?: string } }
 
 /** The session a message is about: `session_id`, `data.session_id` or `channel: "session:<id>"`. */

@@ -3,14 +3,15 @@ import { Type as T, type Static } from '@sinclair/typebox'
 import { TypeCompiler } from '@sinclair/typebox/compiler'
 import type { Dialect } from '../realtime/dialect.ts'
 import type { ServerEnvelope } from '../realtime/model.ts'
-import { isRec } from './seed-003/render.ts'
+import { isRec } from './shared.ts'
 
 /**
- * A seed-000 client frame: the seed's Go `Message` always serialises its `timestamp` (RFC 3339), and its clients send
- * only the system and command types. cchub's own SDK sends no timestamp.
+ * A seed-000 client frame that decides: the seed's Go `Message` always serialises its `timestamp` (RFC 3339), and its
+ * clients send only the system and command types. cchub's own SDK sends no timestamp. `auth` and `ping` decide
+ * nothing (dialect-router.ts): seed 004's client sends them with the same ISO timestamp, and cchub answers them alike.
  */
 const FirstFrame = T.Object({
-  type: T.Union(['auth', 'ping', 'subscribe', 'unsubscribe', 'command'].map((t) => T.Literal(t))),
+  type: T.Union(['subscribe', 'unsubscribe', 'command'].map((t) => T.Literal(t))),
   timestamp: T.String({ minLength: 1 }),
 })
 const firstFrameCheck = TypeCompiler.Compile(FirstFrame)

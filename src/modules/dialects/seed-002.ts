@@ -2,6 +2,7 @@
 import { Type as T, type Static } from '@sinclair/typebox'
 import type { Dialect } from '../realtime/dialect.ts'
 import type { ServerEnvelope } from '../realtime/model.ts'
+import { writeFrames } from './shared.ts'
 
 /** The seed's WebSocketMessage for one CLI message (plus the channel seq, to resume with `?since=`). */
 export const ClaudeMessageFrame = T.Object({
@@ -21,19 +22,18 @@ type ClaudeMessageFrame = Static<typeof ClaudeMessageFrame>
 export const seed002: Dialect = {
   name: 'seed-002',
   open(io) {
-    const write = (frame: unknown) => io.write(JSON.stringify(frame))
     return {
       inbound: (frame) => io.dispatch(frame as Record<string, unknown>),
       outbound(env: ServerEnvelope) {
         const data = (env.data ?? {}) as { event?: unknown; events?: unknown[] }
         const messages = env.type === 'event' ? [data.event] : env.type === 'stream' ? (data.events ?? []) : null
-        if (!messages) return write(env)
-        let ok = true
-        for (const m of messages) {
-          const frame: ClaudeMessageFrame = { type: 'claude_message', timestamp: env.timestamp, seq: env.seq, data: m }
-          ok = write(frame) && ok
-        }
-        return ok
+        if (!messages) return writeFrames(io, [env])
+        return writeFrames(
+          io,
+          messages.map(
+            (m): ClaudeMessageFrame => ({ type: 'claude_message', timestamp: env.timestamp, seq: env.seq, data: m }),
+          ),
+        )
       },
     }
   },

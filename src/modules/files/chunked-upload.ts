@@ -1,5 +1,5 @@
-// WebSocket chunked uploads: chunks go to disk in the data dir, survive dropped sockets and restarts, expire when idle.
-import { mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs'
+// WebSocket chunked uploads: chunks on disk in the (shared) data dir, surviving dropped sockets, restarts, other nodes.
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs'
 import { open, rename, rm } from 'node:fs/promises'
 import { join } from 'node:path'
 import { AppError, invalid, notFound } from '../../core/errors.ts'
@@ -142,6 +142,8 @@ export class ChunkedUploads {
     p.bytes += bytes.length - (p.received.get(d.chunk_index) ?? 0)
     p.received.set(d.chunk_index, bytes.length)
     p.expiresAt = Date.now() + this.expiryMs
+    // the client thinks it is done: chunks it sent to another node count too
+    if (d.is_last === true && p.received.size < p.totalChunks) this.reread(p)
     const progress = this.progress(p, d.chunk_index, d.is_last === true)
     if (p.received.size < p.totalChunks || p.assembling) return { progress }
     return { progress, file: await this.assemble(user, p) }
@@ -150,6 +152,7 @@ export class ChunkedUploads {
   async status(user: UserRecord, fileId: string) {
     const p = this.find(user, fileId)
     if (!p) return { file_id: fileId, complete: true, missing: [], file: await this.finished(user, fileId) }
+    if (!p.assembling) this.reread(p)
     return {
       ...this.progress(p, null, true),
       complete: false,
@@ -170,7 +173,13 @@ export class ChunkedUploads {
   /** Drops uploads idle past the expiry, with their chunks. */
   sweep(now = Date.now()): number {
     let n = 0
-    for (const p of this.pending.values()) if (!p.assembling && p.expiresAt <= now) this.discard(p), n++
+    for (const p of this.pending.values()) {
+      if (p.assembling || p.expiresAt > now) continue
+      // another node sharing the directory may have written a chunk since (it touches the directory)
+      const touched = changedAt(p.dir)
+      if (touched !== null && touched + this.expiryMs > now) p.expiresAt = touched + this.expiryMs
+      else this.discard(p), n++
+    }
     return n
   }
 
@@ -178,11 +187,21 @@ export class ChunkedUploads {
     clearInterval(this.timer)
   }
 
-  /** The user's unfinished upload by the server's id or by the client's own (`file_id` of its upload_start). */
+  /**
+   * The user's unfinished upload by the server's id or by the client's own (`file_id` of its upload_start). One this
+   * node does not know may have been started on another node (the chunk directory is shared): it is picked up here.
+   */
   private find(user: UserRecord, fileId: string): Pending | undefined {
-    const p = this.pending.get(fileId)
-    if (p) return p.userId === user.id ? p : undefined
-    for (const q of this.pending.values()) if (q.userId === user.id && q.clientId === fileId) return q
+    const mine = (q: Pending | undefined) => (q?.userId === user.id ? q : undefined)
+    const p = this.pending.get(fileId) ?? [...this.pending.values()].find((q) => q.clientId === fileId)
+    // finished or dropped by another node since: its directory is gone
+    if (p && !existsSync(p.dir)) this.pending.delete(p.id)
+    else if (p) return mine(p)
+    for (const name of readdirSync(this.root)) {
+      if (this.pending.has(name)) continue
+      const q = this.load(name)
+      if (q && (q.id === fileId || q.clientId === fileId)) return mine(q)
+    }
     return undefined
   }
 
@@ -232,31 +251,50 @@ export class ChunkedUploads {
     rmSync(p.dir, { recursive: true, force: true })
   }
 
-  /** Picks up unfinished uploads left by a previous run (their chunks are on disk); anything unreadable is removed. */
+  /** Picks up unfinished uploads left by a previous run, or by other nodes (their chunks are on disk). */
   private restore(): void {
-    for (const name of readdirSync(this.root)) {
-      const dir = join(this.root, name)
-      try {
-        const meta = JSON.parse(readFileSync(join(dir, 'meta.json'), 'utf8')) as Meta
-        if (meta.id !== name || typeof meta.size !== 'number' || typeof meta.totalChunks !== 'number')
-          throw new Error('bad meta')
-        const received = new Map<number, number>()
-        for (const f of readdirSync(dir))
-          if (/^\d+$/.test(f) && Number(f) < meta.totalChunks) received.set(Number(f), statSync(join(dir, f)).size)
-        const bytes = [...received.values()].reduce((a, b) => a + b, 0)
-        this.pending.set(meta.id, {
-          ...meta,
-          received,
-          bytes,
-          dir,
-          expiresAt: Date.now() + this.expiryMs,
-          assembling: false,
-        })
-      } catch {
-        this.logger.warn('removing unreadable chunked upload', { dir })
-        rmSync(dir, { recursive: true, force: true })
-      }
+    for (const name of readdirSync(this.root)) this.load(name)
+  }
+
+  /**
+   * Reads an upload from its directory. Unreadable, it is removed once it is older than the expiry: until then it
+   * may be one that another node is creating right now.
+   */
+  private load(name: string): Pending | undefined {
+    const dir = join(this.root, name)
+    try {
+      const meta = JSON.parse(readFileSync(join(dir, 'meta.json'), 'utf8')) as Meta
+      if (meta.id !== name || typeof meta.size !== 'number' || typeof meta.totalChunks !== 'number')
+        throw new Error('bad meta')
+      const expiresAt = Date.now() + this.expiryMs
+      const p: Pending = { ...meta, received: new Map(), bytes: 0, dir, expiresAt, assembling: false }
+      this.reread(p)
+      this.pending.set(p.id, p)
+      return p
+    } catch {
+      const touched = changedAt(dir)
+      if (touched !== null && touched + this.expiryMs > Date.now()) return undefined
+      this.logger.warn('removing unreadable chunked upload', { dir })
+      rmSync(dir, { recursive: true, force: true })
+      return undefined
     }
+  }
+
+  /** The chunks as the shared directory has them (another node may have stored some). */
+  private reread(p: Pending): void {
+    p.received.clear()
+    for (const f of readdirSync(p.dir))
+      if (/^\d+$/.test(f) && Number(f) < p.totalChunks) p.received.set(Number(f), statSync(join(p.dir, f)).size)
+    p.bytes = [...p.received.values()].reduce((a, b) => a + b, 0)
+  }
+}
+
+/** When the directory last changed (a chunk renamed into it), or null when it is gone. */
+function changedAt(dir: string): number | null {
+  try {
+    return statSync(dir).mtimeMs
+  } catch {
+    return null
   }
 }
 

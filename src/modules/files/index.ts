@@ -46,7 +46,7 @@ export function filesModule(auth: AuthService, files: FileService) {
         response: { 201: FileView, ...errors(400, 401, 403, 404, 413, 415) },
         detail: {
           summary:
-            "Upload a file (multipart: `file`, plus session_id or workspace_id) into the workspace's uploads/ directory; streamed to disk and hashed",
+            "Upload a file (multipart: `file`, plus session_id or workspace_id; neither: your default workspace) into the workspace's uploads/ directory; streamed to disk and hashed",
           requestBody: uploadRequestBody as never,
         },
       },

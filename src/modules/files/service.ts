@@ -3,16 +3,17 @@ import { unlink } from 'node:fs/promises'
 import { basename, join } from 'node:path'
 import type { Config } from '../../config/schema.ts'
 import { AppError, forbidden, invalid, notFound } from '../../core/errors.ts'
-import type { FileRecord, SessionRecord, SessionRole, UserRecord, WorkspaceRecord } from '../../store/records.ts'
+import type { FileRecord, SessionRecord, UserRecord, WorkspaceRecord } from '../../store/records.ts'
 import type { Store } from '../../store/store.ts'
 import type { SessionAccess } from '../sessions/access.ts'
 import type { ChannelLog } from '../realtime/channel-log.ts'
 import { sessionChannel, workspaceChannel } from '../realtime/channels.ts'
 import type { WorkspaceService } from '../workspaces/service.ts'
+import { downloadOf } from './download.ts'
+import { FileAccess } from './file-access.ts'
 import type { FileView } from './model.ts'
 import { multipartBoundary } from './multipart-stream.ts'
-import { contentDisposition, detectType, sanitizeName, SAFE_TYPES } from './names.ts'
-import { parseRange } from './range.ts'
+import { detectType, sanitizeName } from './names.ts'
 import { receiveMultipart } from './receive.ts'
 import { freshDir, HashingWriter, place, removeStored, storedFile, tooLarge, uploadsDir } from './storage.ts'
 import { toPublicFile } from './views.ts'
@@ -45,9 +46,11 @@ const hasRef = (r: TargetRef) => Boolean(r.session_id || r.workspace_id)
 
 export class FileService {
   readonly tmpDir: string
+  private readonly access: FileAccess
 
   constructor(private readonly deps: FilesDeps) {
     this.tmpDir = freshDir(join(deps.config.dataDir, 'tmp', 'uploads'))
+    this.access = new FileAccess(deps)
   }
 
   get maxBytes(): number {
@@ -87,25 +90,9 @@ export class FileService {
     }
   }
 
-  /**
-   * Where a user may upload: a session (collaborator or more) or a workspace (its owner, an admin or a collaborator
-   * member).
-   */
-  async target(user: UserRecord, ref: TargetRef): Promise<Target> {
-    if (ref.session_id) {
-      const { session } = await this.deps.access.require(user, ref.session_id, 'collaborator')
-      if (ref.workspace_id && ref.workspace_id !== session.workspace_id)
-        throw invalid('session_id belongs to another workspace')
-      const ws = await this.deps.store.workspaces.byId(session.workspace_id)
-      if (!ws) throw notFound('Workspace')
-      return { ws, session }
-    }
-    if (!ref.workspace_id) throw invalid('session_id or workspace_id is required')
-    const ws = await this.deps.workspaces.visible(user, ref.workspace_id)
-    const role = await this.workspaceRole(user, ws)
-    if (role !== 'owner' && role !== 'collaborator')
-      throw forbidden('Uploading to a workspace needs the collaborator role in it')
-    return { ws, session: null }
+  /** Where a user may upload: see FileAccess.target. */
+  target(user: UserRecord, ref: TargetRef): Promise<Target> {
+    return this.access.target(user, ref)
   }
 
   /** Moves (or copies) a finished temp file into the target's uploads/, records it and announces it. */
@@ -163,35 +150,14 @@ export class FileService {
     const ws = await this.deps.workspaces.visible(user, q.workspace_id)
     const { items, total } = await this.deps.store.files.list({ workspaceId: ws.id, ...page })
     const files: FileView[] = []
-    for (const f of items) if ((await this.roleOn(user, f)) !== null) files.push(this.view(f, ws))
+    for (const f of items) if ((await this.access.roleOn(user, f)) !== null) files.push(this.view(f, ws))
     return { files, total: total - (items.length - files.length) }
   }
 
   /** What to send for GET /files/:id: the real path, the byte range and the headers (never the uploaded type). */
   async download(user: UserRecord, id: string, range: string | null, ifRange: string | null) {
     const { file, ws } = await this.readable(user, id)
-    const stored = ws ? storedFile(file.path, ws.path) : null
-    if (!stored) throw notFound('File content')
-    const size = stored.stat.size
-    const etag = `"${size.toString(16)}-${Math.floor(stored.stat.mtimeMs).toString(16)}"`
-    const r = ifRange && ifRange !== etag ? ({ kind: 'full' } as const) : parseRange(range, size)
-    if (r.kind === 'unsatisfiable') {
-      throw new AppError('RANGE_NOT_SATISFIABLE', 416, `The range is outside the file's ${size} bytes`, {
-        headers: { 'content-range': `bytes */${size}` },
-      })
-    }
-    const headers: Record<string, string> = {
-      'content-type': SAFE_TYPES.has(file.content_type) ? file.content_type : 'application/octet-stream',
-      'content-disposition': contentDisposition(file.name),
-      'x-content-type-options': 'nosniff',
-      'content-security-policy': "sandbox; default-src 'none'",
-      'cache-control': 'private, no-cache',
-      'accept-ranges': 'bytes',
-      etag,
-    }
-    if (r.kind === 'full') return { path: stored.real, status: 200, start: 0, end: size - 1, headers }
-    headers['content-range'] = `bytes ${r.start}-${r.end}/${size}`
-    return { path: stored.real, status: 206, start: r.start, end: r.end, headers }
+    return downloadOf(file, ws, range, ifRange)
   }
 
   /** Deletes record and bytes: the uploader, or an owner of the session (or workspace), or an admin. */
@@ -244,28 +210,8 @@ export class FileService {
     return lines.length ? `Attached files (relative to the working directory):\n${lines.join('\n')}\n\n` : ''
   }
 
-  async readable(
-    user: UserRecord,
-    id: string,
-  ): Promise<{ file: FileRecord; role: SessionRole; ws: WorkspaceRecord | null }> {
-    const file = await this.deps.store.files.byId(id)
-    const role = file ? await this.roleOn(user, file) : null
-    if (!file || !role) throw notFound('File')
-    return { file, role, ws: file.workspace_id ? await this.deps.store.workspaces.byId(file.workspace_id) : null }
-  }
-
-  private async roleOn(user: UserRecord, file: FileRecord): Promise<SessionRole | null> {
-    if (file.session_id) {
-      const session = await this.deps.store.sessions.byId(file.session_id)
-      return session ? this.deps.access.roleOf(user, session) : null
-    }
-    const ws = file.workspace_id ? await this.deps.store.workspaces.byId(file.workspace_id) : null
-    return ws ? this.workspaceRole(user, ws) : null
-  }
-
-  private async workspaceRole(user: UserRecord, ws: WorkspaceRecord): Promise<SessionRole | null> {
-    if (user.role === 'admin' || ws.owner_id === user.id) return 'owner'
-    return (await this.deps.store.workspaces.member(ws.id, user.id))?.session_role ?? null
+  readable(user: UserRecord, id: string) {
+    return this.access.readable(user, id)
   }
 
   view(f: FileRecord, ws: WorkspaceRecord | null): FileView {

@@ -1,18 +1,19 @@
 // Permission requests of running CLIs: stored, published, answered once (first wins), timed out, cancelled, expired.
 import type { Clock } from '../../core/clock.ts'
-import { AppError, notFound } from '../../core/errors.ts'
+import { notFound } from '../../core/errors.ts'
 import type { Logger } from '../../core/logger.ts'
-import type { PermissionRecord, PermissionStatus, UserRecord } from '../../store/records.ts'
+import type { PermissionRecord, UserRecord } from '../../store/records.ts'
 import type { Store } from '../../store/store.ts'
 import type { SessionAccess } from '../sessions/access.ts'
 import type { ControlHandler, ExecutionRun } from '../claude/engine/execution-run.ts'
 import { publishStatus } from '../claude/engine/status.ts'
 import type { ChannelLog } from '../realtime/channel-log.ts'
+import { recordOf } from './cli-request.ts'
 import type { PermissionAnswer } from './model.ts'
+import { alreadyResolved, byCchub, deniedByCchub, type Outcome } from './outcomes.ts'
 import type { PermissionPolicy } from './policy.ts'
 import { MESSAGE_TYPE, resolvedPayload, toPermissionView } from './views.ts'
 import { sessionChannel, taskChannel } from '../realtime/channels.ts'
-import { iso } from '../../core/iso.ts'
 
 export interface PermissionDeps {
   store: Store
@@ -23,18 +24,6 @@ export interface PermissionDeps {
   logger: Logger
   timeoutMs: number
 }
-
-type Outcome = Parameters<Store['permissions']['settle']>[1]
-const KIND = (tool: string) => (tool === 'AskUserQuestion' ? 'question' : tool === 'ExitPlanMode' ? 'plan' : 'tool')
-const byCchub = (status: PermissionStatus, message: string, at: number): Outcome => ({
-  status,
-  scope: null,
-  response: null,
-  message,
-  decided_by: null,
-  decided_by_name: 'cchub',
-  decided_at: at,
-})
 
 export class PermissionService implements ControlHandler {
   /** Requests a live run is waiting on: where the answer goes, and the timeout to disarm. */
@@ -128,35 +117,8 @@ export class PermissionService implements ControlHandler {
   }
 
   private async open(run: ExecutionRun, cliId: string, asked: Record<string, unknown>): Promise<void> {
-    let request = asked
     const e = run.execution
-    const now = this.deps.clock.now()
-    const tool = String(request.tool_name ?? '')
-    const input = request.input && typeof request.input === 'object' ? (request.input as Record<string, unknown>) : {}
-    const toolUseId = typeof request.tool_use_id === 'string' ? request.tool_use_id : null
-    // CLI 2.1.330 asks to approve a plan with an empty input: the text is in the tool_use the model sent just before
-    if (KIND(tool) === 'plan' && typeof input.plan !== 'string' && toolUseId)
-      request = { ...request, plan_from_tool_use: await planText(this.deps.store, run, toolUseId) }
-    const p: PermissionRecord = {
-      id: Bun.randomUUIDv7(),
-      cli_request_id: cliId,
-      session_id: e.session_id,
-      execution_id: e.id,
-      kind: KIND(tool),
-      tool_name: tool,
-      tool_use_id: toolUseId,
-      input,
-      request,
-      status: 'pending',
-      scope: null,
-      response: null,
-      message: null,
-      decided_by: null,
-      decided_by_name: null,
-      decided_at: null,
-      created_at: now,
-      expires_at: now + this.deps.timeoutMs,
-    }
+    const p = await recordOf(this.deps.store, run, cliId, asked, this.deps.clock.now(), this.deps.timeoutMs)
     await this.deps.store.permissions.create(p)
     this.waiting.set(p.id, { run, disarm: this.deps.clock.after(this.deps.timeoutMs, () => void this.timedOut(p.id)) })
     await this.publish(p, MESSAGE_TYPE[p.kind], toPermissionView(p))
@@ -166,14 +128,7 @@ export class PermissionService implements ControlHandler {
       : 'the user who started this execution no longer exists'
     if (refusal) {
       // nobody is asked for what the server would not allow this execution's user anyway
-      await this.settle(
-        p,
-        {
-          ...byCchub('denied', `Denied by cchub's policy: ${refusal}`, this.deps.clock.now()),
-          response: { behavior: 'deny', message: `Denied by cchub's policy: ${refusal}` },
-        },
-        true,
-      )
+      await this.settle(p, deniedByCchub('denied', `Denied by cchub's policy: ${refusal}`, this.deps.clock.now()), true)
       return
     }
     const waiting = await this.deps.store.executions.setStatusIf(e.id, 'running', 'waiting_for_permission')
@@ -184,11 +139,7 @@ export class PermissionService implements ControlHandler {
     const p = await this.deps.store.permissions.byId(id)
     if (p?.status !== 'pending') return
     const message = `No answer within ${Math.round(this.deps.timeoutMs / 1000)} s (CCHUB_PERMISSION_TIMEOUT): denied by cchub`
-    await this.settle(
-      p,
-      { ...byCchub('timed_out', message, this.deps.clock.now()), response: { behavior: 'deny', message } },
-      true,
-    )
+    await this.settle(p, deniedByCchub('timed_out', message, this.deps.clock.now()), true)
   }
 
   private async withdrawn(executionId: string, cliId: string): Promise<void> {
@@ -234,41 +185,4 @@ export class PermissionService implements ControlHandler {
       this.deps.log.emit(taskChannel(p.execution_id), type, data),
     ])
   }
-}
-
-/** The `plan` of the tool_use block `toolUseId` among the execution's latest events (stored before the request). */
-async function planText(store: Store, run: ExecutionRun, toolUseId: string): Promise<string | null> {
-  await run.relay.settled()
-  for (const row of await store.events.readBefore(taskChannel(run.execution.id), Number.MAX_SAFE_INTEGER, 20)) {
-    const ev = (
-      JSON.parse(row.data) as {
-        event?: { type?: string; message?: { content?: { type?: string; id?: string; input?: { plan?: unknown } }[] } }
-      }
-    ).event
-    const block =
-      ev?.type === 'assistant'
-        ? ev.message?.content?.find((b) => b.type === 'tool_use' && b.id === toolUseId)
-        : undefined
-    if (block) return typeof block.input?.plan === 'string' ? block.input.plan : null
-  }
-  return null
-}
-
-function alreadyResolved(p: PermissionRecord): AppError {
-  const who = p.decided_by_name ?? 'cchub'
-  const when = p.decided_at ? iso(p.decided_at) : 'earlier'
-  return new AppError(
-    'ALREADY_RESOLVED',
-    409,
-    `This request was already ${p.status.replace('_', ' ')} by ${who} at ${when}`,
-    {
-      details: {
-        request_id: p.id,
-        status: p.status,
-        decided_by: p.decided_by,
-        decided_by_name: who,
-        decided_at: p.decided_at ? when : null,
-      },
-    },
-  )
 }

@@ -5,12 +5,13 @@ import type { Logger } from '../../core/logger.ts'
 import { StoreRetry } from '../../core/store-retry.ts'
 import type { EventRecord } from '../../store/records.ts'
 import type { Store } from '../../store/store.ts'
-import { appendThroughOutages, type Numbered } from './append-retry.ts'
+import { BatchAppender } from './batch-appender.ts'
 import { isDurable } from './channels.ts'
 import { envelope } from './envelope.ts'
 import { EventBuffer } from './event-buffer.ts'
 import { frameOf, OrderedPublisher } from './ordered-publisher.ts'
 import type { Frame } from './recent-ring.ts'
+import { SeqAssigner } from './seq-assigner.ts'
 
 /** Where this node's messages go besides the local bus when it is one of several (a RedisBus), and its name there. */
 export interface Network {
@@ -26,28 +27,15 @@ export interface Outages {
   bufferMaxBytes: number
 }
 
-interface Pending extends Numbered {
-  /** What it holds of the buffer until stored (or refused). */
-  cost: number
-  resolve: (seq: number) => void
-  reject: (err: unknown) => void
-}
-
 export class ChannelLog {
-  /** Highest seq assigned per channel (persisted or pending). */
-  private readonly assigned = new Map<string, number>()
-  private readonly loading = new Map<string, Promise<number>>()
-  /** Emits' reads of a channel's head, retried while the database is away; its emitters wait in emit order. */
-  private readonly admissions = new Map<string, Promise<number>>()
+  private readonly seqs: SeqAssigner
   private readonly retry: StoreRetry
   private readonly buffer: EventBuffer
   /** Publishes to the local bus in seq order per channel (the published heads and the recent ring live there). */
   private readonly out: OrderedPublisher
-  private pending: Pending[] = []
+  private readonly batches: BatchAppender
   /** Emits still waiting for their channel's head to load; drain() must wait for them too. */
   private admitting = 0
-  private flushing: Promise<void> | null = null
-  private scheduled = false
   stats = { appended: 0, batches: 0, replayedFromStore: 0, replayedFromRing: 0 }
 
   constructor(
@@ -60,6 +48,9 @@ export class ChannelLog {
     this.out = new OrderedPublisher(store.events, bus, logger)
     this.retry = new StoreRetry(outages.clock)
     this.buffer = new EventBuffer(outages.bufferMaxBytes, logger)
+    this.seqs = new SeqAssigner(store.events, this.out.published, this.retry)
+    const { retry, buffer, out, seqs, stats } = this
+    this.batches = new BatchAppender({ events: store.events, seqs, retry, buffer, out, logger, network, stats })
   }
 
   /**
@@ -78,11 +69,11 @@ export class ChannelLog {
       return undefined
     }
     const cost = this.buffer.reserve(dataJson)
-    let head = this.assigned.get(channel)
+    let head = this.seqs.known(channel)
     if (head === undefined) {
       this.admitting++
       try {
-        head = await this.admit(channel)
+        head = await this.seqs.admit(channel)
       } catch (err) {
         this.buffer.release(cost)
         throw err
@@ -90,12 +81,10 @@ export class ChannelLog {
         this.admitting--
       }
     }
-    const seq = Math.max(head, this.assigned.get(channel) ?? 0) + 1
-    this.assigned.set(channel, seq)
+    const seq = this.seqs.take(channel, head)
     const record: EventRecord = { channel, seq, type, data: dataJson, ts }
     return new Promise<number>((resolve, reject) => {
-      this.pending.push({ record, frame: envelope(type, dataJson, { channel, seq, ts }), cost, resolve, reject })
-      this.schedule()
+      this.batches.add({ record, frame: envelope(type, dataJson, { channel, seq, ts }), cost, resolve, reject })
     })
   }
 
@@ -106,7 +95,7 @@ export class ChannelLog {
 
   /** Highest seq published so far (0 if none); loads the head from the store on first use. */
   async head(channel: string): Promise<number> {
-    if (!this.out.published.has(channel)) await this.loadHead(channel)
+    if (!this.out.published.has(channel)) await this.seqs.loadHead(channel)
     else if (this.out.isStale(channel)) await this.out.catchUp(channel)
     return this.publishedHead(channel)
   }
@@ -139,10 +128,9 @@ export class ChannelLog {
 
   /** Resolves when everything emitted so far is stored and published. */
   async drain(): Promise<void> {
-    while (this.pending.length || this.flushing || this.admitting) {
-      if (this.flushing) await this.flushing
-      else if (this.pending.length) await this.flush()
-      else await Promise.allSettled(this.admissions.values())
+    while (this.batches.busy || this.admitting) {
+      if (this.batches.busy) await this.batches.step()
+      else await this.seqs.admissionsSettled()
     }
     await this.out.idle()
   }
@@ -172,11 +160,9 @@ export class ChannelLog {
    */
   acceptRemote(m: BusMessage): void {
     const { channel, seq } = m as BusMessage & { seq: number }
-    const assigned = this.assigned.get(channel)
-    // the next local emit starts above it, instead of conflicting with the other node's append first
-    if (assigned !== undefined && assigned < seq) this.assigned.set(channel, seq)
+    this.seqs.raise(channel, seq)
     if (this.out.published.has(channel)) return this.out.offer(m)
-    void this.loading.get(channel)?.then(() => this.out.offer(m))
+    void this.seqs.loadingHead(channel)?.then(() => this.out.offer(m))
   }
 
   /**
@@ -197,88 +183,5 @@ export class ChannelLog {
     const removed = await this.store.events.prune(Date.now() - retentionMs)
     if (removed) this.logger.info('event log pruned', { removed })
     return removed
-  }
-
-  private loadHead(channel: string): Promise<number> {
-    let p = this.loading.get(channel)
-    if (!p) {
-      p = this.store.events
-        .channelHead(channel)
-        .then((h) => {
-          if (!this.assigned.has(channel)) this.assigned.set(channel, h)
-          if (!this.out.published.has(channel)) this.out.published.set(channel, h)
-          return h
-        })
-        // a failed read (the store away) must not stay cached: the next emit asks again
-        .finally(() => this.loading.delete(channel))
-      this.loading.set(channel, p)
-    }
-    return p
-  }
-
-  /** The channel's head for an emit, read again after a backoff while the database is away. */
-  private admit(channel: string): Promise<number> {
-    let p = this.admissions.get(channel)
-    if (!p) {
-      p = this.retry.run(() => this.loadHead(channel)).finally(() => this.admissions.delete(channel))
-      this.admissions.set(channel, p)
-    }
-    return p
-  }
-
-  private schedule() {
-    if (this.scheduled) return
-    this.scheduled = true
-    setImmediate(() => {
-      this.scheduled = false
-      if (!this.flushing) void this.flush()
-    })
-  }
-
-  private flush(): Promise<void> {
-    const batch = this.pending
-    this.pending = []
-    if (!batch.length) return Promise.resolve()
-    this.flushing = (async () => {
-      try {
-        await appendThroughOutages(
-          this.store.events,
-          batch,
-          () => this.pending,
-          this.assigned,
-          this.retry,
-          (err, n) => this.buffer.waiting(err, n, batch.length),
-        )
-      } catch (err) {
-        const channels = [...new Set(batch.map((p) => p.record.channel))]
-        this.logger.error('event log append failed; events lost', {
-          error: String(err),
-          events: batch.length,
-          channels,
-        })
-        for (const ch of channels) this.assigned.delete(ch)
-        for (const p of batch) this.settle(p).reject(err)
-        return
-      }
-      this.stats.appended += batch.length
-      this.stats.batches++
-      const net = this.network
-      for (const p of batch) {
-        const m: BusMessage = { channel: p.record.channel, type: p.record.type, seq: p.record.seq, frame: p.frame }
-        this.out.offer(m)
-        net?.bus.publish({ ...m, origin: net.nodeId })
-      }
-      for (const p of batch) this.settle(p).resolve(p.record.seq)
-    })().finally(() => {
-      this.flushing = null
-      if (this.pending.length) this.schedule()
-    })
-    return this.flushing
-  }
-
-  /** The event leaves the buffer (stored, or given up). */
-  private settle(p: Pending): Pending {
-    this.buffer.release(p.cost)
-    return p
   }
 }

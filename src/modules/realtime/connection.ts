@@ -18,7 +18,7 @@ export class Connection {
   autoJoin: { channel: string; since?: number } | null = null
   lastSeen = Date.now()
   closed = false
-  /** Bun has had to buffer frames for this socket since it last drained (see Gateway.closed: backpressure closes). */
+  /** Bun has had to buffer frames for this socket since it last drained (see Sockets.closed: backpressure closes). */
   congested = false
   /** Cancels the auth timeout (set while the socket has not authenticated). */
   authTimer: (() => void) | undefined

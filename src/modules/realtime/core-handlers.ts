@@ -3,7 +3,7 @@ import { AppError } from '../../core/errors.ts'
 import type { Dispatcher } from './dispatcher.ts'
 import { taskChannel } from './channels.ts'
 import { reply } from './envelope.ts'
-import { publicUser } from './gateway.ts'
+import { publicUser } from './sockets.ts'
 import { AuthMessage, CloseCode, PingMessage, SubscribeMessage, UnsubscribeMessage } from './model.ts'
 
 /**

@@ -36,7 +36,8 @@ export class DialectRouter {
   receive(conn: Connection, frame: unknown): void {
     if (conn.dialect === undefined) {
       const dialect = this.dialects.forFirstFrame(frame)
-      conn.dialect = dialect ? dialect.open(this.io(conn)) : null
+      if (dialect) conn.dialect = dialect.open(this.io(conn))
+      else if (!isNeutral(frame)) conn.dialect = null
     }
     if (conn.dialect) conn.dialect.inbound(frame)
     else this.dispatcher.receive(conn, frame)
@@ -46,9 +47,24 @@ export class DialectRouter {
     return {
       dispatch: (message) => this.dispatcher.receive(conn, message),
       refuse: (message, error) => this.dispatcher.refuse(conn, message, error),
+      handled: () =>
+        conn.queue.then(
+          () => {},
+          () => {},
+        ),
       write: (frame) => conn.write(frame),
       principal: () => conn.principal,
       close: (code, reason) => conn.close(code, reason),
     }
   }
+}
+
+/**
+ * An `auth` or `ping` no dialect claimed decides nothing: cchub answers it as seed 000 and cchub's own clients expect,
+ * and seed 004's client, which authenticates with cchub's `auth` (its seed has none) or pings first, then picks its
+ * dialect with its next frame (docs/protocol.md, "Dialects").
+ */
+function isNeutral(frame: unknown): boolean {
+  const type = (frame as { type?: unknown } | null)?.type
+  return type === 'auth' || type === 'ping'
 }

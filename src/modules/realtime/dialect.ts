@@ -14,7 +14,8 @@ export interface UpgradeInfo {
 /**
  * Contract of a dialect (one per seed client family; cchub's own protocol is the default and needs none):
  * - A connection is claimed by the first dialect whose `claimsUpgrade` accepts its upgrade, else by the first whose
- *   `claimsFirstFrame` accepts the first frame it sends; a connection nobody claimed speaks cchub's protocol for good.
+ *   `claimsFirstFrame` accepts the first frame it sends; a connection nobody claimed speaks cchub's protocol for good,
+ *   except that an unclaimed `auth` or `ping` (answered alike for every protocol) leaves the choice to the next frame.
  * - The dialect translates only: what a client asks goes to cchub's dispatcher through `io.dispatch` as cchub messages
  *   (their replies come back through `outbound`), and every frame cchub sends the connection (replies, replayed and
  *   live channel messages, notices) passes through `outbound`, which writes zero or more frames with `io.write`.
@@ -25,7 +26,7 @@ export interface Dialect {
   /** Short stable name: logs, stats, and the `cchub.<name>` subprotocol a client may offer to pick it explicitly. */
   readonly name: string
   claimsUpgrade?(upgrade: UpgradeInfo): boolean
-  /** `frame` is the first message the client sent, parsed (any JSON value). */
+  /** `frame` is the first message the client sent (or the first after unclaimed `auth`/`ping`s), parsed (any JSON). */
   claimsFirstFrame?(frame: unknown): boolean
   /** Starts translating for one connection (state lives in the returned object). */
   open(io: DialectIO): DialectConnection
@@ -42,6 +43,11 @@ export interface DialectIO {
   refuse(message: Record<string, unknown>, error: AppError): void
   /** Writes a frame to the socket as it is; false when the socket is gone or the frame was dropped. */
   write(frame: string): boolean
+  /**
+   * Resolves once every message dispatched so far has been handled: a dialect that decides by `principal()` waits
+   * for an `auth` its client sent just before (cchub handles a connection's messages in order, a dialect may not).
+   */
+  handled(): Promise<void>
   /** The authenticated user, once there is one. */
   principal(): Principal | null
   close(code: number, reason: string): void

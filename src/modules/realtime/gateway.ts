@@ -1,17 +1,18 @@
-// The realtime gateway: the only code that touches sockets and calls server.publish.
-import type { Server, ServerWebSocket } from 'bun'
+// The realtime gateway: the only code that touches sockets and calls server.publish (through its fan-out).
+import type { Server } from 'bun'
 import type { EventBus, BusMessage } from '../../bus/event-bus.ts'
 import type { Config } from '../../config/schema.ts'
 import type { Clock } from '../../core/clock.ts'
-import { AppError } from '../../core/errors.ts'
 import type { Signals } from '../../core/signals.ts'
 import type { Slots } from '../../core/slots.ts'
 import type { AuthService, Principal } from '../auth/service.ts'
+import { checkOrigin, upgradePrincipal } from './admission.ts'
 import type { ChannelLog } from './channel-log.ts'
-import { kindOf, parseChannel, type ChannelAccess } from './channels.ts'
-import { Connection } from './connection.ts'
-import type { DialectChoice } from './dialect-router.ts'
-import { message, reply } from './envelope.ts'
+import type { ChannelAccess } from './channels.ts'
+import type { Connection } from './connection.ts'
+import { message } from './envelope.ts'
+import { FanOut } from './fan-out.ts'
+import { startHeartbeat } from './heartbeat.ts'
 import { ChannelMembers } from './members.ts'
 import { CloseCode } from './model.ts'
 import { GatewayStats } from './stats.ts'
@@ -19,6 +20,8 @@ import type { Replayer } from './replay.ts'
 import { Revocations } from './revocation.ts'
 import { SseStream } from './sse-stream.ts'
 import { expiryTimer, StreamRegistry } from './streams.ts'
+import { Sockets } from './sockets.ts'
+import { Subscriptions, type ChannelWatcher, type LeaveReason } from './subscriptions.ts'
 
 export type GatewayConfig = Pick<
   Config,
@@ -52,31 +55,35 @@ export interface GatewayDeps {
 }
 
 export class Gateway {
-  readonly connections = new Map<string, Connection>()
   /** Sockets and SSE streams together: the caps count both, and every revocation trigger reaches both. */
   private readonly streams: StreamRegistry<Connection | SseStream>
-  private readonly members = new ChannelMembers()
   readonly stats = new GatewayStats()
-  private server: Server<unknown> | null = null
-  private stopHeartbeat: (() => void) | null = null
-  private unsubscribers: (() => void)[] = []
+  private readonly sockets: Sockets
+  private readonly fanOut: FanOut
   /** Non-socket listeners (SSE streams) that receive every bus message. */
   private readonly taps = new Set<(m: BusMessage) => void>()
-  private readonly watchers = new Map<string, ChannelWatcher[]>()
-  private readonly config: GatewayConfig
-  private readonly clock: Clock
+  private readonly subscriptions: Subscriptions
   private readonly revocations: Revocations
+  private stopHeartbeat: (() => void) | null = null
+  private unsubscribers: (() => void)[] = []
 
   constructor(private readonly deps: GatewayDeps) {
-    this.config = deps.config
-    this.clock = deps.clock
+    const { config } = deps
+    const members = new ChannelMembers()
+    this.fanOut = new FanOut(members, this.stats, deps.log, config.wsBackpressureLimit, this.taps)
+    this.subscriptions = new Subscriptions(deps, members, this.stats)
     this.streams = new StreamRegistry(
-      { total: deps.config.wsMaxConnections, perUser: deps.config.wsMaxConnectionsPerUser },
+      { total: config.wsMaxConnections, perUser: config.wsMaxConnectionsPerUser },
       deps.elsewhere && ((userId, delta) => deps.elsewhere!.count(userId, delta)),
     )
+    this.sockets = new Sockets(config, deps.clock, this.streams, this.subscriptions, this.stats)
     this.revocations = new Revocations(this.streams, deps, (conn, channel) =>
       this.unsubscribe(conn, channel, 'revoked'),
     )
+  }
+
+  get connections(): Map<string, Connection> {
+    return this.sockets.connections
   }
 
   /** Replays that read the store (and fill send buffers) take turns, so a reconnect wave cannot blow up memory. */
@@ -86,27 +93,23 @@ export class Gateway {
 
   /** Starts delivering: called once the HTTP server is listening. */
   attach(server: Server<unknown>): void {
-    this.server = server
+    this.fanOut.server = server
     this.unsubscribers.push(
-      this.deps.bus.subscribe((m) => this.deliver(m)),
+      this.deps.bus.subscribe((m) => this.fanOut.deliver(m)),
       ...this.revocations.listen(),
     )
-    this.stopHeartbeat = this.clock.every(this.config.wsPingInterval * 1000, () => this.heartbeat())
+    const { wsPingInterval: pingInterval, wsIdleTimeout: idleTimeout } = this.deps.config
+    this.stopHeartbeat = startHeartbeat(this.deps.clock, this.connections, { pingInterval, idleTimeout })
   }
 
   /**
-   * Upgrade-time checks: Origin, credentials (if given: `?token=`, else an `Authorization: Bearer` or `X-API-Key`
-   * header, which non-browser clients can send) and connection limits. Throws AppError → HTTP error, no upgrade.
+   * Upgrade-time checks: Origin, credentials (see upgradePrincipal) and connection limits. Throws AppError → HTTP
+   * error, no upgrade.
    */
   async admit(request: Request, token: string | undefined): Promise<Principal | null> {
-    this.checkOrigin(request)
+    checkOrigin(request, this.deps.config.wsAllowedOrigins)
     this.streams.checkTotal()
-    const headers = request.headers
-    const principal = token
-      ? await this.deps.auth.authenticateToken(token)
-      : headers.has('authorization') || headers.has('x-api-key')
-        ? await this.deps.auth.authenticateHeaders(headers)
-        : null
+    const principal = await upgradePrincipal(this.deps.auth, request, token)
     if (!principal) return null
     await this.checkUser(principal.user.id)
     return principal
@@ -117,61 +120,24 @@ export class Gateway {
     this.streams.checkUser(userId, this.deps.elsewhere ? await this.deps.elsewhere.others(userId) : 0)
   }
 
-  /**
-   * A socket has been upgraded: registers it, starts its auth timeout unless `principal` came with the upgrade, and
-   * joins `autoJoin` (the endpoint's own channel) once it is authenticated.
-   */
-  open(
-    id: string,
-    ws: ServerWebSocket<unknown>,
-    principal: Principal | null,
-    autoJoin: Connection['autoJoin'],
-    /** The dialect its upgrade selected (null: cchub's protocol; undefined: its first frame may still pick one). */
-    dialect: DialectChoice,
-  ): Connection {
-    const rate = { perSecond: this.config.wsRateLimit, burst: this.config.wsRateBurst }
-    const conn = new Connection(id, ws, ws.remoteAddress ?? '', rate, () => this.clock.now())
-    conn.autoJoin = autoJoin
-    conn.dialect = dialect ? dialect(conn) : dialect
-    this.connections.set(conn.id, conn)
-    this.streams.add(conn)
-    conn.lastSeen = this.clock.now()
-    this.stats.connectionsOpened++
-    if (principal) this.authenticate(conn, principal)
-    else
-      conn.authTimer = this.clock.after(this.config.wsAuthTimeout * 1000, () =>
-        conn.close(CloseCode.AUTH_FAILED, 'authentication timeout'),
-      )
-    conn.send(
-      reply('connected', undefined, {
-        connection_id: conn.id,
-        authenticated: principal !== null,
-        user: principal ? publicUser(principal) : null,
-        heartbeat_interval_s: this.config.wsPingInterval,
-        auth_timeout_s: principal ? null : this.config.wsAuthTimeout,
-      }),
-    )
-    if (principal && autoJoin) void this.afterAuth(conn)
-    return conn
+  /** A socket has been upgraded: see Sockets.open. */
+  open(...args: Parameters<Sockets['open']>): Connection {
+    return this.sockets.open(...args)
   }
 
   /** A pong (or any sign of life) from the socket: it is not idle. */
   seen(id: string): void {
-    const conn = this.connections.get(id)
-    if (conn) conn.lastSeen = this.clock.now()
+    this.sockets.seen(id)
   }
 
   /** Binds a principal to the connection (first time or re-auth with a fresh token of the same user). */
   authenticate(conn: Connection, principal: Principal): void {
-    if (conn.principal && conn.principal.user.id !== principal.user.id)
-      throw new AppError('FORBIDDEN', 403, 'A connection cannot switch users')
-    if (!conn.principal) {
-      this.streams.checkUser(principal.user.id)
-      this.streams.bind(conn, principal.user.id)
-    }
-    conn.principal = principal
-    conn.clearTimers()
-    conn.expiryTimer = expiryTimer(principal, () => conn.close(CloseCode.TOKEN_EXPIRED, 'token expired'))
+    this.sockets.authenticate(conn, principal)
+  }
+
+  /** The socket is gone: see Sockets.closed. */
+  closed(conn: Connection, code?: number): void {
+    this.sockets.closed(conn, code)
   }
 
   /**
@@ -194,77 +160,22 @@ export class Gateway {
     this.streams.remove(stream)
   }
 
-  /** Joins the channel the endpoint promised (e.g. task:<id> for /ws/executions/:id), reporting it as a success. */
-  async afterAuth(conn: Connection): Promise<void> {
-    const join = conn.autoJoin
-    conn.autoJoin = null
-    if (!join) return
-    try {
-      const result = await this.subscribe(conn, join.channel, join.since)
-      conn.send(reply('success', undefined, { action: 'subscribe', ...result }))
-    } catch (err) {
-      const e = err instanceof AppError ? err : new AppError('INTERNAL_ERROR', 500, 'subscribe failed')
-      conn.send(reply('error', undefined, { code: e.code, message: e.message }))
-    }
+  /** Joins the channel the endpoint promised, once the socket is authenticated: see Subscriptions.joinPromised. */
+  afterAuth(conn: Connection): Promise<void> {
+    return this.subscriptions.joinPromised(conn)
   }
 
-  /**
-   * The socket is gone. Bun closes a socket whose send buffer passes wsBackpressureLimit with 1006 and no reason,
-   * like a client that vanished; one that had frames buffered when it went is counted as a backpressure close.
-   */
-  closed(conn: Connection, code?: number): void {
-    if (code === 1006 && !conn.closed && conn.congested) this.stats.backpressureCloses++
-    conn.closed = true
-    conn.clearTimers()
-    conn.drained()
-    conn.dialect?.closed?.()
-    if (!this.connections.delete(conn.id)) return
-    this.streams.remove(conn)
-    for (const ch of [...conn.channels]) {
-      conn.channels.delete(ch)
-      this.leave(conn, ch)
-      for (const w of this.watchersOf(ch)) w.leave(conn, ch, 'closed')
-    }
-  }
-
-  async subscribe(conn: Connection, channelName: string, since?: number) {
-    const channel = parseChannel(channelName)
-    // The user as stored now, not as at connect time: a role change must not leave a socket with its old rights.
-    const user = await this.deps.auth.reloadUser(conn.principal!.user.id)
-    if (!user || user.disabled) throw new AppError('FORBIDDEN', 403, `You may not subscribe to ${channel.name}`)
-    conn.principal!.user = user
-    await this.deps.access.assertRead(user, channel)
-    if (conn.channels.has(channel.name))
-      return { channel: channel.name, already_subscribed: true, seq: this.deps.log.publishedHead(channel.name) }
-    const result = await this.deps.replayer.replayThenJoin(
-      conn.replaySink(() => this.members.joinLive(conn, channel.name)),
-      channel.name,
-      since,
-      conn.userId ?? '',
-      this.stats,
-    )
-    if (!conn.closed) {
-      conn.channels.add(channel.name)
-      this.stats.subscribed(channel.name)
-      this.members.add(conn, channel.name)
-      for (const w of this.watchersOf(channel.name)) await w.join(conn, channel.name)
-    }
-    return result
+  subscribe(conn: Connection, channelName: string, since?: number) {
+    return this.subscriptions.subscribe(conn, channelName, since)
   }
 
   unsubscribe(conn: Connection, channel: string, why: LeaveReason = 'unsubscribe'): boolean {
-    if (!conn.channels.delete(channel)) return false
-    this.leave(conn, channel)
-    for (const w of this.watchersOf(channel)) w.leave(conn, channel, why)
-    return true
+    return this.subscriptions.unsubscribe(conn, channel, why)
   }
 
-  /**
-   * Lets a module follow joins and leaves of one channel kind (presence); join runs after the subscribe reply data is
-   * ready.
-   */
+  /** Lets a module follow joins and leaves of one channel kind (presence): see Subscriptions.watch. */
   watch(kind: string, watcher: ChannelWatcher): void {
-    this.watchers.set(kind, [...(this.watchers.get(kind) ?? []), watcher])
+    this.subscriptions.watch(kind, watcher)
   }
 
   /** Sends one frame to one connection (e.g. session_state after a join). */
@@ -279,14 +190,7 @@ export class Gateway {
 
   /** Live-only frame to every subscriber of `channel` except the sender's socket (typing, cursors). */
   relayToOthers(conn: Connection, channel: string, type: string, data: unknown): void {
-    const frame = message(type, data, { channel })
-    const n = this.server?.subscriberCount(channel) ?? 0
-    const own = conn.dialect ? 0 : 1
-    // a dialect socket is not on the topic, so it publishes through the server (ws.publish would skip only itself)
-    if (n > own && (own ? conn.ws.publish(channel, frame) : this.server!.publish(channel, frame)) > 0)
-      this.stats.delivered += n - own
-    this.stats.delivered += this.members.sendTranslated(channel, frame, conn)
-    this.deps.log.shareLive({ channel, type, frame })
+    this.fanOut.relayToOthers(conn, channel, type, data)
   }
 
   /** Channels some socket or SSE stream here follows: caught up from the store after a break in the network bus. */
@@ -294,15 +198,6 @@ export class Gateway {
     const out = new Set<string>()
     for (const s of this.streams.list()) for (const c of s.channels) out.add(c)
     return out
-  }
-
-  private leave(conn: Connection, channel: string): void {
-    this.stats.unsubscribed(channel)
-    this.members.leave(conn, channel)
-  }
-
-  private watchersOf(channel: string): ChannelWatcher[] {
-    return this.watchers.get(kindOf(channel)) ?? []
   }
 
   tap(listener: (m: BusMessage) => void): () => void {
@@ -315,60 +210,4 @@ export class Gateway {
     for (const u of this.unsubscribers) u()
     this.streams.closeWhere(() => true, 1001, 'server shutting down')
   }
-
-  private deliver(m: BusMessage): void {
-    this.stats.published++
-    if (this.server) {
-      const n = this.server.subscriberCount(m.channel)
-      if (n > 0) {
-        // Bun answers -1 when any subscriber had to buffer (0: dropped) but not which one, so only then look:
-        // a socket that closes with frames still buffered is counted as a backpressure close. (Scanning every member
-        // on every publish cost as much CPU as the fan-out itself: see docs/benchmarks.md.)
-        const sent = this.server.publish(m.channel, m.frame)
-        if (sent <= 0) {
-          for (const c of this.members.of(m.channel)) {
-            const buffered = c.ws.getBufferedAmount()
-            if (buffered > 0) c.congested = true
-            // 0: Bun dropped the frame for a socket already past the limit and only defers its close; cut that socket
-            // now, so no later frame can reach it after the gap (the client resumes by replay from what it received)
-            if (sent === 0 && buffered > this.config.wsBackpressureLimit) c.cutOff()
-          }
-        }
-        this.stats.delivered += n
-      }
-      this.stats.delivered += this.members.sendTranslated(m.channel, m.frame)
-    }
-    for (const t of this.taps) t(m)
-  }
-
-  private checkOrigin(request: Request): void {
-    const origin = request.headers.get('origin')
-    if (!origin) return
-    const allowed = this.config.wsAllowedOrigins
-    const host = request.headers.get('host')
-    const own = host ? [`http://${host}`, `https://${host}`] : []
-    if (allowed.includes('*') || allowed.includes(origin) || own.includes(origin)) return
-    throw new AppError(
-      'ORIGIN_NOT_ALLOWED',
-      403,
-      `Origin ${origin} may not open WebSockets here; add it to CCHUB_WS_ALLOWED_ORIGINS`,
-    )
-  }
-
-  private heartbeat(): void {
-    const idleMs = this.config.wsIdleTimeout * 1000
-    const now = this.clock.now()
-    for (const c of this.connections.values()) {
-      if (now - c.lastSeen > idleMs) c.close(CloseCode.IDLE, 'idle timeout')
-      else c.ws.ping()
-    }
-  }
 }
-
-export type LeaveReason = 'unsubscribe' | 'closed' | 'revoked'
-export interface ChannelWatcher {
-  join(conn: Connection, channel: string): void | Promise<void>
-  leave(conn: Connection, channel: string, why: LeaveReason): void
-}
-
-export const publicUser = (p: Principal) => ({ id: p.user.id, username: p.user.username, role: p.user.role })

@@ -3,10 +3,18 @@ import type { ExecutionRecord, SessionRecord, SessionRole } from '../../store/re
 
 import { iso } from '../../core/iso.ts'
 
-export function toPublicExecution(e: ExecutionRecord, queuePosition: number | null) {
+/** Where an unfinished execution is: the node that queues or runs it, and its place in that node's queue. */
+export interface ExecutionPlace {
+  node_id: string | null
+  queue_position: number | null
+}
+
+export const NOWHERE: ExecutionPlace = { node_id: null, queue_position: null }
+
+export function toPublicExecution(e: ExecutionRecord, place: ExecutionPlace) {
   return {
     ...e,
-    queue_position: queuePosition,
+    ...place,
     created_at: iso(e.created_at)!,
     started_at: iso(e.started_at),
     finished_at: iso(e.finished_at),

@@ -3,7 +3,7 @@ import type { RedisClient } from 'bun'
 import { TypeCompiler } from '@sinclair/typebox/compiler'
 import type { EventBus } from '../../bus/event-bus.ts'
 import type { Logger } from '../../core/logger.ts'
-import type { OnlineUser, OtherNodes, RemotePresenceHandler } from '../collab/presence.ts'
+import type { OnlineUser, OtherNodes, RemotePresenceHandler } from '../collab/presence-nodes.ts'
 import { PresenceChange, PresenceInfo, type SharedKeys } from './model.ts'
 
 const isChange = TypeCompiler.Compile(PresenceChange)

@@ -4,15 +4,15 @@ import { join } from 'node:path'
 import { AppError, notFound } from '../../core/errors.ts'
 import { isInside, realOrSelf, safeJoin } from '../../core/paths.ts'
 import type { Signals } from '../../core/signals.ts'
-import type { SessionRecord, UserRecord } from '../../store/records.ts'
+import type { UserRecord } from '../../store/records.ts'
 import type { Store } from '../../store/store.ts'
 import { moveTranscripts } from '../claude/cli/home.ts'
-import type { ExecutionEngine } from '../claude/engine/execution-engine.ts'
+import type { RunStopper } from '../claude/engine/stop-runs.ts'
 import { removeStored } from '../files/storage.ts'
 
 export interface UserRemovalDeps {
   store: Store
-  engine: Pick<ExecutionEngine, 'stopWhere' | 'reassignOwner'>
+  runs: Pick<RunStopper, 'stop'>
   signals: Signals
   dataDir: string
 }
@@ -29,18 +29,21 @@ export class UserRemoval {
     this.deps.signals.emit('user-disabled', { userId: id })
     const dropped = new Set((await this.deps.store.users.soleWorkspaces(user.id)).map((w) => w.id))
     const { items } = await this.deps.store.sessions.listVisible(user.id, { limit: 1_000_000, offset: 0 })
-    // before any run stops: a turn of someone else's that a cancel frees must already start in the new owner's home
-    this.handOver(
+    // sessions handed over keep their conversation: the transcripts go to the admin's CLI home, where runs resume
+    const handed = items.filter((s) => s.owner_id === id && !dropped.has(s.workspace_id))
+    moveTranscripts(
+      this.deps.dataDir,
       id,
       admin.id,
-      items.filter((s) => s.owner_id === id && !dropped.has(s.workspace_id)),
+      handed.flatMap((s) => (s.cli_session_id ? [s.cli_session_id] : [])),
     )
-    const sessions = items.filter((s) => s.owner_id === id || dropped.has(s.workspace_id)).map((s) => s.id)
-    const cancelled = await this.deps.engine.stopWhere(
-      (e) => e.user_id === id || dropped.has(e.workspace_id),
-      sessions,
-      `User ${user.username} was deleted`,
-    )
+    // on every node: the sessions handed over continue with the admin, what was the user's stops
+    const cancelled = await this.deps.runs.stop({
+      any: [{ user_id: id }, ...[...dropped].map((w) => ({ workspace_id: w }))],
+      session_ids: items.filter((s) => s.owner_id === id || dropped.has(s.workspace_id)).map((s) => s.id),
+      reason: `User ${user.username} was deleted`,
+      hand_over: { session_ids: handed.map((s) => s.id), owner_id: admin.id },
+    })
     const r = await this.deps.store.users.deleteHandingOver(id, admin.id, Date.now())
     if (!r) throw notFound('User')
     for (const f of r.deletedFiles) if (f.workspace_path) await removeStored(f.path, f.workspace_path)
@@ -63,21 +66,5 @@ export class UserRemoval {
         files: r.deletedFiles.length,
       },
     }
-  }
-
-  /**
-   * Sessions handed over keep their conversation: the transcripts go to the new owner's CLI home, where runs resume.
-   */
-  private handOver(from: string, to: string, sessions: SessionRecord[]): void {
-    moveTranscripts(
-      this.deps.dataDir,
-      from,
-      to,
-      sessions.flatMap((s) => (s.cli_session_id ? [s.cli_session_id] : [])),
-    )
-    this.deps.engine.reassignOwner(
-      sessions.map((s) => s.id),
-      to,
-    )
   }
 }

@@ -5,6 +5,7 @@ import type { Role, UserRecord } from '../../store/records.ts'
 import { StoreConflict, type Store } from '../../store/store.ts'
 import type { LoginThrottle } from '../auth/throttle.ts'
 import type { UserRemoval } from './removal.ts'
+import type { RunStopper } from '../claude/engine/stop-runs.ts'
 import { iso } from '../../core/iso.ts'
 
 export type PublicUser = ReturnType<typeof toPublicUser>
@@ -38,6 +39,7 @@ export class UserService {
     private readonly signals: Signals,
     private readonly throttle: LoginThrottle,
     private readonly removal: UserRemoval,
+    private readonly runs: Pick<RunStopper, 'stop'>,
   ) {}
 
   async create(input: { username: string; password: string; role?: Role; display_name?: string; email?: string }) {
@@ -92,8 +94,12 @@ export class UserService {
     }
     const updated = (await this.store.users.update(id, changes))!
     if (password) this.signals.emit('tokens-revoked', { userId: id, before: updated.tokens_valid_after })
-    if (patch.disabled === true && !user.disabled) this.signals.emit('user-disabled', { userId: id })
-    else if (patch.role !== undefined && patch.role !== user.role) this.signals.emit('access-changed', { userId: id })
+    if (patch.disabled === true) {
+      if (!user.disabled) this.signals.emit('user-disabled', { userId: id })
+      // a disabled account runs nothing more, on any node (its sockets close through the signal); also on a repeat,
+      // which is how a request that got 503 from a node is retried
+      await this.runs.stop({ any: [{ user_id: id }], session_ids: [], reason: `User ${user.username} was disabled` })
+    } else if (patch.role !== undefined && patch.role !== user.role) this.signals.emit('access-changed', { userId: id })
     return toPublicUser(updated)
   }
 

@@ -5,7 +5,7 @@ import { AppError, conflict, forbidden, notFound } from '../../core/errors.ts'
 import { iso } from '../../core/iso.ts'
 import { confineToRoots, isInside, realDir, realOrSelf } from '../../core/paths.ts'
 import type { Signals } from '../../core/signals.ts'
-import type { ExecutionEngine } from '../claude/engine/execution-engine.ts'
+import type { RunStopper } from '../claude/engine/stop-runs.ts'
 import type { UserRecord, WorkspaceMemberRecord, WorkspaceRecord } from '../../store/records.ts'
 import { StoreConflict, type Store } from '../../store/store.ts'
 
@@ -29,7 +29,7 @@ export class WorkspaceService {
     private readonly store: Store,
     private readonly opts: { dataDir: string; workspaceRoots: string[] },
     private readonly signals: Signals,
-    private readonly engine: Pick<ExecutionEngine, 'stopWhere'>,
+    private readonly runs: Pick<RunStopper, 'stop'>,
   ) {}
 
   /** The workspace if `user` may use it (owner, member or admin); otherwise NOT_FOUND so ids do not leak. */
@@ -135,16 +135,12 @@ export class WorkspaceService {
   }
 
   /**
-   * Cancels every queued or running execution in the workspace and ends its sessions' CLI processes; resolves to how
-   * many were cancelled.
+   * Cancels every queued or running execution in the workspace and ends its sessions' CLI processes, on every node;
+   * resolves to how many were cancelled.
    */
   async stopRuns(id: string, reason: string): Promise<number> {
     const { items } = await this.store.sessions.listVisible(null, { workspaceId: id, limit: 1_000_000, offset: 0 })
-    return this.engine.stopWhere(
-      (e) => e.workspace_id === id,
-      items.map((s) => s.id),
-      reason,
-    )
+    return this.runs.stop({ any: [{ workspace_id: id }], session_ids: items.map((s) => s.id), reason })
   }
 
   async members(user: UserRecord, id: string) {

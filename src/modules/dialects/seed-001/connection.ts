@@ -1,4 +1,5 @@
 // One seed-001 socket: its messages become cchub commands, cchub's frames become the seed's (render.ts, responses.ts).
+import type { Static } from '@sinclair/typebox'
 import { AppError } from '../../../core/errors.ts'
 import { toAppError } from '../../../core/http.ts'
 import type { UserRecord } from '../../../store/records.ts'
@@ -6,9 +7,10 @@ import type { DialectConnection, DialectIO } from '../../realtime/dialect.ts'
 import type { ServerEnvelope } from '../../realtime/model.ts'
 import type { SessionAccess } from '../../sessions/access.ts'
 import type { WorkspaceService } from '../../workspaces/service.ts'
-import { checks, invalidFrame, type Seed001Frame, shapeError } from './model.ts'
+import { checks, invalidFrame, type Seed001Frame, type SessionCreatedData, shapeError } from './model.ts'
 import { frame, seedFile, seedShared, seedState } from './render.ts'
 import { ClaudeResponses } from './responses.ts'
+import { OwnRequests } from '../shared.ts'
 
 type Data = Record<string, any>
 type Reply = (env: ServerEnvelope) => void
@@ -22,17 +24,15 @@ export interface Seed001Deps {
   release(): void
 }
 
-/** Ids of the requests the dialect makes itself; a client's ids never start like this. */
-const OWN = 'seed001:'
 /** The server-side upload id of a single-message file_upload. */
 const SINGLE = 'seed001-'
 
 export class Seed001Connection implements DialectConnection {
   private queue: Promise<void> = Promise.resolve()
-  private readonly waiting = new Map<string, Reply>()
+  /** The requests the dialect makes itself, each with what to do with its replies. */
+  private readonly requests = new OwnRequests<Reply>('seed001')
   private readonly joined = new Set<string>()
   private readonly responses: ClaudeResponses
-  private n = 0
 
   constructor(
     private readonly io: DialectIO,
@@ -59,10 +59,10 @@ export class Seed001Connection implements DialectConnection {
 
   outbound(env: ServerEnvelope): boolean {
     this.track(env)
-    const ownId = typeof env.id === 'string' && env.id.startsWith(OWN) ? env.id : null
-    const own = ownId ? this.waiting.get(ownId) : undefined
-    if (ownId && own) {
-      if (env.type === 'success' || env.type === 'error' || env.type === 'file_uploaded') this.waiting.delete(ownId)
+    const own = this.requests.of(env)
+    if (own) {
+      // an upload chunk's progress comes before its one final reply
+      if (env.type === 'success' || env.type === 'error' || env.type === 'file_uploaded') this.requests.take(env)
       own(env)
       return true
     }
@@ -121,15 +121,11 @@ export class Seed001Connection implements DialectConnection {
 
   private async translate(f: Seed001Frame): Promise<void> {
     const data = (f.data ?? {}) as Data
+    await this.io.handled() // an auth sent just before counts
     const user = this.io.principal()?.user
     if (!user) return this.io.dispatch(f) // auth, ping; anything else gets cchub's UNAUTHORIZED
     if (f.type === 'claude_message') return this.claude(user, f, data)
-    if (f.type === 'file_upload') return this.upload(user, f, data)
-    if (f.type === 'upload_start' && !data.session_id && !data.workspace_id)
-      return this.io.dispatch({
-        ...f,
-        data: { ...data, workspace_id: (await this.deps.workspaces.defaultFor(user)).id },
-      })
+    if (f.type === 'file_upload') return this.upload(f, data)
     if (f.type === 'invite_user' || f.type === 'remove_user') {
       if (!checks.target.Check(data)) throw shapeError(f.type, checks.target, data)
       const { target_user_id, ...rest } = data
@@ -152,17 +148,17 @@ export class Seed001Connection implements DialectConnection {
       const r = env.data as { execution_id: string; session_id: string }
       if (data.stream !== true) this.responses.unstreamed(r.execution_id)
       if (sessionId) return
-      this.io.write(frame('session_created', { session_id: r.session_id, message_id: r.execution_id }))
+      const created: Static<typeof SessionCreatedData> = { session_id: r.session_id, message_id: r.execution_id }
+      this.io.write(frame('session_created', created))
       this.join(r.session_id, 0)
     })
   }
 
   /** A whole file in one message: an upload of one chunk under an id of the dialect's own. */
-  private async upload(user: UserRecord, f: Seed001Frame, data: Data): Promise<void> {
+  private upload(f: Seed001Frame, data: Data): void {
     if (!checks.upload.Check(data)) throw shapeError('file_upload', checks.upload, data)
-    const target = data.session_id
-      ? { session_id: data.session_id }
-      : { workspace_id: (await this.deps.workspaces.defaultFor(user)).id }
+    // without a session, the file goes to the user's default workspace (FilesService.target)
+    const target = data.session_id ? { session_id: data.session_id } : {}
     const fileId = `${SINGLE}${crypto.randomUUID()}`
     let failed = false
     const { filename, size, content_type } = data
@@ -191,9 +187,7 @@ export class Seed001Connection implements DialectConnection {
 
   /** A cchub message of the dialect's own, whose replies go to `onReply` instead of the client. */
   private request(type: string, data: Data, onReply: Reply): void {
-    const id = `${OWN}${++this.n}`
-    this.waiting.set(id, onReply)
-    this.io.dispatch({ type, id, data })
+    this.io.dispatch({ type, id: this.requests.track(onReply), data })
   }
 
   private relayError(env: ServerEnvelope, clientId: string | number | undefined): void {

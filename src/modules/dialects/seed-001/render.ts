@@ -1,4 +1,6 @@
 // cchub's frames as the seed-001 client reads them: `{type, data, timestamp: <unix seconds>, id}` and its field names.
+import type { Static } from '@sinclair/typebox'
+import type { FileSharedData, SeedFileData, Seed001ServerFrame, SessionStateData, SharedMessage } from './model.ts'
 
 type Data = Record<string, any>
 
@@ -9,11 +11,12 @@ const messageId = () => `${Date.now()}-${(++counter).toString(36)}`
 /** One frame of the seed's envelope; `at` is the cchub frame's time (ISO), `id` the request it answers if any. */
 export function frame(type: string, data: unknown, at?: string, id?: string | number): string {
   const ms = at ? Date.parse(at) : Date.now()
-  return JSON.stringify({ type, data, timestamp: Math.floor(ms / 1000), id: id ?? messageId() })
+  const out: Seed001ServerFrame = { type, data, timestamp: Math.floor(ms / 1000), id: id ?? messageId() }
+  return JSON.stringify(out)
 }
 
 /** A file as the seed's SharedFile and file_uploaded show it. */
-export function seedFile(f: Data): Data {
+export function seedFile(f: Data): SeedFileData {
   return {
     file_id: f.file_id,
     name: f.name,
@@ -30,14 +33,14 @@ export function seedFile(f: Data): Data {
   }
 }
 
-export function seedShared(f: Data): Data {
+export function seedShared(f: Data): Static<typeof FileSharedData> {
   const { uploaded_by, uploaded_at, ...rest } = seedFile(f)
   return { ...rest, is_shared: true, shared_by: uploaded_by, shared_at: uploaded_at }
 }
 
 /** The conversation of a session_state's history as the seed's SharedMessage list (prompts and Claude's results). */
-function messagesOf(history: Data[]): Data[] {
-  const out: Data[] = []
+function messagesOf(history: Data[]): SharedMessage[] {
+  const out: SharedMessage[] = []
   for (const h of history) {
     if (h.type === 'prompt')
       out.push({
@@ -61,7 +64,7 @@ function messagesOf(history: Data[]): Data[] {
 }
 
 /** The seed's SharedState (current_code, cursor_positions, messages, files) with who is here and the doc version. */
-export function seedState(s: Data): Data {
+export function seedState(s: Data): Static<typeof SessionStateData> {
   return {
     session_id: s.session_id,
     current_code: s.document?.text ?? '',

@@ -1,14 +1,14 @@
 // Claude's output on a session channel as the seed's claude_response: chunks while it streams, then a final one.
-import { getTextDelta } from '../../claude/cli/extract.ts'
+import { ExecutionResults, FINAL_STATUSES, streamText } from '../shared.ts'
+import type { ClaudeResponseData } from './model.ts'
 import { frame } from './render.ts'
 
 type Data = Record<string, any>
-const RUNNING = new Set(['queued', 'running', 'waiting_for_permission'])
 
 /** Per connection: what each execution said so far, and which ones its sender wanted without chunks. */
 export class ClaudeResponses {
   private readonly text = new Map<string, string>()
-  private readonly result = new Map<string, string>()
+  private readonly results = new ExecutionResults()
   private readonly quiet = new Set<string>()
 
   constructor(private readonly write: (frame: string) => boolean) {}
@@ -23,33 +23,31 @@ export class ClaudeResponses {
     const id = d.execution_id as string
     if (type === 'stream') return this.chunk(id, d, at)
     if (type === 'event') {
-      if (d.event?.type === 'result' && typeof d.event.result === 'string') this.result.set(id, d.event.result)
+      this.results.see(id, d.event)
       return true
     }
-    if (type === 'status') return RUNNING.has(d.status) || this.final(id, d, at)
+    if (type === 'status') return !FINAL_STATUSES.has(d.status) || this.final(id, d, at)
     return false
   }
 
   private chunk(id: string, d: Data, at: string): boolean {
-    const content =
-      typeof d.text === 'string' ? d.text : ((d.events ?? []) as Data[]).map((e) => getTextDelta(e) ?? '').join('')
+    const content = streamText(d)
     this.text.set(id, (this.text.get(id) ?? '') + content)
-    if (!this.quiet.has(id))
-      this.write(
-        frame(
-          'claude_response',
-          { message_id: id, session_id: d.session_id ?? null, content, stream: true, completed: false },
-          at,
-        ),
-      )
+    const chunk: ClaudeResponseData = {
+      message_id: id,
+      session_id: d.session_id ?? null,
+      content,
+      stream: true,
+      completed: false,
+    }
+    if (!this.quiet.has(id)) this.write(frame('claude_response', chunk, at))
     return true
   }
 
   /** The end of a run: the whole reply (`completed: true`), or an `error` and a final frame that did not complete. */
   private final(id: string, d: Data, at: string): boolean {
-    const content = this.result.get(id) ?? this.text.get(id) ?? ''
+    const content = this.results.take(id) ?? this.text.get(id) ?? ''
     this.text.delete(id)
-    this.result.delete(id)
     this.quiet.delete(id)
     const ok = d.status === 'completed'
     if (!ok)
@@ -60,13 +58,15 @@ export class ClaudeResponses {
           at,
         ),
       )
-    this.write(
-      frame(
-        'claude_response',
-        { message_id: id, session_id: d.session_id, content, stream: false, completed: ok, status: d.status },
-        at,
-      ),
-    )
+    const last: ClaudeResponseData = {
+      message_id: id,
+      session_id: d.session_id ?? null,
+      content,
+      stream: false,
+      completed: ok,
+      status: d.status,
+    }
+    this.write(frame('claude_response', last, at))
     return true
   }
 }

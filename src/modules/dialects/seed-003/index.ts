@@ -4,8 +4,9 @@ import type { Config } from '../../../config/schema.ts'
 import type { Clock } from '../../../core/clock.ts'
 import type { Dialect, DialectIO } from '../../realtime/dialect.ts'
 import { CloseCode, type ServerEnvelope } from '../../realtime/model.ts'
+import { isRec, OwnRequests, writeFrames } from '../shared.ts'
 import { Seed003ClientFrame, type Seed003ServerFrame } from './model.ts'
-import { isRec, TaskRenderer } from './render.ts'
+import { TaskRenderer } from './render.ts'
 
 export interface Seed003Deps {
   clock: Clock
@@ -22,21 +23,21 @@ interface Pending {
 }
 
 /**
- * Claims a socket whose first frame is `{"type":"auth","payload":{…}}` (cchub's own clients send `data`), or that
- * offers the subprotocol `cchub.seed-003`.
+ * Claims a socket whose first frame is `{"type":"auth","payload":{…}}` (or a `ping` in that shape: cchub's own clients
+ * send `data`), or that offers the subprotocol `cchub.seed-003`.
  */
 export function seed003Dialect(deps: Seed003Deps): Dialect {
   return {
     name: 'seed-003',
-    claimsFirstFrame: (f) => frameCheck.Check(f) && f.type === 'auth' && 'payload' in f && !('data' in f),
+    claimsFirstFrame: (f) =>
+      frameCheck.Check(f) && (f.type === 'auth' || f.type === 'ping') && 'payload' in f && !('data' in f),
     open: (io) => new Seed003Connection(io, deps),
   }
 }
 
 class Seed003Connection {
-  private readonly pending = new Map<string, Pending>()
+  private readonly pending = new OwnRequests<Pending>('seed-003')
   private readonly tasks = new TaskRenderer()
-  private next = 0
   private lastSeen: number
   private readonly stopHeartbeat: () => void
 
@@ -75,11 +76,8 @@ class Seed003Connection {
   }
 
   outbound(env: ServerEnvelope): boolean {
-    const asked = env.id === undefined ? undefined : this.pending.get(String(env.id))
-    if (asked) {
-      this.pending.delete(String(env.id))
-      return this.reply(asked, env)
-    }
+    const asked = this.pending.take(env)
+    if (asked) return this.reply(asked, env)
     if (env.channel?.startsWith(TASK) && env.seq !== undefined)
       return this.write(...this.tasks.render(env.channel.slice(TASK.length), env))
     const data = isRec(env.data) ? env.data : {}
@@ -106,9 +104,7 @@ class Seed003Connection {
   }
 
   private ask(kind: Kind, message: Record<string, unknown>, taskId?: string): void {
-    const id = `seed-003:${++this.next}`
-    this.pending.set(id, { kind, taskId })
-    this.io.dispatch({ ...message, id })
+    this.io.dispatch({ ...message, id: this.pending.track({ kind, taskId }) })
   }
 
   private reply(asked: Pending, env: ServerEnvelope): boolean {
@@ -139,9 +135,7 @@ class Seed003Connection {
   }
 
   private write(...frames: Seed003ServerFrame[]): boolean {
-    let ok = true
-    for (const f of frames) ok = this.io.write(JSON.stringify(f)) && ok
-    return ok
+    return writeFrames(this.io, frames)
   }
 }
 

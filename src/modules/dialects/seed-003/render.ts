@@ -1,6 +1,7 @@
 // cchub's task:<id> channel messages as seed 003's task:update, task:log and task:completed, with the log level chosen.
 import { getResult } from '../../claude/cli/extract.ts'
 import type { ServerEnvelope } from '../../realtime/model.ts'
+import { ExecutionResults, FINAL_STATUSES, isRec, toolResultText } from '../shared.ts'
 import type { Seed003LogLevel, Seed003ServerFrame, Seed003Status } from './model.ts'
 
 const STATUS: Record<string, Seed003Status> = {
@@ -13,16 +14,14 @@ const STATUS: Record<string, Seed003Status> = {
   timed_out: 'failed',
   interrupted: 'failed',
 }
-const TERMINAL = new Set(['completed', 'failed', 'cancelled', 'timed_out', 'interrupted'])
 /** A tool result longer than this is cut in its log line (the whole result stays in cchub's event log). */
 const MAX_TOOL_RESULT = 2000
 
 type Rec = Record<string, unknown>
-export const isRec = (v: unknown): v is Rec => !!v && typeof v === 'object' && !Array.isArray(v)
 
 /** Per-socket memory across one task's messages: the CLI's result text, carried into task:completed. */
 export class TaskRenderer {
-  private readonly results = new Map<string, string>()
+  private readonly results = new ExecutionResults()
 
   /** The seed's frames for one message of `task:<taskId>`; none for cchub-only types (prompt, stream, …). */
   render(taskId: string, env: ServerEnvelope): Seed003ServerFrame[] {
@@ -56,11 +55,10 @@ export class TaskRenderer {
       error: d.error,
     })
     const frames: Seed003ServerFrame[] = [{ type: 'task:update', payload: { taskId, status, timestamp: at, metadata } }]
-    if (!TERMINAL.has(cchubStatus)) return frames
+    if (!FINAL_STATUSES.has(cchubStatus)) return frames
     const error = typeof d.error === 'string' ? d.error : undefined
     if (error && status !== 'completed') frames.push(taskLog(taskId, error, at, 'error'))
-    const result = this.results.get(taskId)
-    this.results.delete(taskId)
+    const result = this.results.take(taskId)
     frames.push({
       type: 'task:completed',
       payload: {
@@ -79,7 +77,7 @@ export class TaskRenderer {
   private cliEvent(taskId: string, ev: Rec, at: string): Seed003ServerFrame[] {
     const result = getResult(ev)
     if (result) {
-      if (result.result !== undefined) this.results.set(taskId, result.result)
+      this.results.see(taskId, ev)
       const turns = result.numTurns ?? 0
       const cost = result.totalCostUsd === undefined ? '' : `, $${result.totalCostUsd.toFixed(4)}`
       const line = result.isError ? `Failed: ${result.result ?? result.subtype}` : `Finished in ${turns} turn(s)${cost}`
@@ -103,7 +101,7 @@ function assistantBlock(taskId: string, b: Rec, at: string): Seed003ServerFrame[
 
 function toolResult(taskId: string, b: Rec, at: string): Seed003ServerFrame[] {
   if (b.type !== 'tool_result') return []
-  const text = typeof b.content === 'string' ? b.content : JSON.stringify(b.content ?? '')
+  const text = toolResultText(b.content)
   const cut = text.length > MAX_TOOL_RESULT ? `${text.slice(0, MAX_TOOL_RESULT)}…` : text
   return [taskLog(taskId, `Tool result: ${cut}`, at, b.is_error === true ? 'error' : 'debug')]
 }

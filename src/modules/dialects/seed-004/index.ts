@@ -12,6 +12,7 @@ import {
   sessionCreateData,
 } from './model.ts'
 import { AGENT_NAME, SessionRenderer, seedFrame } from './render.ts'
+import { OwnRequests, writeFrames } from '../shared.ts'
 
 type Data = Record<string, unknown>
 const MAX_HELD = 10
@@ -29,8 +30,7 @@ export const seed004: Dialect = {
  * output arrives on the session channel) and waits for the join to learn the session's workspace.
  */
 class Seed004Connection implements DialectConnection {
-  private n = 0
-  private readonly requests = new Map<string, Request>()
+  private readonly requests = new OwnRequests<Request>('seed-004')
   /** The workspace of each session this socket joined: a chat_message runs there. */
   private readonly workspaces = new Map<string, string>()
   /** Prompts waiting for their session's join. */
@@ -55,11 +55,8 @@ class Seed004Connection implements DialectConnection {
   }
 
   outbound(env: ServerEnvelope): boolean {
-    const req = env.id === undefined ? undefined : this.requests.get(String(env.id))
-    if (req) {
-      this.requests.delete(String(env.id))
-      return this.answer(req, env)
-    }
+    const req = this.requests.take(env)
+    if (req) return this.answer(req, env)
     const sessionId = env.channel?.startsWith('session:') ? env.channel.slice('session:'.length) : undefined
     if (sessionId && env.type === 'session_state') this.joined(sessionId, env.data as Data)
     if (sessionId) return this.write(...this.renderer.render(sessionId, env))
@@ -147,15 +144,11 @@ class Seed004Connection implements DialectConnection {
   }
 
   private track(req: Request): string {
-    const id = `seed-004:${++this.n}`
-    this.requests.set(id, req)
-    return id
+    return this.requests.track(req)
   }
 
   private write(...frames: ServerFrame[]): boolean {
-    let ok = true
-    for (const f of frames) ok = this.io.write(JSON.stringify(f)) && ok
-    return ok
+    return writeFrames(this.io, frames)
   }
 }
 

@@ -67,8 +67,8 @@ const SHARED_TYPES = new Set(['session_join', 'typing'])
 /**
  * Whether a first frame is seed 004's: session_create or chat_message in its shape, or session_join / typing (which
  * cchub's protocol and seed 001 have too) with the seed's ISO string timestamp and a top-level session_id: seed 001
- * sends numeric timestamps and cchub's clients an `id`. A first `ping` is not claimed: seed 000 sends the very same
- * frame, and its dialect answers it.
+ * sends numeric timestamps and cchub's clients an `id`. A first `ping` (or cchub's `auth`) is not claimed: seed 000
+ * sends the very same frame, so it decides nothing and the next frame picks the dialect (dialect-router.ts).
  */
 export function isSeed004Frame(frame: unknown): boolean {
   if (!clientFrame.Check(frame) || 'id' in frame || 'payload' in frame || 'channel' in frame) return false

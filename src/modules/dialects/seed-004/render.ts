@@ -1,10 +1,9 @@
 // Renders cchub's session channel messages as seed 004's agent_progress / agent_response / session_status frames.
 import type { ServerEnvelope } from '../../realtime/model.ts'
-import { getTextDelta } from '../../claude/cli/extract.ts'
+import { ExecutionResults, FINAL_STATUSES, streamText, toolResultText } from '../shared.ts'
 import type { AgentProgressData, ServerFrame } from './model.ts'
 
 export const AGENT_NAME = 'Claude'
-const TERMINAL = new Set(['completed', 'failed', 'cancelled', 'timed_out', 'interrupted'])
 
 type Data = Record<string, unknown>
 type Block = {
@@ -34,7 +33,7 @@ export function seedFrame(type: string, data: Data, sessionId?: string, timestam
  * text until the execution's terminal status, which becomes the one `agent_response`.
  */
 export class SessionRenderer {
-  private readonly results = new Map<string, string>()
+  private readonly results = new ExecutionResults()
 
   render(sessionId: string, env: ServerEnvelope): ServerFrame[] {
     const data = (env.data ?? {}) as Data
@@ -47,7 +46,7 @@ export class SessionRenderer {
       case 'event':
         return this.event(String(data.execution_id), data.event as Data).map((d) => progress(d))
       case 'status':
-        if (!TERMINAL.has(String(data.status)))
+        if (!FINAL_STATUSES.has(String(data.status)))
           return [progress({ progress_type: 'status', status: String(data.status) })]
         return [at('agent_response', this.response(data))]
       case 'session_state':
@@ -62,10 +61,7 @@ export class SessionRenderer {
   }
 
   private event(executionId: string, event: Data): Omit<AgentProgressData, 'agent_name' | 'execution_id'>[] {
-    if (event.type === 'result') {
-      this.results.set(executionId, typeof event.result === 'string' ? event.result : '')
-      return []
-    }
+    if (this.results.see(executionId, event)) return []
     const blocks = ((event.message as { content?: unknown } | undefined)?.content ?? []) as Block[]
     if (!Array.isArray(blocks)) return []
     if (event.type === 'assistant')
@@ -79,14 +75,13 @@ export class SessionRenderer {
           progress_type: 'tool_result',
           tool_use_id: b.tool_use_id,
           is_error: b.is_error === true,
-          content: resultText(b.content).slice(0, MAX_RESULT_TEXT),
+          content: toolResultText(b.content).slice(0, MAX_RESULT_TEXT),
         }))
     return []
   }
 
   private response(status: Data): Data {
-    const content = this.results.get(String(status.execution_id)) ?? ''
-    this.results.delete(String(status.execution_id))
+    const content = this.results.take(String(status.execution_id)) ?? ''
     const ok = status.status === 'completed'
     return {
       agent_name: AGENT_NAME,
@@ -97,18 +92,6 @@ export class SessionRenderer {
       ...(ok ? {} : { error: status.error ?? null }),
     }
   }
-}
-
-/** A tool_result's content: a string, or text blocks. */
-function resultText(content: unknown): string {
-  if (typeof content === 'string') return content
-  if (!Array.isArray(content)) return ''
-  return content.map((b) => (typeof b?.text === 'string' ? b.text : '')).join('')
-}
-
-function streamText(data: Data): string {
-  if (typeof data.text === 'string') return data.text
-  return ((data.events ?? []) as Data[]).map((e) => getTextDelta(e as never) ?? '').join('')
 }
 
 function sessionStatus(sessionId: string, state: Data): Data {
