@@ -72,13 +72,23 @@ export async function clusterFanout(ctx: Ctx, nodes: Target[], sessions: (n: num
   const f1 = summary('fanout flat out, one node', flat.one, ['A'])
   const f2 = summary('fanout flat out, two nodes', flat.two, ['A', 'B'])
   for (const r of [p1, p2, f1, f2]) ctx.out(r)
+  return fanoutRow({ subscribers, events, p1, p2, f1, f2 }, [paced.one, paced.two, flat.one, flat.two])
+}
+
+type Summary = ReturnType<typeof summary>
+
+/** The summary row: both CPU ratios (the lower decides), the wall clock, and what bounds the wall clock here. */
+function fanoutRow(
+  r: { subscribers: number; events: number; p1: Summary; p2: Summary; f1: Summary; f2: Summary },
+  runs: Delivery[],
+): Row {
+  const { subscribers, events, p1, p2, f1, f2 } = r
   const cpuRatio = ratio(p2.per_node_cpu_second, p1.per_node_cpu_second)
   const flatCpuRatio = ratio(f2.per_node_cpu_second, f1.per_node_cpu_second)
   const wallRatio = ratio(f2.deliveries_per_s, f1.deliveries_per_s)
-  const runs = [paced.one, paced.two, flat.one, flat.two]
   const count = (k: 'lost' | 'dups' | 'gaps') => runs.reduce((n, d) => n + d.got[k], 0)
-  const gen = (s: typeof f1) => round2(s.cpu_s.generator! / s.wall_s)
-  const row: Row = {
+  const gen = (s: Summary) => round2(s.cpu_s.generator! / s.wall_s)
+  return {
     bench: `9a. Fan-out over 2 nodes vs 1 (${subscribers} subscribers of one channel)`,
     metric: `deliveries per CPU-second of the busiest node, 2 nodes vs 1: paced ${PACED_RATE} events/s; flat out; and flat-out wall-clock deliveries/s`,
     cchub: `paced ${fmt(p2.per_node_cpu_second)} vs ${fmt(p1.per_node_cpu_second)} (${cpuRatio}x); flat out ${fmt(f2.per_node_cpu_second)} vs ${fmt(f1.per_node_cpu_second)} (${flatCpuRatio}x); wall ${fmt(f2.deliveries_per_s)} vs ${fmt(f1.deliveries_per_s)} (${wallRatio}x)`,
@@ -92,5 +102,4 @@ export async function clusterFanout(ctx: Ctx, nodes: Target[], sessions: (n: num
       `so on ${cpus().length} cores the wall clock cannot show a second node; machine busy ${f1.machine_busy_pct}% / ` +
       `${f2.machine_busy_pct}% flat out; lost ${count('lost')}, dup ${count('dups')}, gaps ${count('gaps')}`,
   }
-  return row
 }
