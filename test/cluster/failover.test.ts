@@ -35,6 +35,23 @@ async function socket(node: NodeHandle, token: string) {
   return c
 }
 
+/** Node A, and node B (a child process) running a hanging execution that A can read; then B is killed with -9. */
+async function hangOnBThenKillIt<N extends NodeHandle>(nodeA: Promise<N>) {
+  const a = await nodeA
+  const b = await cluster!.child('B')
+  const token = await a.login()
+  const ws = await (await a.api('/api/v1/workspaces', { token, body: { name: 'w' } })).json()
+  const run = await (
+    await b.api('/api/v1/claude/execute', { token, body: { workspace_id: ws.id, prompt: 'hang' } })
+  ).json()
+  const get = async () => (await a.api(`/api/v1/claude/executions/${run.execution_id}`, { token })).json() as any
+  await waitFor(async () => (await get()).status === 'running', 10_000, 'the run on B')
+  strays.push(...descendants(b.proc.pid).map((p) => p.pid))
+  b.proc.kill('SIGKILL')
+  await b.proc.exited
+  return { a, token, run, get }
+}
+
 describe.skipIf(!hasServices)('node failure', () => {
   test('kill -9 of node B mid-run: A marks the execution interrupted within the bound, the client resumes on A with since (no gap, no duplicate), and the session continues on A', async () => {
     cluster = await TestCluster.start({ leaseMs: LEASE_MS, cliEnv: { FAKE_CLAUDE_MODE: 'hang' } })
@@ -135,18 +152,7 @@ describe.skipIf(!hasServices)('a node restarted under the same CCHUB_NODE_ID', (
   test('interrupts what it left at once, without waiting for its old lease to lapse', async () => {
     // a lease far longer than the test: only the restarted node itself can be what interrupts the execution
     cluster = await TestCluster.start({ leaseMs: 60_000, cliEnv: { FAKE_CLAUDE_MODE: 'hang' } })
-    const a = await cluster.node('A')
-    const b = await cluster.child('B')
-    const token = await a.login()
-    const ws = await (await a.api('/api/v1/workspaces', { token, body: { name: 'w' } })).json()
-    const run = await (
-      await b.api('/api/v1/claude/execute', { token, body: { workspace_id: ws.id, prompt: 'hang' } })
-    ).json()
-    const get = async () => (await a.api(`/api/v1/claude/executions/${run.execution_id}`, { token })).json() as any
-    await waitFor(async () => (await get()).status === 'running', 10_000, 'the run on B')
-    strays.push(...descendants(b.proc.pid).map((p) => p.pid))
-    b.proc.kill('SIGKILL')
-    await b.proc.exited
+    const { get } = await hangOnBThenKillIt(cluster.node('A'))
     await cluster.child('B')
     const after = await get()
     expect({ status: after.status, error: after.error }).toEqual({
@@ -160,18 +166,7 @@ describe.skipIf(!hasServices)('a cancel for an execution whose node died', () =>
   test('answers 503 NODE_UNAVAILABLE with Retry-After while the lease holds, and once it has lapsed ends the execution at once, interrupted', async () => {
     // a lease far longer than the test, and A's clock stopped: A's own lease check never comes, only the cancel acts
     cluster = await TestCluster.start({ leaseMs: 60_000, cliEnv: { FAKE_CLAUDE_MODE: 'hang' } })
-    const a = await cluster.node('A', {}, { clock: new ManualClock() })
-    const b = await cluster.child('B')
-    const token = await a.login()
-    const ws = await (await a.api('/api/v1/workspaces', { token, body: { name: 'w' } })).json()
-    const run = await (
-      await b.api('/api/v1/claude/execute', { token, body: { workspace_id: ws.id, prompt: 'hang' } })
-    ).json()
-    const get = async () => (await a.api(`/api/v1/claude/executions/${run.execution_id}`, { token })).json() as any
-    await waitFor(async () => (await get()).status === 'running', 10_000, 'the run on B')
-    strays.push(...descendants(b.proc.pid).map((p) => p.pid))
-    b.proc.kill('SIGKILL')
-    await b.proc.exited
+    const { a, token, run, get } = await hangOnBThenKillIt(cluster.node('A', {}, { clock: new ManualClock() }))
     const cancel = () => a.api(`/api/v1/claude/executions/${run.execution_id}/cancel`, { token, body: {} })
 
     const refused = await cancel()
