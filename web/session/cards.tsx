@@ -4,6 +4,7 @@ import { Diff, Markdown } from '../lazy/markdown.tsx'
 
 const ONE_LINE: Record<string, (i: Record<string, any>) => string> = {
   Read: (i) => i.file_path,
+  Task: (i) => i.description,
   Glob: (i) => i.pattern,
   LS: (i) => i.path,
   Grep: (i) => `${i.pattern}${i.path ? ` in ${i.path}` : ''}`,
@@ -75,6 +76,25 @@ function ToolBody({ item }: { item: ToolItem }) {
 /** The CLI wraps a refused tool call's message in this tag; the card shows the message (the raw event keeps it). */
 const TOOL_ERROR = /^\s*<tool_use_error>([\s\S]*)<\/tool_use_error>\s*$/
 
+/** The Task's prompt and its sub-agent's own transcript, collapsed: the main conversation stays readable. */
+function SubAgent({ item }: { item: ToolItem }) {
+  const steps = item.children.value
+  return (
+    <details class="subagent">
+      <summary>
+        {item.input.subagent_type ? `${item.input.subagent_type} sub-agent` : 'Sub-agent'} · {steps.length} step
+        {steps.length === 1 ? '' : 's'}
+      </summary>
+      {item.input.prompt && <p class="muted">{item.input.prompt}</p>}
+      <div class="subagent-items">
+        {steps.map((s) => (
+          <TranscriptItem key={s.key} item={s} />
+        ))}
+      </div>
+    </details>
+  )
+}
+
 function ToolCard({ item }: { item: ToolItem }) {
   const result = item.result.value
   const line = ONE_LINE[item.name]?.(item.input)
@@ -89,7 +109,8 @@ function ToolCard({ item }: { item: ToolItem }) {
           </span>
         )}
       </header>
-      {!line && <ToolBody item={item} />}
+      {!line && item.name !== 'Task' && <ToolBody item={item} />}
+      {item.name === 'Task' && <SubAgent item={item} />}
       {failed && (
         <pre class="out err" role="alert">
           {result.text.replace(TOOL_ERROR, '$1')}

@@ -23,6 +23,8 @@ export interface ToolItem {
   input: Record<string, any>
   raw: unknown
   result: Signal<{ text: string; isError: boolean; raw: unknown } | null>
+  /** A Task sub-agent's own messages (events naming this call as `parent_tool_use_id`), folded under its card. */
+  children: Signal<Item[]>
 }
 export interface NoteItem {
   kind: 'note'
@@ -101,8 +103,10 @@ export class Transcript {
     })
   }
 
-  private push(item: Item): void {
-    this.items.value = [...this.items.value, item]
+  /** Appends to the conversation, or under the Task card whose sub-agent produced the item. */
+  private push(item: Item, parent?: ToolItem): void {
+    const list = parent?.children ?? this.items
+    list.value = [...list.value, item]
   }
 
   private stream(seq: number, execution: string, text: string): void {
@@ -116,12 +120,16 @@ export class Transcript {
   }
 
   private event(seq: number, execution: string, ev: Record<string, any>): void {
+    const parent = ev.parent_tool_use_id ? this.tools.get(String(ev.parent_tool_use_id)) : undefined
     if (ev.type === 'assistant') {
       for (const [i, block] of (ev.message?.content ?? []).entries()) {
-        if (block.type === 'text') this.finishText(seq, i, execution, block.text ?? '')
-        else if (block.type === 'tool_use') this.toolUse(`u${seq}.${i}`, block, ev)
+        // a sub-agent's text never streamed into the main live item: it goes under its Task card whole
+        if (block.type === 'text' && parent)
+          this.push({ kind: 'text', key: `a${seq}.${i}`, text: signal(block.text ?? '') }, parent)
+        else if (block.type === 'text') this.finishText(seq, i, execution, block.text ?? '')
+        else if (block.type === 'tool_use') this.toolUse(`u${seq}.${i}`, block, ev, parent)
         else if (block.type === 'thinking')
-          this.push({ kind: 'note', key: `k${seq}.${i}`, text: 'Thinking…', tone: 'quiet' })
+          this.push({ kind: 'note', key: `k${seq}.${i}`, text: 'Thinking…', tone: 'quiet' }, parent)
       }
     } else if (ev.type === 'user') {
       for (const block of Array.isArray(ev.message?.content) ? ev.message.content : []) {
@@ -148,7 +156,7 @@ export class Transcript {
     else this.push({ kind: 'text', key: `a${seq}.${i}`, text: signal(text) })
   }
 
-  private toolUse(key: string, block: Record<string, any>, raw: unknown): void {
+  private toolUse(key: string, block: Record<string, any>, raw: unknown, parent?: ToolItem): void {
     const item: ToolItem = {
       kind: 'tool',
       key,
@@ -156,9 +164,10 @@ export class Transcript {
       input: block.input ?? {},
       raw,
       result: signal(null),
+      children: signal([]),
     }
     this.tools.set(String(block.id), item)
-    this.push(item)
+    this.push(item, parent)
   }
 
   private setStatus(seq: number, d: RunStatus): void {
