@@ -44,6 +44,10 @@ describe.skipIf(!enabled)('transcript cards', () => {
     await folded.locator('> summary').click()
     expect(await folded.locator('[data-tool="Read"]').isVisible()).toBe(true)
     expect(await folded.getByText('Sub-agent: src holds app.ts.').isVisible()).toBe(true)
+    // a path inside the workspace (the CLI's cwd) shows relative to it, the full one on hover
+    const read = folded.locator('[data-tool="Read"] header code')
+    expect(await read.textContent()).toBe('src/app.ts')
+    expect(await read.getAttribute('title')).toBe('/home/alice/project/src/app.ts')
     // the sub-agent's tool call got its result (no pending mark)
     expect(await folded.locator('[data-tool="Read"] .pending').count()).toBe(0)
   })

@@ -22,6 +22,8 @@ export interface ToolItem {
   name: string
   input: Record<string, any>
   raw: unknown
+  /** The CLI's working directory (the workspace) when it made the call: its paths show relative to it. */
+  cwd: string | null
   result: Signal<{ text: string; isError: boolean; raw: unknown } | null>
   /** A Task sub-agent's own messages (events naming this call as `parent_tool_use_id`), folded under its card. */
   children: Signal<Item[]>
@@ -36,6 +38,7 @@ export interface DecisionItem {
   kind: 'decision'
   key: string
   decision: Decision
+  cwd: string | null
 }
 export type Item = PromptItem | TextItem | ToolItem | NoteItem | DecisionItem
 
@@ -71,6 +74,8 @@ export class Transcript {
   readonly requests = new Requests()
   /** Highest seq applied: anything at or below it is a repeat and ignored. */
   lastSeq = 0
+  /** The working directory of the latest run (from the CLI's init event). */
+  private cwd: string | null = null
   private live = new Map<string, TextItem>()
   private tools = new Map<string, ToolItem>()
 
@@ -92,7 +97,7 @@ export class Transcript {
     else if (m.type === 'status') this.setStatus(m.seq, d)
     else if (REQUEST_TYPES.has(m.type)) this.requests.add(d)
     else if (m.type === 'permission_resolved')
-      this.push({ kind: 'decision', key: `r${m.seq}`, decision: this.requests.resolve(d) })
+      this.push({ kind: 'decision', key: `r${m.seq}`, decision: this.requests.resolve(d), cwd: this.cwd })
     else if (m.type === 'log' && d.stream === 'stderr')
       this.push({ kind: 'note', key: `l${m.seq}`, text: d.line ?? '', tone: 'quiet' })
   }
@@ -137,6 +142,7 @@ export class Transcript {
         if (tool) tool.result.value = { text: resultText(block.content), isError: block.is_error === true, raw: ev }
       }
     } else if (ev.type === 'system' && ev.subtype === 'init') {
+      this.cwd = typeof ev.cwd === 'string' ? ev.cwd : null
       this.push({
         kind: 'note',
         key: `s${seq}`,
@@ -163,6 +169,7 @@ export class Transcript {
       name: String(block.name),
       input: block.input ?? {},
       raw,
+      cwd: this.cwd,
       result: signal(null),
       children: signal([]),
     }
