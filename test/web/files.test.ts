@@ -109,6 +109,34 @@ describe.skipIf(!enabled)('web app files panel', () => {
     await collab.getByText('No other session you can write to').waitFor()
   })
 
+  test('a file dropped anywhere on the session page is uploaded and attached, with a target shown while dragging', async () => {
+    const transferOf = (p: Page) =>
+      p.evaluateHandle(() => {
+        const dt = new DataTransfer()
+        dt.items.add(new File(['dropped on the page\n'], 'page-drop.txt', { type: 'text/plain' }))
+        return dt
+      })
+    const transfer = await transferOf(owner)
+    const where = owner.locator('.transcript')
+    await where.dispatchEvent('dragenter', { dataTransfer: transfer })
+    const target = owner.locator('.drop-target')
+    expect(await target.textContent()).toBe('Drop to upload into this session and attach to your next prompt')
+    expect(await target.isVisible()).toBe(true)
+    await where.dispatchEvent('drop', { dataTransfer: transfer })
+    expect(await target.count()).toBe(0)
+    await row(owner, 'page-drop.txt').waitFor()
+    await owner.getByRole('list', { name: 'Attached files' }).getByText('page-drop.txt').waitFor()
+    const list = await (await e.s.api(`/api/v1/files?session_id=${e.sessionId}`, { token: e.owner.token })).json()
+    const f = list.files.find((x: { name: string }) => x.name === 'page-drop.txt')
+    expect(await (await e.s.api(`/api/v1/files/${f.file_id}`, { token: e.owner.token })).text()).toBe(
+      'dropped on the page\n',
+    )
+    await owner.getByRole('button', { name: 'Detach page-drop.txt' }).click()
+    // a viewer may not upload: no target, nothing stored
+    await viewer.locator('.transcript').dispatchEvent('dragenter', { dataTransfer: await transferOf(viewer) })
+    expect(await viewer.locator('.drop-target').count()).toBe(0)
+  })
+
   test('a dropped-in file goes over the WebSocket in chunks and survives a dropped connection with exact bytes', async () => {
     // the server's 128 KiB frames make ~95 KiB chunks: 6 MiB is ~65 of them, several seconds at the SDK's 8 frames/s
     const data = crypto.getRandomValues(new Uint8Array(6 * 1024 * 1024))
@@ -132,5 +160,7 @@ describe.skipIf(!enabled)('web app files panel', () => {
     const res = await e.s.api(`/api/v1/files/${big.file_id}`, { token: e.owner.token })
     expect(new Uint8Array(await res.arrayBuffer())).toEqual(data)
     expect(await owner.getByRole('alert').count()).toBe(0)
+    // dropped onto the Files tab it goes into the list only, not also attached by the page's drop target
+    expect(await owner.getByRole('list', { name: 'Attached files' }).count()).toBe(0)
   })
 })

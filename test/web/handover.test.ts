@@ -2,10 +2,14 @@
 import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from 'bun:test'
 import type { Page } from 'playwright-core'
 import { addMember, execute, startEnv, stopEnv, waitStatus, type Env } from '../execution/helpers.ts'
+import { reply } from '../support/mock-anthropic.ts'
+import { requireRealCli } from '../support/real-cli.ts'
 import { launchBrowser, requireChromium, screenshot, signIn, type TestBrowser } from './browser.ts'
 
 setDefaultTimeout(60_000)
-const enabled = requireChromium('web app roles and handover (Chromium)')
+// the real CLI, so the pages (and the handover screenshot) show a healthy server, not the "no Claude CLI" banner
+const enabled =
+  requireRealCli('web app roles and handover (real CLI)') && requireChromium('web app roles and handover (Chromium)')
 
 let e: Env
 let b: TestBrowser
@@ -18,10 +22,11 @@ const invite = async (token: string, sessionId: string, username: string, role: 
 
 describe.skipIf(!enabled)('web app roles and handover', () => {
   beforeAll(async () => {
-    ;[e, b] = await Promise.all([startEnv({ cli: 'fake' }), launchBrowser()])
+    ;[e, b] = await Promise.all([startEnv({ cli: 'real' }), launchBrowser()])
     const [alice] = await Promise.all(['alice', 'bob', 'carol'].map((n) => e.s.createUser(e.admin, n)))
     // alice may start sessions in the admin's workspace; bob and carol only take part in hers
     await addMember(e, alice!.id, 'collaborator')
+    e.mock!.enqueue(reply.text('Here is the plan: read the notes, then write a summary.'))
     const x = await execute(e, { prompt: 'Alice asks' }, alice!.token)
     await waitStatus(e, x.execution_id)
     await invite(alice!.token, x.session_id, 'bob', 'collaborator')

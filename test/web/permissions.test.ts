@@ -80,7 +80,7 @@ describe.skipIf(!enabled)('web app permissions', () => {
     await banner(bob).getByRole('button', { name: 'Allow', exact: true }).click()
     for (const p of [owner, bob]) {
       await decisions(p).first().waitFor()
-      expect(await decisions(p).first().textContent()).toBe(`bob allowed Write ${target}`)
+      expect(await decisions(p).first().textContent()).toBe('bob allowed Write approved.txt')
       await untilStatus(p, 'completed')
       expect(await banner(p).count()).toBe(0)
     }
@@ -104,9 +104,10 @@ describe.skipIf(!enabled)('web app permissions', () => {
     await owner.keyboard.press('Enter')
     await untilStatus(owner, 'completed')
     expect(await decisions(owner).allTextContents()).toEqual([
-      `admin allowed Write ${a}`,
-      `admin denied Write ${d}: Not in this repo`,
+      'admin allowed Write kept.txt',
+      'admin denied Write refused.txt: Not in this repo',
     ])
+    expect(await decisions(owner).locator('code').last().getAttribute('title')).toBe(d)
     expect(existsSync(a)).toBe(true)
     expect(existsSync(d)).toBe(false)
     expect(toolResults().find((x) => x.tool_use_id === 'toolu_refused')).toMatchObject({

@@ -1,12 +1,17 @@
 // One transcript item: prompts with their sender, streamed markdown, tool cards with raw events, quiet notes.
+import { relativeTo } from '../lib/format.ts'
 import type { Item, ToolItem } from './transcript.ts'
 import { Diff, Markdown } from '../lazy/markdown.tsx'
 
-const ONE_LINE: Record<string, (i: Record<string, any>) => string> = {
-  Read: (i) => i.file_path,
+type Rel = (path: string) => string
+const asIs: Rel = (p) => p
+
+const ONE_LINE: Record<string, (i: Record<string, any>, rel: Rel) => string> = {
+  Read: (i, rel) => rel(i.file_path),
+  Task: (i) => i.description,
   Glob: (i) => i.pattern,
-  LS: (i) => i.path,
-  Grep: (i) => `${i.pattern}${i.path ? ` in ${i.path}` : ''}`,
+  LS: (i, rel) => rel(i.path),
+  Grep: (i, rel) => `${i.pattern}${i.path ? ` in ${rel(i.path)}` : ''}`,
   WebFetch: (i) => i.url,
   WebSearch: (i) => i.query,
 }
@@ -27,6 +32,11 @@ export function EditDiff({ name, input: i }: { name: string; input: Record<strin
       ))}
     </>
   )
+}
+
+/** A path (or a line holding one) as the reader wants it, relative, with the full text on hover. */
+function Shown({ full, short }: { full: string; short: string }) {
+  return <code title={short === full ? undefined : full}>{short}</code>
 }
 
 function Raw({ value, label }: { value: unknown; label: string }) {
@@ -75,21 +85,44 @@ function ToolBody({ item }: { item: ToolItem }) {
 /** The CLI wraps a refused tool call's message in this tag; the card shows the message (the raw event keeps it). */
 const TOOL_ERROR = /^\s*<tool_use_error>([\s\S]*)<\/tool_use_error>\s*$/
 
+/** The Task's prompt and its sub-agent's own transcript, collapsed: the main conversation stays readable. */
+function SubAgent({ item }: { item: ToolItem }) {
+  const steps = item.children.value
+  return (
+    <details class="subagent">
+      <summary>
+        {item.input.subagent_type ? `${item.input.subagent_type} sub-agent` : 'Sub-agent'} · {steps.length} step
+        {steps.length === 1 ? '' : 's'}
+      </summary>
+      {item.input.prompt && <p class="muted">{item.input.prompt}</p>}
+      <div class="subagent-items">
+        {steps.map((s) => (
+          <TranscriptItem key={s.key} item={s} />
+        ))}
+      </div>
+    </details>
+  )
+}
+
 function ToolCard({ item }: { item: ToolItem }) {
   const result = item.result.value
-  const line = ONE_LINE[item.name]?.(item.input)
+  const line = ONE_LINE[item.name]?.(item.input, (p) => relativeTo(String(p ?? ''), item.cwd))
+  const edited = EDITS.has(item.name) ? String(item.input.file_path ?? '') : ''
   const failed = result?.isError === true
   return (
     <article class={`card tool${failed ? ' error' : ''}`} data-tool={item.name} aria-label={`${item.name} tool call`}>
       <header>
-        <strong>{item.name}</strong> {line && <code>{line}</code>}
+        <strong>{item.name}</strong>{' '}
+        {line && <Shown full={ONE_LINE[item.name]?.(item.input, asIs) ?? line} short={line} />}
+        {edited && <Shown full={edited} short={relativeTo(edited, item.cwd)} />}
         {!result && (
           <span class="pending" title="running">
             …
           </span>
         )}
       </header>
-      {!line && <ToolBody item={item} />}
+      {!line && item.name !== 'Task' && <ToolBody item={item} />}
+      {item.name === 'Task' && <SubAgent item={item} />}
       {failed && (
         <pre class="out err" role="alert">
           {result.text.replace(TOOL_ERROR, '$1')}
@@ -130,7 +163,7 @@ export function TranscriptItem({ item }: { item: Item }) {
           {d.detail && (
             <>
               {' '}
-              <code>{d.detail}</code>
+              <Shown full={d.detail} short={relativeTo(d.detail, item.cwd)} />
             </>
           )}
           {d.message && `: ${d.message}`}

@@ -1,8 +1,9 @@
 // The session's files: upload (drop or pick) with progress, the list (size, who, when), download, attach, delete, share.
-import { useState } from 'preact/hooks'
+import { useMemo, useRef, useState } from 'preact/hooks'
 import { ago, bytes } from '../lib/format.ts'
 import type { FileView, Session } from '../lib/types.ts'
-import { deleteFile, downloadFile, shareFile, shareTargets, uploadFile } from './files.ts'
+import { deleteFile, downloadFile, shareFile, shareTargets } from './files.ts'
+import { Uploads } from './uploads.ts'
 
 interface FilesProps {
   sessionId: string
@@ -17,7 +18,11 @@ interface FilesProps {
 }
 
 export function Files({ sessionId, files, canUpload, added, attach, names, canDelete }: FilesProps) {
-  const [progress, setProgress] = useState<{ name: string; fraction: number } | null>(null)
+  // `added` is a new function every render: the upload in flight keeps its state and calls the latest one
+  const onAdded = useRef(added)
+  onAdded.current = added
+  const uploads = useMemo(() => new Uploads(sessionId, (f) => onAdded.current(f)), [sessionId])
+  const progress = uploads.progress.value
   const [error, setError] = useState<string | null>(null)
   const [note, setNote] = useState<string | null>(null)
   const act = (p: Promise<unknown>) => {
@@ -25,22 +30,27 @@ export function Files({ sessionId, files, canUpload, added, attach, names, canDe
     setNote(null)
     void p.catch((e) => setError(e.message))
   }
-  const upload = async (file: File) => {
-    setProgress({ name: file.name, fraction: 0 })
-    try {
-      added(await uploadFile(sessionId, file, (fraction) => setProgress({ name: file.name, fraction })))
-    } finally {
-      setProgress(null)
-    }
+  const upload = (file: File) => {
+    setError(null)
+    setNote(null)
+    void uploads.start(file)
   }
+  // a drop here goes into the list only; the page's drop target (which also attaches) stays out of it
+  const own = (e: DragEvent) => e.stopPropagation()
   return (
     <section
       aria-labelledby="files-h"
-      onDragOver={(e) => e.preventDefault()}
+      onDragEnter={own}
+      onDragLeave={own}
+      onDragOver={(e) => {
+        own(e)
+        e.preventDefault()
+      }}
       onDrop={(e) => {
+        own(e)
         e.preventDefault()
         const f = e.dataTransfer?.files[0]
-        if (f && canUpload) act(upload(f))
+        if (f && canUpload) upload(f)
       }}
     >
       <h2 id="files-h">Files</h2>
@@ -52,15 +62,15 @@ export function Files({ sessionId, files, canUpload, added, attach, names, canDe
             onChange={(e) => {
               const f = e.currentTarget.files?.[0]
               e.currentTarget.value = ''
-              if (f) act(upload(f))
+              if (f) upload(f)
             }}
           />
         </label>
       )}
       {progress && <progress max={1} value={progress.fraction} aria-label={`Uploading ${progress.name}`} />}
-      {error && (
+      {(error ?? uploads.error.value) && (
         <p class="form-error" role="alert">
-          {error}
+          {error ?? uploads.error.value}
         </p>
       )}
       {note && (

@@ -8,11 +8,14 @@ import { SessionDetails } from './details.tsx'
 import { PermissionBanner } from './permission-banner.tsx'
 import { Backdrop, PhoneBar, SessionsSheet, type SheetName } from './phone-sheets.tsx'
 import { PromptBox } from './prompt-box.tsx'
+import { DropTarget } from './drop-target.tsx'
 import { StatusLine } from './status-line.tsx'
+import { Uploads } from './uploads.ts'
 import { TranscriptItems } from './virtual-items.tsx'
 
 export function SessionView({ id }: { id: string }) {
   const c = useMemo(() => new SessionController(id), [id])
+  const dropped = useMemo(() => new Uploads(id, (f) => c.fileAdded(f)), [c, id])
   useEffect(() => {
     void c.open()
     return () => c.close()
@@ -36,7 +39,7 @@ export function SessionView({ id }: { id: string }) {
   const status = c.transcript.status.value
   const mine = status?.execution_id !== undefined && (role === 'owner' || me.value?.role === 'admin' || canPrompt)
   return (
-    <div class="session">
+    <DropTarget uploads={canPrompt ? dropped : null} attach={(f) => c.attach(f)}>
       <div class="session-main">
         <header class="session-head">
           <h1>{s?.title ?? 'Session'}</h1>
@@ -84,7 +87,7 @@ export function SessionView({ id }: { id: string }) {
       />
       {sheet === 'sessions' && s && <SessionsSheet workspaceId={s.workspace_id} close={() => setSheet(null)} />}
       {sheet && <Backdrop close={() => setSheet(null)} />}
-    </div>
+    </DropTarget>
   )
 }
 

@@ -22,7 +22,11 @@ export interface ToolItem {
   name: string
   input: Record<string, any>
   raw: unknown
+  /** The CLI's working directory (the workspace) when it made the call: its paths show relative to it. */
+  cwd: string | null
   result: Signal<{ text: string; isError: boolean; raw: unknown } | null>
+  /** A Task sub-agent's own messages (events naming this call as `parent_tool_use_id`), folded under its card. */
+  children: Signal<Item[]>
 }
 export interface NoteItem {
   kind: 'note'
@@ -34,6 +38,7 @@ export interface DecisionItem {
   kind: 'decision'
   key: string
   decision: Decision
+  cwd: string | null
 }
 export type Item = PromptItem | TextItem | ToolItem | NoteItem | DecisionItem
 
@@ -69,6 +74,8 @@ export class Transcript {
   readonly requests = new Requests()
   /** Highest seq applied: anything at or below it is a repeat and ignored. */
   lastSeq = 0
+  /** The working directory of the latest run (from the CLI's init event). */
+  private cwd: string | null = null
   private live = new Map<string, TextItem>()
   private tools = new Map<string, ToolItem>()
 
@@ -90,7 +97,7 @@ export class Transcript {
     else if (m.type === 'status') this.setStatus(m.seq, d)
     else if (REQUEST_TYPES.has(m.type)) this.requests.add(d)
     else if (m.type === 'permission_resolved')
-      this.push({ kind: 'decision', key: `r${m.seq}`, decision: this.requests.resolve(d) })
+      this.push({ kind: 'decision', key: `r${m.seq}`, decision: this.requests.resolve(d), cwd: this.cwd })
     else if (m.type === 'log' && d.stream === 'stderr')
       this.push({ kind: 'note', key: `l${m.seq}`, text: d.line ?? '', tone: 'quiet' })
   }
@@ -101,8 +108,10 @@ export class Transcript {
     })
   }
 
-  private push(item: Item): void {
-    this.items.value = [...this.items.value, item]
+  /** Appends to the conversation, or under the Task card whose sub-agent produced the item. */
+  private push(item: Item, parent?: ToolItem): void {
+    const list = parent?.children ?? this.items
+    list.value = [...list.value, item]
   }
 
   private stream(seq: number, execution: string, text: string): void {
@@ -116,12 +125,16 @@ export class Transcript {
   }
 
   private event(seq: number, execution: string, ev: Record<string, any>): void {
+    const parent = ev.parent_tool_use_id ? this.tools.get(String(ev.parent_tool_use_id)) : undefined
     if (ev.type === 'assistant') {
       for (const [i, block] of (ev.message?.content ?? []).entries()) {
-        if (block.type === 'text') this.finishText(seq, i, execution, block.text ?? '')
-        else if (block.type === 'tool_use') this.toolUse(`u${seq}.${i}`, block, ev)
+        // a sub-agent's text never streamed into the main live item: it goes under its Task card whole
+        if (block.type === 'text' && parent)
+          this.push({ kind: 'text', key: `a${seq}.${i}`, text: signal(block.text ?? '') }, parent)
+        else if (block.type === 'text') this.finishText(seq, i, execution, block.text ?? '')
+        else if (block.type === 'tool_use') this.toolUse(`u${seq}.${i}`, block, ev, parent)
         else if (block.type === 'thinking')
-          this.push({ kind: 'note', key: `k${seq}.${i}`, text: 'Thinking…', tone: 'quiet' })
+          this.push({ kind: 'note', key: `k${seq}.${i}`, text: 'Thinking…', tone: 'quiet' }, parent)
       }
     } else if (ev.type === 'user') {
       for (const block of Array.isArray(ev.message?.content) ? ev.message.content : []) {
@@ -129,6 +142,7 @@ export class Transcript {
         if (tool) tool.result.value = { text: resultText(block.content), isError: block.is_error === true, raw: ev }
       }
     } else if (ev.type === 'system' && ev.subtype === 'init') {
+      this.cwd = typeof ev.cwd === 'string' ? ev.cwd : null
       this.push({
         kind: 'note',
         key: `s${seq}`,
@@ -148,17 +162,19 @@ export class Transcript {
     else this.push({ kind: 'text', key: `a${seq}.${i}`, text: signal(text) })
   }
 
-  private toolUse(key: string, block: Record<string, any>, raw: unknown): void {
+  private toolUse(key: string, block: Record<string, any>, raw: unknown, parent?: ToolItem): void {
     const item: ToolItem = {
       kind: 'tool',
       key,
       name: String(block.name),
       input: block.input ?? {},
       raw,
+      cwd: this.cwd,
       result: signal(null),
+      children: signal([]),
     }
     this.tools.set(String(block.id), item)
-    this.push(item)
+    this.push(item, parent)
   }
 
   private setStatus(seq: number, d: RunStatus): void {
