@@ -151,7 +151,8 @@ describe.skipIf(!hasServices)('cluster-wide state', () => {
     const bobC = await cluster.pool.connect(`${c.wsUrl}?token=${encodeURIComponent(u.bob.token)}`)
     await bobC.next((m) => m.type === 'connected')
     await join(bobC, sessionId)
-    await aliceA.next((m) => m.type === 'participant_joined' && m.data.user_id === u.bob.id)
+    // a fresh child node on a loaded machine: its announcement may take a while
+    await aliceA.next((m) => m.type === 'participant_joined' && m.data.user_id === u.bob.id, 10_000)
     const killedAt = Date.now()
     c.proc.kill('SIGKILL')
     const left = await aliceA.next((m) => m.type === 'participant_left' && m.data.user_id === u.bob.id, 10_000)

@@ -276,6 +276,10 @@ describe.skipIf(!run)('seed 001: real-time web interface client', () => {
     expect(shared).toMatchObject({ session_id: other.session_id, size: 5, shared_by: e.adminId, is_shared: true })
     expect(shared.name).toStartWith('notes')
     expect(shared.shared_at).toBeString()
+    // the other session's run takes its scripted reply before the next test scripts its own
+    expect(await claude.next('claude_response', (d) => !d.stream && d.session_id === other.session_id)).toMatchObject({
+      content: 'other',
+    })
   })
 
   test('authenticating with an auth message: a claude_message sent right after it runs as that user', async () => {
