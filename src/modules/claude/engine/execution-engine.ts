@@ -5,13 +5,12 @@ import type { ExecutionRecord, SessionRecord } from '../../../store/records.ts'
 import type { Store } from '../../../store/store.ts'
 import type { ChannelLog } from '../../realtime/channel-log.ts'
 import { sessionChannel, taskChannel } from '../../realtime/channels.ts'
-import { killOrphan, startTimeOf } from '../cli/spawn.ts'
 import { Relay } from './relay.ts'
-import { ExecutionRun, type ControlHandler, type RunLimits, type RunOutcome } from './execution-run.ts'
+import { ExecutionRun, type ControlHandler, type RunLimits } from './execution-run.ts'
 import { RunnerError, type Runner, type RunSpec } from '../cli/runner.ts'
 import { SessionProcess } from './session-process.ts'
-import { recordOutcome } from './outcome.ts'
-import { interruptExecution, publishStatus, statusPayload } from './status.ts'
+import { RunBookkeeping } from './bookkeeping.ts'
+import { publishStatus, statusPayload } from './status.ts'
 
 export interface Job {
   execution: ExecutionRecord
@@ -45,18 +44,20 @@ export class ExecutionEngine {
   private readonly runs = new Map<string, { job: Job; run: ExecutionRun; recorded: Promise<void> }>()
   private readonly perUser = new Map<string, number>()
   private reaper: ReturnType<typeof setInterval> | undefined
+  private readonly books: RunBookkeeping
 
   constructor(
-    private readonly store: Store,
+    store: Store,
     private readonly log: ChannelLog,
     private readonly runner: Runner,
     private readonly limits: EngineLimits,
     private readonly logger: Logger,
     private readonly controls: ControlHandler,
     /** Bookkeeping nobody waits on in a request: a database restart delays it instead of losing it. */
-    private readonly retry: StoreRetry,
+    retry: StoreRetry,
     private readonly placement?: ExecutionPlacement,
   ) {
+    this.books = new RunBookkeeping({ store, log, logger, controls, retry, placement })
     this.reaper = setInterval(() => this.reapIdle(), Math.min(5000, Math.max(100, limits.idleTtlMs / 2)))
   }
 
@@ -96,7 +97,7 @@ export class ExecutionEngine {
     const i = this.queue.findIndex((j) => j.execution.id === executionId)
     if (i < 0) return false
     const [job] = this.queue.splice(i, 1)
-    await this.record(job!, { status, error: reason, reusable: true }, null)
+    await this.books.record(job!, { status, error: reason, reusable: true }, null)
     this.pump()
     return true
   }
@@ -148,14 +149,8 @@ export class ExecutionEngine {
   }
 
   /** Running or queued executions left by a previous run of the server become `interrupted`. */
-  async recover(): Promise<number> {
-    const stale = await this.store.executions.withStatus(['running', 'waiting_for_permission', 'queued'])
-    for (const e of stale) {
-      if (e.pid && e.pid_start && killOrphan(e.pid, e.pid_start))
-        this.logger.warn('stopped a CLI left by the previous run', { pid: e.pid, execution_id: e.id })
-      await interruptExecution(this.store, this.log, e, `cchub restarted while this execution was ${e.status}`)
-    }
-    return stale.length
+  recover(): Promise<number> {
+    return this.books.recover()
   }
 
   async shutdown(graceMs: number): Promise<void> {
@@ -164,13 +159,13 @@ export class ExecutionEngine {
     const running = [...this.runs.values()]
     for (const { run } of running) run.cancel('interrupted', 'cchub is shutting down')
     await Promise.race([Promise.all(running.map((r) => r.recorded)), Bun.sleep(graceMs)])
-    // the database still away: what waits gets one more try, then the next start marks it interrupted
-    this.retry.close()
+    this.books.close()
     for (const job of queued)
-      await this.record(job, { status: 'interrupted', error: 'cchub is shutting down', reusable: false }, null).catch(
-        (err) =>
+      await this.books
+        .record(job, { status: 'interrupted', error: 'cchub is shutting down', reusable: false }, null)
+        .catch((err) =>
           this.logger.error('execution bookkeeping failed', { execution_id: job.execution.id, error: String(err) }),
-      )
+        )
     const all = [...this.processes.values(), ...this.retiring]
     for (const sp of all) sp.kill('SIGKILL', 0)
     await Promise.race([Promise.all(all.map((sp) => sp.done)), Bun.sleep(2000)])
@@ -195,7 +190,8 @@ export class ExecutionEngine {
       const sp = this.processFor(job)
       if (sp === 'wait') continue
       this.queue.splice(this.queue.indexOf(job), 1)
-      if (sp instanceof Error) void this.record(job, { status: 'failed', error: sp.message, reusable: false }, null)
+      if (sp instanceof Error)
+        void this.books.record(job, { status: 'failed', error: sp.message, reusable: false }, null)
       else {
         sp.claimed = true
         void this.startRun(job, sp)
@@ -230,25 +226,13 @@ export class ExecutionEngine {
     this.runs.set(e.id, { job, run, recorded: new Promise<void>((r) => (recorded = r)) })
     this.perUser.set(e.user_id, (this.perUser.get(e.user_id) ?? 0) + 1)
     try {
-      const running = {
-        status: 'running',
-        started_at: Date.now(),
-        pid: sp.pid,
-        pid_start: startTimeOf(sp.pid) ?? null,
-      } as const
-      const started = await this.persist(e.id, () => this.store.executions.update(e.id, running))
-      if (started) {
-        job.execution = started
-        await publishStatus(this.log, started, job.session.owner_id, { progress: relay.progress })
-      }
+      await this.books.started(job, sp, relay)
       if (!run.start(job.input)) run.onExit({ code: null, signal: null }, 'the CLI process did not accept input')
       const outcome = await run.outcome
       await relay.settled()
-      await this.persist(e.id, () =>
-        this.controls.ended(e.id, outcome.error ?? `The execution ended (${outcome.status})`),
-      )
+      await this.books.ended(e.id, outcome)
       if (!outcome.reusable) sp.kill('SIGTERM', this.limits.killGraceMs)
-      await this.record(job, outcome, relay, sp)
+      await this.books.record(job, outcome, relay, sp)
     } catch (err) {
       // the store failed for another reason than an outage, or stayed away past shutdown: the slot must still be freed,
       // or the node would stop running executions; the row keeps its last status until a restart marks it interrupted
@@ -260,29 +244,6 @@ export class ExecutionEngine {
       this.perUser.set(e.user_id, (this.perUser.get(e.user_id) ?? 1) - 1)
       this.pump()
     }
-  }
-
-  /** Stores how an execution ended, updates the session totals and publishes the final status. */
-  private async record(job: Job, o: RunOutcome, relay: Relay | null, sp?: SessionProcess): Promise<void> {
-    await recordOutcome(
-      { store: this.store, log: this.log, persist: (op) => this.persist(job.execution.id, op) },
-      { execution: job.execution, session: job.session },
-      o,
-      relay?.progress,
-      sp?.cliSessionId,
-    )
-    this.placement?.finished(job.execution.id)
-  }
-
-  /** `op` retried while the database is away (said once per operation), so the execution ends with its true status. */
-  private persist<T>(executionId: string, op: () => Promise<T>): Promise<T> {
-    return this.retry.run(op, (err, attempt) => {
-      if (attempt === 1)
-        this.logger.warn('execution bookkeeping waits for the database', {
-          execution_id: executionId,
-          error: err.message,
-        })
-    })
   }
 
   private retire(sp: SessionProcess): void {
