@@ -1,7 +1,7 @@
 // Executions and sessions: the logic behind /api/v1/claude and the WebSocket `command` messages.
 import type { Config } from '../../config/schema.ts'
 import { AppError, notFound } from '../../core/errors.ts'
-import { UNFINISHED_STATUSES, type ExecutionRecord, type SessionRecord, type UserRecord } from '../../store/records.ts'
+import { UNFINISHED_STATUSES, type ExecutionRecord, type UserRecord } from '../../store/records.ts'
 import type { Store } from '../../store/store.ts'
 import type { ChannelLog } from '../realtime/channel-log.ts'
 import { sessionChannel, taskChannel } from '../realtime/channels.ts'
@@ -15,7 +15,7 @@ import { requireSandboxFor } from './sandbox-policy.ts'
 import { cliSpec, processSignature, queuedExecution } from './launch.ts'
 import { newSession, openSession, sessionWorkspace } from './session-target.ts'
 import { NOWHERE, toPublicExecution, toPublicSession, type ExecutionPlace } from '../sessions/views.ts'
-import { currentRuns } from '../sessions/current-runs.ts'
+import { listSessions, readSession, sessionLogs } from './session-reads.ts'
 
 export interface ClaudeDeps {
   store: Store
@@ -135,41 +135,12 @@ export class ClaudeService {
     return this.getExecution(user, id)
   }
 
-  async listSessions(user: UserRecord, q: { workspace_id?: string; limit?: number; offset?: number }) {
-    if (q.workspace_id) await this.deps.workspaces.visible(user, q.workspace_id)
-    const { items, total } = await this.deps.store.sessions.listVisible(user.role === 'admin' ? null : user.id, {
-      workspaceId: q.workspace_id,
-      limit: q.limit ?? 50,
-      offset: q.offset ?? 0,
-    })
-    const runs = await currentRuns(this.deps.store)
-    const view = async (s: SessionRecord) => ({
-      ...toPublicSession(s, await this.deps.access.roleOf(user, s)),
-      current_execution_id: runs.get(s.id)?.id ?? null,
-      current_status: runs.get(s.id)?.status ?? null,
-    })
-    return { sessions: await Promise.all(items.map(view)), total }
+  listSessions(user: UserRecord, q: { workspace_id?: string; limit?: number; offset?: number }) {
+    return listSessions(this.deps, user, q)
   }
 
-  async getSession(user: UserRecord, id: string) {
-    const { session, role } = await this.deps.access.require(user, id, 'viewer')
-    const running = await this.deps.store.executions.list({
-      sessionId: id,
-      status: 'running',
-      visibleTo: null,
-      limit: 1,
-      offset: 0,
-    })
-    const waiting = running.total
-      ? running
-      : await this.deps.store.executions.list({
-          sessionId: id,
-          status: 'waiting_for_permission',
-          visibleTo: null,
-          limit: 1,
-          offset: 0,
-        })
-    return { ...toPublicSession(session, role), current_execution_id: waiting.items[0]?.id ?? null }
+  getSession(user: UserRecord, id: string) {
+    return readSession(this.deps, user, id)
   }
 
   async closeSession(user: UserRecord, id: string) {
@@ -195,21 +166,8 @@ export class ClaudeService {
     return this.getSession(user, id)
   }
 
-  async logs(user: UserRecord, id: string, limit = 100, before?: number) {
-    await this.deps.access.require(user, id, 'viewer')
-    const rows = await this.deps.store.events.readBefore(sessionChannel(id), before ?? Number.MAX_SAFE_INTEGER, limit)
-    const logs = rows.reverse().map((r) => ({
-      seq: r.seq,
-      type: r.type,
-      data: JSON.parse(r.data) as unknown,
-      timestamp: new Date(r.ts).toISOString(),
-    }))
-    return {
-      session_id: id,
-      logs,
-      count: logs.length,
-      next_before: rows.length === limit && logs[0] ? logs[0].seq : null,
-    }
+  logs(user: UserRecord, id: string, limit = 100, before?: number) {
+    return sessionLogs(this.deps, user, id, limit, before)
   }
 
   private attachFiles(user: UserRecord, workspaceId: string, fileIds: string[]): Promise<string> {
