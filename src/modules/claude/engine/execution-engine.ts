@@ -7,8 +7,9 @@ import type { ChannelLog } from '../../realtime/channel-log.ts'
 import { sessionChannel, taskChannel } from '../../realtime/channels.ts'
 import { Relay } from './relay.ts'
 import { ExecutionRun, type ControlHandler, type RunLimits } from './execution-run.ts'
-import { RunnerError, type Runner, type RunSpec } from '../cli/runner.ts'
-import { SessionProcess } from './session-process.ts'
+import type { Runner, RunSpec } from '../cli/runner.ts'
+import type { SessionProcess } from './session-process.ts'
+import { ProcessPool } from './process-pool.ts'
 import { RunBookkeeping } from './bookkeeping.ts'
 import { publishStatus, statusPayload } from './status.ts'
 
@@ -39,17 +40,15 @@ export interface EngineLimits extends RunLimits {
 
 export class ExecutionEngine {
   private queue: Job[] = []
-  private readonly processes = new Map<string, SessionProcess>()
-  private readonly retiring = new Set<SessionProcess>()
   private readonly runs = new Map<string, { job: Job; run: ExecutionRun; recorded: Promise<void> }>()
   private readonly perUser = new Map<string, number>()
-  private reaper: ReturnType<typeof setInterval> | undefined
+  private readonly pool: ProcessPool
   private readonly books: RunBookkeeping
 
   constructor(
     store: Store,
     private readonly log: ChannelLog,
-    private readonly runner: Runner,
+    runner: Runner,
     private readonly limits: EngineLimits,
     private readonly logger: Logger,
     private readonly controls: ControlHandler,
@@ -58,7 +57,7 @@ export class ExecutionEngine {
     private readonly placement?: ExecutionPlacement,
   ) {
     this.books = new RunBookkeeping({ store, log, logger, controls, retry, placement })
-    this.reaper = setInterval(() => this.reapIdle(), Math.min(5000, Math.max(100, limits.idleTtlMs / 2)))
+    this.pool = new ProcessPool(runner, limits, () => this.pump())
   }
 
   /** Queues the job and publishes its `queued` status (with position) before anything can start it. */
@@ -121,14 +120,11 @@ export class ExecutionEngine {
     const picked = new Set(jobs.map((j) => j.execution.id))
     const doomed: SessionProcess[] = []
     for (const id of new Set([...sessionIds, ...jobs.map((j) => j.session.id)])) {
-      const sp = this.processes.get(id)
       // a process busy with a run `match` did not pick is not ours to stop
-      if (!sp || [...this.runs.values()].some((r) => r.job.session.id === id && !picked.has(r.job.execution.id)))
-        continue
+      if ([...this.runs.values()].some((r) => r.job.session.id === id && !picked.has(r.job.execution.id))) continue
       // out of the pool before the cancels, so a queued turn they free cannot take it
-      this.processes.delete(id)
-      this.retiring.add(sp)
-      doomed.push(sp)
+      const sp = this.pool.detach(id)
+      if (sp) doomed.push(sp)
     }
     const cancelled = await Promise.all(jobs.map((j) => this.cancel(j.execution.id, 'cancelled', reason)))
     for (const sp of doomed) sp.retire(this.limits.killGraceMs)
@@ -154,7 +150,7 @@ export class ExecutionEngine {
   }
 
   async shutdown(graceMs: number): Promise<void> {
-    clearInterval(this.reaper)
+    this.pool.stopReaping()
     const queued = this.queue.splice(0)
     const running = [...this.runs.values()]
     for (const { run } of running) run.cancel('interrupted', 'cchub is shutting down')
@@ -166,9 +162,7 @@ export class ExecutionEngine {
         .catch((err) =>
           this.logger.error('execution bookkeeping failed', { execution_id: job.execution.id, error: String(err) }),
         )
-    const all = [...this.processes.values(), ...this.retiring]
-    for (const sp of all) sp.kill('SIGKILL', 0)
-    await Promise.race([Promise.all(all.map((sp) => sp.done)), Bun.sleep(2000)])
+    await this.pool.killAll()
   }
 
   private pump(): void {
@@ -187,7 +181,7 @@ export class ExecutionEngine {
       if (this.runs.size >= this.limits.maxProcesses) return
       const busy = [...this.runs.values()].some((r) => r.job.session.id === job.session.id)
       if (busy || (this.perUser.get(job.execution.user_id) ?? 0) >= this.limits.maxPerUser) continue
-      const sp = this.processFor(job)
+      const sp = this.pool.take({ ...job, spec: () => job.spec(job.session) })
       if (sp === 'wait') continue
       this.queue.splice(this.queue.indexOf(job), 1)
       if (sp instanceof Error)
@@ -196,25 +190,6 @@ export class ExecutionEngine {
         sp.claimed = true
         void this.startRun(job, sp)
       }
-    }
-  }
-
-  private processFor(job: Job): SessionProcess | Error | 'wait' {
-    const existing = this.processes.get(job.session.id)
-    if (existing?.evictable && existing.signature === job.signature) return existing
-    if (existing) this.retire(existing)
-    if (this.processes.size + this.retiring.size >= this.limits.maxProcesses) {
-      const idle = [...this.processes.values()].filter((p) => p.evictable).sort((a, b) => a.lastUsed - b.lastUsed)[0]
-      if (idle) this.retire(idle)
-      return 'wait'
-    }
-    try {
-      const proc = this.runner.spawn(job.spec(job.session))
-      const sp = new SessionProcess(job.session.id, job.signature, proc, (p) => this.exited(p))
-      this.processes.set(job.session.id, sp)
-      return sp
-    } catch (err) {
-      return err instanceof RunnerError ? err : new Error(`Claude CLI could not be started: ${(err as Error).message}`)
     }
   }
 
@@ -246,21 +221,13 @@ export class ExecutionEngine {
     }
   }
 
-  private retire(sp: SessionProcess): void {
-    if (this.processes.get(sp.sessionId) === sp) this.processes.delete(sp.sessionId)
-    this.retiring.add(sp)
-    sp.retire(this.limits.killGraceMs)
+  /** The pool's kept processes and those retiring (liveProcess and processCount read them). */
+  private get processes() {
+    return this.pool.processes
   }
 
-  private exited(sp: SessionProcess): void {
-    this.retiring.delete(sp)
-    if (this.processes.get(sp.sessionId) === sp) this.processes.delete(sp.sessionId)
-    this.pump()
-  }
-
-  private reapIdle(): void {
-    const cutoff = Date.now() - this.limits.idleTtlMs
-    for (const sp of [...this.processes.values()]) if (sp.evictable && sp.lastUsed < cutoff) this.retire(sp)
+  private get retiring() {
+    return this.pool.retiring
   }
 
   /** Live process count (for stats and tests). */
