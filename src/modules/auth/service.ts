@@ -4,7 +4,8 @@ import { AppError } from '../../core/errors.ts'
 import type { Signals } from '../../core/signals.ts'
 import type { UserRecord } from '../../store/records.ts'
 import type { Store } from '../../store/store.ts'
-import { hashApiKey, newApiKey, toApiKeyInfo } from './api-keys.ts'
+import { API_KEY_PREFIX, ApiKeys } from './api-keys.ts'
+import { Revocations } from './revocations.ts'
 import type { LoginThrottle } from './throttle.ts'
 import type { TokenClaims, TokenSigner } from './tokens.ts'
 
@@ -19,39 +20,34 @@ export interface Principal {
   apiKeyId?: string
 }
 
-export const API_KEY_PREFIX = 'cchub_'
+export { API_KEY_PREFIX }
 // A real argon2id hash of a random string, so unknown usernames cost as much time as wrong passwords.
 let dummyHash: string | undefined
 const timingDummy = () => (dummyHash ??= Bun.password.hashSync(crypto.randomUUID(), { algorithm: 'argon2id' }))
 
 export class AuthService {
-  private readonly revoked = new Set<string>()
+  private readonly revocations: Revocations
+  private readonly apiKeys: ApiKeys
 
   constructor(
     private readonly store: Store,
     private readonly tokens: TokenSigner,
     private readonly config: Pick<Config, 'accessTokenTtl' | 'refreshTokenTtl'>,
-    private readonly signals: Signals,
+    signals: Signals,
     private readonly throttle: LoginThrottle,
   ) {
-    // a revocation made on another node arrives as this signal: its token must stop working here too
-    signals.on('token-revoked', ({ jti }) => this.revoked.add(jti))
+    this.revocations = new Revocations(store, signals)
+    this.apiKeys = new ApiKeys(store, signals)
   }
 
   /** Loads unexpired revocations so a restart keeps revoked tokens dead. */
-  async init(): Promise<void> {
-    const now = Date.now()
-    await this.store.revokedTokens.prune(now)
-    for (const jti of await this.store.revokedTokens.active(now)) this.revoked.add(jti)
+  init(): Promise<void> {
+    return this.revocations.load()
   }
 
-  /**
-   * Learns revocations stored by other nodes while their signal could not arrive (the network bus was down), and
-   * ends this node's streams of those tokens.
-   */
-  async catchUpRevocations(): Promise<void> {
-    for (const jti of await this.store.revokedTokens.active(Date.now()))
-      if (!this.revoked.has(jti)) this.signals.receive('token-revoked', { jti })
+  /** Learns revocations other nodes stored while their signal could not arrive (see Revocations.catchUp). */
+  catchUpRevocations(): Promise<void> {
+    return this.revocations.catchUp()
   }
 
   async login(username: string, password: string, address: string) {
@@ -113,7 +109,7 @@ export class AuthService {
    * longer holds (user deleted or disabled, token revoked by logout or by a password change).
    */
   async current(principal: Principal): Promise<UserRecord> {
-    if (principal.jti && this.revoked.has(principal.jti))
+    if (principal.jti && this.revocations.has(principal.jti))
       throw new AppError('TOKEN_REVOKED', 401, 'Token has been revoked')
     const user = await this.activeUser(principal.user.id)
     if (principal.via === 'jwt') issuedAfterChange(principal.tva ?? 0, user)
@@ -126,46 +122,26 @@ export class AuthService {
   }
 
   isRevoked(jti: string): boolean {
-    return this.revoked.has(jti)
+    return this.revocations.has(jti)
   }
 
-  async createApiKey(user: UserRecord, name: string, expiresInDays?: number) {
-    const { key, prefix } = newApiKey(API_KEY_PREFIX)
-    const now = Date.now()
-    const record = {
-      id: Bun.randomUUIDv7(),
-      user_id: user.id,
-      name,
-      prefix,
-      key_hash: hashApiKey(key),
-      created_at: now,
-      last_used_at: null,
-      expires_at: expiresInDays ? now + expiresInDays * 86_400_000 : null,
-      revoked_at: null,
-    }
-    await this.store.apiKeys.create(record)
-    return { ...toApiKeyInfo(record), key }
+  createApiKey(user: UserRecord, name: string, expiresInDays?: number) {
+    return this.apiKeys.create(user, name, expiresInDays)
   }
 
-  async listApiKeys(user: UserRecord) {
-    return (await this.store.apiKeys.listForUser(user.id)).map(toApiKeyInfo)
+  listApiKeys(user: UserRecord) {
+    return this.apiKeys.list(user)
   }
 
-  async revokeApiKey(user: UserRecord, id: string) {
-    if (!(await this.store.apiKeys.revoke(id, user.id, Date.now())))
-      throw new AppError('NOT_FOUND', 404, 'API key not found')
-    this.signals.emit('api-key-revoked', { keyId: id })
+  revokeApiKey(user: UserRecord, id: string) {
+    return this.apiKeys.revoke(user, id)
   }
 
   private async authenticateApiKey(key: string): Promise<Principal> {
-    const record = await this.store.apiKeys.byHash(hashApiKey(key))
     const now = Date.now()
-    if (!record || record.revoked_at !== null) throw new AppError('UNAUTHORIZED', 401, 'Invalid or revoked API key')
-    if (record.expires_at !== null && record.expires_at <= now)
-      throw new AppError('TOKEN_EXPIRED', 401, 'API key expired')
+    const record = await this.apiKeys.check(key, now)
     const user = await this.activeUser(record.user_id)
-    if (record.last_used_at === null || now - record.last_used_at > 60_000)
-      await this.store.apiKeys.touch(record.id, now)
+    await this.apiKeys.used(record, now)
     return { user, via: 'api_key', apiKeyId: record.id }
   }
 
@@ -177,7 +153,7 @@ export class AuthService {
       throw new AppError('UNAUTHORIZED', 401, 'Invalid token')
     }
     if (claims.typ !== kind) throw new AppError('UNAUTHORIZED', 401, `Expected an ${kind} token`)
-    if (this.revoked.has(claims.jti)) throw new AppError('TOKEN_REVOKED', 401, 'Token has been revoked')
+    if (this.revocations.has(claims.jti)) throw new AppError('TOKEN_REVOKED', 401, 'Token has been revoked')
     return claims
   }
 
@@ -188,10 +164,8 @@ export class AuthService {
     return user
   }
 
-  private async revoke(jti: string, expiresAt: number) {
-    this.revoked.add(jti)
-    await this.store.revokedTokens.add(jti, expiresAt)
-    this.signals.emit('token-revoked', { jti })
+  private revoke(jti: string, expiresAt: number): Promise<void> {
+    return this.revocations.revoke(jti, expiresAt)
   }
 
   /** A fresh access/refresh pair for `user` as just read from the store (its tokens_valid_after goes into `tva`). */

@@ -1,29 +1,21 @@
 // Executions and sessions: the logic behind /api/v1/claude and the WebSocket `command` messages.
 import type { Config } from '../../config/schema.ts'
 import { AppError, notFound } from '../../core/errors.ts'
-import {
-  UNFINISHED_STATUSES,
-  type ExecutionRecord,
-  type SessionRecord,
-  type UserRecord,
-  type WorkspaceRecord,
-} from '../../store/records.ts'
+import { UNFINISHED_STATUSES, type ExecutionRecord, type UserRecord } from '../../store/records.ts'
 import type { Store } from '../../store/store.ts'
 import type { ChannelLog } from '../realtime/channel-log.ts'
 import { sessionChannel, taskChannel } from '../realtime/channels.ts'
 import type { ToolPolicyService } from '../tool-policy/service.ts'
 import type { WorkspaceService } from '../workspaces/service.ts'
 import type { SessionAccess } from '../sessions/access.ts'
-import { buildCliArgs } from './cli/args.ts'
-import { cliEnv } from './cli/env.ts'
-import { prepareHome, serverLogin } from './cli/home.ts'
 import type { ExecutionEngine } from './engine/execution-engine.ts'
 import type { ExecuteBody } from './model.ts'
 import type { SandboxStatus } from './cli/sandbox.ts'
 import { requireSandboxFor } from './sandbox-policy.ts'
+import { cliSpec, processSignature, queuedExecution } from './launch.ts'
+import { newSession, openSession, sessionWorkspace } from './session-target.ts'
 import { NOWHERE, toPublicExecution, toPublicSession, type ExecutionPlace } from '../sessions/views.ts'
-import { createSession } from '../sessions/create.ts'
-import { currentRuns } from '../sessions/current-runs.ts'
+import { listSessions, readSession, sessionLogs } from './session-reads.ts'
 
 export interface ClaudeDeps {
   store: Store
@@ -50,34 +42,14 @@ export class ClaudeService {
     requireSandboxFor({ role: user.role, tools: body.tools, permissionMode: body.permission_mode }, this.deps.sandbox)
     // A session participant prompts by their session role, even without being a member of the session's workspace.
     const ws = body.session_id
-      ? await this.sessionWorkspace(user, body.session_id, body.workspace_id)
+      ? await sessionWorkspace(this.deps, user, body.session_id, body.workspace_id)
       : await this.deps.workspaces.visible(user, body.workspace_id)
     const preamble = body.file_ids?.length ? await this.attachFiles(user, ws.id, body.file_ids) : ''
     const session = body.session_id
-      ? await this.openSession(user, body.session_id, ws.id)
-      : await this.newSession(user, ws, body.prompt.slice(0, 80))
-    const now = Date.now()
-    const { prompt, metadata, session_id: _s, workspace_id: _w, stream: _st, ...options } = body
-    const execution: ExecutionRecord = {
-      id: Bun.randomUUIDv7(),
-      session_id: session.id,
-      workspace_id: ws.id,
-      user_id: user.id,
-      prompt,
-      options: { ...options, ...(metadata ? { metadata } : {}) },
-      status: 'queued',
-      error: null,
-      exit_code: null,
-      num_turns: 0,
-      message_count: 0,
-      total_cost_usd: null,
-      usage: null,
-      stderr: null,
-      permission_denials: null,
-      created_at: now,
-      started_at: null,
-      finished_at: null,
-    }
+      ? await openSession(this.deps, user, body.session_id, ws.id)
+      : await newSession(this.deps, user, ws, body.prompt.slice(0, 80))
+    const { execution, options } = queuedExecution(user, session, body)
+    const { prompt } = body
     await this.deps.store.executions.create(execution)
     const attribution = {
       execution_id: execution.id,
@@ -94,15 +66,8 @@ export class ClaudeService {
       execution,
       session,
       input: preamble + prompt,
-      signature: JSON.stringify([
-        options.model,
-        options.system_prompt,
-        options.append_system_prompt,
-        options.max_turns,
-        [...(options.tools ?? [])].sort(),
-        options.permission_mode,
-      ]),
-      spec: (s) => this.spec(s, ws.path, body),
+      signature: processSignature(options),
+      spec: (s) => cliSpec(this.deps, s, ws.path, body),
     })
     const current = await this.deps.store.executions.byId(execution.id)
     return {
@@ -120,7 +85,7 @@ export class ClaudeService {
     const ws = input.workspace_id
       ? await this.deps.workspaces.visible(user, input.workspace_id)
       : await this.deps.workspaces.defaultFor(user)
-    return toPublicSession(await this.newSession(user, ws, input.title ?? null), 'owner')
+    return toPublicSession(await newSession(this.deps, user, ws, input.title ?? null), 'owner')
   }
 
   async getExecution(user: UserRecord, id: string) {
@@ -170,41 +135,12 @@ export class ClaudeService {
     return this.getExecution(user, id)
   }
 
-  async listSessions(user: UserRecord, q: { workspace_id?: string; limit?: number; offset?: number }) {
-    if (q.workspace_id) await this.deps.workspaces.visible(user, q.workspace_id)
-    const { items, total } = await this.deps.store.sessions.listVisible(user.role === 'admin' ? null : user.id, {
-      workspaceId: q.workspace_id,
-      limit: q.limit ?? 50,
-      offset: q.offset ?? 0,
-    })
-    const runs = await currentRuns(this.deps.store)
-    const view = async (s: SessionRecord) => ({
-      ...toPublicSession(s, await this.deps.access.roleOf(user, s)),
-      current_execution_id: runs.get(s.id)?.id ?? null,
-      current_status: runs.get(s.id)?.status ?? null,
-    })
-    return { sessions: await Promise.all(items.map(view)), total }
+  listSessions(user: UserRecord, q: { workspace_id?: string; limit?: number; offset?: number }) {
+    return listSessions(this.deps, user, q)
   }
 
-  async getSession(user: UserRecord, id: string) {
-    const { session, role } = await this.deps.access.require(user, id, 'viewer')
-    const running = await this.deps.store.executions.list({
-      sessionId: id,
-      status: 'running',
-      visibleTo: null,
-      limit: 1,
-      offset: 0,
-    })
-    const waiting = running.total
-      ? running
-      : await this.deps.store.executions.list({
-          sessionId: id,
-          status: 'waiting_for_permission',
-          visibleTo: null,
-          limit: 1,
-          offset: 0,
-        })
-    return { ...toPublicSession(session, role), current_execution_id: waiting.items[0]?.id ?? null }
+  getSession(user: UserRecord, id: string) {
+    return readSession(this.deps, user, id)
   }
 
   async closeSession(user: UserRecord, id: string) {
@@ -230,21 +166,8 @@ export class ClaudeService {
     return this.getSession(user, id)
   }
 
-  async logs(user: UserRecord, id: string, limit = 100, before?: number) {
-    await this.deps.access.require(user, id, 'viewer')
-    const rows = await this.deps.store.events.readBefore(sessionChannel(id), before ?? Number.MAX_SAFE_INTEGER, limit)
-    const logs = rows.reverse().map((r) => ({
-      seq: r.seq,
-      type: r.type,
-      data: JSON.parse(r.data) as unknown,
-      timestamp: new Date(r.ts).toISOString(),
-    }))
-    return {
-      session_id: id,
-      logs,
-      count: logs.length,
-      next_before: rows.length === limit && logs[0] ? logs[0].seq : null,
-    }
+  logs(user: UserRecord, id: string, limit = 100, before?: number) {
+    return sessionLogs(this.deps, user, id, limit, before)
   }
 
   private attachFiles(user: UserRecord, workspaceId: string, fileIds: string[]): Promise<string> {
@@ -263,74 +186,5 @@ export class ClaudeService {
         'The Claude CLI is not installed on this server; install @anthropic-ai/claude-code or set CCHUB_CLAUDE_BIN',
       )
     return tools === undefined ? body : { ...body, tools }
-  }
-
-  private async sessionWorkspace(user: UserRecord, sessionId: string, workspaceId: string): Promise<WorkspaceRecord> {
-    const { session } = await this.deps.access.require(user, sessionId, 'collaborator')
-    const ws = await this.deps.store.workspaces.byId(session.workspace_id)
-    if (!ws) throw notFound('Workspace')
-    if (ws.id !== workspaceId) throw new AppError('VALIDATION_FAILED', 422, 'session_id belongs to another workspace')
-    return ws
-  }
-
-  private async openSession(user: UserRecord, id: string, workspaceId: string): Promise<SessionRecord> {
-    const { session } = await this.deps.access.require(user, id, 'collaborator')
-    if (session.workspace_id !== workspaceId)
-      throw new AppError('VALIDATION_FAILED', 422, 'session_id belongs to another workspace')
-    if (session.status === 'closed')
-      throw new AppError('SESSION_CLOSED', 409, 'This session is closed; start a new one')
-    return session
-  }
-
-  private async newSession(
-    user: UserRecord,
-    ws: Pick<WorkspaceRecord, 'id' | 'owner_id'>,
-    title: string | null,
-  ): Promise<SessionRecord> {
-    // a member whose role in the workspace is viewer reads its sessions but may not run Claude there
-    if (
-      user.role !== 'admin' &&
-      ws.owner_id !== user.id &&
-      (await this.deps.store.workspaces.member(ws.id, user.id))?.session_role === 'viewer'
-    ) {
-      throw new AppError(
-        'FORBIDDEN',
-        403,
-        'Viewers of this workspace cannot start sessions in it; the workspace owner can make you a collaborator',
-      )
-    }
-    return createSession(this.deps.store, {
-      workspace_id: ws.id,
-      owner_id: user.id,
-      title,
-      cli_session_id: null,
-    })
-  }
-
-  private spec(session: SessionRecord, cwd: string, body: ExecuteBody) {
-    const args = buildCliArgs({
-      input: { mode: 'stream-json' },
-      ...(session.cli_session_id ? { resume: session.cli_session_id } : { sessionId: session.id }),
-      maxTurns: body.max_turns,
-      allowedTools: body.tools,
-      permissionMode: body.permission_mode ?? 'default',
-      permissionPromptTool: 'stdio',
-      model: body.model,
-      systemPrompt: body.system_prompt,
-      appendSystemPrompt: body.append_system_prompt,
-    })
-    const env = cliEnv(this.deps.env, this.deps.config.claudeEnvAllowList, {
-      bypassPermissions: body.permission_mode === 'bypassPermissions',
-    })
-    // the session owner's home: every participant continues the one transcript, which --resume finds there
-    env.HOME = prepareHome(
-      this.deps.config.dataDir,
-      session.owner_id,
-      serverLogin(this.deps.env),
-      this.deps.sandbox.mode === 'bwrap',
-    )
-    // a shared config dir would put every user's transcripts back in one place
-    delete env.CLAUDE_CONFIG_DIR
-    return { bin: this.deps.claudeBin() ?? 'claude', args, cwd, env }
   }
 }

@@ -1,32 +1,13 @@
 // WebSocket chunked uploads: chunks on disk in the (shared) data dir, surviving dropped sockets, restarts, other nodes.
-import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs'
-import { open, rename, rm } from 'node:fs/promises'
-import { join } from 'node:path'
 import { AppError, invalid, notFound } from '../../core/errors.ts'
 import type { Logger } from '../../core/logger.ts'
 import type { UserRecord } from '../../store/records.ts'
 import type { Store } from '../../store/store.ts'
+import { ChunkDir, copyChunks, type Meta, type Pending } from './chunk-dir.ts'
 import type { FileView, UploadChunkData, UploadStartData } from './model.ts'
-import type { FileService, TargetRef } from './service.ts'
+import type { FileService } from './service.ts'
 import { HashingWriter, tooLarge } from './storage.ts'
-
-interface Pending {
-  id: string
-  userId: string
-  ref: TargetRef
-  filename: string
-  size: number
-  totalChunks: number
-  /** The client's own id for the upload (upload_start `file_id`): its chunks may name the upload by it. */
-  clientId?: string
-  /** chunk index → bytes stored for it */
-  received: Map<number, number>
-  bytes: number
-  dir: string
-  expiresAt: number
-  assembling: boolean
-}
-type Meta = Pick<Pending, 'id' | 'userId' | 'ref' | 'filename' | 'size' | 'totalChunks' | 'clientId'>
+import { join } from 'node:path'
 
 const MAX_PENDING_PER_USER = 20
 const MAX_CHUNKS = 100_000
@@ -41,7 +22,7 @@ export interface ChunkedOptions {
 
 export class ChunkedUploads {
   private readonly pending = new Map<string, Pending>()
-  private readonly root: string
+  private readonly disk: ChunkDir
   private readonly timer: ReturnType<typeof setInterval>
   /** Suggested chunk size: a base64 chunk plus its envelope fits in one WebSocket frame. */
   readonly chunkSize: number
@@ -50,10 +31,9 @@ export class ChunkedUploads {
     private readonly files: FileService,
     private readonly store: Store,
     private readonly o: ChunkedOptions,
-    private readonly logger: Logger,
+    logger: Logger,
   ) {
-    this.root = join(o.dataDir, 'tmp', 'chunks')
-    mkdirSync(this.root, { recursive: true, mode: 0o700 })
+    this.disk = new ChunkDir(o.dataDir, o.expirySeconds * 1000, logger)
     this.chunkSize = Math.max(
       1024,
       Math.min(512 * 1024, Math.floor(((o.wsMaxMessageBytes - 1024) * 3) / 4 / 1024) * 1024),
@@ -93,17 +73,7 @@ export class ChunkedUploads {
       totalChunks: d.total_chunks,
       ...(d.file_id ? { clientId: d.file_id } : {}),
     }
-    const dir = join(this.root, meta.id)
-    mkdirSync(dir, { mode: 0o700 })
-    writeFileSync(join(dir, 'meta.json'), JSON.stringify(meta))
-    const p: Pending = {
-      ...meta,
-      received: new Map(),
-      bytes: 0,
-      dir,
-      expiresAt: Date.now() + this.expiryMs,
-      assembling: false,
-    }
+    const p = this.disk.create(meta)
     this.pending.set(p.id, p)
     return {
       file_id: p.id,
@@ -130,20 +100,13 @@ export class ChunkedUploads {
     const before = p.received.get(d.chunk_index) ?? 0
     if (p.bytes - before + bytes.length > p.size)
       throw new AppError('PAYLOAD_TOO_LARGE', 413, `The chunks add up to more than the declared size (${p.size} bytes)`)
-    const tmp = join(p.dir, `${d.chunk_index}.${crypto.randomUUID()}.tmp`)
-    try {
-      await Bun.write(tmp, bytes)
-      await rename(tmp, join(p.dir, String(d.chunk_index)))
-    } catch {
-      await rm(tmp, { force: true })
-      throw notFound('Upload')
-    }
+    await this.disk.write(p, d.chunk_index, bytes)
     if (!this.pending.has(p.id)) throw notFound('Upload')
     p.bytes += bytes.length - (p.received.get(d.chunk_index) ?? 0)
     p.received.set(d.chunk_index, bytes.length)
     p.expiresAt = Date.now() + this.expiryMs
     // the client thinks it is done: chunks it sent to another node count too
-    if (d.is_last === true && p.received.size < p.totalChunks) this.reread(p)
+    if (d.is_last === true && p.received.size < p.totalChunks) this.disk.reread(p)
     const progress = this.progress(p, d.chunk_index, d.is_last === true)
     if (p.received.size < p.totalChunks || p.assembling) return { progress }
     return { progress, file: await this.assemble(user, p) }
@@ -152,7 +115,7 @@ export class ChunkedUploads {
   async status(user: UserRecord, fileId: string) {
     const p = this.find(user, fileId)
     if (!p) return { file_id: fileId, complete: true, missing: [], file: await this.finished(user, fileId) }
-    if (!p.assembling) this.reread(p)
+    if (!p.assembling) this.disk.reread(p)
     return {
       ...this.progress(p, null, true),
       complete: false,
@@ -176,8 +139,8 @@ export class ChunkedUploads {
     for (const p of this.pending.values()) {
       if (p.assembling || p.expiresAt > now) continue
       // another node sharing the directory may have written a chunk since (it touches the directory)
-      const touched = changedAt(p.dir)
-      if (touched !== null && touched + this.expiryMs > now) p.expiresAt = touched + this.expiryMs
+      const until = this.disk.expiryFromChange(p.dir, now)
+      if (until !== null) p.expiresAt = until
       else this.discard(p), n++
     }
     return n
@@ -195,9 +158,9 @@ export class ChunkedUploads {
     const mine = (q: Pending | undefined) => (q?.userId === user.id ? q : undefined)
     const p = this.pending.get(fileId) ?? [...this.pending.values()].find((q) => q.clientId === fileId)
     // finished or dropped by another node since: its directory is gone
-    if (p && !existsSync(p.dir)) this.pending.delete(p.id)
+    if (p && !this.disk.exists(p)) this.pending.delete(p.id)
     else if (p) return mine(p)
-    for (const name of readdirSync(this.root)) {
+    for (const name of this.disk.names()) {
       if (this.pending.has(name)) continue
       const q = this.load(name)
       if (q && (q.id === fileId || q.clientId === fileId)) return mine(q)
@@ -248,76 +211,18 @@ export class ChunkedUploads {
 
   private discard(p: Pending): void {
     this.pending.delete(p.id)
-    rmSync(p.dir, { recursive: true, force: true })
+    this.disk.remove(p)
   }
 
   /** Picks up unfinished uploads left by a previous run, or by other nodes (their chunks are on disk). */
   private restore(): void {
-    for (const name of readdirSync(this.root)) this.load(name)
+    for (const name of this.disk.names()) this.load(name)
   }
 
-  /**
-   * Reads an upload from its directory. Unreadable, it is removed once it is older than the expiry: until then it
-   * may be one that another node is creating right now.
-   */
+  /** An upload from its directory (see ChunkDir.load), known to this node from now on. */
   private load(name: string): Pending | undefined {
-    const dir = join(this.root, name)
-    try {
-      const meta = JSON.parse(readFileSync(join(dir, 'meta.json'), 'utf8')) as Meta
-      if (meta.id !== name || typeof meta.size !== 'number' || typeof meta.totalChunks !== 'number')
-        throw new Error('bad meta')
-      const expiresAt = Date.now() + this.expiryMs
-      const p: Pending = { ...meta, received: new Map(), bytes: 0, dir, expiresAt, assembling: false }
-      this.reread(p)
-      this.pending.set(p.id, p)
-      return p
-    } catch {
-      const touched = changedAt(dir)
-      if (touched !== null && touched + this.expiryMs > Date.now()) return undefined
-      this.logger.warn('removing unreadable chunked upload', { dir })
-      rmSync(dir, { recursive: true, force: true })
-      return undefined
-    }
-  }
-
-  /** The chunks as the shared directory has them (another node may have stored some). */
-  private reread(p: Pending): void {
-    p.received.clear()
-    for (const f of readdirSync(p.dir))
-      if (/^\d+$/.test(f) && Number(f) < p.totalChunks) p.received.set(Number(f), statSync(join(p.dir, f)).size)
-    p.bytes = [...p.received.values()].reduce((a, b) => a + b, 0)
-  }
-}
-
-/** When the directory last changed (a chunk renamed into it), or null when it is gone. */
-function changedAt(dir: string): number | null {
-  try {
-    return statSync(dir).mtimeMs
-  } catch {
-    return null
-  }
-}
-
-/**
- * Appends the chunk files in order through one reused buffer (fresh buffers would allocate the whole file again as
- * garbage).
- */
-async function copyChunks(p: Pending, writer: HashingWriter): Promise<void> {
-  let buf = Buffer.allocUnsafe(0)
-  for (let i = 0; i < p.totalChunks; i++) {
-    const fh = await open(join(p.dir, String(i)), 'r')
-    try {
-      const { size } = await fh.stat()
-      if (size > buf.length) buf = Buffer.allocUnsafe(size)
-      let got = 0
-      while (got < size) {
-        const { bytesRead } = await fh.read(buf, got, size - got, got)
-        if (bytesRead === 0) break
-        got += bytesRead
-      }
-      await writer.write(buf.subarray(0, got)) // written before it returns, so the buffer can be refilled
-    } finally {
-      await fh.close()
-    }
+    const p = this.disk.load(name)
+    if (p) this.pending.set(p.id, p)
+    return p
   }
 }

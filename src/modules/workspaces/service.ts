@@ -1,13 +1,12 @@
 // Workspaces: directories where Claude runs, created under the data directory or registered inside a root.
-import { mkdirSync, rmSync } from 'node:fs'
-import { join } from 'node:path'
+import { rmSync } from 'node:fs'
 import { AppError, conflict, forbidden, notFound } from '../../core/errors.ts'
 import { iso } from '../../core/iso.ts'
-import { confineToRoots, isInside, realDir, realOrSelf } from '../../core/paths.ts'
 import type { Signals } from '../../core/signals.ts'
 import type { RunStopper } from '../claude/engine/stop-runs.ts'
 import type { UserRecord, WorkspaceMemberRecord, WorkspaceRecord } from '../../store/records.ts'
 import { StoreConflict, type Store } from '../../store/store.ts'
+import { checkRegistered, createManagedDir, managedPath, type DirectoryOptions } from './directories.ts'
 
 export const toPublicWorkspace = (w: WorkspaceRecord) => ({
   ...w,
@@ -27,7 +26,7 @@ export class WorkspaceService {
 
   constructor(
     private readonly store: Store,
-    private readonly opts: { dataDir: string; workspaceRoots: string[] },
+    private readonly opts: DirectoryOptions,
     private readonly signals: Signals,
     private readonly runs: Pick<RunStopper, 'stop'>,
   ) {}
@@ -64,7 +63,7 @@ export class WorkspaceService {
 
   private async findOrCreateDefault(user: UserRecord): Promise<WorkspaceRecord> {
     const dirName = `default-${user.id}`
-    const existing = await this.store.workspaces.byPath(join(realDir(this.opts.dataDir), 'workspaces', dirName))
+    const existing = await this.store.workspaces.byPath(managedPath(this.opts.dataDir, dirName))
     if (!existing)
       return this.insert(user, { name: 'Default', description: `Default workspace of ${user.username}` }, dirName)
     // handed over (PATCH owner_id): sessions started there would be someone else's to see
@@ -81,7 +80,9 @@ export class WorkspaceService {
   ): Promise<WorkspaceRecord> {
     const id = Bun.randomUUIDv7()
     const path =
-      input.path === undefined ? this.createManagedDir(dirName ?? id) : await this.checkRegistered(owner, input.path)
+      input.path === undefined
+        ? createManagedDir(this.opts.dataDir, dirName ?? id)
+        : await checkRegistered(this.store, this.opts, input.path, (other) => this.canSee(owner, other))
     const now = Date.now()
     const ws: WorkspaceRecord = {
       id,
@@ -201,50 +202,5 @@ export class WorkspaceService {
     if (user.role !== 'admin' && ws.owner_id !== user.id)
       throw forbidden('Only the workspace owner or an admin may do this')
     return ws
-  }
-
-  private createManagedDir(name: string): string {
-    const dir = join(realDir(this.opts.dataDir), 'workspaces', name)
-    mkdirSync(dir, { recursive: true, mode: 0o750 })
-    return dir
-  }
-
-  private async checkRegistered(owner: UserRecord, path: string): Promise<string> {
-    if (this.opts.workspaceRoots.length === 0) {
-      throw new AppError(
-        'INVALID_PATH',
-        422,
-        'Registering existing directories is disabled: set CCHUB_WORKSPACE_ROOTS (or --workspace-roots) to allow it',
-      )
-    }
-    const real = confineToRoots(path, this.opts.workspaceRoots)
-    const data = realDir(this.opts.dataDir)
-    if (isInside(real, data) || isInside(data, real)) {
-      throw new AppError('INVALID_PATH', 422, "A workspace cannot contain or lie inside the server's data directory")
-    }
-    if (this.opts.workspaceRoots.some((root) => realOrSelf(root) === real)) {
-      throw new AppError('WORKSPACE_OVERLAP', 409, `${path} is a workspace root itself; register a directory inside it`)
-    }
-    await this.refuseOverlap(owner, real)
-    return real
-  }
-
-  /** A workspace may not equal, contain or lie inside another one: its owner would reach the other's files. */
-  private async refuseOverlap(owner: UserRecord, real: string): Promise<void> {
-    const page = 500
-    for (let offset = 0; ; offset += page) {
-      const { items } = await this.store.workspaces.listVisible(null, { limit: page, offset })
-      const other = items.find((ws) => isInside(realOrSelf(ws.path), real) || isInside(real, realOrSelf(ws.path)))
-      if (other && realOrSelf(other.path) === real) throw conflict(`A workspace is already registered at ${real}`)
-      if (other) {
-        // name the other workspace only to someone who may see it anyway
-        if (!(await this.canSee(owner, other)))
-          throw new AppError('WORKSPACE_OVERLAP', 409, `${real} overlaps an existing workspace`)
-        throw new AppError('WORKSPACE_OVERLAP', 409, `${real} overlaps workspace "${other.name}" at ${other.path}`, {
-          details: { workspace_id: other.id, name: other.name, path: other.path },
-        })
-      }
-      if (items.length < page) return
-    }
   }
 }

@@ -5,13 +5,13 @@ import type { ExecutionRecord, SessionRecord } from '../../../store/records.ts'
 import type { Store } from '../../../store/store.ts'
 import type { ChannelLog } from '../../realtime/channel-log.ts'
 import { sessionChannel, taskChannel } from '../../realtime/channels.ts'
-import { killOrphan, startTimeOf } from '../cli/spawn.ts'
 import { Relay } from './relay.ts'
-import { ExecutionRun, type ControlHandler, type RunLimits, type RunOutcome } from './execution-run.ts'
-import { RunnerError, type Runner, type RunSpec } from '../cli/runner.ts'
-import { SessionProcess } from './session-process.ts'
-import { recordOutcome } from './outcome.ts'
-import { interruptExecution, publishStatus, statusPayload } from './status.ts'
+import { ExecutionRun, type ControlHandler, type RunLimits } from './execution-run.ts'
+import type { Runner, RunSpec } from '../cli/runner.ts'
+import type { SessionProcess } from './session-process.ts'
+import { ProcessPool } from './process-pool.ts'
+import { RunBookkeeping } from './bookkeeping.ts'
+import { publishStatus, statusPayload } from './status.ts'
 
 export interface Job {
   execution: ExecutionRecord
@@ -40,24 +40,24 @@ export interface EngineLimits extends RunLimits {
 
 export class ExecutionEngine {
   private queue: Job[] = []
-  private readonly processes = new Map<string, SessionProcess>()
-  private readonly retiring = new Set<SessionProcess>()
   private readonly runs = new Map<string, { job: Job; run: ExecutionRun; recorded: Promise<void> }>()
   private readonly perUser = new Map<string, number>()
-  private reaper: ReturnType<typeof setInterval> | undefined
+  private readonly pool: ProcessPool
+  private readonly books: RunBookkeeping
 
   constructor(
-    private readonly store: Store,
+    store: Store,
     private readonly log: ChannelLog,
-    private readonly runner: Runner,
+    runner: Runner,
     private readonly limits: EngineLimits,
     private readonly logger: Logger,
     private readonly controls: ControlHandler,
     /** Bookkeeping nobody waits on in a request: a database restart delays it instead of losing it. */
-    private readonly retry: StoreRetry,
+    retry: StoreRetry,
     private readonly placement?: ExecutionPlacement,
   ) {
-    this.reaper = setInterval(() => this.reapIdle(), Math.min(5000, Math.max(100, limits.idleTtlMs / 2)))
+    this.books = new RunBookkeeping({ store, log, logger, controls, retry, placement })
+    this.pool = new ProcessPool(runner, limits, () => this.pump())
   }
 
   /** Queues the job and publishes its `queued` status (with position) before anything can start it. */
@@ -96,7 +96,7 @@ export class ExecutionEngine {
     const i = this.queue.findIndex((j) => j.execution.id === executionId)
     if (i < 0) return false
     const [job] = this.queue.splice(i, 1)
-    await this.record(job!, { status, error: reason, reusable: true }, null)
+    await this.books.record(job!, { status, error: reason, reusable: true }, null)
     this.pump()
     return true
   }
@@ -120,14 +120,11 @@ export class ExecutionEngine {
     const picked = new Set(jobs.map((j) => j.execution.id))
     const doomed: SessionProcess[] = []
     for (const id of new Set([...sessionIds, ...jobs.map((j) => j.session.id)])) {
-      const sp = this.processes.get(id)
       // a process busy with a run `match` did not pick is not ours to stop
-      if (!sp || [...this.runs.values()].some((r) => r.job.session.id === id && !picked.has(r.job.execution.id)))
-        continue
+      if ([...this.runs.values()].some((r) => r.job.session.id === id && !picked.has(r.job.execution.id))) continue
       // out of the pool before the cancels, so a queued turn they free cannot take it
-      this.processes.delete(id)
-      this.retiring.add(sp)
-      doomed.push(sp)
+      const sp = this.pool.detach(id)
+      if (sp) doomed.push(sp)
     }
     const cancelled = await Promise.all(jobs.map((j) => this.cancel(j.execution.id, 'cancelled', reason)))
     for (const sp of doomed) sp.retire(this.limits.killGraceMs)
@@ -148,32 +145,24 @@ export class ExecutionEngine {
   }
 
   /** Running or queued executions left by a previous run of the server become `interrupted`. */
-  async recover(): Promise<number> {
-    const stale = await this.store.executions.withStatus(['running', 'waiting_for_permission', 'queued'])
-    for (const e of stale) {
-      if (e.pid && e.pid_start && killOrphan(e.pid, e.pid_start))
-        this.logger.warn('stopped a CLI left by the previous run', { pid: e.pid, execution_id: e.id })
-      await interruptExecution(this.store, this.log, e, `cchub restarted while this execution was ${e.status}`)
-    }
-    return stale.length
+  recover(): Promise<number> {
+    return this.books.recover()
   }
 
   async shutdown(graceMs: number): Promise<void> {
-    clearInterval(this.reaper)
+    this.pool.stopReaping()
     const queued = this.queue.splice(0)
     const running = [...this.runs.values()]
     for (const { run } of running) run.cancel('interrupted', 'cchub is shutting down')
     await Promise.race([Promise.all(running.map((r) => r.recorded)), Bun.sleep(graceMs)])
-    // the database still away: what waits gets one more try, then the next start marks it interrupted
-    this.retry.close()
+    this.books.close()
     for (const job of queued)
-      await this.record(job, { status: 'interrupted', error: 'cchub is shutting down', reusable: false }, null).catch(
-        (err) =>
+      await this.books
+        .record(job, { status: 'interrupted', error: 'cchub is shutting down', reusable: false }, null)
+        .catch((err) =>
           this.logger.error('execution bookkeeping failed', { execution_id: job.execution.id, error: String(err) }),
-      )
-    const all = [...this.processes.values(), ...this.retiring]
-    for (const sp of all) sp.kill('SIGKILL', 0)
-    await Promise.race([Promise.all(all.map((sp) => sp.done)), Bun.sleep(2000)])
+        )
+    await this.pool.killAll()
   }
 
   private pump(): void {
@@ -192,33 +181,15 @@ export class ExecutionEngine {
       if (this.runs.size >= this.limits.maxProcesses) return
       const busy = [...this.runs.values()].some((r) => r.job.session.id === job.session.id)
       if (busy || (this.perUser.get(job.execution.user_id) ?? 0) >= this.limits.maxPerUser) continue
-      const sp = this.processFor(job)
+      const sp = this.pool.take({ ...job, spec: () => job.spec(job.session) })
       if (sp === 'wait') continue
       this.queue.splice(this.queue.indexOf(job), 1)
-      if (sp instanceof Error) void this.record(job, { status: 'failed', error: sp.message, reusable: false }, null)
+      if (sp instanceof Error)
+        void this.books.record(job, { status: 'failed', error: sp.message, reusable: false }, null)
       else {
         sp.claimed = true
         void this.startRun(job, sp)
       }
-    }
-  }
-
-  private processFor(job: Job): SessionProcess | Error | 'wait' {
-    const existing = this.processes.get(job.session.id)
-    if (existing?.evictable && existing.signature === job.signature) return existing
-    if (existing) this.retire(existing)
-    if (this.processes.size + this.retiring.size >= this.limits.maxProcesses) {
-      const idle = [...this.processes.values()].filter((p) => p.evictable).sort((a, b) => a.lastUsed - b.lastUsed)[0]
-      if (idle) this.retire(idle)
-      return 'wait'
-    }
-    try {
-      const proc = this.runner.spawn(job.spec(job.session))
-      const sp = new SessionProcess(job.session.id, job.signature, proc, (p) => this.exited(p))
-      this.processes.set(job.session.id, sp)
-      return sp
-    } catch (err) {
-      return err instanceof RunnerError ? err : new Error(`Claude CLI could not be started: ${(err as Error).message}`)
     }
   }
 
@@ -230,25 +201,13 @@ export class ExecutionEngine {
     this.runs.set(e.id, { job, run, recorded: new Promise<void>((r) => (recorded = r)) })
     this.perUser.set(e.user_id, (this.perUser.get(e.user_id) ?? 0) + 1)
     try {
-      const running = {
-        status: 'running',
-        started_at: Date.now(),
-        pid: sp.pid,
-        pid_start: startTimeOf(sp.pid) ?? null,
-      } as const
-      const started = await this.persist(e.id, () => this.store.executions.update(e.id, running))
-      if (started) {
-        job.execution = started
-        await publishStatus(this.log, started, job.session.owner_id, { progress: relay.progress })
-      }
+      await this.books.started(job, sp, relay)
       if (!run.start(job.input)) run.onExit({ code: null, signal: null }, 'the CLI process did not accept input')
       const outcome = await run.outcome
       await relay.settled()
-      await this.persist(e.id, () =>
-        this.controls.ended(e.id, outcome.error ?? `The execution ended (${outcome.status})`),
-      )
+      await this.books.ended(e.id, outcome)
       if (!outcome.reusable) sp.kill('SIGTERM', this.limits.killGraceMs)
-      await this.record(job, outcome, relay, sp)
+      await this.books.record(job, outcome, relay, sp)
     } catch (err) {
       // the store failed for another reason than an outage, or stayed away past shutdown: the slot must still be freed,
       // or the node would stop running executions; the row keeps its last status until a restart marks it interrupted
@@ -262,44 +221,13 @@ export class ExecutionEngine {
     }
   }
 
-  /** Stores how an execution ended, updates the session totals and publishes the final status. */
-  private async record(job: Job, o: RunOutcome, relay: Relay | null, sp?: SessionProcess): Promise<void> {
-    await recordOutcome(
-      { store: this.store, log: this.log, persist: (op) => this.persist(job.execution.id, op) },
-      { execution: job.execution, session: job.session },
-      o,
-      relay?.progress,
-      sp?.cliSessionId,
-    )
-    this.placement?.finished(job.execution.id)
+  /** The pool's kept processes and those retiring (liveProcess and processCount read them). */
+  private get processes() {
+    return this.pool.processes
   }
 
-  /** `op` retried while the database is away (said once per operation), so the execution ends with its true status. */
-  private persist<T>(executionId: string, op: () => Promise<T>): Promise<T> {
-    return this.retry.run(op, (err, attempt) => {
-      if (attempt === 1)
-        this.logger.warn('execution bookkeeping waits for the database', {
-          execution_id: executionId,
-          error: err.message,
-        })
-    })
-  }
-
-  private retire(sp: SessionProcess): void {
-    if (this.processes.get(sp.sessionId) === sp) this.processes.delete(sp.sessionId)
-    this.retiring.add(sp)
-    sp.retire(this.limits.killGraceMs)
-  }
-
-  private exited(sp: SessionProcess): void {
-    this.retiring.delete(sp)
-    if (this.processes.get(sp.sessionId) === sp) this.processes.delete(sp.sessionId)
-    this.pump()
-  }
-
-  private reapIdle(): void {
-    const cutoff = Date.now() - this.limits.idleTtlMs
-    for (const sp of [...this.processes.values()]) if (sp.evictable && sp.lastUsed < cutoff) this.retire(sp)
+  private get retiring() {
+    return this.pool.retiring
   }
 
   /** Live process count (for stats and tests). */
