@@ -253,11 +253,8 @@ export function ourZombies(): ProcRow[] {
 
 /** Live CLI process ids the engine holds (SessionProcess.pid of every kept or retiring process). */
 export function enginePids(e: Env): number[] {
-  const engine = e.s.services.engine as unknown as {
-    processes: Map<string, { pid: number }>
-    retiring: Set<{ pid: number }>
-  }
-  return [...engine.processes.values(), ...engine.retiring].map((p) => p.pid)
+  const { pool } = e.s.services.engine
+  return [...pool.processes.values(), ...pool.retiring].map((p) => p.pid)
 }
 
 export { waitFor }

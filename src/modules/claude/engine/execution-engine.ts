@@ -42,7 +42,8 @@ export class ExecutionEngine {
   private queue: Job[] = []
   private readonly runs = new Map<string, { job: Job; run: ExecutionRun; recorded: Promise<void> }>()
   private readonly perUser = new Map<string, number>()
-  private readonly pool: ProcessPool
+  /** The sessions' CLI processes (kept and retiring). */
+  readonly pool: ProcessPool
   private readonly books: RunBookkeeping
 
   constructor(
@@ -80,7 +81,7 @@ export class ExecutionEngine {
 
   /** The session's live CLI process (idle or in a turn), for controls such as set_model; undefined when none. */
   liveProcess(sessionId: string): SessionProcess | undefined {
-    const sp = this.processes.get(sessionId)
+    const sp = this.pool.processes.get(sessionId)
     return sp && sp.state !== 'exited' ? sp : undefined
   }
 
@@ -221,17 +222,8 @@ export class ExecutionEngine {
     }
   }
 
-  /** The pool's kept processes and those retiring (liveProcess and processCount read them). */
-  private get processes() {
-    return this.pool.processes
-  }
-
-  private get retiring() {
-    return this.pool.retiring
-  }
-
   /** Live process count (for stats and tests). */
   get processCount(): number {
-    return this.processes.size + this.retiring.size
+    return this.pool.processes.size + this.pool.retiring.size
   }
 }
