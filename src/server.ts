@@ -7,6 +7,7 @@ import { CLAUDE_INSTALL_HINT, findClaudeBin, probeClaude } from './modules/claud
 import type { Logger } from './core/logger.ts'
 import { probeSandbox, type SandboxStatus } from './modules/claude/cli/sandbox.ts'
 import { checkTopology, newNodeId, openClusterBuses } from './bus/cluster.ts'
+import { holdNodeLock } from './store/postgres/node-lock.ts'
 
 export interface RunningServer {
   url: string
@@ -42,6 +43,12 @@ export async function startServer(
     )
   }
   const store = await openStore(config, dataDir)
+  const releaseNodeLock = config.databaseUrl
+    ? await holdNodeLock(config.databaseUrl, !!config.redisUrl).catch(async (err) => {
+        await store.close()
+        throw err
+      })
+    : null
   const jwtSecret = loadOrCreateSecret(dataDir, config.jwtSecret)
   const admin = await ensureAdmin(store, config.adminUsername, config.adminPassword)
   const claudePath = findClaudeBin(config.claudeBin, env)
@@ -75,6 +82,7 @@ export async function startServer(
     services.uploads.stop()
     await cluster?.close()
     await store.close()
+    await releaseNodeLock?.()
     throw err
   }
   const server = app.server!
@@ -123,6 +131,7 @@ export async function startServer(
       await services.bus.close()
       await cluster?.close()
       await store.close()
+      await releaseNodeLock?.()
       logger.info('stopped', { cut_in_flight: timedOut })
     })())
 

@@ -9,6 +9,7 @@ import {
   requirePostgres,
   type TestDatabase,
 } from '../support/postgres.ts'
+import { REDIS_URL, testPrefix } from '../support/redis.ts'
 import { startTestServer, type TestServer } from '../support/server.ts'
 import { startTcpProxy, type TcpProxy } from '../support/tcp-proxy.ts'
 import { waitFor } from '../support/wait.ts'
@@ -116,5 +117,19 @@ describe.skipIf(!available)('cchub on PostgreSQL', () => {
     const extra = list.workspaces.filter((w) => !acked.includes(w.id))
     expect(extra.filter((w) => !w.name.startsWith('cut-'))).toEqual([])
     expect(await (await s.api('/health')).json()).toMatchObject({ status: 'ok', store: { kind: 'postgres', ok: true } })
+  })
+
+  test('a second cchub on the same database without CCHUB_REDIS_URL is refused at start, and so is a node with Redis beside it; once the first stops, one starts', async () => {
+    db = await freshDatabase()
+    s = await startTestServer({ databaseUrl: databaseUrl(db.name) })
+    await expect(startTestServer({ databaseUrl: databaseUrl(db.name) })).rejects.toThrow(
+      'another cchub already runs on this database: several nodes need CCHUB_REDIS_URL on every node',
+    )
+    await expect(
+      startTestServer({ databaseUrl: databaseUrl(db.name), redisUrl: REDIS_URL, redisPrefix: testPrefix() }),
+    ).rejects.toThrow('another cchub runs on this database without CCHUB_REDIS_URL')
+    await s.close()
+    s = await startTestServer({ databaseUrl: databaseUrl(db.name) })
+    expect((await s.api('/health')).status).toBe(200)
   })
 })
