@@ -1,6 +1,7 @@
 // docs/protocol.md's client examples as raw WebSockets (no SDK): API key + task id, seed 000 style, /ws/executions, SSE.
 import { afterEach, beforeEach, describe, expect, test } from 'bun:test'
 import type { ExecutionRecord, SessionRecord } from '../../src/store/records.ts'
+import { createSession } from '../../src/modules/sessions/create.ts'
 import { fixture, type Fixture } from './helpers.ts'
 import { waitFor } from '../support/wait.ts'
 
@@ -39,22 +40,13 @@ async function seedSession(fx: Fixture) {
   const res = await fx.server.api('/api/v1/workspaces', { token: fx.token, body: { name: 'seed-clients' } })
   expect(res.status).toBe(201)
   const workspace = (await res.json()) as { id: string }
-  const now = Date.now()
-  session = {
-    id: crypto.randomUUID(),
+  session = await createSession(fx.server.services.store, {
     workspace_id: workspace.id,
     owner_id: fx.userId,
     title: 'seed',
     cli_session_id: null,
-    status: 'active',
-    model: null,
-    total_cost_usd: 0,
-    usage: {},
-    created_at: now,
-    updated_at: now,
-    closed_at: null,
-  }
-  await fx.server.services.store.sessions.create(session)
+  })
+  const now = Date.now()
   execution = {
     id: Bun.randomUUIDv7(),
     session_id: session.id,

@@ -1,10 +1,11 @@
 // Shared helpers for the realtime suite: a server with an admin, upgrade attempts by fetch, URLs and user lookups.
 import { expect } from 'bun:test'
 import type { Config } from '../../src/config/schema.ts'
-import type { ExecutionRecord, SessionRecord } from '../../src/store/records.ts'
+import type { ExecutionRecord } from '../../src/store/records.ts'
 import type { ServerDeps } from '../../src/server.ts'
 import { startTestServer, type TestServer } from '../support/server.ts'
 import { ClientPool } from '../support/ws-client.ts'
+import { createSession as newSession } from '../../src/modules/sessions/create.ts'
 
 export interface Hub {
   s: TestServer
@@ -92,23 +93,8 @@ export const rand = (min: number, max: number) => min + Math.floor(Math.random()
 
 /** A session row owned by `ownerId` in `workspaceId`, written straight to the store (no CLI involved). */
 export async function createSession(s: TestServer, ownerId: string, workspaceId: string): Promise<string> {
-  const now = Date.now()
-  const session: SessionRecord = {
-    id: Bun.randomUUIDv7(),
-    workspace_id: workspaceId,
-    owner_id: ownerId,
-    title: 'test',
-    cli_session_id: null,
-    status: 'active',
-    model: null,
-    total_cost_usd: 0,
-    usage: {},
-    created_at: now,
-    updated_at: now,
-    closed_at: null,
-  }
-  await s.services.store.sessions.create(session)
-  return session.id
+  const fields = { workspace_id: workspaceId, owner_id: ownerId, title: 'test', cli_session_id: null }
+  return (await newSession(s.services.store, fields)).id
 }
 
 /** A finished execution row of `sessionId` (finished, so the engine leaves it alone). */
