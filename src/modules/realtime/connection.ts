@@ -3,6 +3,7 @@ import type { ServerWebSocket } from 'bun'
 import { TokenBucket } from '../../core/rate-limit.ts'
 import type { Principal } from '../auth/service.ts'
 import type { DialectConnection } from './dialect.ts'
+import type { ServerEnvelope } from './model.ts'
 import { until } from './drain.ts'
 import type { ReplaySink } from './replay.ts'
 
@@ -50,6 +51,12 @@ export class Connection {
   send(frame: string): boolean {
     if (this.closed) return false
     return this.dialect ? this.dialect.outbound(JSON.parse(frame)) : this.write(frame)
+  }
+
+  /** A frame already parsed (one parse for every dialect socket of a fan-out); dialects translate, never mutate it. */
+  sendParsed(envelope: ServerEnvelope): boolean {
+    if (this.closed || !this.dialect) return false
+    return this.dialect.outbound(envelope)
   }
 
   /** Writes a frame as it is; false when the socket is gone or Bun dropped it. */

@@ -20,7 +20,8 @@ export interface UpgradeInfo {
  *   (their replies come back through `outbound`), and every frame cchub sends the connection (replies, replayed and
  *   live channel messages, notices) passes through `outbound`, which writes zero or more frames with `io.write`.
  *   Access rules, limits, the channel log and its seqs stay cchub's: a dialect never bypasses them.
- * - `inbound` and `outbound` must not throw; a client error is answered in the dialect's own error shape.
+ * - `inbound` and `outbound` must not throw; a client error is answered in the dialect's own error shape. `outbound` reads
+ *   its envelope and never changes it: one parsed envelope is shared by every dialect socket of a fan-out.
  */
 export interface Dialect {
   /** Short stable name: logs, stats, and the `cchub.<name>` subprotocol a client may offer to pick it explicitly. */

@@ -31,8 +31,9 @@ export class ChannelMembers {
   sendTranslated(channel: string, frame: string, except?: Connection): number {
     const set = this.translated.get(channel)
     if (!set) return 0
+    const envelope = JSON.parse(frame)
     let n = 0
-    for (const c of set) if (c !== except && c.send(frame)) n++
+    for (const c of set) if (c !== except && c.sendParsed(envelope)) n++
     return n
   }
 }
